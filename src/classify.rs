@@ -1,0 +1,178 @@
+//! Classification: every invocation of a command against the compiled rules, to one [`Verdict`].
+//!
+//! Invariant: strictest decision wins across all invocations and rules, and the verdict names
+//! every rule that matched. What could not be analysed is never allowed: a parse failure or a
+//! line too large to expand is held for confirmation by a built-in rule that no ruleset removes.
+
+use crate::rules::{PathEnv, Ruleset};
+use crate::shell::{self, Analysis, Invocation, ShellContext, StepKind};
+use crate::verdict::{Decision, RuleMatch, Severity, Verdict};
+
+/// The built-in rule id for input that could not be fully parsed.
+pub const UNPARSEABLE_RULE: &str = "interlock.unparseable";
+
+/// What enters the pipeline: a command as an agent hands it over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// A shell command line (`bash -c TEXT`).
+    Shell(String),
+    /// One argv, as seen at exec time.
+    Argv(Vec<String>),
+}
+
+/// Where commands run: the directory, the workspace, home and temp dirs.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Environment {
+    /// What the shell front end needs (cwd, `$HOME`, `$TMPDIR`).
+    pub shell: ShellContext,
+    /// What path classes are computed against.
+    pub paths: PathEnv,
+}
+
+impl Environment {
+    /// The environment of this process: its cwd, `$HOME`, `$TMPDIR`, and the workspace found by
+    /// walking up from `cwd` to the nearest directory holding `.git` (or `cwd` itself). A
+    /// workspace that would be `/`, `$HOME` or a system directory is not used.
+    pub fn detect(cwd: Option<String>, workspace: Option<String>) -> Environment {
+        let home = std::env::var("HOME").ok().filter(|h| h.starts_with('/')).map(|h| shell::normalize(&h));
+        let tmpdir = std::env::var("TMPDIR").ok().filter(|t| t.starts_with('/')).map(|t| shell::normalize(&t));
+        let cwd = cwd
+            .or_else(|| std::env::current_dir().ok().map(|p| p.to_string_lossy().into_owned()))
+            .map(|c| shell::normalize(&c));
+        let workspace = workspace.map(|w| shell::normalize(&w)).or_else(|| cwd.as_deref().map(find_workspace));
+        let workspace = workspace.filter(|w| usable_workspace(w, home.as_deref()));
+        let mut temp_dirs = vec!["/tmp".to_string(), "/var/tmp".to_string(), "/dev/shm".to_string()];
+        if let Some(t) = &tmpdir
+            && !temp_dirs.contains(t)
+        {
+            temp_dirs.push(t.clone());
+        }
+        Environment {
+            paths: PathEnv { workspace, home: home.clone(), temp_dirs, guard_globs: PathEnv::default_guard_globs(home.as_deref()) },
+            shell: ShellContext { cwd, home, tmpdir },
+        }
+    }
+}
+
+fn find_workspace(cwd: &str) -> String {
+    let mut dir = std::path::PathBuf::from(cwd);
+    loop {
+        if dir.join(".git").exists() {
+            return dir.to_string_lossy().into_owned();
+        }
+        if !dir.pop() {
+            return cwd.to_string();
+        }
+    }
+}
+
+fn usable_workspace(ws: &str, home: Option<&str>) -> bool {
+    const TOO_BROAD: &[&str] = &["/", "/home", "/Users", "/root", "/tmp", "/var", "/usr", "/etc", "/opt", "/srv"];
+    !TOO_BROAD.contains(&ws) && Some(ws) != home
+}
+
+/// The classifier: compiled rules plus the environment commands run in.
+#[derive(Debug)]
+pub struct Engine {
+    rules: Ruleset,
+    env: Environment,
+}
+
+/// Provenance steps that count as indirection and raise severity one level.
+const INDIRECT: &[StepKind] = &[
+    StepKind::ShellString,
+    StepKind::Eval,
+    StepKind::Remote,
+    StepKind::PipedStdin,
+    StepKind::Heredoc,
+    StepKind::HereString,
+    StepKind::InlineCode,
+    StepKind::Xargs,
+    StepKind::FindExec,
+    StepKind::Alias,
+];
+
+impl Engine {
+    /// An engine over `rules` in `env`.
+    pub fn new(rules: Ruleset, env: Environment) -> Engine {
+        Engine { rules, env }
+    }
+
+    /// The rules.
+    pub fn rules(&self) -> &Ruleset {
+        &self.rules
+    }
+
+    /// The environment.
+    pub fn environment(&self) -> &Environment {
+        &self.env
+    }
+
+    /// Classifies an action.
+    pub fn classify(&self, action: &Action) -> Verdict {
+        match action {
+            Action::Shell(text) => self.classify_shell(text),
+            Action::Argv(argv) => self.classify_argv(argv),
+        }
+    }
+
+    /// Classifies a shell command line.
+    pub fn classify_shell(&self, text: &str) -> Verdict {
+        self.classify_analysis(shell::analyze(text, &self.env.shell))
+    }
+
+    /// Classifies one argv.
+    pub fn classify_argv(&self, argv: &[String]) -> Verdict {
+        self.classify_analysis(shell::analyze_argv(argv, &self.env.shell))
+    }
+
+    /// Classifies the invocations of an analysis.
+    pub fn classify_analysis(&self, analysis: Analysis) -> Verdict {
+        let mut matches = Vec::new();
+        for (index, inv) in analysis.invocations.iter().enumerate() {
+            self.match_invocation(index, inv, &mut matches);
+        }
+        if !analysis.errors.is_empty() {
+            matches.push(RuleMatch {
+                rule: UNPARSEABLE_RULE.to_string(),
+                decision: Decision::Confirm,
+                severity: Severity::High,
+                reason: format!(
+                    "The command could not be fully analysed ({}); it is held because what it would run cannot be seen.",
+                    analysis.errors.join("; ")
+                ),
+                invocation: None,
+            });
+        }
+        Verdict::from_matches(analysis.invocations, matches)
+    }
+
+    fn match_invocation(&self, index: usize, inv: &Invocation, out: &mut Vec<RuleMatch>) {
+        let candidates = self.rules.candidates(inv.program_name());
+        if candidates.is_empty() {
+            return;
+        }
+        let parsed = self.rules.parse(inv);
+        let indirect = inv.provenance.iter().any(|s| INDIRECT.contains(&s.kind));
+        for i in candidates {
+            if !self.rules.matches(i, inv, &parsed, &self.env.paths) {
+                continue;
+            }
+            let rule = self.rules.rule(i);
+            let mut severity = rule.severity;
+            if parsed.escalated {
+                severity = severity.raised();
+            }
+            if indirect && rule.action != Decision::Allow {
+                severity = severity.raised();
+            }
+            out.push(RuleMatch {
+                rule: rule.id.to_string(),
+                decision: rule.action,
+                severity,
+                reason: rule.reason.to_string(),
+                invocation: Some(index),
+            });
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Rulesets: the TOML schema, program grammars, the pattern language, path classes, loading
+//! (embedded or from disk) and the inline examples every rule carries.
+
+pub mod error;
+pub mod examples;
+pub mod grammar;
+pub mod load;
+pub mod paths;
+pub mod pattern;
+pub mod ruleset;
+pub mod schema;
+
+pub use error::RulesError;
+pub use paths::{PathClass, PathEnv};
+pub use ruleset::Ruleset;

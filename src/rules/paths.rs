@@ -1,0 +1,302 @@
+//! Path classes: where a path argument points, relative to the machine and the workspace, so
+//! rules can say "recursive delete of anything outside the working tree" without listing paths.
+//!
+//! Invariant: a path whose location cannot be known statically is `unknown`, never `workspace`;
+//! a dynamic or glob path is judged by its static directory (`/srv/$x` is under `/srv`).
+
+use crate::shell::{Arg, normalize};
+
+/// Where a path points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PathClass {
+    /// `/` itself, or all of its contents (`/*`).
+    Root,
+    /// `$HOME` itself, or all of its contents (`~/*`).
+    Home,
+    /// Inside `$HOME` but outside the workspace.
+    HomeSubdir,
+    /// An operating-system directory (`/etc`, `/usr`, `/var`, `/opt`, `/srv`, `/home`, ...).
+    System,
+    /// A block or character device (`/dev/sda`), other than the harmless ones.
+    Device,
+    /// `/dev/null`, `/dev/stdout`, `/dev/stderr`, `/dev/tty`, `/dev/fd/N`.
+    DevNull,
+    /// Anywhere else outside the workspace and the temp dirs.
+    Outside,
+    /// The workspace root itself, or all of its contents (`.` or `*` at the root).
+    WorkspaceRoot,
+    /// The workspace's `.git` directory or anything in it.
+    GitDir,
+    /// Inside the workspace.
+    Workspace,
+    /// Inside a temp directory (`/tmp/x`, `$TMPDIR/x`).
+    Temp,
+    /// Interlock's own state or an agent's hook settings: the guard itself.
+    Guard,
+    /// Cannot be located statically.
+    Unknown,
+}
+
+impl PathClass {
+    /// The kebab-case name used in rulesets.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PathClass::Root => "root",
+            PathClass::Home => "home",
+            PathClass::HomeSubdir => "home-subdir",
+            PathClass::System => "system",
+            PathClass::Device => "device",
+            PathClass::DevNull => "dev-null",
+            PathClass::Outside => "outside",
+            PathClass::WorkspaceRoot => "workspace-root",
+            PathClass::GitDir => "git-dir",
+            PathClass::Workspace => "workspace",
+            PathClass::Temp => "temp",
+            PathClass::Guard => "guard",
+            PathClass::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a ruleset name.
+    pub fn parse(name: &str) -> Option<PathClass> {
+        PathClass::ALL.iter().copied().find(|c| c.as_str() == name)
+    }
+
+    /// Every class, for validation and docs.
+    pub const ALL: [PathClass; 13] = [
+        PathClass::Root,
+        PathClass::Home,
+        PathClass::HomeSubdir,
+        PathClass::System,
+        PathClass::Device,
+        PathClass::DevNull,
+        PathClass::Outside,
+        PathClass::WorkspaceRoot,
+        PathClass::GitDir,
+        PathClass::Workspace,
+        PathClass::Temp,
+        PathClass::Guard,
+        PathClass::Unknown,
+    ];
+}
+
+/// Top-level directories that belong to the operating system.
+const SYSTEM_DIRS: &[&str] = &[
+    "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc", "/root", "/run",
+    "/sbin", "/srv", "/sys", "/usr", "/var", "/snap", "/efi", "/nix", "/home", "/Users", "/System", "/Library",
+    "/Applications", "/private", "/Volumes", "/mnt", "/media", "/lost+found", "/tmp",
+];
+
+/// Devices that are safe to write to or read from.
+const HARMLESS_DEVICES: &[&str] = &["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom", "/dev/full"];
+
+/// The locations path classes are computed against.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathEnv {
+    /// The workspace root (git top level or the start directory), if there is a usable one.
+    pub workspace: Option<String>,
+    /// `$HOME`.
+    pub home: Option<String>,
+    /// Temp directories (`/tmp`, `/var/tmp`, `$TMPDIR`).
+    pub temp_dirs: Vec<String>,
+    /// Glob patterns of guard paths (absolute; `*` crosses `/`).
+    pub guard_globs: Vec<String>,
+}
+
+impl PathEnv {
+    /// The guard paths protected by default: interlock's own configuration and state, and the
+    /// hook settings of the agents it integrates with.
+    pub fn default_guard_globs(home: Option<&str>) -> Vec<String> {
+        let mut globs: Vec<String> = [
+            "*/.claude/settings.json",
+            "*/.claude/settings.local.json",
+            "*/.codex/config.toml",
+            "*/.codex/hooks.json",
+            "*/.gemini/settings.json",
+            "*/.cursor/hooks.json",
+            "*/.github/hooks/*",
+            "*/.interlock/*",
+            "/etc/interlock/*",
+            "/etc/interlock",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if let Some(home) = home {
+            for dir in [".config/interlock", ".local/state/interlock", ".local/share/interlock"] {
+                globs.push(format!("{home}/{dir}"));
+                globs.push(format!("{home}/{dir}/*"));
+            }
+        }
+        globs
+    }
+}
+
+fn under(path: &str, dir: &str) -> bool {
+    dir == "/" || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+}
+
+fn at_or_under(path: &str, dir: &str) -> bool {
+    path == dir || under(path, dir)
+}
+
+/// How much of a directory a path designates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Extent {
+    /// The path itself.
+    Exact,
+    /// Every entry of the directory (`dir/*`, `dir/.*`).
+    AllChildren,
+    /// Some entry of the directory, not known which (`dir/*.log`, `dir/$x`).
+    SomeChild,
+}
+
+/// Classifies one path argument of an invocation running in `cwd` (`None`: unknown), or on a
+/// remote host or container when `remote`.
+pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> PathClass {
+    let (text, extent) = static_location(arg);
+    let Some(text) = text else { return PathClass::Unknown };
+    let absolute = if text.starts_with('/') {
+        normalize(&text)
+    } else if remote {
+        return PathClass::Outside;
+    } else {
+        match cwd {
+            Some(c) => normalize(&format!("{c}/{text}")),
+            None => return PathClass::Unknown,
+        }
+    };
+    classify_absolute(&absolute, extent, remote, env)
+}
+
+/// The statically known location of an argument: its path text (or directory, for globs and
+/// expansions) and how much of it is designated.
+fn static_location(arg: &Arg) -> (Option<String>, Extent) {
+    let known = if arg.dynamic { arg.static_prefix() } else { arg.text.as_str() };
+    let glob_at = if arg.glob { known.find(['*', '?', '[']) } else { None };
+    let cut = match (arg.dynamic, glob_at) {
+        (false, None) => return (Some(known.to_string()), Extent::Exact),
+        (_, Some(g)) => g,
+        (true, None) => known.len(),
+    };
+    let head = &known[..cut];
+    let Some(slash) = head.rfind('/') else {
+        // `$x` or `*.log` with no directory part: an entry of the current directory.
+        if head.is_empty() && arg.dynamic && !arg.glob {
+            return (None, Extent::SomeChild);
+        }
+        let whole = matches!(&known[cut..], "*" | ".*" | "*/") && !arg.dynamic;
+        return (Some(".".to_string()), if whole { Extent::AllChildren } else { Extent::SomeChild });
+    };
+    let dir = if slash == 0 { "/" } else { &head[..slash] };
+    let rest = &known[slash + 1..];
+    let whole = !arg.dynamic && matches!(rest, "*" | ".*" | "*/" | "{*,.*}");
+    (Some(dir.to_string()), if whole { Extent::AllChildren } else { Extent::SomeChild })
+}
+
+fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) -> PathClass {
+    if extent == Extent::Exact && (HARMLESS_DEVICES.contains(&path) || path.starts_with("/dev/fd/")) {
+        return PathClass::DevNull;
+    }
+    if under(path, "/dev") && extent == Extent::Exact {
+        return PathClass::Device;
+    }
+    if path == "/" {
+        return match extent {
+            Extent::Exact | Extent::AllChildren => PathClass::Root,
+            Extent::SomeChild => PathClass::System,
+        };
+    }
+    if !remote && env.guard_globs.iter().any(|g| super::pattern::glob_match(g, path)) {
+        return PathClass::Guard;
+    }
+    if !remote && let Some(ws) = env.workspace.as_deref() {
+        if path == ws {
+            return match extent {
+                Extent::Exact | Extent::AllChildren => PathClass::WorkspaceRoot,
+                Extent::SomeChild => PathClass::Workspace,
+            };
+        }
+        if at_or_under(path, &format!("{ws}/.git")) {
+            return PathClass::GitDir;
+        }
+        if under(path, ws) {
+            return PathClass::Workspace;
+        }
+    }
+    for tmp in &env.temp_dirs {
+        if under(path, tmp) || (path == tmp && extent == Extent::SomeChild) {
+            return PathClass::Temp;
+        }
+    }
+    if !remote && let Some(home) = env.home.as_deref() {
+        if path == home {
+            return match extent {
+                Extent::Exact | Extent::AllChildren => PathClass::Home,
+                Extent::SomeChild => PathClass::HomeSubdir,
+            };
+        }
+        if under(path, home) {
+            return PathClass::HomeSubdir;
+        }
+    }
+    if SYSTEM_DIRS.iter().any(|d| at_or_under(path, d)) {
+        // Another user's home or a project under /srv is still outside; the OS dirs themselves
+        // and their direct contents are system.
+        return PathClass::System;
+    }
+    PathClass::Outside
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env() -> PathEnv {
+        PathEnv {
+            workspace: Some("/work/repo".into()),
+            home: Some("/home/u".into()),
+            temp_dirs: vec!["/tmp".into(), "/var/tmp".into()],
+            guard_globs: vec!["*/.claude/settings*.json".into()],
+        }
+    }
+
+    fn class(text: &str) -> PathClass {
+        let arg = crate::shell::analyze(&format!("rm {text}"), &crate::shell::ShellContext {
+            cwd: Some("/work/repo".into()),
+            home: Some("/home/u".into()),
+            tmpdir: None,
+        })
+        .invocations
+        .into_iter()
+        .next()
+        .and_then(|i| i.args.get(1).cloned())
+        .unwrap_or_else(|| Arg::literal(""));
+        classify(&arg, Some("/work/repo"), false, &env())
+    }
+
+    #[test]
+    fn classes() {
+        assert_eq!(class("/"), PathClass::Root);
+        assert_eq!(class("/*"), PathClass::Root);
+        assert_eq!(class("~"), PathClass::Home);
+        assert_eq!(class("~/"), PathClass::Home);
+        assert_eq!(class("~/Documents"), PathClass::HomeSubdir);
+        assert_eq!(class("/etc/ssl"), PathClass::System);
+        assert_eq!(class("/data"), PathClass::Outside);
+        assert_eq!(class("."), PathClass::WorkspaceRoot);
+        assert_eq!(class("*"), PathClass::WorkspaceRoot);
+        assert_eq!(class("*.log"), PathClass::Workspace);
+        assert_eq!(class("target/debug"), PathClass::Workspace);
+        assert_eq!(class(".git"), PathClass::GitDir);
+        assert_eq!(class("../other"), PathClass::Outside);
+        assert_eq!(class("/tmp/x"), PathClass::Temp);
+        assert_eq!(class("/tmp"), PathClass::System);
+        assert_eq!(class("/dev/sda"), PathClass::Device);
+        assert_eq!(class("/dev/null"), PathClass::DevNull);
+        assert_eq!(class("$X"), PathClass::Unknown);
+        assert_eq!(class("/srv/$X"), PathClass::System);
+        assert_eq!(class("build/$X"), PathClass::Workspace);
+        assert_eq!(class(".claude/settings.json"), PathClass::Guard);
+    }
+}

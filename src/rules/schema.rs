@@ -1,0 +1,241 @@
+//! The ruleset file format (TOML) and its embedded binary form (postcard).
+//!
+//! One struct family serves both: TOML deserialises into owned strings, postcard into strings
+//! borrowed from the embedded bytes, so loading the shipped rulesets copies nothing. This file is
+//! also compiled by `build.rs`, which parses `rulesets/*.toml` at build time; it must therefore
+//! depend on nothing but `serde`, `toml` and [`crate::level`].
+
+use std::borrow::Cow;
+
+use serde::{Deserialize, Serialize};
+
+use crate::level::{Decision, Severity};
+
+/// A whole ruleset file as written in TOML.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulesetToml<'a> {
+    /// Program grammars declared by this file.
+    #[serde(borrow, default)]
+    pub grammar: Vec<toml::Spanned<GrammarDef<'a>>>,
+    /// Rules declared by this file.
+    #[serde(borrow, default)]
+    pub rule: Vec<toml::Spanned<RuleDef<'a>>>,
+}
+
+/// How a program family's command line is shaped, declared once per family so that rules can
+/// match subcommands and flags wherever the user put them.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrammarDef<'a> {
+    /// Program names (basenames) this grammar covers, e.g. `["kubectl", "oc"]`.
+    #[serde(borrow)]
+    pub programs: Vec<Cow<'a, str>>,
+    /// Flags that take the following word as their value (`--profile prod`, `-n prod`). The
+    /// `--flag=value` and `-Xvalue`-free `-flag=value` spellings are always understood.
+    #[serde(borrow, default)]
+    pub value_flags: Vec<Cow<'a, str>>,
+    /// With `unknown_long_takes_value`: the long flags known to take no value.
+    #[serde(borrow, default)]
+    pub bool_flags: Vec<Cow<'a, str>>,
+    /// Treat a `--long` flag not listed in `bool_flags` as taking the next word as value.
+    #[serde(default)]
+    pub unknown_long_takes_value: bool,
+    /// `-rf` means `-r -f` (getopt-style short option clusters).
+    #[serde(default)]
+    pub short_clusters: bool,
+    /// Operands come before the first flag and everything after it is an expression (`find`).
+    #[serde(default)]
+    pub operands_first: bool,
+    /// Subcommand words are case-insensitive (`redis-cli FLUSHALL`).
+    #[serde(default)]
+    pub fold_case: bool,
+    /// Flags that make the invocation a preview (`--dry-run`, `--help`): rules skip previews
+    /// unless they set `match_previews`. Patterns as in rule flags.
+    #[serde(borrow, default)]
+    pub preview_flags: Vec<Cow<'a, str>>,
+    /// Positional words that make the invocation a preview (`aws ec2 help`).
+    #[serde(borrow, default)]
+    pub preview_words: Vec<Cow<'a, str>>,
+    /// Flags that suppress the program's own prompt (`--yes`, `-auto-approve`): each matched
+    /// rule's severity is raised one level.
+    #[serde(borrow, default)]
+    pub escalate_flags: Vec<Cow<'a, str>>,
+}
+
+/// One rule: what it matches, how harmful that is, what policy does, and its own examples.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDef<'a> {
+    /// Stable dotted id (`aws.cloudformation.delete-stack`), used in verdicts and the audit log.
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    /// How much harm a match can do.
+    pub severity: Severity,
+    /// What happens on a match.
+    pub action: Decision,
+    /// One sentence for the human at the prompt: what this does and why it is held.
+    #[serde(borrow)]
+    pub reason: Cow<'a, str>,
+    /// Free tags (`aws`, `data-loss`, `guard-removal`, `mitre:T1485`).
+    #[serde(borrow, default)]
+    pub tags: Vec<Cow<'a, str>>,
+    /// The program this rule applies to (basename; a `*` glob is allowed, e.g. `mkfs*`).
+    #[serde(borrow, default)]
+    pub program: Option<Cow<'a, str>>,
+    /// Several programs this rule applies to. With neither `program` nor `programs` the rule
+    /// applies to every invocation.
+    #[serde(borrow, default)]
+    pub programs: Vec<Cow<'a, str>>,
+    /// Subcommand path matched against the leading positional words: each element is a glob
+    /// (`delete-*`), alternatives joined by `|`, or `**` for any run of words.
+    #[serde(borrow, default)]
+    pub command: Vec<Cow<'a, str>>,
+    /// At least one of these flags is present (`--force`, `-f`, `--prune=now`, `--mode=complete`).
+    #[serde(borrow, default)]
+    pub flags_any: Vec<Cow<'a, str>>,
+    /// Every one of these flags is present.
+    #[serde(borrow, default)]
+    pub flags_all: Vec<Cow<'a, str>>,
+    /// None of these flags is present.
+    #[serde(borrow, default)]
+    pub flags_none: Vec<Cow<'a, str>>,
+    /// At least one positional word after the command path matches one of these globs.
+    #[serde(borrow, default)]
+    pub args_any: Vec<Cow<'a, str>>,
+    /// No positional word after the command path matches any of these globs.
+    #[serde(borrow, default)]
+    pub args_none: Vec<Cow<'a, str>>,
+    /// At least one positional word after the command path is a path of one of these classes
+    /// (`root`, `home`, `system`, `device`, `outside`, `workspace-root`, `git-dir`, `unknown`,
+    /// `guard`, ...).
+    #[serde(borrow, default)]
+    pub paths_any: Vec<Cow<'a, str>>,
+    /// At least one output redirection (`>`, `>>`, `&>`) writes to a path of these classes.
+    #[serde(borrow, default)]
+    pub redirects_any: Vec<Cow<'a, str>>,
+    /// A regular expression searched in inline code (`python -c`, `node -e`, heredocs fed to an
+    /// interpreter). Compiled on first use.
+    #[serde(borrow, default)]
+    pub script: Option<Cow<'a, str>>,
+    /// The invocation is opaque in one of these ways (`dynamic-program`, `dynamic-code`,
+    /// `network-code`, `piped-code`, `script-file`).
+    #[serde(borrow, default)]
+    pub opaque_any: Vec<Cow<'a, str>>,
+    /// Also match previews (`--dry-run`, `--help`).
+    #[serde(default)]
+    pub match_previews: bool,
+    /// Examples that must match this rule, checked when the ruleset loads.
+    #[serde(borrow, default, rename = "match")]
+    pub examples_match: Vec<Cow<'a, str>>,
+    /// Examples that must not match this rule, checked when the ruleset loads.
+    #[serde(borrow, default, rename = "not_match")]
+    pub examples_not_match: Vec<Cow<'a, str>>,
+}
+
+/// A value together with the 1-based line of the source file it was declared on.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Located<T> {
+    /// 1-based line number in the source file.
+    pub line: u32,
+    /// The value.
+    pub item: T,
+}
+
+/// One ruleset file after parsing: its name and what it declares, with line numbers.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SourceFile<'a> {
+    /// File name or path as given (`git.toml`, `/etc/interlock/org.toml`).
+    #[serde(borrow)]
+    pub name: Cow<'a, str>,
+    /// Grammars in declaration order.
+    #[serde(borrow)]
+    pub grammars: Vec<Located<GrammarDef<'a>>>,
+    /// Rules in declaration order.
+    #[serde(borrow)]
+    pub rules: Vec<Located<RuleDef<'a>>>,
+}
+
+/// Why a ruleset file could not be parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TomlError {
+    /// 1-based line of the error, when known.
+    pub line: Option<u32>,
+    /// The parser's message.
+    pub message: String,
+}
+
+/// Parses one ruleset file's text. `name` is recorded for messages and `explain`.
+pub fn parse_toml(name: &str, text: &str) -> Result<SourceFile<'static>, TomlError> {
+    let parsed: RulesetToml<'_> = toml::from_str(text).map_err(|e| TomlError {
+        line: e.span().map(|s| line_of(text, s.start)),
+        message: e.message().to_string(),
+    })?;
+    Ok(SourceFile {
+        name: Cow::Owned(name.to_string()),
+        grammars: parsed
+            .grammar
+            .into_iter()
+            .map(|g| Located { line: line_of(text, g.span().start), item: owned_grammar(g.into_inner()) })
+            .collect(),
+        rules: parsed
+            .rule
+            .into_iter()
+            .map(|r| Located { line: line_of(text, r.span().start), item: owned_rule(r.into_inner()) })
+            .collect(),
+    })
+}
+
+/// 1-based line number of a byte offset.
+fn line_of(text: &str, offset: usize) -> u32 {
+    let upto = text.get(..offset).unwrap_or(text);
+    u32::try_from(upto.bytes().filter(|b| *b == b'\n').count() + 1).unwrap_or(u32::MAX)
+}
+
+fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(s.into_owned())
+}
+
+fn owned_list(v: Vec<Cow<'_, str>>) -> Vec<Cow<'static, str>> {
+    v.into_iter().map(owned).collect()
+}
+
+fn owned_grammar(g: GrammarDef<'_>) -> GrammarDef<'static> {
+    GrammarDef {
+        programs: owned_list(g.programs),
+        value_flags: owned_list(g.value_flags),
+        bool_flags: owned_list(g.bool_flags),
+        unknown_long_takes_value: g.unknown_long_takes_value,
+        short_clusters: g.short_clusters,
+        operands_first: g.operands_first,
+        fold_case: g.fold_case,
+        preview_flags: owned_list(g.preview_flags),
+        preview_words: owned_list(g.preview_words),
+        escalate_flags: owned_list(g.escalate_flags),
+    }
+}
+
+fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
+    RuleDef {
+        id: owned(r.id),
+        severity: r.severity,
+        action: r.action,
+        reason: owned(r.reason),
+        tags: owned_list(r.tags),
+        program: r.program.map(owned),
+        programs: owned_list(r.programs),
+        command: owned_list(r.command),
+        flags_any: owned_list(r.flags_any),
+        flags_all: owned_list(r.flags_all),
+        flags_none: owned_list(r.flags_none),
+        args_any: owned_list(r.args_any),
+        args_none: owned_list(r.args_none),
+        paths_any: owned_list(r.paths_any),
+        redirects_any: owned_list(r.redirects_any),
+        script: r.script.map(owned),
+        opaque_any: owned_list(r.opaque_any),
+        match_previews: r.match_previews,
+        examples_match: owned_list(r.examples_match),
+        examples_not_match: owned_list(r.examples_not_match),
+    }
+}

@@ -1,0 +1,287 @@
+//! Interpreters given code inline (`python -c`, `node -e`, `perl -e`, `ruby -e`, `awk '...'`,
+//! a heredoc or pipe into `python`): the code is attached to the invocation for `script` rules,
+//! and shell commands embedded in it (`os.system("...")`, `execSync("...")`,
+//! `subprocess.run(["rm", "-rf", ...])`, backticks) are analysed as invocations of their own.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
+use super::walk::{State, Stdin, Walker};
+
+/// How an interpreter takes inline code.
+struct Lang {
+    /// Flags whose value is code (`-c`, `-e`, `--eval`).
+    code_flags: &'static [&'static str],
+    /// Short flag letters that take code when they end a cluster (`perl -ne CODE`).
+    cluster_code: &'static str,
+    /// Flags that take a (non-code) value.
+    value_flags: &'static [&'static str],
+    /// The first operand is the code (`awk 'prog' file`), unless a file flag is given.
+    operand_is_code: bool,
+    /// Flags naming a program file instead (`awk -f prog.awk`).
+    file_flags: &'static [&'static str],
+    /// A subcommand word that introduces code (`deno eval CODE`).
+    eval_word: Option<&'static str>,
+}
+
+const PYTHON: Lang = Lang { code_flags: &["-c"], cluster_code: "c", value_flags: &["-W", "-X", "-Q"], operand_is_code: false, file_flags: &[], eval_word: None };
+const NODE: Lang = Lang { code_flags: &["-e", "--eval", "-p", "--print"], cluster_code: "", value_flags: &["-r", "--require", "--import", "--loader", "--experimental-loader", "--input-type", "--env-file", "-C", "--conditions"], operand_is_code: false, file_flags: &[], eval_word: Some("eval") };
+const PERL: Lang = Lang { code_flags: &["-e", "-E"], cluster_code: "eE", value_flags: &["-I", "-M", "-m", "-x"], operand_is_code: false, file_flags: &[], eval_word: None };
+const RUBY: Lang = Lang { code_flags: &["-e"], cluster_code: "e", value_flags: &["-r", "-I", "-C", "-E", "--encoding"], operand_is_code: false, file_flags: &[], eval_word: None };
+const SIMPLE_E: Lang = Lang { code_flags: &["-e", "-r", "-Command", "-command", "-c", "--eval", "-eval"], cluster_code: "", value_flags: &[], operand_is_code: false, file_flags: &[], eval_word: Some("eval") };
+const AWK: Lang = Lang { code_flags: &[], cluster_code: "", value_flags: &["-F", "-v", "--field-separator", "--assign"], operand_is_code: true, file_flags: &["-f", "--file"], eval_word: None };
+
+fn lang_of(name: &str) -> Option<&'static Lang> {
+    let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    Some(match base {
+        "python" | "pypy" => &PYTHON,
+        "node" | "nodejs" | "deno" | "bun" => &NODE,
+        "perl" => &PERL,
+        "ruby" | "jruby" => &RUBY,
+        "php" | "lua" | "luajit" | "Rscript" | "osascript" | "julia" | "elixir" | "pwsh" | "powershell" | "erl" | "tclsh" | "groovy" => &SIMPLE_E,
+        "awk" | "gawk" | "mawk" | "nawk" => &AWK,
+        _ => return None,
+    })
+}
+
+/// Whether `name` is an interpreter this module understands (`python3.12` counts).
+pub fn is_interpreter(name: &str) -> bool {
+    lang_of(name).is_some()
+}
+
+/// Unwraps interpreter invocation `index`.
+pub fn unwrap_interpreter(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let Some(lang) = lang_of(inv.program_name()) else { return };
+    let mut codes: Vec<&Arg> = Vec::new();
+    let mut saw_operand = false;
+    let mut from_file = false;
+    let mut i = 1;
+    if let (Some(word), Some(first)) = (lang.eval_word, inv.args.get(1))
+        && first.text == word
+    {
+        codes.extend(inv.args.get(2));
+        i = inv.args.len();
+    }
+    while let Some(a) = inv.args.get(i) {
+        let t = a.text.as_str();
+        if t == "--" {
+            saw_operand = i + 1 < inv.args.len();
+            break;
+        }
+        if lang.file_flags.contains(&t) {
+            from_file = true;
+            i += 2;
+            continue;
+        }
+        if let Some((k, v)) = t.split_once('=').filter(|(k, _)| k.starts_with("--")) {
+            if lang.code_flags.contains(&k) {
+                codes.push(a);
+                let _ = v;
+            }
+            i += 1;
+            continue;
+        }
+        if lang.code_flags.contains(&t) {
+            codes.extend(inv.args.get(i + 1));
+            i += 2;
+            continue;
+        }
+        if lang.value_flags.contains(&t) {
+            i += 2;
+            continue;
+        }
+        if t.starts_with('-') && t.len() > 1 && !t.starts_with("--") {
+            let body = &t[1..];
+            if let Some(pos) = body.find(|c| lang.cluster_code.contains(c)) {
+                let attached = &body[pos + 1..];
+                if attached.is_empty() {
+                    codes.extend(inv.args.get(i + 1));
+                    i += 2;
+                } else {
+                    codes.push(a);
+                    i += 1;
+                }
+                continue;
+            }
+            if t == "-m" && std::ptr::eq(lang, &PYTHON) {
+                saw_operand = true;
+                break;
+            }
+            i += 1;
+            continue;
+        }
+        if t == "-" {
+            break;
+        }
+        if lang.operand_is_code && !from_file && codes.is_empty() {
+            codes.push(a);
+        }
+        saw_operand = true;
+        break;
+    }
+    let via = inv.program_name().to_string();
+    if codes.is_empty() && !saw_operand && !from_file {
+        match stdin {
+            Some(Stdin::Text(text, _)) => attach(w, index, inv, &text, st, &via),
+            Some(other) => {
+                if let Some(kind) = other.as_code_opacity() {
+                    w.mark_opaque(index, kind);
+                }
+            }
+            None => {}
+        }
+        return;
+    }
+    for code in codes {
+        if code.dynamic {
+            w.mark_opaque(index, Opaque::DynamicCode);
+        }
+        let text = match code.text.split_once('=') {
+            Some((k, v)) if k.starts_with("--") => v.to_string(),
+            _ if code.text.starts_with('-') && code.text.len() > 2 && !lang.operand_is_code => {
+                let body = &code.text[1..];
+                body.find(|c| lang.cluster_code.contains(c)).map(|p| body[p + 1..].to_string()).unwrap_or_default()
+            }
+            _ => code.text.clone(),
+        };
+        attach(w, index, inv, &text, st, &via);
+    }
+}
+
+/// Attaches `code` to invocation `index` and analyses the shell commands embedded in it.
+fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &State, via: &str) {
+    w.set_script(index, code.to_string());
+    let mut sub = st.clone();
+    sub.prov = inv.provenance.clone();
+    sub.cwd = inv.cwd.clone();
+    sub.remote = inv.remote;
+    sub.stdin = None;
+    let backticks = matches!(via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'), "ruby" | "jruby" | "perl" | "php");
+    for embedded in embedded_commands(code, backticks) {
+        match embedded {
+            Embedded::Shell(text) => w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via))),
+            Embedded::Argv(words) => {
+                let mut provenance = inv.provenance.clone();
+                provenance.push(Step::via(StepKind::InlineCode, via));
+                let inner = Invocation {
+                    args: words.into_iter().map(Arg::literal).collect(),
+                    provenance,
+                    cwd: inv.cwd.clone(),
+                    remote: inv.remote,
+                    redirects: Vec::new(),
+                    script: None,
+                    opaque: Vec::new(),
+                };
+                w.emit(inner, None, &[], &sub);
+            }
+        }
+    }
+}
+
+/// A command found inside interpreter code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Embedded {
+    /// A string run by a shell (`os.system("rm -rf x")`).
+    Shell(String),
+    /// An argv list run directly (`subprocess.run(["rm", "-rf", "x"])`).
+    Argv(Vec<String>),
+}
+
+/// Compiles `pattern` once into `cell`. The patterns are constants covered by tests; should one
+/// ever fail to compile, it matches nothing (the code is still attached for `script` rules).
+fn cached(cell: &'static OnceLock<Option<Regex>>, pattern: &str) -> Option<&'static Regex> {
+    cell.get_or_init(|| Regex::new(pattern).ok()).as_ref()
+}
+
+fn shell_call_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    cached(
+        &RE,
+        r#"(?x)
+        \b(?: os\.system | os\.popen | subprocess\.[a-z_]+ | commands\.getoutput | check_output | check_call
+          | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
+          | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh )
+        \s*\(?\s* (?:[rfbu]{0,2})
+        ( "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | `[^`]*` | \[[^\]]*\] )"#,
+    )
+}
+
+fn backtick_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    cached(&RE, r"(?:%x\{([^}]*)\}|`([^`]*)`)")
+}
+
+fn string_literal_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    cached(&RE, r#""((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)'"#)
+}
+
+fn unescape_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            match chars.next() {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some(other) => out.push(other),
+                None => {}
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Finds shell commands embedded in interpreter code; `backticks` for languages where
+/// `` `cmd` `` runs a shell (Ruby, Perl, PHP).
+pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
+    let mut out = Vec::new();
+    let (Some(call), Some(literal)) = (shell_call_re(), string_literal_re()) else { return out };
+    for cap in call.captures_iter(code) {
+        let Some(arg) = cap.get(1).map(|m| m.as_str()) else { continue };
+        if arg.starts_with('[') {
+            let words: Vec<String> = literal
+                .captures_iter(arg)
+                .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| unescape_literal(m.as_str())))
+                .collect();
+            if !words.is_empty() {
+                out.push(Embedded::Argv(words));
+            }
+        } else {
+            let inner = &arg[1..arg.len().saturating_sub(1).max(1)];
+            out.push(Embedded::Shell(unescape_literal(inner)));
+        }
+    }
+    let Some(ticks) = backtick_re().filter(|_| backticks) else { return out };
+    for cap in ticks.captures_iter(code) {
+        if let Some(m) = cap.get(1).or_else(|| cap.get(2)) {
+            let text = m.as_str();
+            if !out.iter().any(|e| matches!(e, Embedded::Shell(s) if s == text)) {
+                out.push(Embedded::Shell(text.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_shell_strings_and_argv_lists() {
+        assert_eq!(embedded_commands(r#"import os; os.system("rm -rf /srv")"#, false), vec![Embedded::Shell("rm -rf /srv".into())]);
+        assert_eq!(
+            embedded_commands(r#"subprocess.run(['git', 'push', '--force'])"#, false),
+            vec![Embedded::Argv(vec!["git".into(), "push".into(), "--force".into()])]
+        );
+        assert_eq!(embedded_commands("require('child_process').execSync(`terraform destroy`)", false), vec![Embedded::Shell("terraform destroy".into())]);
+        assert_eq!(embedded_commands("print(1)", false), vec![]);
+        assert_eq!(embedded_commands("puts `rm -rf /`", true), vec![Embedded::Shell("rm -rf /".into())]);
+        assert_eq!(embedded_commands("const s = `hi ${x}`", false), vec![]);
+    }
+}

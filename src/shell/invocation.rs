@@ -1,0 +1,222 @@
+//! [`Invocation`]: one program a command line could run, with exact argv and where it came from.
+//!
+//! Invariant: every word of `args` is the text the program would receive, quotes and escapes
+//! resolved; a word that depends on run-time expansion is marked `dynamic` and keeps, as its
+//! static prefix, only the bytes known before the first expansion.
+
+use serde::Serialize;
+use serde::ser::{SerializeStruct, Serializer};
+
+/// One argv word.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Arg {
+    /// The word as the program receives it; a dynamic part is shown as its source (`$HOME`,
+    /// `$(cmd)`).
+    pub text: String,
+    /// The word depends on expansion (`$VAR`, `$(...)`, unknown input).
+    pub dynamic: bool,
+    /// Bytes of `text` known statically (all of it unless `dynamic`).
+    pub static_len: usize,
+    /// The word contains an unquoted glob character (`*`, `?`, `[`).
+    pub glob: bool,
+}
+
+impl Arg {
+    /// A word known exactly.
+    pub fn literal(text: impl Into<String>) -> Arg {
+        let text = text.into();
+        Arg { static_len: text.len(), text, dynamic: false, glob: false }
+    }
+
+    /// A word whose value is unknown until run time; `display` says where it comes from.
+    pub fn unknown(display: impl Into<String>) -> Arg {
+        Arg { text: display.into(), dynamic: true, static_len: 0, glob: false }
+    }
+
+    /// The part of the word known before run time.
+    pub fn static_prefix(&self) -> &str {
+        self.text.get(..self.static_len).unwrap_or("")
+    }
+}
+
+/// How an invocation was reached from the command line, one step of nesting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StepKind {
+    /// A command of the line itself.
+    TopLevel,
+    /// A stage of a pipeline (`a | b`).
+    Pipeline,
+    /// Inside `$(...)`.
+    CommandSubstitution,
+    /// Inside backticks.
+    Backticks,
+    /// Inside `<(...)` or `>(...)`.
+    ProcessSubstitution,
+    /// Inside `( ... )`.
+    Subshell,
+    /// Inside a function body.
+    FunctionBody,
+    /// A heredoc fed to a shell, interpreter or database client.
+    Heredoc,
+    /// A here-string fed to a shell, interpreter or database client.
+    HereString,
+    /// Text piped into a shell, interpreter or database client.
+    PipedStdin,
+    /// The string of `bash -c`, `sh -c`, `su -c`, `watch`, ...
+    ShellString,
+    /// The arguments of `eval`.
+    Eval,
+    /// A prefix wrapper (`sudo`, `env`, `nice`, `timeout`, `nohup`, ...).
+    Wrapper,
+    /// The command `xargs` runs.
+    Xargs,
+    /// The command `find -exec`/`-execdir`/`-ok` runs.
+    FindExec,
+    /// A command run on another host or container (`ssh`, `kubectl exec`, `docker exec|run`).
+    Remote,
+    /// A package runner (`npx`, `pnpm dlx`, `bunx`, `bundle exec`, `uv run`, ...).
+    PackageRunner,
+    /// A SQL statement sent to a database client.
+    Sql,
+    /// A shell command embedded in inline interpreter code (`os.system("...")`).
+    InlineCode,
+    /// An alias definition.
+    Alias,
+    /// A loop body, once per literal value of the loop variable.
+    Loop,
+}
+
+/// One step of provenance: its kind and the program that caused it, if any.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// The kind of nesting.
+    pub kind: StepKind,
+    /// The program or construct responsible (`sudo`, `bash`, `ssh web-1`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
+}
+
+impl Step {
+    /// A step with no responsible program.
+    pub fn new(kind: StepKind) -> Step {
+        Step { kind, via: None }
+    }
+
+    /// A step caused by `via`.
+    pub fn via(kind: StepKind, via: impl Into<String>) -> Step {
+        Step { kind, via: Some(via.into()) }
+    }
+}
+
+/// Ways in which what an invocation runs cannot be seen statically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Opaque {
+    /// The program name itself comes from an expansion (`$(echo aws) ...`, `$cmd ...`).
+    DynamicProgram,
+    /// Code run by `eval`, `bash -c`, `python -c`, ... comes from an expansion.
+    DynamicCode,
+    /// Code downloaded and run (`curl ... | sh`, `bash <(curl ...)`).
+    NetworkCode,
+    /// Code piped or decoded into an interpreter from something that cannot be read statically
+    /// (`base64 -d | sh`, `cat x | bash`).
+    PipedCode,
+    /// A script file or SQL file whose content is not analysed (`sh deploy.sh`, `psql -f x.sql`).
+    ScriptFile,
+}
+
+impl Opaque {
+    /// The kebab-case name used in rulesets.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Opaque::DynamicProgram => "dynamic-program",
+            Opaque::DynamicCode => "dynamic-code",
+            Opaque::NetworkCode => "network-code",
+            Opaque::PipedCode => "piped-code",
+            Opaque::ScriptFile => "script-file",
+        }
+    }
+
+    /// Every opaque kind, for validating rulesets.
+    pub const ALL: [Opaque; 5] =
+        [Opaque::DynamicProgram, Opaque::DynamicCode, Opaque::NetworkCode, Opaque::PipedCode, Opaque::ScriptFile];
+}
+
+/// One program the command line could run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// argv, program first.
+    pub args: Vec<Arg>,
+    /// How it was reached, outermost first; always starts with [`StepKind::TopLevel`].
+    pub provenance: Vec<Step>,
+    /// The directory it will run in, when known; `None` for a remote host or after a dynamic `cd`.
+    pub cwd: Option<String>,
+    /// Runs on another host or in a container: local paths do not apply.
+    pub remote: bool,
+    /// Targets of output redirections (`>`, `>>`, `&>`), which it writes.
+    pub redirects: Vec<Arg>,
+    /// Inline code it runs (`python -c CODE`, a heredoc fed to `node`), when known.
+    pub script: Option<String>,
+    /// Ways in which what it runs cannot be seen.
+    pub opaque: Vec<Opaque>,
+}
+
+impl Invocation {
+    /// The program as written (`/usr/bin/rm`), or "" for an empty argv.
+    pub fn program(&self) -> &str {
+        self.args.first().map(|a| a.text.as_str()).unwrap_or("")
+    }
+
+    /// The program's basename (`rm` for `/usr/bin/rm`).
+    pub fn program_name(&self) -> &str {
+        let p = self.program();
+        p.rsplit('/').next().unwrap_or(p)
+    }
+
+    /// argv as plain strings.
+    pub fn argv(&self) -> Vec<String> {
+        self.args.iter().map(|a| a.text.clone()).collect()
+    }
+
+    /// The command re-quoted for display on one line.
+    pub fn display(&self) -> String {
+        self.args.iter().map(|a| quote_for_display(&a.text)).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// Quotes a word for display with single quotes when it holds shell-special characters.
+pub fn quote_for_display(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%^~{}$()*?[]".contains(&b));
+    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+}
+
+impl Serialize for Invocation {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let dynamic: Vec<usize> =
+            self.args.iter().enumerate().filter(|(_, a)| a.dynamic).map(|(i, _)| i).collect();
+        let mut fields = 3;
+        fields += usize::from(!dynamic.is_empty())
+            + usize::from(self.cwd.is_some())
+            + usize::from(self.remote)
+            + usize::from(!self.opaque.is_empty());
+        let mut s = serializer.serialize_struct("Invocation", fields)?;
+        s.serialize_field("argv", &self.argv())?;
+        s.serialize_field("provenance", &self.provenance)?;
+        s.serialize_field("program", self.program_name())?;
+        if !dynamic.is_empty() {
+            s.serialize_field("dynamic", &dynamic)?;
+        }
+        if let Some(cwd) = &self.cwd {
+            s.serialize_field("cwd", cwd)?;
+        }
+        if self.remote {
+            s.serialize_field("remote", &true)?;
+        }
+        if !self.opaque.is_empty() {
+            s.serialize_field("opaque", &self.opaque)?;
+        }
+        s.end()
+    }
+}

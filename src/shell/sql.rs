@@ -1,0 +1,391 @@
+//! Database clients: finds the SQL (or Redis commands, or Mongo JavaScript) a client is given —
+//! by flag (`psql -c`, `mysql -e`), operand (`sqlite3 db "SQL"`), heredoc, here-string or pipe —
+//! and emits one `sql` invocation per statement so rules can match statements structurally
+//! (`command = ["drop", "table"]`) instead of grepping text.
+//!
+//! Invariant: SQL words are lowercased, string literals become `'…'`, comments are dropped, and
+//! quoted identifiers keep their text; client shell escapes (`\!`, `.shell`, `system`) are
+//! analysed as shell.
+
+use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
+use super::walk::{State, Stdin, Walker};
+
+/// The virtual program name of a SQL statement invocation.
+pub const SQL_PROGRAM: &str = "sql";
+
+/// Clients whose input is SQL or similar query text.
+const CLIENTS: &[&str] = &[
+    "psql", "pgcli", "mysql", "mariadb", "mycli", "sqlite3", "sqlite", "litecli", "duckdb", "clickhouse-client",
+    "clickhouse", "cockroach", "cqlsh", "bq", "snowsql", "sqlcmd", "usql", "mongosh", "mongo", "redis-cli",
+    "valkey-cli", "keydb-cli",
+];
+
+/// Whether `name` is a database client this module understands.
+pub fn is_client(name: &str) -> bool {
+    CLIENTS.contains(&name)
+}
+
+/// Where a client's input comes from.
+enum Input {
+    /// Text given on the command line.
+    Text(String),
+    /// A word that is only known at run time.
+    Dynamic,
+    /// A file.
+    File,
+    /// Standard input.
+    Stdin,
+}
+
+/// Unwraps database client invocation `index`.
+pub fn unwrap_client(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let name = inv.program_name();
+    let inputs = match name {
+        "psql" | "pgcli" | "usql" => flag_inputs(inv, &["-c", "--command"], &["-f", "--file"], "cdfhpUvoLTFRP", &["--dbname", "--host", "--port", "--username", "--set", "--variable", "--output", "--log-file", "--pset"]),
+        "mysql" | "mariadb" | "mycli" => flag_inputs(inv, &["-e", "--execute"], &[], "eDhuPSo", &["--database", "--host", "--user", "--port", "--socket"]),
+        "cockroach" | "cqlsh" => flag_inputs(inv, &["-e", "--execute"], &["-f", "--file"], "ef", &["--host", "--url", "--database", "--user"]),
+        "clickhouse-client" | "clickhouse" | "snowsql" => flag_inputs(inv, &["-q", "--query"], &["--queries-file"], "qhud", &["--host", "--user", "--database", "--password"]),
+        "sqlcmd" => flag_inputs(inv, &["-Q", "-q"], &["-i"], "QqiSUPd", &[]),
+        "sqlite3" | "sqlite" | "litecli" | "duckdb" => sqlite_inputs(inv),
+        "bq" => bq_inputs(inv),
+        "mongosh" | "mongo" => {
+            let mut inputs = flag_inputs(inv, &["--eval"], &["-f", "--file"], "fuph", &["--username", "--password", "--host", "--port", "--authenticationDatabase"]);
+            if inv.args.iter().skip(1).any(|a| a.text.ends_with(".js")) {
+                inputs.retain(|i| !matches!(i, Input::Stdin));
+                inputs.push(Input::File);
+            }
+            for input in inputs {
+                match input {
+                    Input::Text(code) => w.set_script(index, code),
+                    Input::Dynamic => w.mark_opaque(index, Opaque::DynamicCode),
+                    Input::File => w.mark_opaque(index, Opaque::ScriptFile),
+                    Input::Stdin => match &stdin {
+                        Some(Stdin::Text(text, _)) => w.set_script(index, text.clone()),
+                        Some(other) => {
+                            if let Some(kind) = other.as_code_opacity() {
+                                w.mark_opaque(index, kind)
+                            }
+                        }
+                        None => {}
+                    },
+                }
+            }
+            return;
+        }
+        _ => {
+            redis(w, index, inv, stdin, st);
+            return;
+        }
+    };
+    for input in inputs {
+        match input {
+            Input::Text(text) => emit_sql(w, inv, &text, StepKind::Sql, st),
+            Input::Dynamic => w.mark_opaque(index, Opaque::DynamicCode),
+            Input::File => w.mark_opaque(index, Opaque::ScriptFile),
+            Input::Stdin => match &stdin {
+                Some(Stdin::Text(text, kind)) => emit_sql(w, inv, text, *kind, st),
+                Some(other) => {
+                    if let Some(kind) = other.as_code_opacity() {
+                        w.mark_opaque(index, kind)
+                    }
+                }
+                None => {}
+            },
+        }
+    }
+}
+
+/// Inputs of a client whose SQL comes from `code_flags` or files from `file_flags`, else stdin.
+fn flag_inputs(inv: &Invocation, code_flags: &[&str], file_flags: &[&str], short_value: &str, long_value: &[&str]) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    let mut i = 1;
+    let take = |a: &Arg| if a.dynamic { Input::Dynamic } else { Input::Text(a.text.clone()) };
+    while let Some(a) = inv.args.get(i) {
+        let t = a.text.as_str();
+        if let Some((k, v)) = t.split_once('=').filter(|(k, _)| k.starts_with("--")) {
+            if code_flags.contains(&k) {
+                inputs.push(if a.dynamic { Input::Dynamic } else { Input::Text(v.to_string()) });
+            } else if file_flags.contains(&k) {
+                inputs.push(if v == "-" { Input::Stdin } else { Input::File });
+            }
+            i += 1;
+            continue;
+        }
+        if code_flags.contains(&t) || file_flags.contains(&t) {
+            if let Some(v) = inv.args.get(i + 1) {
+                inputs.push(if code_flags.contains(&t) {
+                    take(v)
+                } else if v.text == "-" {
+                    Input::Stdin
+                } else {
+                    Input::File
+                });
+            }
+            i += 2;
+            continue;
+        }
+        // Attached short value: `-e'DROP ...'`, `-cSELECT 1`.
+        if t.len() > 2 && !t.starts_with("--") && t.starts_with('-') {
+            let flag = &t[..2];
+            if code_flags.contains(&flag) {
+                inputs.push(if a.dynamic { Input::Dynamic } else { Input::Text(t[2..].to_string()) });
+                i += 1;
+                continue;
+            }
+        }
+        let takes_value = long_value.contains(&t)
+            || (t.len() == 2 && t.starts_with('-') && short_value.contains(&t[1..]));
+        i += if takes_value { 2 } else { 1 };
+    }
+    if inputs.is_empty() {
+        inputs.push(Input::Stdin);
+    }
+    inputs
+}
+
+fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
+    let mut inputs = Vec::new();
+    let mut operands = 0;
+    let mut i = 1;
+    while let Some(a) = inv.args.get(i) {
+        match a.text.as_str() {
+            "-cmd" | "-c" | "--cmd" => {
+                if let Some(v) = inv.args.get(i + 1) {
+                    inputs.push(if v.dynamic { Input::Dynamic } else { Input::Text(v.text.clone()) });
+                }
+                i += 2;
+            }
+            "-init" | "--init" => {
+                inputs.push(Input::File);
+                i += 2;
+            }
+            "-separator" | "-newline" | "-nullvalue" | "-vfs" | "-maxsize" | "-mmap" | "-pagecache" | "-heap" | "-lookaside" => i += 2,
+            t if t.starts_with('-') && operands == 0 => i += 1,
+            _ => {
+                if operands > 0 {
+                    inputs.push(if a.dynamic { Input::Dynamic } else { Input::Text(a.text.clone()) });
+                }
+                operands += 1;
+                i += 1;
+            }
+        }
+    }
+    if inputs.is_empty() {
+        inputs.push(Input::Stdin);
+    }
+    inputs
+}
+
+fn bq_inputs(inv: &Invocation) -> Vec<Input> {
+    let Some(q) = inv.args.iter().position(|a| a.text == "query") else { return Vec::new() };
+    match inv.args.iter().skip(q + 1).filter(|a| !a.text.starts_with('-')).last() {
+        Some(a) if a.dynamic => vec![Input::Dynamic],
+        Some(a) => vec![Input::Text(a.text.clone())],
+        None => vec![Input::Stdin],
+    }
+}
+
+/// `redis-cli` reads one command per line from stdin when it has no command operand.
+fn redis(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let has_command = {
+        let mut i = 1;
+        let mut found = false;
+        while let Some(a) = inv.args.get(i) {
+            let t = a.text.as_str();
+            if t.starts_with('-') {
+                let takes = matches!(t, "-h" | "-p" | "-s" | "-a" | "-u" | "-n" | "-r" | "-i" | "-d" | "-D" | "--user" | "--pass" | "--pattern" | "--count" | "--eval" | "--rdb" | "--cacert" | "--cert" | "--key" | "--sni" | "--functions-rdb" | "--memkeys-samples" | "--quoted-pattern" | "-e" | "--askpass" | "-t");
+                i += if takes { 2 } else { 1 };
+                continue;
+            }
+            found = true;
+            break;
+        }
+        found
+    };
+    if has_command {
+        return;
+    }
+    match stdin {
+        Some(Stdin::Text(text, kind)) => {
+            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+                let mut args = vec![inv.args[0].clone()];
+                args.extend(line.split_whitespace().map(Arg::literal));
+                let mut provenance = inv.provenance.clone();
+                provenance.push(Step::via(kind, inv.program_name()));
+                let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: Vec::new(), script: None, opaque: Vec::new() };
+                w.emit(inner, None, &[], st);
+            }
+        }
+        Some(other) => {
+            if let Some(kind) = other.as_code_opacity() {
+                w.mark_opaque(index, kind);
+            }
+        }
+        None => {}
+    }
+}
+
+/// Emits one `sql` invocation per statement of `text`, and analyses client shell escapes.
+fn emit_sql(w: &mut Walker<'_>, inv: &Invocation, text: &str, kind: StepKind, st: &State) {
+    let client = inv.program_name().to_string();
+    let mut sql_text = String::with_capacity(text.len());
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let escape = trimmed
+            .strip_prefix("\\!")
+            .or_else(|| trimmed.strip_prefix(".shell "))
+            .or_else(|| trimmed.strip_prefix(".system "))
+            .or_else(|| trimmed.strip_prefix("system ").filter(|_| client.starts_with("my") || client == "mariadb"));
+        match escape {
+            Some(shell) => {
+                let mut sub = st.clone();
+                sub.prov = inv.provenance.clone();
+                sub.prov.push(Step::via(StepKind::ShellString, format!("{client} shell escape")));
+                sub.cwd = inv.cwd.clone();
+                sub.remote = inv.remote;
+                sub.stdin = None;
+                w.run_text(shell.trim_end_matches(';'), &sub, None);
+            }
+            None => {
+                sql_text.push_str(line);
+                sql_text.push('\n');
+            }
+        }
+    }
+    for statement in statements(&sql_text) {
+        let mut args = vec![Arg::literal(SQL_PROGRAM)];
+        args.extend(statement.into_iter().map(Arg::literal));
+        let mut provenance = inv.provenance.clone();
+        if kind != StepKind::Sql {
+            provenance.push(Step::via(kind, client.clone()));
+        }
+        provenance.push(Step::via(StepKind::Sql, client.clone()));
+        let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: Vec::new(), script: None, opaque: Vec::new() };
+        w.emit(inner, None, &[], st);
+    }
+}
+
+/// Splits SQL text into statements of normalised tokens.
+pub fn statements(text: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    let flush = |current: &mut Vec<String>, out: &mut Vec<Vec<String>>| {
+        // Block keywords of procedural bodies (`BEGIN DROP TABLE x; END`) do not start statements.
+        let lead = current.iter().take_while(|t| matches!(t.as_str(), "begin" | "then" | "else" | "loop" | "do")).count();
+        if lead < current.len() {
+            current.drain(..lead);
+        }
+        if !current.is_empty() {
+            out.push(std::mem::take(current));
+        }
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '-' && next == Some('-') || c == '#' {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            i += 2;
+            while i + 1 < chars.len() && !(chars[i] == '*' && chars[i + 1] == '/') {
+                i += 1;
+            }
+            i += 2;
+        } else if c == ';' {
+            flush(&mut current, &mut out);
+            i += 1;
+        } else if c == '\\' && current.is_empty() {
+            // psql meta-command: up to the end of the line.
+            let start = i;
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            out.push(word.split_whitespace().map(str::to_string).collect());
+        } else if c == '\'' {
+            i += 1;
+            while i < chars.len() {
+                if chars[i] == '\'' && chars.get(i + 1) == Some(&'\'') {
+                    i += 2;
+                } else if chars[i] == '\\' {
+                    i += 2;
+                } else if chars[i] == '\'' {
+                    break;
+                } else {
+                    i += 1;
+                }
+            }
+            i += 1;
+            current.push("'…'".to_string());
+        } else if c == '"' || c == '`' || c == '[' {
+            let close = if c == '[' { ']' } else { c };
+            let start = i + 1;
+            i += 1;
+            while i < chars.len() && chars[i] != close {
+                i += 1;
+            }
+            current.push(chars[start..i.min(chars.len())].iter().collect());
+            i += 1;
+        } else if c == '$' && let Some((body, end)) = dollar_quote(&chars, i) {
+            // A dollar-quoted body (`DO $$ ... $$`, a function) may run: analyse it too.
+            current.push("'…'".to_string());
+            out.extend(statements(&body));
+            i = end;
+        } else if c.is_alphanumeric() || c == '_' || c == '$' || c == '.' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$' | '.')) {
+                i += 1;
+            }
+            current.push(chars[start..i].iter().collect::<String>().to_lowercase());
+        } else {
+            current.push(c.to_string());
+            i += 1;
+        }
+    }
+    flush(&mut current, &mut out);
+    out
+}
+
+/// For `$tag$ ... $tag$` starting at `i`: the body and the index just past the closing tag.
+fn dollar_quote(chars: &[char], i: usize) -> Option<(String, usize)> {
+    let mut j = i + 1;
+    while j < chars.len() && (chars[j].is_alphanumeric() || chars[j] == '_') {
+        j += 1;
+    }
+    if chars.get(j) != Some(&'$') {
+        return None;
+    }
+    let tag: Vec<char> = chars[i..=j].to_vec();
+    let mut k = j + 1;
+    while k + tag.len() <= chars.len() {
+        if chars[k..k + tag.len()] == tag[..] {
+            return Some((chars[j + 1..k].iter().collect(), k + tag.len()));
+        }
+        k += 1;
+    }
+    Some((chars[j + 1..].iter().collect(), chars.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_split_and_normalised() {
+        let s = statements("DELETE FROM accounts; -- gone\nselect * from \"Orders\" where id = 'x;y';");
+        assert_eq!(s[0], ["delete", "from", "accounts"]);
+        assert_eq!(s[1], ["select", "*", "from", "Orders", "where", "id", "=", "'…'"]);
+        assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn comments_are_skipped_and_dollar_quoted_bodies_analysed() {
+        let s = statements("/* DROP TABLE x; */ DO $$ BEGIN DROP TABLE y; END $$");
+        assert_eq!(s, [vec!["drop", "table", "y"], vec!["end"], vec!["'…'"]]);
+    }
+}

@@ -1,0 +1,666 @@
+//! Walks a brush-parser AST and emits every program invocation the line could run.
+//!
+//! Invariant: every simple command reachable in the text — in lists, pipelines, compound
+//! commands, function bodies, command and process substitutions, heredocs and here-strings fed to
+//! a shell — yields an [`Invocation`]; wrappers and nested code are then unwrapped by
+//! [`super::unwrap`]. The current directory is tracked through `cd`/`pushd`/`popd`, and
+//! variables assigned literal values earlier in the line are substituted.
+
+use brush_parser::ParserOptions;
+use brush_parser::ast;
+
+use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
+use super::word::{self, Vars};
+use super::{Analysis, ShellContext};
+
+/// How deep nested code (`bash -c "bash -c '...'"`) is followed before giving up.
+const MAX_DEPTH: usize = 12;
+/// Upper bound on invocations emitted for one line, so hostile input cannot blow up.
+const MAX_INVOCATIONS: usize = 2048;
+/// Upper bound on literal values a `for` loop is unrolled over.
+const MAX_LOOP_VALUES: usize = 8;
+
+/// What a command writes to its standard output, as far as it can be told statically; this is
+/// the standard input of the next pipeline stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stdin {
+    /// Known text (from `echo`, `printf`, a heredoc, a here-string, `cat <<EOF`).
+    Text(String, StepKind),
+    /// The contents of a file (`< file`, `cat file`).
+    File(String),
+    /// Bytes downloaded by the named program (`curl`, `wget`).
+    Network(String),
+    /// Output of the named program, not knowable statically (`base64 -d`, `git ls-files`).
+    Opaque(String),
+}
+
+impl Stdin {
+    /// The opaque kind of running this input as code.
+    pub fn as_code_opacity(&self) -> Option<Opaque> {
+        match self {
+            Stdin::Text(..) => None,
+            Stdin::File(_) => Some(Opaque::ScriptFile),
+            Stdin::Network(_) => Some(Opaque::NetworkCode),
+            Stdin::Opaque(_) => Some(Opaque::PipedCode),
+        }
+    }
+}
+
+/// The walking state that flows through a list of commands.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// Current directory, when known.
+    pub cwd: Option<String>,
+    /// `pushd` stack.
+    pub dirstack: Vec<Option<String>>,
+    /// Variables with statically known values.
+    pub vars: Vars,
+    /// Provenance of commands walked in this state.
+    pub prov: Vec<Step>,
+    /// Commands walked in this state run on another host or container.
+    pub remote: bool,
+    /// Standard input inherited by the first command (`ssh host bash -s <<EOF`).
+    pub stdin: Option<Stdin>,
+}
+
+/// The walker: accumulates invocations and errors for one analysis.
+pub struct Walker<'c> {
+    pub(super) ctx: &'c ShellContext,
+    pub(super) options: ParserOptions,
+    pub(super) out: Analysis,
+    depth: usize,
+}
+
+impl<'c> Walker<'c> {
+    /// A walker for one command line.
+    pub fn new(ctx: &'c ShellContext) -> Walker<'c> {
+        Walker { ctx, options: ParserOptions::default(), out: Analysis::default(), depth: 0 }
+    }
+
+    /// The initial state for a top-level line.
+    pub fn top_state(&self) -> State {
+        let mut vars = Vars::default();
+        if let Some(home) = &self.ctx.home {
+            vars.known.insert("HOME".into(), home.clone());
+        }
+        if let Some(cwd) = &self.ctx.cwd {
+            vars.known.insert("PWD".into(), cwd.clone());
+        }
+        if let Some(tmp) = &self.ctx.tmpdir {
+            vars.known.insert("TMPDIR".into(), tmp.clone());
+        }
+        State {
+            cwd: self.ctx.cwd.clone(),
+            dirstack: Vec::new(),
+            vars,
+            prov: vec![Step::new(StepKind::TopLevel)],
+            remote: false,
+            stdin: None,
+        }
+    }
+
+    /// Finishes and returns the analysis.
+    pub fn finish(self) -> Analysis {
+        self.out
+    }
+
+    fn error(&mut self, message: String) {
+        if self.out.errors.len() < 16 {
+            self.out.errors.push(message);
+        }
+    }
+
+    fn budget_left(&mut self) -> bool {
+        if self.out.invocations.len() >= MAX_INVOCATIONS {
+            if !self.out.truncated {
+                self.out.truncated = true;
+                self.error(format!("the command expands to more than {MAX_INVOCATIONS} invocations"));
+            }
+            return false;
+        }
+        true
+    }
+
+    /// Parses `text` as shell and walks it in `st`, with `step` appended to the provenance.
+    pub fn run_text(&mut self, text: &str, st: &State, step: Option<Step>) {
+        if self.depth >= MAX_DEPTH {
+            self.error(format!("nesting deeper than {MAX_DEPTH} levels is not analysed"));
+            return;
+        }
+        let mut sub = st.clone();
+        if let Some(step) = step {
+            sub.prov.push(step);
+        }
+        let reader = std::io::BufReader::new(text.as_bytes());
+        let mut parser = brush_parser::Parser::new(reader, &self.options);
+        match parser.parse_program() {
+            Ok(program) => {
+                self.depth += 1;
+                for cc in &program.complete_commands {
+                    self.walk_list(cc, &mut sub);
+                }
+                self.depth -= 1;
+            }
+            Err(e) => {
+                let what = if sub.prov.len() > 1 { "nested shell code" } else { "the command line" };
+                self.error(format!("cannot parse {what}: {e}"));
+            }
+        }
+    }
+
+    fn walk_list(&mut self, list: &ast::CompoundList, st: &mut State) {
+        for item in &list.0 {
+            if matches!(item.1, ast::SeparatorOperator::Async) {
+                let mut bg = st.clone();
+                self.walk_and_or(&item.0, &mut bg);
+            } else {
+                self.walk_and_or(&item.0, st);
+            }
+        }
+    }
+
+    fn walk_and_or(&mut self, list: &ast::AndOrList, st: &mut State) {
+        self.walk_pipeline(&list.first, st);
+        for next in &list.additional {
+            let (ast::AndOr::And(p) | ast::AndOr::Or(p)) = next;
+            self.walk_pipeline(p, st);
+        }
+    }
+
+    fn walk_pipeline(&mut self, pipeline: &ast::Pipeline, st: &mut State) {
+        let inherited = st.stdin.take();
+        if pipeline.seq.len() == 1 {
+            if let Some(cmd) = pipeline.seq.first() {
+                self.walk_command(cmd, st, inherited);
+            }
+            return;
+        }
+        let mut stdin = inherited;
+        for cmd in &pipeline.seq {
+            let mut sub = st.clone();
+            sub.prov.push(Step::new(StepKind::Pipeline));
+            stdin = self.walk_command(cmd, &mut sub, stdin);
+        }
+    }
+
+    /// Walks one command; returns what it writes to stdout, for the next pipeline stage.
+    fn walk_command(&mut self, cmd: &ast::Command, st: &mut State, stdin: Option<Stdin>) -> Option<Stdin> {
+        if !self.budget_left() {
+            return None;
+        }
+        match cmd {
+            ast::Command::Simple(sc) => self.walk_simple(sc, st, stdin),
+            ast::Command::Compound(compound, redirects) => {
+                let mut stdin = stdin;
+                if let Some(list) = redirects {
+                    let mut targets = Vec::new();
+                    for r in &list.0 {
+                        self.redirect(r, st, &mut targets, &mut stdin);
+                    }
+                }
+                let mut sub = st.clone();
+                sub.stdin = stdin;
+                self.walk_compound(compound, &mut sub);
+                if matches!(compound, ast::CompoundCommand::BraceGroup(_)) {
+                    st.cwd = sub.cwd;
+                    st.vars = sub.vars;
+                }
+                Some(Stdin::Opaque("a compound command".into()))
+            }
+            ast::Command::Function(def) => {
+                let mut sub = st.clone();
+                sub.prov.push(Step::via(StepKind::FunctionBody, def.fname.value.clone()));
+                self.walk_compound(&def.body.0, &mut sub);
+                None
+            }
+            ast::Command::ExtendedTest(test, _) => {
+                self.walk_test_expr(&test.expr, st);
+                None
+            }
+        }
+    }
+
+    fn walk_test_expr(&mut self, expr: &ast::ExtendedTestExpr, st: &mut State) {
+        match expr {
+            ast::ExtendedTestExpr::And(a, b) | ast::ExtendedTestExpr::Or(a, b) => {
+                self.walk_test_expr(a, st);
+                self.walk_test_expr(b, st);
+            }
+            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => self.walk_test_expr(a, st),
+            ast::ExtendedTestExpr::UnaryTest(_, w) => {
+                self.resolve_word(w, st);
+            }
+            ast::ExtendedTestExpr::BinaryTest(_, a, b) => {
+                self.resolve_word(a, st);
+                self.resolve_word(b, st);
+            }
+        }
+    }
+
+    fn walk_compound(&mut self, compound: &ast::CompoundCommand, st: &mut State) {
+        match compound {
+            ast::CompoundCommand::BraceGroup(g) => self.walk_list(&g.list, st),
+            ast::CompoundCommand::Subshell(s) => {
+                let mut sub = st.clone();
+                sub.prov.push(Step::new(StepKind::Subshell));
+                self.walk_list(&s.list, &mut sub);
+            }
+            ast::CompoundCommand::ForClause(f) => {
+                let mut values: Vec<Arg> = Vec::new();
+                if let Some(words) = &f.values {
+                    for w in words {
+                        values.extend(self.resolve_word(w, st));
+                    }
+                }
+                let literal = values.iter().all(|v| !v.dynamic && !v.glob) && values.len() <= MAX_LOOP_VALUES;
+                if literal && !values.is_empty() {
+                    for v in &values {
+                        let mut sub = st.clone();
+                        sub.prov.push(Step::via(StepKind::Loop, format!("{}={}", f.variable_name, v.text)));
+                        sub.vars.known.insert(f.variable_name.clone(), v.text.clone());
+                        self.walk_list(&f.body.list, &mut sub);
+                    }
+                } else {
+                    let mut sub = st.clone();
+                    sub.vars.known.remove(&f.variable_name);
+                    self.walk_list(&f.body.list, &mut sub);
+                }
+            }
+            ast::CompoundCommand::ArithmeticForClause(f) => self.walk_list(&f.body.list, &mut st.clone()),
+            ast::CompoundCommand::CaseClause(c) => {
+                self.resolve_word(&c.value, st);
+                for item in &c.cases {
+                    if let Some(list) = &item.cmd {
+                        self.walk_list(list, &mut st.clone());
+                    }
+                }
+            }
+            ast::CompoundCommand::IfClause(i) => {
+                self.walk_list(&i.condition, st);
+                self.walk_list(&i.then, &mut st.clone());
+                for e in i.elses.iter().flatten() {
+                    if let Some(cond) = &e.condition {
+                        self.walk_list(cond, &mut st.clone());
+                    }
+                    self.walk_list(&e.body, &mut st.clone());
+                }
+            }
+            ast::CompoundCommand::WhileClause(w) | ast::CompoundCommand::UntilClause(w) => {
+                self.walk_list(&w.0, st);
+                self.walk_list(&w.1.list, &mut st.clone());
+            }
+            ast::CompoundCommand::Coprocess(c) => {
+                let mut sub = st.clone();
+                self.walk_command(&c.body, &mut sub, None);
+            }
+            ast::CompoundCommand::Arithmetic(a) => {
+                if a.expr.value.contains("$(") || a.expr.value.contains('`') {
+                    self.resolve_raw(&format!("$(({}))", a.expr.value), st);
+                }
+            }
+        }
+    }
+
+    /// Resolves a word, walking the command substitutions inside it.
+    fn resolve_word(&mut self, w: &ast::Word, st: &State) -> Vec<Arg> {
+        self.resolve_raw(&w.value, st)
+    }
+
+    fn resolve_raw(&mut self, raw: &str, st: &State) -> Vec<Arg> {
+        let resolved = word::resolve(raw, &st.vars, &self.options);
+        if let Some(e) = resolved.error {
+            self.error(e);
+        }
+        for (text, kind) in resolved.substitutions {
+            self.run_text(&text, st, Some(Step::new(kind)));
+        }
+        resolved.args
+    }
+
+    fn walk_simple(&mut self, sc: &ast::SimpleCommand, st: &mut State, stdin: Option<Stdin>) -> Option<Stdin> {
+        let mut parts = SimpleParts { stdin, ..SimpleParts::default() };
+        for item in sc.prefix.iter().flat_map(|p| p.0.iter()) {
+            self.simple_item(item, true, st, &mut parts);
+        }
+        if let Some(w) = &sc.word_or_name {
+            let resolved = self.resolve_word(w, st);
+            parts.args.extend(resolved);
+        }
+        for item in sc.suffix.iter().flat_map(|s| s.0.iter()) {
+            self.simple_item(item, false, st, &mut parts);
+        }
+        if parts.args.is_empty() {
+            for (name, value) in parts.assignments {
+                match value {
+                    Some(v) => st.vars.known.insert(name, v),
+                    None => st.vars.known.remove(&name),
+                };
+            }
+            return None;
+        }
+        let inv = Invocation {
+            args: parts.args,
+            provenance: st.prov.clone(),
+            cwd: st.cwd.clone(),
+            remote: st.remote,
+            redirects: parts.redirects,
+            script: None,
+            opaque: Vec::new(),
+        };
+        let produced = producer_output(&inv, parts.stdin.as_ref());
+        self.apply_builtin_effects(&inv, st);
+        self.emit(inv, parts.stdin, &parts.procsubs, st);
+        produced
+    }
+
+    fn simple_item(&mut self, item: &ast::CommandPrefixOrSuffixItem, in_prefix: bool, st: &State, parts: &mut SimpleParts) {
+        match item {
+            ast::CommandPrefixOrSuffixItem::IoRedirect(r) => self.redirect(r, st, &mut parts.redirects, &mut parts.stdin),
+            ast::CommandPrefixOrSuffixItem::Word(w) => {
+                let resolved = self.resolve_word(w, st);
+                parts.args.extend(resolved);
+            }
+            ast::CommandPrefixOrSuffixItem::AssignmentWord(a, w) => {
+                if in_prefix {
+                    let value = self.assignment_value(a, st);
+                    parts.assignments.push((assignment_name(a), value));
+                } else {
+                    let resolved = self.resolve_word(w, st);
+                    parts.args.extend(resolved);
+                }
+            }
+            ast::CommandPrefixOrSuffixItem::ProcessSubstitution(kind, sub) => {
+                let produced = self.process_substitution(sub, st);
+                if matches!(kind, ast::ProcessSubstitutionKind::Read) {
+                    parts.procsubs.push((parts.args.len(), produced));
+                }
+                parts.args.push(Arg::unknown("<(…)"));
+            }
+        }
+    }
+
+    fn assignment_value(&mut self, a: &ast::Assignment, st: &State) -> Option<String> {
+        match &a.value {
+            ast::AssignmentValue::Scalar(w) => {
+                let args = self.resolve_word(w, st);
+                match args.as_slice() {
+                    [one] if !one.dynamic => Some(one.text.clone()),
+                    _ => None,
+                }
+            }
+            ast::AssignmentValue::Array(items) => {
+                for (k, v) in items {
+                    if let Some(k) = k {
+                        self.resolve_word(k, st);
+                    }
+                    self.resolve_word(v, st);
+                }
+                None
+            }
+        }
+    }
+
+    fn process_substitution(&mut self, sub: &ast::SubshellCommand, st: &State) -> Stdin {
+        let mut inner = st.clone();
+        inner.prov.push(Step::new(StepKind::ProcessSubstitution));
+        let before = self.out.invocations.len();
+        self.walk_list(&sub.list, &mut inner);
+        let first = self.out.invocations.get(before).cloned();
+        first.map(|inv| producer_output(&inv, None).unwrap_or(Stdin::Opaque(inv.program_name().to_string())))
+            .unwrap_or(Stdin::Opaque("<(…)".into()))
+    }
+
+    fn redirect(&mut self, r: &ast::IoRedirect, st: &State, targets: &mut Vec<Arg>, stdin: &mut Option<Stdin>) {
+        match r {
+            ast::IoRedirect::File(_, kind, target) => match target {
+                ast::IoFileRedirectTarget::Filename(w) => {
+                    let resolved = self.resolve_word(w, st);
+                    match kind {
+                        ast::IoFileRedirectKind::Read => {
+                            if let Some(a) = resolved.first() {
+                                *stdin = Some(Stdin::File(a.text.clone()));
+                            }
+                        }
+                        ast::IoFileRedirectKind::Write
+                        | ast::IoFileRedirectKind::Append
+                        | ast::IoFileRedirectKind::Clobber
+                        | ast::IoFileRedirectKind::ReadAndWrite => targets.extend(resolved),
+                        ast::IoFileRedirectKind::DuplicateInput | ast::IoFileRedirectKind::DuplicateOutput => {}
+                    }
+                }
+                ast::IoFileRedirectTarget::ProcessSubstitution(_, sub) => {
+                    let produced = self.process_substitution(sub, st);
+                    if matches!(kind, ast::IoFileRedirectKind::Read) {
+                        *stdin = Some(produced);
+                    }
+                }
+                ast::IoFileRedirectTarget::Duplicate(w) => {
+                    self.resolve_word(w, st);
+                }
+                ast::IoFileRedirectTarget::Fd(_) => {}
+            },
+            ast::IoRedirect::HereDocument(_, doc) => {
+                let body = if doc.remove_tabs {
+                    doc.doc.value.lines().map(|l| l.trim_start_matches('\t')).collect::<Vec<_>>().join("\n")
+                } else {
+                    doc.doc.value.clone()
+                };
+                let resolved = word::resolve_heredoc(&body, doc.requires_expansion, &st.vars, &self.options);
+                if let Some(e) = resolved.error {
+                    self.error(e);
+                }
+                for (text, kind) in resolved.substitutions {
+                    self.run_text(&text, st, Some(Step::new(kind)));
+                }
+                let text = resolved.args.into_iter().next().map(|a| a.text).unwrap_or_default();
+                *stdin = Some(Stdin::Text(text, StepKind::Heredoc));
+            }
+            ast::IoRedirect::HereString(_, w) => {
+                let resolved = self.resolve_word(w, st);
+                let text: Vec<String> = resolved.into_iter().map(|a| a.text).collect();
+                *stdin = Some(Stdin::Text(format!("{}\n", text.join(" ")), StepKind::HereString));
+            }
+            ast::IoRedirect::OutputAndError(w, _) => targets.extend(self.resolve_word(w, st)),
+        }
+    }
+
+    /// Records an invocation and unwraps what it runs.
+    pub(super) fn emit(&mut self, inv: Invocation, stdin: Option<Stdin>, procsubs: &[(usize, Stdin)], st: &State) {
+        if !self.budget_left() {
+            return;
+        }
+        let index = self.out.invocations.len();
+        let mut inv = inv;
+        if inv.args.first().is_some_and(|a| a.dynamic) {
+            inv.opaque.push(Opaque::DynamicProgram);
+        }
+        self.out.invocations.push(inv);
+        super::unwrap::unwrap(self, index, stdin, procsubs, st);
+    }
+
+    /// Marks invocation `index` opaque.
+    pub(super) fn mark_opaque(&mut self, index: usize, kind: Opaque) {
+        if let Some(inv) = self.out.invocations.get_mut(index)
+            && !inv.opaque.contains(&kind)
+        {
+            inv.opaque.push(kind);
+        }
+    }
+
+    /// Sets the inline code of invocation `index`.
+    pub(super) fn set_script(&mut self, index: usize, script: String) {
+        if let Some(inv) = self.out.invocations.get_mut(index) {
+            match &mut inv.script {
+                Some(existing) => {
+                    existing.push('\n');
+                    existing.push_str(&script);
+                }
+                None => inv.script = Some(script),
+            }
+        }
+    }
+
+    /// `cd`, `pushd`, `popd`, `export`, `alias` and friends change the walking state.
+    fn apply_builtin_effects(&mut self, inv: &Invocation, st: &mut State) {
+        let name = inv.program_name();
+        let rest = inv.args.get(1..).unwrap_or(&[]);
+        match name {
+            "cd" | "pushd" => {
+                let target = rest.iter().find(|a| !a.text.starts_with('-') || a.text == "-");
+                let new = match target {
+                    None if name == "cd" => st.vars.known.get("HOME").cloned(),
+                    None => None,
+                    Some(a) if a.dynamic || a.text == "-" => None,
+                    Some(a) => join_path(st.cwd.as_deref(), &a.text),
+                };
+                if name == "pushd" {
+                    st.dirstack.push(st.cwd.clone());
+                }
+                st.cwd = new;
+                match &st.cwd {
+                    Some(c) => st.vars.known.insert("PWD".into(), c.clone()),
+                    None => st.vars.known.remove("PWD"),
+                };
+            }
+            "popd" => st.cwd = st.dirstack.pop().flatten(),
+            "export" | "declare" | "typeset" | "local" | "readonly" => {
+                for a in rest {
+                    if let Some((k, v)) = a.text.split_once('=')
+                        && is_name(k)
+                    {
+                        if a.dynamic {
+                            st.vars.known.remove(k);
+                        } else {
+                            st.vars.known.insert(k.to_string(), v.to_string());
+                        }
+                    }
+                }
+            }
+            "unset" => {
+                for a in rest {
+                    st.vars.known.remove(&a.text);
+                }
+            }
+            "alias" => {
+                for a in rest {
+                    if let Some((k, v)) = a.text.split_once('=') {
+                        self.run_text(v, st, Some(Step::via(StepKind::Alias, k)));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The pieces of one simple command gathered while walking its words.
+#[derive(Default)]
+struct SimpleParts {
+    args: Vec<Arg>,
+    redirects: Vec<Arg>,
+    stdin: Option<Stdin>,
+    assignments: Vec<(String, Option<String>)>,
+    procsubs: Vec<(usize, Stdin)>,
+}
+
+fn assignment_name(a: &ast::Assignment) -> String {
+    match &a.name {
+        ast::AssignmentName::VariableName(n) => n.clone(),
+        ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
+    }
+}
+
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !s.as_bytes()[0].is_ascii_digit()
+}
+
+/// Joins a path to a directory, normalising `.` and `..`; `None` when the base is unknown and
+/// the path is relative.
+pub fn join_path(base: Option<&str>, path: &str) -> Option<String> {
+    let full = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{}/{}", base?, path)
+    };
+    Some(normalize(&full))
+}
+
+/// Normalises an absolute path lexically: removes `.`, empty components and resolves `..`.
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// Programs whose standard output is downloaded content.
+const NETWORK_PROGRAMS: &[&str] = &["curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "socat", "lynx", "w3m"];
+
+/// What `inv` writes to stdout, as far as it can be told statically.
+fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin> {
+    let args = skip_simple_wrappers(&inv.args);
+    let name = args.first().map(|a| a.text.rsplit('/').next().unwrap_or(&a.text)).unwrap_or("");
+    let rest = args.get(1..).unwrap_or(&[]);
+    Some(match name {
+        "echo" => {
+            let words: Vec<&str> = rest
+                .iter()
+                .map(|a| a.text.as_str())
+                .skip_while(|w| matches!(*w, "-n" | "-e" | "-E" | "-ne" | "-en"))
+                .collect();
+            let escapes = rest.iter().any(|a| a.text == "-e" || a.text == "-ne" || a.text == "-en");
+            let joined = words.join(" ");
+            Stdin::Text(if escapes { word::decode_ansi_c(&joined) } else { joined }, StepKind::PipedStdin)
+        }
+        "printf" => {
+            let words: Vec<&str> = rest.iter().map(|a| a.text.as_str()).filter(|w| *w != "--").collect();
+            let mut text = words.first().map(|f| word::decode_ansi_c(&f.replace("%s", " ").replace("%b", " "))).unwrap_or_default();
+            for w in words.iter().skip(1) {
+                text.push(' ');
+                text.push_str(&word::decode_ansi_c(w));
+            }
+            Stdin::Text(text, StepKind::PipedStdin)
+        }
+        "cat" if rest.is_empty() || rest.iter().all(|a| a.text == "-") => match stdin {
+            Some(s) => s.clone(),
+            None => Stdin::Opaque("cat".into()),
+        },
+        "cat" | "head" | "tail" | "less" => match rest.iter().rev().find(|a| !a.text.starts_with('-')) {
+            Some(f) => Stdin::File(f.text.clone()),
+            None => Stdin::Opaque(name.into()),
+        },
+        n if NETWORK_PROGRAMS.contains(&n) => Stdin::Network(n.into()),
+        "" => return None,
+        other => Stdin::Opaque(other.into()),
+    })
+}
+
+/// Skips `sudo`, `env VAR=x`, `command` and similar prefixes, roughly, to find the producer.
+fn skip_simple_wrappers(args: &[Arg]) -> &[Arg] {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let name = a.text.rsplit('/').next().unwrap_or(&a.text);
+        if matches!(name, "sudo" | "doas" | "env" | "command" | "builtin" | "nice" | "nohup" | "stdbuf" | "time" | "exec") {
+            i += 1;
+            while let Some(b) = args.get(i) {
+                if b.text.starts_with('-') || (b.text.contains('=') && !b.text.starts_with('/')) {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+        } else {
+            break;
+        }
+    }
+    args.get(i..).unwrap_or(&[])
+}

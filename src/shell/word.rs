@@ -1,0 +1,449 @@
+//! Resolves one shell word to the argv word(s) a program would receive.
+//!
+//! Walks brush-parser's word pieces (never `unquote_str`, which mangles text): quotes and escapes
+//! are removed, `~`, `$HOME` and variables assigned earlier in the line are substituted, brace
+//! expansion `{a,b}` is applied, and anything else that expands at run time makes the word
+//! dynamic. Command substitutions found inside the word are returned so their commands are
+//! classified too.
+
+use std::collections::HashMap;
+
+use brush_parser::ParserOptions;
+use brush_parser::word::{Parameter, ParameterExpr, TildeExpr, WordPiece, WordPieceWithSource};
+
+use super::invocation::{Arg, StepKind};
+
+/// Upper bound on the words one brace expansion may produce.
+const MAX_BRACE_WORDS: usize = 64;
+
+/// What the resolver knows about the environment of the line.
+#[derive(Debug, Clone, Default)]
+pub struct Vars {
+    /// Variables with a value known statically (`HOME`, or `a=reset` earlier in the line).
+    pub known: HashMap<String, String>,
+}
+
+/// A word resolved: one or more argv words, plus the command substitutions it contains.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    /// The argv words (more than one after brace expansion).
+    pub args: Vec<Arg>,
+    /// Shell text run by `$(...)` or backticks inside the word.
+    pub substitutions: Vec<(String, StepKind)>,
+    /// A piece could not be parsed.
+    pub error: Option<String>,
+}
+
+/// Resolves `raw` (the word as written in the source) with `vars`.
+pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
+    let mut out = Resolved::default();
+    let pieces = match brush_parser::word::parse(raw, options) {
+        Ok(p) => p,
+        Err(e) => {
+            out.error = Some(format!("cannot parse word `{raw}`: {e}"));
+            out.args.push(Arg::unknown(raw));
+            return out;
+        }
+    };
+    let mut b = Builder::default();
+    b.pieces(&pieces, false, vars, &mut out.substitutions);
+    if b.has_brace && !b.dynamic {
+        let expanded = expand_braces(&b.pattern);
+        if expanded.len() > 1 {
+            out.args = expanded
+                .iter()
+                .map(|p| {
+                    let text = unescape_pattern(p);
+                    Arg { static_len: text.len(), glob: has_active_glob(p), text, dynamic: false }
+                })
+                .collect();
+            return out;
+        }
+    }
+    let static_len = b.static_len.unwrap_or(b.text.len());
+    out.args.push(Arg { text: b.text, dynamic: b.dynamic, static_len, glob: b.glob });
+    out
+}
+
+/// Resolves a heredoc body: returns its text (expansions resolved where known) and the command
+/// substitutions it runs when its delimiter is unquoted.
+pub fn resolve_heredoc(body: &str, expand: bool, vars: &Vars, options: &ParserOptions) -> Resolved {
+    let mut out = Resolved::default();
+    if !expand {
+        out.args.push(Arg::literal(body));
+        return out;
+    }
+    match brush_parser::word::parse_heredoc(body, options) {
+        Ok(pieces) => {
+            let mut b = Builder::default();
+            b.pieces(&pieces, true, vars, &mut out.substitutions);
+            let static_len = b.static_len.unwrap_or(b.text.len());
+            out.args.push(Arg { text: b.text, dynamic: b.dynamic, static_len, glob: false });
+        }
+        Err(e) => {
+            out.error = Some(format!("cannot parse heredoc: {e}"));
+            out.args.push(Arg::unknown(body));
+        }
+    }
+    out
+}
+
+#[derive(Default)]
+struct Builder {
+    text: String,
+    /// `text` with quoted glob and brace characters escaped by a backslash.
+    pattern: String,
+    dynamic: bool,
+    static_len: Option<usize>,
+    glob: bool,
+    has_brace: bool,
+}
+
+impl Builder {
+    fn literal(&mut self, s: &str, quoted: bool) {
+        self.text.push_str(s);
+        for c in s.chars() {
+            if quoted && matches!(c, '*' | '?' | '[' | ']' | '{' | '}' | ',' | '\\') {
+                self.pattern.push('\\');
+            } else if !quoted {
+                match c {
+                    '*' | '?' | '[' => self.glob = true,
+                    '{' => self.has_brace = true,
+                    _ => {}
+                }
+            }
+            self.pattern.push(c);
+        }
+    }
+
+    fn dynamic(&mut self, display: &str) {
+        if self.static_len.is_none() {
+            self.static_len = Some(self.text.len());
+        }
+        self.dynamic = true;
+        self.text.push_str(display);
+        self.pattern.push_str(display);
+    }
+
+    fn pieces(
+        &mut self,
+        pieces: &[WordPieceWithSource],
+        in_dq: bool,
+        vars: &Vars,
+        subs: &mut Vec<(String, StepKind)>,
+    ) {
+        for p in pieces {
+            match &p.piece {
+                WordPiece::Text(s) => self.literal(s, in_dq),
+                WordPiece::SingleQuotedText(s) => self.literal(s, true),
+                WordPiece::AnsiCQuotedText(s) => self.literal(&decode_ansi_c(s), true),
+                WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                    self.pieces(inner, true, vars, subs)
+                }
+                WordPiece::EscapeSequence(s) => {
+                    let c = s.strip_prefix('\\').unwrap_or(s);
+                    if in_dq && !matches!(c, "$" | "`" | "\"" | "\\" | "\n") {
+                        self.literal(s, true);
+                    } else if c != "\n" {
+                        self.literal(c, true);
+                    }
+                }
+                WordPiece::TildeExpansion(t) => match (t, vars.known.get("HOME")) {
+                    (TildeExpr::Home, Some(home)) => {
+                        let home = home.clone();
+                        self.literal(&home, true)
+                    }
+                    (TildeExpr::WorkingDir, _) if vars.known.contains_key("PWD") => {
+                        let pwd = vars.known.get("PWD").cloned().unwrap_or_default();
+                        self.literal(&pwd, true)
+                    }
+                    (TildeExpr::UserHome(user), _) => self.dynamic(&format!("~{user}")),
+                    _ => self.dynamic("~"),
+                },
+                WordPiece::ParameterExpansion(expr) => match known_parameter(expr, vars) {
+                    Some(value) => self.literal(&value, true),
+                    None => self.dynamic(&source_text(p)),
+                },
+                WordPiece::CommandSubstitution(s) => {
+                    subs.push((s.clone(), StepKind::CommandSubstitution));
+                    self.dynamic(&format!("$({s})"));
+                }
+                WordPiece::BackquotedCommandSubstitution(s) => {
+                    subs.push((s.clone(), StepKind::Backticks));
+                    self.dynamic(&format!("`{s}`"));
+                }
+                WordPiece::ArithmeticExpression(e) => {
+                    if e.value.contains("$(") || e.value.contains('`') {
+                        subs.push((extract_inner_substitution(&e.value), StepKind::CommandSubstitution));
+                    }
+                    self.dynamic(&format!("$(({}))", e.value))
+                }
+            }
+        }
+    }
+}
+
+/// The text of a `$(...)` found inside an arithmetic expression, best effort.
+fn extract_inner_substitution(expr: &str) -> String {
+    let start = expr.find("$(").map(|i| i + 2).unwrap_or(0);
+    let end = expr.rfind(')').filter(|e| *e >= start).unwrap_or(expr.len());
+    expr.get(start..end).unwrap_or("").to_string()
+}
+
+fn source_text(p: &WordPieceWithSource) -> String {
+    match &p.piece {
+        WordPiece::ParameterExpansion(ParameterExpr::Parameter { parameter, .. }) => format!("{parameter}"),
+        _ => "${…}".to_string(),
+    }
+}
+
+fn known_parameter(expr: &ParameterExpr, vars: &Vars) -> Option<String> {
+    match expr {
+        ParameterExpr::Parameter { parameter: Parameter::Named(name), indirect: false } => {
+            vars.known.get(name).cloned()
+        }
+        _ => None,
+    }
+}
+
+/// Decodes the body of `$'...'`.
+pub fn decode_ansi_c(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else {
+            out.push('\\');
+            break;
+        };
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'a' => out.push('\u{7}'),
+            'b' => out.push('\u{8}'),
+            'e' | 'E' => out.push('\u{1b}'),
+            'f' => out.push('\u{c}'),
+            'v' => out.push('\u{b}'),
+            '\\' | '\'' | '"' | '?' => out.push(e),
+            'x' | 'u' | 'U' => {
+                let max = match e {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let mut digits = String::new();
+                while digits.len() < max {
+                    match chars.peek() {
+                        Some(d) if d.is_ascii_hexdigit() => {
+                            digits.push(*d);
+                            chars.next();
+                        }
+                        _ => break,
+                    }
+                }
+                match u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => {
+                        out.push('\\');
+                        out.push(e);
+                        out.push_str(&digits);
+                    }
+                }
+            }
+            '0'..='7' => {
+                let mut digits = String::from(e);
+                while digits.len() < 3 {
+                    match chars.peek() {
+                        Some(d @ '0'..='7') => {
+                            digits.push(*d);
+                            chars.next();
+                        }
+                        _ => break,
+                    }
+                }
+                match u32::from_str_radix(&digits, 8).ok().and_then(char::from_u32) {
+                    Some(ch) => out.push(ch),
+                    None => out.push_str(&digits),
+                }
+            }
+            'c' => {
+                if let Some(ctl) = chars.next() {
+                    out.push(char::from_u32(u32::from(ctl) & 0x1f).unwrap_or(ctl));
+                }
+            }
+            other => {
+                out.push('\\');
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+fn has_active_glob(pattern: &str) -> bool {
+    let mut escaped = false;
+    for c in pattern.chars() {
+        if escaped {
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else if matches!(c, '*' | '?' | '[') {
+            return true;
+        }
+    }
+    false
+}
+
+fn unescape_pattern(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut escaped = false;
+    for c in p.chars() {
+        if escaped {
+            out.push(c);
+            escaped = false;
+        } else if c == '\\' {
+            escaped = true;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Expands unescaped `{a,b,...}` groups (nested allowed) in an escaped pattern. Ranges and
+/// groups without a comma stay literal, as in bash.
+pub fn expand_braces(pattern: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    expand_into(pattern, &mut out);
+    if out.is_empty() {
+        out.push(pattern.to_string());
+    }
+    out
+}
+
+fn expand_into(pattern: &str, out: &mut Vec<String>) {
+    if out.len() >= MAX_BRACE_WORDS {
+        return;
+    }
+    let Some((open, close, alternatives)) = first_group(pattern) else {
+        out.push(pattern.to_string());
+        return;
+    };
+    let (head, tail) = (&pattern[..open], &pattern[close + 1..]);
+    for alt in alternatives {
+        expand_into(&format!("{head}{alt}{tail}"), out);
+        if out.len() >= MAX_BRACE_WORDS {
+            return;
+        }
+    }
+}
+
+/// Finds the first unescaped `{...}` group containing a top-level comma: (open, close, parts).
+fn first_group(p: &str) -> Option<(usize, usize, Vec<&str>)> {
+    let bytes = p.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'{' => {
+                let mut depth = 0usize;
+                let mut commas = Vec::new();
+                let mut j = i;
+                while j < bytes.len() {
+                    match bytes[j] {
+                        b'\\' => j += 1,
+                        b'{' => depth += 1,
+                        b'}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                        }
+                        b',' if depth == 1 => commas.push(j),
+                        _ => {}
+                    }
+                    j += 1;
+                }
+                if j < bytes.len() && !commas.is_empty() {
+                    let mut parts = Vec::new();
+                    let mut start = i + 1;
+                    for c in commas {
+                        parts.push(&p[start..c]);
+                        start = c + 1;
+                    }
+                    parts.push(&p[start..j]);
+                    return Some((i, j, parts));
+                }
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(raw: &str) -> Arg {
+        let mut vars = Vars::default();
+        vars.known.insert("HOME".into(), "/home/u".into());
+        let r = resolve(raw, &vars, &ParserOptions::default());
+        assert_eq!(r.args.len(), 1, "{raw}: {:?}", r.args);
+        r.args.into_iter().next().unwrap_or_else(|| Arg::literal(""))
+    }
+
+    #[test]
+    fn quotes_and_escapes_are_removed() {
+        assert_eq!(one(r"\rm").text, "rm");
+        assert_eq!(one("'rm'").text, "rm");
+        assert_eq!(one(r#"r""m"#).text, "rm");
+        assert_eq!(one(r#""r"'m'"#).text, "rm");
+        assert_eq!(one(r"$'\x72m'").text, "rm");
+        assert_eq!(one(r#""a\b""#).text, r"a\b");
+    }
+
+    #[test]
+    fn tilde_and_home_resolve() {
+        assert_eq!(one("~/x").text, "/home/u/x");
+        assert_eq!(one("$HOME").text, "/home/u");
+        assert_eq!(one("${HOME}/y").text, "/home/u/y");
+        assert!(!one("~").dynamic);
+    }
+
+    #[test]
+    fn expansions_are_dynamic_with_static_prefix() {
+        let a = one("/srv/$X");
+        assert!(a.dynamic);
+        assert_eq!(a.static_prefix(), "/srv/");
+        let b = one("$(echo aws)");
+        assert!(b.dynamic);
+        assert_eq!(b.static_prefix(), "");
+    }
+
+    #[test]
+    fn globs_only_when_unquoted() {
+        assert!(one("*.rs").glob);
+        assert!(!one("'*.rs'").glob);
+    }
+
+    #[test]
+    fn braces_expand() {
+        let r = resolve("/{etc,usr}/x", &Vars::default(), &ParserOptions::default());
+        let texts: Vec<_> = r.args.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(texts, ["/etc/x", "/usr/x"]);
+        let q = resolve("'{a,b}'", &Vars::default(), &ParserOptions::default());
+        assert_eq!(q.args.len(), 1);
+    }
+
+    #[test]
+    fn substitutions_are_reported() {
+        let r = resolve("x$(rm -rf ~)", &Vars::default(), &ParserOptions::default());
+        assert_eq!(r.substitutions, vec![("rm -rf ~".to_string(), StepKind::CommandSubstitution)]);
+    }
+}

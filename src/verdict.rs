@@ -1,0 +1,75 @@
+//! The outcome of classifying a command: [`Decision`], [`Severity`] and [`Verdict`].
+//!
+//! Invariant: a verdict's decision is the strictest decision of every rule that matched any
+//! invocation, and its severity is the highest severity among them. The JSON field names are
+//! the stable `interlock check --json` contract.
+
+use serde::Serialize;
+
+pub use crate::level::{Decision, Severity};
+use crate::shell::Invocation;
+
+/// One rule that matched one invocation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleMatch {
+    /// The rule's stable id.
+    pub rule: String,
+    /// The rule's decision.
+    pub decision: Decision,
+    /// The rule's severity after escalations (prompt-suppression flags, indirection).
+    pub severity: Severity,
+    /// The rule's explanation, written for the human at the prompt.
+    pub reason: String,
+    /// Index into [`Verdict::invocations`] of the invocation that matched (none for built-in
+    /// rules about the whole line).
+    pub invocation: Option<usize>,
+}
+
+/// The classification of one command line or argv.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    /// The strictest decision across all matched rules (`allow` when none matched).
+    pub decision: Decision,
+    /// The highest severity across all matched rules (`info` when none matched).
+    pub severity: Severity,
+    /// Every matched rule id, strictest first, without duplicates.
+    pub rules: Vec<String>,
+    /// One human sentence saying why.
+    pub reason: String,
+    /// Every program invocation that was classified.
+    pub invocations: Vec<Invocation>,
+    /// Every (rule, invocation) match, for `explain` and the audit log.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<RuleMatch>,
+}
+
+impl Verdict {
+    /// Builds a verdict from the matches found, applying "strictest wins".
+    pub fn from_matches(invocations: Vec<Invocation>, mut matches: Vec<RuleMatch>) -> Verdict {
+        matches.sort_by(|a, b| {
+            (b.decision, b.severity)
+                .cmp(&(a.decision, a.severity))
+                .then_with(|| a.invocation.cmp(&b.invocation))
+        });
+        let decision = matches.iter().map(|m| m.decision).max().unwrap_or(Decision::Allow);
+        let severity = matches.iter().map(|m| m.severity).max().unwrap_or(Severity::Info);
+        let mut rules: Vec<String> = Vec::new();
+        for m in &matches {
+            if !rules.contains(&m.rule) {
+                rules.push(m.rule.clone());
+            }
+        }
+        let reason = match matches.first() {
+            None => "No rule matched; the command is not known to be destructive.".to_string(),
+            Some(top) => {
+                let more = rules.len() - 1;
+                if more == 0 {
+                    top.reason.clone()
+                } else {
+                    format!("{} (and {more} more rule{} matched)", top.reason, if more == 1 { "" } else { "s" })
+                }
+            }
+        };
+        Verdict { decision, severity, rules, reason, invocations, matches }
+    }
+}
