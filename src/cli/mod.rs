@@ -1,1 +1,117 @@
-//! The command-line interface: one module per subcommand.
+//! The command-line interface: argument definitions (clap derive; the doc comments are the
+//! help text) and one module per subcommand. Nothing here classifies: it builds settings, calls
+//! the library and maps outcomes to exit codes in one place ([`ExitStatus`]).
+
+mod check;
+mod explain;
+mod settings;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use check::CheckArgs;
+pub use explain::ExplainArgs;
+pub use settings::RulesetArgs;
+
+use crate::Decision;
+
+/// Stands between AI coding agents and everything they can break.
+///
+/// interlock classifies the commands an agent runs — shell lines, argv, cloud CLIs, SQL — and
+/// holds the destructive ones (rm -rf ~, git push --force, terraform destroy, aws cloudformation
+/// delete-stack, DROP DATABASE, ...) for a human, while harmless commands pass untouched.
+#[derive(Debug, Parser)]
+#[command(name = "interlock", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Classify a command: allow, confirm (needs a human) or deny.
+    ///
+    /// Exit status: 0 allow, 10 confirm, 20 deny, 2 bad usage or unreadable input.
+    ///
+    /// Examples:
+    ///   interlock check --shell 'rm -rf ~/projects'
+    ///   interlock check --json -- aws cloudformation delete-stack --stack-name prod
+    ///   interlock check --batch commands.jsonl
+    Check(CheckArgs),
+    /// Show, for humans, every invocation found in a command and which rules matched and why.
+    ///
+    /// Example:
+    ///   interlock explain --shell 'cd ~ && bash -c "rm -rf ."'
+    Explain(ExplainArgs),
+}
+
+/// How a subcommand ended; the one place outcomes become exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// The command is allowed (0).
+    Allow,
+    /// The command needs a human's confirmation (10).
+    Confirm,
+    /// The command is denied (20).
+    Deny,
+    /// Bad usage or unreadable input (2).
+    Usage,
+}
+
+impl From<Decision> for ExitStatus {
+    fn from(d: Decision) -> Self {
+        match d {
+            Decision::Allow => ExitStatus::Allow,
+            Decision::Confirm => ExitStatus::Confirm,
+            Decision::Deny => ExitStatus::Deny,
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> Self {
+        ExitCode::from(match s {
+            ExitStatus::Allow => 0,
+            ExitStatus::Confirm => 10,
+            ExitStatus::Deny => 20,
+            ExitStatus::Usage => 2,
+        })
+    }
+}
+
+/// Runs the CLI with the process's arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let usage = e.use_stderr();
+            let _ = e.print();
+            return if usage { ExitStatus::Usage.into() } else { ExitCode::SUCCESS };
+        }
+    };
+    match run(cli) {
+        Ok(status) => status.into(),
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            let _ = writeln!(std::io::stderr(), "interlock: error: {e:#}");
+            ExitStatus::Usage.into()
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Explain(args) => explain::run(args),
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

@@ -45,8 +45,18 @@ pub fn rule_matches_command(rs: &Ruleset, i: usize, command: &str, ctx: &ShellCo
     (hit, seen)
 }
 
-/// Checks the examples of every rule declared in files `first_file..` of `rs`.
+/// Checks the examples of every rule declared in files `first_file..` of `rs`; the first
+/// failure is returned.
 pub fn check(rs: &Ruleset, first_file: usize) -> Result<()> {
+    match failures(rs, first_file).into_iter().next() {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+/// Every example failure of the rules declared in files `first_file..` of `rs`.
+pub fn failures(rs: &Ruleset, first_file: usize) -> Vec<RulesError> {
+    let mut out = Vec::new();
     let ctx = example_shell_context();
     let env = example_path_env();
     for i in rs.indices() {
@@ -63,19 +73,22 @@ pub fn check(rs: &Ruleset, first_file: usize) -> Result<()> {
             example: example.to_string(),
             outcome,
         };
-        check_regex(rs, i).map_err(|message| RulesError::InvalidRule { file: file.to_string(), line, rule: rule.id.to_string(), message })?;
+        if let Err(message) = check_regex(rs, i) {
+            out.push(RulesError::InvalidRule { file: file.to_string(), line, rule: rule.id.to_string(), message });
+            continue;
+        }
         for example in &rule.examples_match {
             let (hit, seen) = rule_matches_command(rs, i, example, &ctx, &env);
             if !hit {
-                return Err(err(example, format!("did not match (invocations seen: {})", seen.join(" ; "))));
+                out.push(err(example, format!("did not match (invocations seen: {})", seen.join(" ; "))));
             }
         }
         for example in &rule.examples_not_match {
             let (hit, _) = rule_matches_command(rs, i, example, &ctx, &env);
             if hit {
-                return Err(err(example, "matched, but it is listed under not_match".to_string()));
+                out.push(err(example, "matched, but it is listed under not_match".to_string()));
             }
         }
     }
-    Ok(())
+    out
 }

@@ -63,3 +63,17 @@ fn expand(path: &Path) -> Result<Vec<PathBuf>> {
     }
     Ok(files)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_rulesets_load_and_their_examples_pass() {
+        let rs = shipped().unwrap_or_else(|e| panic!("{e}"));
+        assert!(!rs.is_empty());
+        let failures = examples::failures(&rs, 0);
+        let text: Vec<String> = failures.iter().map(|e| e.to_string()).collect();
+        assert!(failures.is_empty(), "{} example failures:\n{}", failures.len(), text.join("\n"));
+    }
+}

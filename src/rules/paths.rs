@@ -195,8 +195,13 @@ fn static_location(arg: &Arg) -> (Option<String>, Extent) {
 }
 
 fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) -> PathClass {
-    if extent == Extent::Exact && (HARMLESS_DEVICES.contains(&path) || path.starts_with("/dev/fd/")) {
+    if extent == Extent::Exact
+        && (HARMLESS_DEVICES.contains(&path) || under(path, "/dev/fd") || under(path, "/dev/pts"))
+    {
         return PathClass::DevNull;
+    }
+    if under(path, "/dev/shm") {
+        return PathClass::Temp;
     }
     if under(path, "/dev") && extent == Extent::Exact {
         return PathClass::Device;

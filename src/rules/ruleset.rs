@@ -14,7 +14,7 @@ use super::grammar::{self, Parsed};
 use super::paths::{self, PathClass, PathEnv};
 use super::pattern::{alt_match, command_match, glob_match};
 use super::schema::{GrammarDef, RuleDef, SourceFile};
-use crate::shell::{Invocation, Opaque};
+use crate::shell::{Invocation, Opaque, StepKind};
 
 /// Size limit for one rule's compiled regex.
 const REGEX_SIZE_LIMIT: usize = 2 << 20;
@@ -35,6 +35,7 @@ pub struct CompiledRule {
     paths: Vec<PathClass>,
     redirects: Vec<PathClass>,
     opaque: Vec<Opaque>,
+    within: Vec<StepKind>,
     regex: OnceLock<Option<Regex>>,
 }
 
@@ -91,8 +92,9 @@ impl Ruleset {
                 let paths = parse_classes(&rule.paths_any).map_err(invalid)?;
                 let redirects = parse_classes(&rule.redirects_any).map_err(invalid)?;
                 let opaque = parse_opaque(&rule.opaque_any).map_err(invalid)?;
+                let within = parse_steps(&rule.within_any).map_err(invalid)?;
                 let index = rs.rules.len();
-                rs.rules.push(CompiledRule { origin: Origin { file: fi, index: ri }, paths, redirects, opaque, regex: OnceLock::new() });
+                rs.rules.push(CompiledRule { origin: Origin { file: fi, index: ri }, paths, redirects, opaque, within, regex: OnceLock::new() });
                 let programs: Vec<&str> = rule.program.iter().chain(rule.programs.iter()).map(|p| p.as_ref()).collect();
                 if programs.is_empty() {
                     rs.global_rules.push(index);
@@ -221,6 +223,9 @@ impl Ruleset {
         if !compiled.opaque.is_empty() && !inv.opaque.iter().any(|o| compiled.opaque.contains(o)) {
             return false;
         }
+        if !compiled.within.is_empty() && !inv.provenance.iter().any(|s| compiled.within.contains(&s.kind)) {
+            return false;
+        }
         if let Some(pattern) = &rule.script {
             let Some(code) = &inv.script else { return false };
             let regex = compiled.regex.get_or_init(|| compile_regex(pattern).ok());
@@ -261,6 +266,18 @@ fn parse_opaque(names: &[std::borrow::Cow<'_, str>]) -> std::result::Result<Vec<
         .collect()
 }
 
+fn parse_steps(names: &[std::borrow::Cow<'_, str>]) -> std::result::Result<Vec<StepKind>, String> {
+    names
+        .iter()
+        .map(|n| {
+            StepKind::ALL.iter().copied().find(|k| k.as_str() == n).ok_or_else(|| {
+                let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.as_str()).collect();
+                format!("unknown provenance step `{n}`; known steps: {}", known.join(", "))
+            })
+        })
+        .collect()
+}
+
 /// Checks a rule's fields for mistakes a loader can see without running examples.
 fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
     let id_ok = !rule.id.is_empty()
@@ -281,7 +298,8 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
         || !rule.paths_any.is_empty()
         || !rule.redirects_any.is_empty()
         || rule.script.is_some()
-        || !rule.opaque_any.is_empty();
+        || !rule.opaque_any.is_empty()
+        || !rule.within_any.is_empty();
     if rule.program.is_none() && rule.programs.is_empty() && !conditions {
         return Err("the rule has no program and no condition, so it would match every command".into());
     }

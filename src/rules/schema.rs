@@ -122,6 +122,10 @@ pub struct RuleDef<'a> {
     /// `network-code`, `piped-code`, `script-file`).
     #[serde(borrow, default)]
     pub opaque_any: Vec<Cow<'a, str>>,
+    /// The invocation was reached through one of these provenance steps (`shell-string`,
+    /// `function-body`, `remote`, `xargs`, ...).
+    #[serde(borrow, default)]
+    pub within_any: Vec<Cow<'a, str>>,
     /// Also match previews (`--dry-run`, `--help`).
     #[serde(default)]
     pub match_previews: bool,
@@ -234,6 +238,7 @@ fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
         redirects_any: owned_list(r.redirects_any),
         script: r.script.map(owned),
         opaque_any: owned_list(r.opaque_any),
+        within_any: owned_list(r.within_any),
         match_previews: r.match_previews,
         examples_match: owned_list(r.examples_match),
         examples_not_match: owned_list(r.examples_not_match),

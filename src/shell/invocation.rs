@@ -87,6 +87,38 @@ pub enum StepKind {
     Loop,
 }
 
+impl StepKind {
+    /// The kebab-case name used in JSON and rulesets.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKind::TopLevel => "top-level",
+            StepKind::Pipeline => "pipeline",
+            StepKind::CommandSubstitution => "command-substitution",
+            StepKind::Backticks => "backticks",
+            StepKind::ProcessSubstitution => "process-substitution",
+            StepKind::Subshell => "subshell",
+            StepKind::FunctionBody => "function-body",
+            StepKind::Heredoc => "heredoc",
+            StepKind::HereString => "here-string",
+            StepKind::PipedStdin => "piped-stdin",
+            StepKind::ShellString => "shell-string",
+            StepKind::Eval => "eval",
+            StepKind::Wrapper => "wrapper",
+            StepKind::Xargs => "xargs",
+            StepKind::FindExec => "find-exec",
+            StepKind::Remote => "remote",
+            StepKind::PackageRunner => "package-runner",
+            StepKind::Sql => "sql",
+            StepKind::InlineCode => "inline-code",
+            StepKind::Alias => "alias",
+            StepKind::Loop => "loop",
+        }
+    }
+
+    /// Every kind, for validating rulesets.
+    pub const ALL: [StepKind; 21] = [StepKind::TopLevel, StepKind::Pipeline, StepKind::CommandSubstitution, StepKind::Backticks, StepKind::ProcessSubstitution, StepKind::Subshell, StepKind::FunctionBody, StepKind::Heredoc, StepKind::HereString, StepKind::PipedStdin, StepKind::ShellString, StepKind::Eval, StepKind::Wrapper, StepKind::Xargs, StepKind::FindExec, StepKind::Remote, StepKind::PackageRunner, StepKind::Sql, StepKind::InlineCode, StepKind::Alias, StepKind::Loop];
+}
+
 /// One step of provenance: its kind and the program that caused it, if any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Step {
