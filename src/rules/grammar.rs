@@ -76,8 +76,13 @@ pub fn parse<'a>(args: &'a [Arg], g: &GrammarDef<'_>) -> Parsed<'a> {
         if let Some(long) = t.strip_prefix("--") {
             if let Some((name, value)) = long.split_once('=') {
                 p.flags.push(Flag { name: Cow::Borrowed(&t[..name.len() + 2]), value: Some(value) });
-            } else if is_value_flag(g, t) || (g.unknown_long_takes_value && !g.bool_flags.iter().any(|b| b == t)) {
+            } else if is_value_flag(g, t) {
                 let value = args.get(i).map(|v| v.text.as_str());
+                i += usize::from(value.is_some());
+                p.flags.push(Flag { name: Cow::Borrowed(t), value });
+            } else if g.unknown_long_takes_value && !long.starts_with("no-") && !g.bool_flags.iter().any(|b| b == t) {
+                // A guess: the next word is this flag's value unless it is itself a flag.
+                let value = args.get(i).map(|v| v.text.as_str()).filter(|v| !v.starts_with("--"));
                 i += usize::from(value.is_some());
                 p.flags.push(Flag { name: Cow::Borrowed(t), value });
             } else {

@@ -4,13 +4,18 @@
 //! Invariant: matching never allocates and never fails; an empty pattern matches only an empty
 //! word.
 
-/// Whether `text` matches `glob`, where `*` is any run of characters and `?` any one character.
+/// Whether `text` matches `glob`, where `*` is any run of characters, `?` any one character and
+/// `\c` the character `c` itself.
 pub fn glob_match(glob: &str, text: &str) -> bool {
     let (g, t) = (glob.as_bytes(), text.as_bytes());
     let (mut gi, mut ti) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
     while ti < t.len() {
         match g.get(gi) {
+            Some(b'\\') if g.get(gi + 1) == Some(&t[ti]) => {
+                gi += 2;
+                ti += 1;
+            }
             Some(b'*') => {
                 star = Some((gi, ti));
                 gi += 1;
@@ -108,6 +113,8 @@ mod tests {
         assert!(glob_match("a?c", "abc"));
         assert!(!glob_match("abc", "abcd"));
         assert!(glob_match("*x*y", "axbxy"));
+        assert!(glob_match("\\*", "*"));
+        assert!(!glob_match("\\*", "main"));
     }
 
     #[test]
