@@ -137,6 +137,7 @@ impl Engine {
                 rule: UNPARSEABLE_RULE.to_string(),
                 decision: Decision::Confirm,
                 severity: Severity::High,
+                declared: Severity::High,
                 reason: format!(
                     "The command could not be fully analysed ({}); it is held because what it would run cannot be seen.",
                     analysis.errors.join("; ")
@@ -170,6 +171,7 @@ impl Engine {
                 rule: rule.id.to_string(),
                 decision: rule.action,
                 severity,
+                declared: rule.severity,
                 reason: rule.reason.to_string(),
                 invocation: Some(index),
             });

@@ -18,6 +18,10 @@ pub struct RuleMatch {
     pub decision: Decision,
     /// The rule's severity after escalations (prompt-suppression flags, indirection).
     pub severity: Severity,
+    /// The rule's severity as declared, before escalations: breaks ties toward the more
+    /// specific rule when choosing the verdict's reason.
+    #[serde(skip)]
+    pub declared: Severity,
     /// The rule's explanation, written for the human at the prompt.
     pub reason: String,
     /// Index into [`Verdict::invocations`] of the invocation that matched (none for built-in
@@ -47,8 +51,8 @@ impl Verdict {
     /// Builds a verdict from the matches found, applying "strictest wins".
     pub fn from_matches(invocations: Vec<Invocation>, mut matches: Vec<RuleMatch>) -> Verdict {
         matches.sort_by(|a, b| {
-            (b.decision, b.severity)
-                .cmp(&(a.decision, a.severity))
+            (b.decision, b.severity, b.declared)
+                .cmp(&(a.decision, a.severity, a.declared))
                 .then_with(|| a.invocation.cmp(&b.invocation))
         });
         let decision = matches.iter().map(|m| m.decision).max().unwrap_or(Decision::Allow);
