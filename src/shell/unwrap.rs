@@ -289,7 +289,7 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
                 runner(w, &inv, k, stdin, st, name);
             }
         }
-        "ssh" => ssh(w, &inv, stdin, st),
+        "ssh" => ssh(w, index, &inv, stdin, st),
         "kubectl" | "oc" => kubectl(w, &inv, stdin, st),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => container(w, &inv, stdin, st),
         "find" => find(w, &inv, st),
@@ -535,10 +535,13 @@ fn js_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
     }
 }
 
-fn ssh(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     let (k, _) = scan(&inv.args, 1, &opts("bcDEeFIiJLlmOopQRSWwB", &[]));
     let Some(host) = inv.args.get(k) else { return };
     let Some(words) = inv.args.get(k + 1..).filter(|a| !a.is_empty()) else { return };
+    if words.iter().any(|a| a.dynamic && a.static_len == 0) {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    }
     let text = words.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" ");
     let mut sub = nested_state(inv, st);
     sub.prov.push(Step::via(StepKind::Remote, format!("ssh {}", host.text)));
