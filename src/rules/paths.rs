@@ -212,6 +212,15 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
             Extent::SomeChild => PathClass::System,
         };
     }
+    // Deleting an ancestor deletes what is inside it: the home directory or the workspace.
+    if !remote && extent != Extent::SomeChild {
+        if env.home.as_deref().is_some_and(|h| at_or_under(h, path)) {
+            return PathClass::Home;
+        }
+        if env.workspace.as_deref().is_some_and(|w| under(w, path)) {
+            return PathClass::WorkspaceRoot;
+        }
+    }
     if !remote && env.guard_globs.iter().any(|g| super::pattern::glob_match(g, path)) {
         return PathClass::Guard;
     }
@@ -229,21 +238,23 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
             return PathClass::Workspace;
         }
     }
-    for tmp in &env.temp_dirs {
-        if under(path, tmp) || (path == tmp && extent == Extent::SomeChild) {
-            return PathClass::Temp;
-        }
-    }
-    if !remote && let Some(home) = env.home.as_deref() {
-        if path == home {
-            return match extent {
-                Extent::Exact | Extent::AllChildren => PathClass::Home,
-                Extent::SomeChild => PathClass::HomeSubdir,
-            };
-        }
-        if under(path, home) {
+    // The most specific of home and the temp dirs decides (HOME may live under /tmp in CI, and
+    // TMPDIR under HOME on some machines).
+    let temp = env.temp_dirs.iter().filter(|t| under(path, t) || (path == t.as_str() && extent == Extent::SomeChild)).map(|t| t.len()).max();
+    let home = env.home.as_deref().filter(|h| !remote && at_or_under(path, h));
+    match (temp, home) {
+        (Some(t), Some(h)) if h.len() <= t => return PathClass::Temp,
+        (Some(_), None) => return PathClass::Temp,
+        (_, Some(h)) => {
+            if path == h {
+                return match extent {
+                    Extent::Exact | Extent::AllChildren => PathClass::Home,
+                    Extent::SomeChild => PathClass::HomeSubdir,
+                };
+            }
             return PathClass::HomeSubdir;
         }
+        (None, None) => {}
     }
     if SYSTEM_DIRS.iter().any(|d| at_or_under(path, d)) {
         // Another user's home or a project under /srv is still outside; the OS dirs themselves
@@ -281,6 +292,18 @@ mod tests {
     }
 
     #[test]
+    fn home_under_tmp_is_still_home() {
+        let mut e = env();
+        e.home = Some("/tmp/ci/home".into());
+        let arg = Arg::literal("/tmp/ci/home");
+        assert_eq!(classify(&arg, None, false, &e), PathClass::Home);
+        assert_eq!(classify(&Arg::literal("/tmp/ci/home/x"), None, false, &e), PathClass::HomeSubdir);
+        assert_eq!(classify(&Arg::literal("/tmp/other"), None, false, &e), PathClass::Temp);
+        e.temp_dirs.push("/tmp/ci/home/tmp".into());
+        assert_eq!(classify(&Arg::literal("/tmp/ci/home/tmp/x"), None, false, &e), PathClass::Temp);
+    }
+
+    #[test]
     fn classes() {
         assert_eq!(class("/"), PathClass::Root);
         assert_eq!(class("/*"), PathClass::Root);
@@ -303,5 +326,9 @@ mod tests {
         assert_eq!(class("/srv/$X"), PathClass::System);
         assert_eq!(class("build/$X"), PathClass::Workspace);
         assert_eq!(class(".claude/settings.json"), PathClass::Guard);
+        assert_eq!(class("/home"), PathClass::Home);
+        assert_eq!(class("/work"), PathClass::WorkspaceRoot);
+        assert_eq!(class(".."), PathClass::WorkspaceRoot);
+        assert_eq!(class("../.."), PathClass::Root);
     }
 }

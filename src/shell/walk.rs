@@ -602,6 +602,36 @@ pub fn normalize(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// The output of a command substitution when it is knowable without running anything:
+/// `$(echo x)`, `$(printf x)`, `$(pwd)`, and `$(mktemp ...)` (some new path in the temp dir).
+pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
+    if text.len() > 4096 {
+        return None;
+    }
+    let ctx = ShellContext {
+        cwd: vars.known.get("PWD").cloned(),
+        home: vars.known.get("HOME").cloned(),
+        tmpdir: vars.known.get("TMPDIR").cloned(),
+    };
+    let analysis = super::analyze(text, &ctx);
+    let [inv] = analysis.invocations.as_slice() else { return None };
+    if !analysis.errors.is_empty() || !inv.redirects.is_empty() || inv.args.iter().any(|a| a.dynamic) {
+        return None;
+    }
+    match inv.program_name() {
+        "echo" | "printf" => match producer_output(inv, None) {
+            Some(Stdin::Text(out, _)) => Some(out.trim_end_matches('\n').to_string()),
+            _ => None,
+        },
+        "pwd" => inv.cwd.clone(),
+        "mktemp" => {
+            let tmp = ctx.tmpdir.unwrap_or_else(|| "/tmp".to_string());
+            Some(format!("{}/tmp.XXXXXXXXXX", tmp.trim_end_matches('/')))
+        }
+        _ => None,
+    }
+}
+
 /// Programs whose standard output is downloaded content.
 const NETWORK_PROGRAMS: &[&str] = &["curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "socat", "lynx", "w3m"];
 

@@ -60,9 +60,25 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
             return out;
         }
     }
+    // An unquoted expansion standing alone is split into words, as bash does: `git $cmd` with
+    // cmd='push --force' runs `git push --force`.
+    if !b.dynamic && is_lone_unquoted_expansion(&pieces) {
+        out.args = b.text.split_whitespace().map(Arg::literal).collect();
+        return out;
+    }
     let static_len = b.static_len.unwrap_or(b.text.len());
     out.args.push(Arg { text: b.text, dynamic: b.dynamic, static_len, glob: b.glob });
     out
+}
+
+fn is_lone_unquoted_expansion(pieces: &[WordPieceWithSource]) -> bool {
+    matches!(
+        pieces,
+        [p] if matches!(
+            p.piece,
+            WordPiece::ParameterExpansion(_) | WordPiece::CommandSubstitution(_) | WordPiece::BackquotedCommandSubstitution(_)
+        )
+    )
 }
 
 /// Resolves a heredoc body: returns its text (expansions resolved where known) and the command
@@ -166,11 +182,17 @@ impl Builder {
                 },
                 WordPiece::CommandSubstitution(s) => {
                     subs.push((s.clone(), StepKind::CommandSubstitution));
-                    self.dynamic(&format!("$({s})"));
+                    match super::walk::static_output(s, vars) {
+                        Some(out) => self.literal(&out, true),
+                        None => self.dynamic(&format!("$({s})")),
+                    }
                 }
                 WordPiece::BackquotedCommandSubstitution(s) => {
                     subs.push((s.clone(), StepKind::Backticks));
-                    self.dynamic(&format!("`{s}`"));
+                    match super::walk::static_output(s, vars) {
+                        Some(out) => self.literal(&out, true),
+                        None => self.dynamic(&format!("`{s}`")),
+                    }
                 }
                 WordPiece::ArithmeticExpression(e) => {
                     if e.value.contains("$(") || e.value.contains('`') {
@@ -421,7 +443,7 @@ mod tests {
         let a = one("/srv/$X");
         assert!(a.dynamic);
         assert_eq!(a.static_prefix(), "/srv/");
-        let b = one("$(echo aws)");
+        let b = one("$(date)");
         assert!(b.dynamic);
         assert_eq!(b.static_prefix(), "");
     }
@@ -439,6 +461,26 @@ mod tests {
         assert_eq!(texts, ["/etc/x", "/usr/x"]);
         let q = resolve("'{a,b}'", &Vars::default(), &ParserOptions::default());
         assert_eq!(q.args.len(), 1);
+    }
+
+    #[test]
+    fn unquoted_known_expansions_split_into_words() {
+        let mut vars = Vars::default();
+        vars.known.insert("cmd".into(), "push --force".into());
+        let r = resolve("$cmd", &vars, &ParserOptions::default());
+        let texts: Vec<_> = r.args.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(texts, ["push", "--force"]);
+        let q = resolve("\"$cmd\"", &vars, &ParserOptions::default());
+        assert_eq!(q.args.len(), 1);
+    }
+
+    #[test]
+    fn echo_substitutions_are_static() {
+        let r = resolve("$(echo push)", &Vars::default(), &ParserOptions::default());
+        assert_eq!(r.args[0].text, "push");
+        assert!(!r.args[0].dynamic);
+        let t = resolve("\"$(mktemp -d)\"", &Vars::default(), &ParserOptions::default());
+        assert!(t.args[0].text.starts_with("/tmp/"));
     }
 
     #[test]
