@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::pattern::{alt_match, flag_match};
+use super::pattern::{alt_match, flag_match, flag_match_abbrev};
 use super::schema::GrammarDef;
 use crate::shell::Arg;
 
@@ -40,9 +40,14 @@ pub struct Parsed<'a> {
 }
 
 impl Parsed<'_> {
-    /// Whether any flag matches `pattern`.
+    /// Whether any flag matches `pattern` exactly.
     pub fn has_flag(&self, pattern: &str) -> bool {
         self.flags.iter().any(|f| flag_match(pattern, &f.name, f.value))
+    }
+
+    /// Whether any flag matches `pattern`, counting unique-prefix abbreviations of long flags.
+    pub fn has_flag_or_abbrev(&self, pattern: &str) -> bool {
+        self.flags.iter().any(|f| flag_match_abbrev(pattern, &f.name, f.value))
     }
 }
 
@@ -123,7 +128,7 @@ pub fn parse<'a>(args: &'a [Arg], g: &GrammarDef<'_>) -> Parsed<'a> {
         p.flags.push(Flag { name: Cow::Borrowed(t), value: None });
     }
     p.preview = p.flags.iter().any(|f| {
-        UNIVERSAL_PREVIEW.contains(&f.name.as_ref()) || g.preview_flags.iter().any(|pat| flag_match(pat, &f.name, f.value))
+        (f.value.is_none() && UNIVERSAL_PREVIEW.contains(&f.name.as_ref())) || g.preview_flags.iter().any(|pat| flag_match(pat, &f.name, f.value))
     }) || p.positionals.iter().any(|w| g.preview_words.iter().any(|pat| alt_match(pat, w)));
     p.escalated = p.flags.iter().any(|f| g.escalate_flags.iter().any(|pat| flag_match(pat, &f.name, f.value)));
     p

@@ -72,6 +72,28 @@ pub fn flag_match(pattern: &str, name: &str, value: Option<&str>) -> bool {
     })
 }
 
+/// Like [`flag_match`], but a long flag may also be a unique-prefix abbreviation of the
+/// pattern's name (`--rec` for `--recursive`), as getopt_long and git accept. Used for the
+/// conditions that make a rule match, never for those that exempt a command.
+pub fn flag_match_abbrev(pattern: &str, name: &str, value: Option<&str>) -> bool {
+    if flag_match(pattern, name, value) {
+        return true;
+    }
+    let Some(short) = name.strip_prefix("--").filter(|s| s.len() >= 2) else { return false };
+    pattern.split('|').any(|alt| {
+        let (pname, pvalue) = split_flag_pattern(alt);
+        let Some(full) = pname.strip_prefix("--") else { return false };
+        if full.len() <= short.len() || !full.starts_with(short) {
+            return false;
+        }
+        match pvalue {
+            None => true,
+            Some("") => value.is_none(),
+            Some(glob) => value.is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase())),
+        }
+    })
+}
+
 /// Splits `--name=value` at the first `=` that follows the flag name.
 fn split_flag_pattern(p: &str) -> (&str, Option<&str>) {
     match p.find('=') {
@@ -125,6 +147,15 @@ mod tests {
         assert!(flag_match("--dry-run=", "--dry-run", None));
         assert!(!flag_match("--dry-run=", "--dry-run", Some("none")));
         assert!(flag_match("--mode=complete", "--mode", Some("Complete")));
+    }
+
+    #[test]
+    fn abbreviations() {
+        assert!(flag_match_abbrev("--recursive", "--rec", None));
+        assert!(flag_match_abbrev("--no-preserve-root", "--no-pres", None));
+        assert!(!flag_match_abbrev("--recursive", "--r", None));
+        assert!(!flag_match_abbrev("-r", "--r", None));
+        assert!(!flag_match("--recursive", "--rec", None));
     }
 
     #[test]

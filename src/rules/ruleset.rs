@@ -187,10 +187,10 @@ impl Ruleset {
         let Some(consumed) = command_match(&rule.command, &parsed.positionals) else { return false };
         let rest = &parsed.positionals[consumed..];
         let rest_args = &parsed.positional_args[consumed..];
-        if !rule.flags_any.is_empty() && !rule.flags_any.iter().any(|p| parsed.has_flag(p)) {
+        if !rule.flags_any.is_empty() && !rule.flags_any.iter().any(|p| parsed.has_flag_or_abbrev(p)) {
             return false;
         }
-        if !rule.flags_all.iter().all(|p| parsed.has_flag(p)) {
+        if !rule.flags_all.iter().all(|p| parsed.has_flag_or_abbrev(p)) {
             return false;
         }
         if rule.flags_none.iter().any(|p| parsed.has_flag(p)) {

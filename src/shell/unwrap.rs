@@ -8,7 +8,7 @@
 //! invocation opaque instead of being dropped.
 
 use super::inline;
-use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
+use super::invocation::{Arg, Invocation, Opaque, Step, StepKind, quote_for_display};
 use super::sql;
 use super::walk::{State, Stdin, Walker, join_path};
 
@@ -181,7 +181,7 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
             }
         }
         "xargs" => xargs(w, &inv, st),
-        "parallel" => parallel(w, index, &inv, st),
+        "parallel" => parallel(w, &inv, st),
         "flock" => {
             let (k, seen) = scan(&inv.args, 1, &opts("wEc", &["--timeout", "--wait", "--conflict-exit-code", "--command"]));
             match value_of(&seen, &["-c", "--command"]) {
@@ -471,13 +471,32 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     w.emit(inner, None, &[], st);
 }
 
-fn parallel(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
+fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let (k, _) = scan(&inv.args, 1, &opts("jSa", &["--jobs", "--sshlogin", "--arg-file", "--joblog", "--delay", "--timeout"]));
-    let end = inv.args.iter().position(|a| a.text == ":::" || a.text == "::::").unwrap_or(inv.args.len());
+    let sep = inv.args.iter().position(|a| a.text == ":::" || a.text == "::::");
+    let end = sep.unwrap_or(inv.args.len());
     let Some(words) = inv.args.get(k..end).filter(|a| !a.is_empty()) else { return };
-    let text = words.iter().map(|a| a.text.replace("{}", "\"$PARALLEL_ARG\"")).collect::<Vec<_>>().join(" ");
-    let _ = index;
-    w.run_text(&text, &nested_state(inv, st), Some(Step::via(StepKind::Xargs, "parallel")));
+    let values: Vec<&Arg> = match sep {
+        Some(s) if inv.args[s].text == ":::" => inv.args[s + 1..].iter().filter(|a| a.text != ":::").take(8).collect(),
+        _ => Vec::new(),
+    };
+    let template: Vec<String> = words.iter().map(|a| a.text.clone()).collect();
+    let run = |value: &str| {
+        let mut text: Vec<String> = template.iter().map(|t| t.replace("{}", value)).collect();
+        if !template.iter().any(|t| t.contains("{}")) {
+            text.push(value.to_string());
+        }
+        text.join(" ")
+    };
+    let unknown = "\"$PARALLEL_ARG\"";
+    let texts: Vec<String> = if values.is_empty() || values.iter().any(|v| v.dynamic) {
+        vec![run(unknown)]
+    } else {
+        values.iter().map(|v| run(&quote_for_display(&v.text))).collect()
+    };
+    for text in texts {
+        w.run_text(&text, &nested_state(inv, st), Some(Step::via(StepKind::Xargs, "parallel")));
+    }
 }
 
 /// `npx pkg args`: the package's binary runs with the rest.
@@ -609,6 +628,14 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
 /// Expression words of `find` that introduce a command ending in `;` or `+`.
 const FIND_EXEC: &[&str] = &["-exec", "-execdir", "-ok", "-okdir"];
 
+/// `find` tests that narrow which files reach `-exec`; without one, the start directory itself
+/// is among them.
+const FIND_TESTS: &[&str] = &[
+    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-type", "-xtype",
+    "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-size", "-empty", "-newer", "-user", "-group",
+    "-perm", "-links", "-inum", "-lname", "-ilname", "-samefile", "-newermt", "-mindepth", "-uid", "-gid",
+];
+
 fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let mut starts: Vec<&Arg> = Vec::new();
     let mut i = 1;
@@ -630,39 +657,48 @@ fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     if starts.is_empty() {
         starts.push(&dot);
     }
+    let mut filtered = false;
     while i < inv.args.len() {
-        if FIND_EXEC.contains(&inv.args[i].text.as_str()) {
-            let via = inv.args[i].text.clone();
-            let begin = i + 1;
-            let mut end = begin;
-            while end < inv.args.len() && !matches!(inv.args[end].text.as_str(), ";" | "+") {
-                end += 1;
-            }
-            for start in starts.iter().take(4) {
-                let found = format!("{}/", start.text.trim_end_matches('/'));
-                let args: Vec<Arg> = inv.args[begin..end]
-                    .iter()
-                    .map(|a| {
-                        if a.text.contains("{}") {
-                            Arg { text: a.text.replace("{}", &format!("{found}…")), dynamic: true, static_len: found.len() + a.text.find("{}").unwrap_or(0), glob: false }
-                        } else {
-                            a.clone()
-                        }
-                    })
-                    .collect();
-                if args.is_empty() {
-                    continue;
-                }
-                let mut provenance = inv.provenance.clone();
-                provenance.push(Step::via(StepKind::FindExec, format!("find {via}")));
-                let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: Vec::new(), script: None, opaque: Vec::new() };
-                w.emit(inner, None, &[], st);
-            }
-            i = end + 1;
-        } else {
-            i += 1;
+        let word = inv.args[i].text.as_str();
+        if FIND_TESTS.contains(&word) {
+            filtered = true;
         }
+        if !FIND_EXEC.contains(&word) {
+            i += 1;
+            continue;
+        }
+        let via = word.to_string();
+        let begin = i + 1;
+        let mut end = begin;
+        while end < inv.args.len() && !matches!(inv.args[end].text.as_str(), ";" | "+") {
+            end += 1;
+        }
+        for start in starts.iter().take(4) {
+            let args: Vec<Arg> = inv.args[begin..end].iter().map(|a| found_path(a, start, filtered)).collect();
+            if args.is_empty() {
+                continue;
+            }
+            let mut provenance = inv.provenance.clone();
+            provenance.push(Step::via(StepKind::FindExec, format!("find {via}")));
+            let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: Vec::new(), script: None, opaque: Vec::new() };
+            w.emit(inner, None, &[], st);
+        }
+        i = end + 1;
     }
+}
+
+/// Replaces `{}` in an `-exec` word: with some path under the start directory, or — when no
+/// test narrows the search — the start directory itself, which find visits first.
+fn found_path(a: &Arg, start: &Arg, filtered: bool) -> Arg {
+    if !a.text.contains("{}") {
+        return a.clone();
+    }
+    if !filtered && a.text == "{}" {
+        return start.clone();
+    }
+    let found = format!("{}/", start.text.trim_end_matches('/'));
+    let at = a.text.find("{}").unwrap_or(0);
+    Arg { text: a.text.replace("{}", &format!("{found}…")), dynamic: true, static_len: at + found.len(), glob: false }
 }
 
 #[cfg(test)]
