@@ -1,0 +1,94 @@
+//! Shared fixture for integration tests: a fresh home directory with a git workspace inside,
+//! and a `Command` for the real `interlock` binary with a scrubbed environment.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A temporary home (`<tmp>/home/user`) holding a workspace (`project/`, with `.git`).
+pub struct InterlockTest {
+    _dir: tempfile::TempDir,
+    /// The home directory.
+    pub home: PathBuf,
+    /// The workspace directory (the working directory of every command).
+    pub workspace: PathBuf,
+}
+
+impl InterlockTest {
+    pub fn new() -> InterlockTest {
+        let dir = tempfile::tempdir().expect("create temp dir");
+        let root = dir.path().canonicalize().expect("canonical temp dir");
+        let home = root.join("home/user");
+        let workspace = home.join("project");
+        std::fs::create_dir_all(workspace.join(".git")).expect("create workspace");
+        InterlockTest { _dir: dir, home, workspace }
+    }
+
+    /// `interlock ARGS` in the workspace with only HOME and PATH set.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_interlock"));
+        c.args(args)
+            .current_dir(&self.workspace)
+            .env_clear()
+            .env("HOME", &self.home)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        c
+    }
+
+    /// Runs `interlock ARGS` with `stdin` as standard input.
+    pub fn run(&self, args: &[&str], stdin: &str) -> Output {
+        let mut child = self
+            .cmd(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn interlock");
+        let mut input = child.stdin.take().expect("stdin");
+        let text = stdin.to_string();
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(text.as_bytes());
+        });
+        let out = child.wait_with_output().expect("wait for interlock");
+        writer.join().expect("stdin writer");
+        out
+    }
+
+    /// Writes `text` to `name` under the temp root (outside the workspace) and returns its path.
+    pub fn write(&self, name: &str, text: &str) -> PathBuf {
+        let path = self.home.parent().expect("home parent").join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("create parent");
+        }
+        std::fs::write(&path, text).expect("write file");
+        path
+    }
+}
+
+/// The exit code, or a panic with the output when the process was killed.
+pub fn code(out: &Output) -> i32 {
+    out.status.code().unwrap_or_else(|| panic!("interlock was killed: {}", describe(out)))
+}
+
+/// stdout and stderr for assertion messages.
+pub fn describe(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// Parses each stdout line as JSON.
+pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
+}
+
+/// The repository's `tests/corpus` directory.
+pub fn corpus_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"))
+}
