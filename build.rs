@@ -1,10 +1,9 @@
 //! Parses the shipped rulesets (`rulesets/*.toml`) at build time and embeds them in the binary
-//! in postcard form, so a fresh `interlock` process never parses TOML. A ruleset that does not
+//! as a postcard bundle (an index plus one encoding per rule), so a fresh `interlock` process
+//! never parses TOML and decodes only the rules of the programs it sees. A ruleset that does not
 //! parse, or that repeats a rule id, fails the build with the file and line. The rules' inline
-//! examples are checked by the test suite and by `interlock rules test`, which run the real shell
-//! front end.
+//! examples are checked by the test suite, which runs the real shell front end.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 #[allow(dead_code)]
@@ -27,23 +26,29 @@ fn main() {
         .collect();
     names.sort();
     let mut files = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
     for name in &names {
         let path = dir.join(name);
         println!("cargo::rerun-if-changed={}", path.display());
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-        let file = schema::parse_toml(name, &text).unwrap_or_else(|e| {
-            panic!("rulesets/{name}:{}: {}", e.line.unwrap_or(0), e.message)
-        });
-        for rule in &file.rules {
-            let here = format!("rulesets/{name}:{}", rule.line);
-            if let Some(first) = seen.insert(rule.item.id.to_string(), here.clone()) {
-                panic!("{here}: rule id `{}` is already declared at {first}", rule.item.id);
-            }
-        }
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+        let file = schema::parse_toml(name, &text)
+            .unwrap_or_else(|e| panic!("rulesets/{name}:{}: {}", e.line.unwrap_or(0), e.message));
         files.push(file);
     }
-    let bytes = postcard::to_stdvec(&files).unwrap_or_else(|e| panic!("cannot encode rulesets: {e}"));
-    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| panic!("OUT_DIR: {e}"))).join("rulesets.postcard");
-    std::fs::write(&out, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", out.display()));
+    let (index, blob) = schema::bundle(&files).unwrap_or_else(|d| {
+        panic!(
+            "rulesets/{}:{} {}: rule id already declared at rulesets/{}",
+            d.file, d.line, d.id, d.first
+        )
+    });
+    let out = Path::new(&std::env::var("OUT_DIR").unwrap_or_else(|e| panic!("OUT_DIR: {e}")))
+        .to_path_buf();
+    for (name, bytes) in [
+        ("rules-index.postcard", index),
+        ("rules-blob.postcard", blob),
+    ] {
+        let path = out.join(name);
+        std::fs::write(&path, bytes)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
 }

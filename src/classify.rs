@@ -8,6 +8,9 @@ use crate::rules::{PathEnv, Ruleset};
 use crate::shell::{self, Analysis, Invocation, ShellContext, StepKind};
 use crate::verdict::{Decision, RuleMatch, Severity, Verdict};
 
+/// The built-in rule id for a rule that cannot be decoded.
+pub const RULESET_ERROR_RULE: &str = "interlock.ruleset-error";
+
 /// The built-in rule id for input that could not be fully parsed.
 pub const UNPARSEABLE_RULE: &str = "interlock.unparseable";
 
@@ -34,21 +37,42 @@ impl Environment {
     /// walking up from `cwd` to the nearest directory holding `.git` (or `cwd` itself). A
     /// workspace that would be `/`, `$HOME` or a system directory is not used.
     pub fn detect(cwd: Option<String>, workspace: Option<String>) -> Environment {
-        let home = std::env::var("HOME").ok().filter(|h| h.starts_with('/')).map(|h| shell::normalize(&h));
-        let tmpdir = std::env::var("TMPDIR").ok().filter(|t| t.starts_with('/')).map(|t| shell::normalize(&t));
+        let home = std::env::var("HOME")
+            .ok()
+            .filter(|h| h.starts_with('/'))
+            .map(|h| shell::normalize(&h));
+        let tmpdir = std::env::var("TMPDIR")
+            .ok()
+            .filter(|t| t.starts_with('/'))
+            .map(|t| shell::normalize(&t));
         let cwd = cwd
-            .or_else(|| std::env::current_dir().ok().map(|p| p.to_string_lossy().into_owned()))
+            .or_else(|| {
+                std::env::current_dir()
+                    .ok()
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
             .map(|c| shell::normalize(&c));
-        let workspace = workspace.map(|w| shell::normalize(&w)).or_else(|| cwd.as_deref().map(find_workspace));
+        let workspace = workspace
+            .map(|w| shell::normalize(&w))
+            .or_else(|| cwd.as_deref().map(find_workspace));
         let workspace = workspace.filter(|w| usable_workspace(w, home.as_deref()));
-        let mut temp_dirs = vec!["/tmp".to_string(), "/var/tmp".to_string(), "/dev/shm".to_string()];
+        let mut temp_dirs = vec![
+            "/tmp".to_string(),
+            "/var/tmp".to_string(),
+            "/dev/shm".to_string(),
+        ];
         if let Some(t) = &tmpdir
             && !temp_dirs.contains(t)
         {
             temp_dirs.push(t.clone());
         }
         Environment {
-            paths: PathEnv { workspace, home: home.clone(), temp_dirs, guard_globs: PathEnv::default_guard_globs(home.as_deref()) },
+            paths: PathEnv {
+                workspace,
+                home: home.clone(),
+                temp_dirs,
+                guard_globs: PathEnv::default_guard_globs(home.as_deref()),
+            },
             shell: ShellContext { cwd, home, tmpdir },
         }
     }
@@ -67,7 +91,9 @@ fn find_workspace(cwd: &str) -> String {
 }
 
 fn usable_workspace(ws: &str, home: Option<&str>) -> bool {
-    const TOO_BROAD: &[&str] = &["/", "/home", "/Users", "/root", "/tmp", "/var", "/usr", "/etc", "/opt", "/srv"];
+    const TOO_BROAD: &[&str] = &[
+        "/", "/home", "/Users", "/root", "/tmp", "/var", "/usr", "/etc", "/opt", "/srv",
+    ];
     !TOO_BROAD.contains(&ws) && Some(ws) != home
 }
 
@@ -156,10 +182,27 @@ impl Engine {
         let parsed = self.rules.parse(inv);
         let indirect = inv.provenance.iter().any(|s| INDIRECT.contains(&s.kind));
         for i in candidates {
+            let rule = match self.rules.compiled(i) {
+                Ok(compiled) => compiled.def(),
+                Err(why) => {
+                    // A rule that cannot be read must not silently stop protecting.
+                    out.push(RuleMatch {
+                        rule: RULESET_ERROR_RULE.to_string(),
+                        decision: Decision::Confirm,
+                        severity: Severity::High,
+                        declared: Severity::High,
+                        reason: format!(
+                            "Rule {} cannot be used ({why}); the command is held.",
+                            self.rules.id(i)
+                        ),
+                        invocation: Some(index),
+                    });
+                    continue;
+                }
+            };
             if !self.rules.matches(i, inv, &parsed, &self.env.paths) {
                 continue;
             }
-            let rule = self.rules.rule(i);
             let mut severity = rule.severity;
             if parsed.escalated {
                 severity = severity.raised();

@@ -55,8 +55,16 @@ impl Verdict {
                 .cmp(&(a.decision, a.severity, a.declared))
                 .then_with(|| a.invocation.cmp(&b.invocation))
         });
-        let decision = matches.iter().map(|m| m.decision).max().unwrap_or(Decision::Allow);
-        let severity = matches.iter().map(|m| m.severity).max().unwrap_or(Severity::Info);
+        let decision = matches
+            .iter()
+            .map(|m| m.decision)
+            .max()
+            .unwrap_or(Decision::Allow);
+        let severity = matches
+            .iter()
+            .map(|m| m.severity)
+            .max()
+            .unwrap_or(Severity::Info);
         let mut rules: Vec<String> = Vec::new();
         for m in &matches {
             if !rules.contains(&m.rule) {
@@ -70,10 +78,21 @@ impl Verdict {
                 if more == 0 {
                     top.reason.clone()
                 } else {
-                    format!("{} (and {more} more rule{} matched)", top.reason, if more == 1 { "" } else { "s" })
+                    format!(
+                        "{} (and {more} more rule{} matched)",
+                        top.reason,
+                        if more == 1 { "" } else { "s" }
+                    )
                 }
             }
         };
-        Verdict { decision, severity, rules, reason, invocations, matches }
+        Verdict {
+            decision,
+            severity,
+            rules,
+            reason,
+            invocations,
+            matches,
+        }
     }
 }

@@ -60,7 +60,13 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn write_human(out: &mut impl Write, v: &Verdict) -> std::io::Result<()> {
-    writeln!(out, "{} ({}): {}", v.decision.as_str(), v.severity.as_str(), v.reason)?;
+    writeln!(
+        out,
+        "{} ({}): {}",
+        v.decision.as_str(),
+        v.severity.as_str(),
+        v.reason
+    )?;
     if !v.rules.is_empty() {
         writeln!(out, "  rules: {}", v.rules.join(", "))?;
     }
@@ -78,7 +84,8 @@ fn batch(engine: &Engine, path: &std::path::Path) -> anyhow::Result<ExitStatus> 
     let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
-        let file = std::fs::File::open(path).with_context(|| format!("cannot open batch input {}", path.display()))?;
+        let file = std::fs::File::open(path)
+            .with_context(|| format!("cannot open batch input {}", path.display()))?;
         Box::new(std::io::BufReader::new(file))
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
@@ -88,7 +95,9 @@ fn batch(engine: &Engine, path: &std::path::Path) -> anyhow::Result<ExitStatus> 
     let mut number = 0usize;
     loop {
         line.clear();
-        let n = reader.read_until(b'\n', &mut line).with_context(|| format!("cannot read {}", path.display()))?;
+        let n = reader
+            .read_until(b'\n', &mut line)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         if n == 0 {
             break;
         }
@@ -111,7 +120,8 @@ fn parse_line(raw: &[u8]) -> Result<Action, String> {
     if text.trim().is_empty() {
         return Err("the line is empty".into());
     }
-    let line: BatchLine = serde_json::from_str(text).map_err(|e| format!("the line is not a JSON object ({e})"))?;
+    let line: BatchLine =
+        serde_json::from_str(text).map_err(|e| format!("the line is not a JSON object ({e})"))?;
     match (line.cmd, line.argv) {
         (Some(cmd), _) => Ok(Action::Shell(cmd)),
         (None, Some(argv)) if !argv.is_empty() => Ok(Action::Argv(argv)),

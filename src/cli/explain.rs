@@ -48,7 +48,10 @@ fn provenance(inv: &Invocation) -> String {
         .iter()
         .filter(|s| s.kind != StepKind::TopLevel || inv.provenance.len() == 1)
         .map(|s| {
-            let kind = serde_json::to_value(s.kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+            let kind = serde_json::to_value(s.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
             match &s.via {
                 Some(via) => format!("{kind} ({via})"),
                 None => kind,
@@ -58,10 +61,20 @@ fn provenance(inv: &Invocation) -> String {
     steps.join(" > ")
 }
 
-fn write_explanation(out: &mut impl Write, engine: &Engine, v: &Verdict, errors: &[String]) -> std::io::Result<()> {
+fn write_explanation(
+    out: &mut impl Write,
+    engine: &Engine,
+    v: &Verdict,
+    errors: &[String],
+) -> std::io::Result<()> {
     let rules = engine.rules();
     let env = engine.environment();
-    writeln!(out, "decision: {} (severity {})", v.decision.as_str(), v.severity.as_str())?;
+    writeln!(
+        out,
+        "decision: {} (severity {})",
+        v.decision.as_str(),
+        v.severity.as_str()
+    )?;
     writeln!(out, "reason:   {}", v.reason)?;
     writeln!(
         out,
@@ -80,7 +93,11 @@ fn write_explanation(out: &mut impl Write, engine: &Engine, v: &Verdict, errors:
         if let Some(cwd) = &inv.cwd {
             writeln!(out, "    cwd:      {cwd}")?;
         } else {
-            writeln!(out, "    cwd:      (unknown{})", if inv.remote { ", remote" } else { "" })?;
+            writeln!(
+                out,
+                "    cwd:      (unknown{})",
+                if inv.remote { ", remote" } else { "" }
+            )?;
         }
         let parsed = rules.parse(inv);
         if !parsed.positionals.is_empty() {
@@ -98,7 +115,10 @@ fn write_explanation(out: &mut impl Write, engine: &Engine, v: &Verdict, errors:
             writeln!(out, "    flags:    {}", flags.join(" "))?;
         }
         if parsed.preview {
-            writeln!(out, "    preview:  yes (help, version or dry run): rules skip it unless they say otherwise")?;
+            writeln!(
+                out,
+                "    preview:  yes (help, version or dry run): rules skip it unless they say otherwise"
+            )?;
         }
         if !inv.opaque.is_empty() {
             let kinds: Vec<&str> = inv.opaque.iter().map(|o| o.as_str()).collect();
@@ -106,28 +126,51 @@ fn write_explanation(out: &mut impl Write, engine: &Engine, v: &Verdict, errors:
         }
         if let Some(script) = &inv.script {
             let first = script.lines().next().unwrap_or("");
-            writeln!(out, "    code:     {first}{}", if script.lines().count() > 1 { " …" } else { "" })?;
+            writeln!(
+                out,
+                "    code:     {first}{}",
+                if script.lines().count() > 1 {
+                    " …"
+                } else {
+                    ""
+                }
+            )?;
         }
-        let matched: Vec<_> = v.matches.iter().filter(|m| m.invocation == Some(i)).collect();
+        let matched: Vec<_> = v
+            .matches
+            .iter()
+            .filter(|m| m.invocation == Some(i))
+            .collect();
         if matched.is_empty() {
             writeln!(out, "    no rule matched")?;
         }
         for m in matched {
             let at = rules
-                .indices()
-                .find(|&r| rules.rule(r).id == m.rule)
+                .find(&m.rule)
                 .map(|r| {
                     let (file, line) = rules.location(r);
                     format!(" at {file}:{line}")
                 })
                 .unwrap_or_default();
-            writeln!(out, "    matched:  {} → {} ({}){at}", m.rule, m.decision.as_str(), m.severity.as_str())?;
+            writeln!(
+                out,
+                "    matched:  {} → {} ({}){at}",
+                m.rule,
+                m.decision.as_str(),
+                m.severity.as_str()
+            )?;
             writeln!(out, "              {}", m.reason)?;
         }
         writeln!(out)?;
     }
     for m in v.matches.iter().filter(|m| m.invocation.is_none()) {
-        writeln!(out, "whole line: {} → {} ({})", m.rule, m.decision.as_str(), m.severity.as_str())?;
+        writeln!(
+            out,
+            "whole line: {} → {} ({})",
+            m.rule,
+            m.decision.as_str(),
+            m.severity.as_str()
+        )?;
         writeln!(out, "            {}", m.reason)?;
     }
     Ok(())

@@ -23,7 +23,12 @@ use crate::Decision;
 /// holds the destructive ones (rm -rf ~, git push --force, terraform destroy, aws cloudformation
 /// delete-stack, DROP DATABASE, ...) for a human, while harmless commands pass untouched.
 #[derive(Debug, Parser)]
-#[command(name = "interlock", version, propagate_version = true, max_term_width = 100)]
+#[command(
+    name = "interlock",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
 pub struct Cli {
     /// The subcommand.
     #[command(subcommand)]
@@ -90,7 +95,11 @@ pub fn main() -> ExitCode {
         Err(e) => {
             let usage = e.use_stderr();
             let _ = e.print();
-            return if usage { ExitStatus::Usage.into() } else { ExitCode::SUCCESS };
+            return if usage {
+                ExitStatus::Usage.into()
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
     match run(cli) {
@@ -113,5 +122,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -15,7 +15,11 @@ pub const EXAMPLE_HOME: &str = "/home/user";
 
 /// The shell context examples are analysed in.
 pub fn example_shell_context() -> ShellContext {
-    ShellContext { cwd: Some(EXAMPLE_CWD.into()), home: Some(EXAMPLE_HOME.into()), tmpdir: None }
+    ShellContext {
+        cwd: Some(EXAMPLE_CWD.into()),
+        home: Some(EXAMPLE_HOME.into()),
+        tmpdir: None,
+    }
 }
 
 /// The path environment examples are classified in.
@@ -29,7 +33,13 @@ pub fn example_path_env() -> PathEnv {
 }
 
 /// Whether rule `i` matches any invocation of `command`; also returns the invocations seen.
-pub fn rule_matches_command(rs: &Ruleset, i: usize, command: &str, ctx: &ShellContext, env: &PathEnv) -> (bool, Vec<String>) {
+pub fn rule_matches_command(
+    rs: &Ruleset,
+    i: usize,
+    command: &str,
+    ctx: &ShellContext,
+    env: &PathEnv,
+) -> (bool, Vec<String>) {
     let analysis = analyze(command, ctx);
     let mut seen = Vec::new();
     let mut hit = false;
@@ -61,11 +71,21 @@ pub fn failures(rs: &Ruleset, first_file: usize) -> Vec<RulesError> {
     let env = example_path_env();
     for i in rs.indices() {
         let (file, line) = rs.location(i);
-        let file_index = rs.files().iter().position(|f| f.name == file).unwrap_or(0);
-        if file_index < first_file {
+        if rs.file_index(i) < first_file {
             continue;
         }
-        let rule = rs.rule(i);
+        let rule = match rs.compiled(i) {
+            Ok(c) => c.def(),
+            Err(message) => {
+                out.push(RulesError::InvalidRule {
+                    file: file.to_string(),
+                    line,
+                    rule: rs.id(i).to_string(),
+                    message: message.to_string(),
+                });
+                continue;
+            }
+        };
         let err = |example: &str, outcome: String| RulesError::Example {
             file: file.to_string(),
             line,
@@ -74,19 +94,30 @@ pub fn failures(rs: &Ruleset, first_file: usize) -> Vec<RulesError> {
             outcome,
         };
         if let Err(message) = check_regex(rs, i) {
-            out.push(RulesError::InvalidRule { file: file.to_string(), line, rule: rule.id.to_string(), message });
+            out.push(RulesError::InvalidRule {
+                file: file.to_string(),
+                line,
+                rule: rule.id.to_string(),
+                message,
+            });
             continue;
         }
         for example in &rule.examples_match {
             let (hit, seen) = rule_matches_command(rs, i, example, &ctx, &env);
             if !hit {
-                out.push(err(example, format!("did not match (invocations seen: {})", seen.join(" ; "))));
+                out.push(err(
+                    example,
+                    format!("did not match (invocations seen: {})", seen.join(" ; ")),
+                ));
             }
         }
         for example in &rule.examples_not_match {
             let (hit, _) = rule_matches_command(rs, i, example, &ctx, &env);
             if hit {
-                out.push(err(example, "matched, but it is listed under not_match".to_string()));
+                out.push(err(
+                    example,
+                    "matched, but it is listed under not_match".to_string(),
+                ));
             }
         }
     }

@@ -42,12 +42,16 @@ pub struct Parsed<'a> {
 impl Parsed<'_> {
     /// Whether any flag matches `pattern` exactly.
     pub fn has_flag(&self, pattern: &str) -> bool {
-        self.flags.iter().any(|f| flag_match(pattern, &f.name, f.value))
+        self.flags
+            .iter()
+            .any(|f| flag_match(pattern, &f.name, f.value))
     }
 
     /// Whether any flag matches `pattern`, counting unique-prefix abbreviations of long flags.
     pub fn has_flag_or_abbrev(&self, pattern: &str) -> bool {
-        self.flags.iter().any(|f| flag_match_abbrev(pattern, &f.name, f.value))
+        self.flags
+            .iter()
+            .any(|f| flag_match_abbrev(pattern, &f.name, f.value))
     }
 }
 
@@ -64,7 +68,8 @@ pub fn parse<'a>(args: &'a [Arg], g: &GrammarDef<'_>) -> Parsed<'a> {
     while let Some(a) = args.get(i) {
         i += 1;
         let t = a.text.as_str();
-        let flag_like = !after_dd && t.len() > 1 && t.starts_with('-') && !(a.dynamic && a.static_len < 2);
+        let flag_like =
+            !after_dd && t.len() > 1 && t.starts_with('-') && !(a.dynamic && a.static_len < 2);
         if !after_dd && t == "--" {
             after_dd = true;
             continue;
@@ -80,29 +85,53 @@ pub fn parse<'a>(args: &'a [Arg], g: &GrammarDef<'_>) -> Parsed<'a> {
         }
         if let Some(long) = t.strip_prefix("--") {
             if let Some((name, value)) = long.split_once('=') {
-                p.flags.push(Flag { name: Cow::Borrowed(&t[..name.len() + 2]), value: Some(value) });
+                p.flags.push(Flag {
+                    name: Cow::Borrowed(&t[..name.len() + 2]),
+                    value: Some(value),
+                });
             } else if is_value_flag(g, t) {
                 let value = args.get(i).map(|v| v.text.as_str());
                 i += usize::from(value.is_some());
-                p.flags.push(Flag { name: Cow::Borrowed(t), value });
-            } else if g.unknown_long_takes_value && !long.starts_with("no-") && !g.bool_flags.iter().any(|b| b == t) {
+                p.flags.push(Flag {
+                    name: Cow::Borrowed(t),
+                    value,
+                });
+            } else if g.unknown_long_takes_value
+                && !long.starts_with("no-")
+                && !g.bool_flags.iter().any(|b| b == t)
+            {
                 // A guess: the next word is this flag's value unless it is itself a flag.
-                let value = args.get(i).map(|v| v.text.as_str()).filter(|v| !v.starts_with("--"));
+                let value = args
+                    .get(i)
+                    .map(|v| v.text.as_str())
+                    .filter(|v| !v.starts_with("--"));
                 i += usize::from(value.is_some());
-                p.flags.push(Flag { name: Cow::Borrowed(t), value });
+                p.flags.push(Flag {
+                    name: Cow::Borrowed(t),
+                    value,
+                });
             } else {
-                p.flags.push(Flag { name: Cow::Borrowed(t), value: None });
+                p.flags.push(Flag {
+                    name: Cow::Borrowed(t),
+                    value: None,
+                });
             }
             continue;
         }
         if let Some((name, value)) = t.split_once('=') {
-            p.flags.push(Flag { name: Cow::Borrowed(name), value: Some(value) });
+            p.flags.push(Flag {
+                name: Cow::Borrowed(name),
+                value: Some(value),
+            });
             continue;
         }
         if is_value_flag(g, t) {
             let value = args.get(i).map(|v| v.text.as_str());
             i += usize::from(value.is_some());
-            p.flags.push(Flag { name: Cow::Borrowed(t), value });
+            p.flags.push(Flag {
+                name: Cow::Borrowed(t),
+                value,
+            });
             continue;
         }
         if g.short_clusters && t.len() > 2 && !g.bool_flags.iter().any(|b| b == t) {
@@ -118,19 +147,38 @@ pub fn parse<'a>(args: &'a [Arg], g: &GrammarDef<'_>) -> Parsed<'a> {
                     } else {
                         Some(rest)
                     };
-                    p.flags.push(Flag { name: Cow::Owned(name), value });
+                    p.flags.push(Flag {
+                        name: Cow::Owned(name),
+                        value,
+                    });
                     break;
                 }
-                p.flags.push(Flag { name: Cow::Owned(name), value: None });
+                p.flags.push(Flag {
+                    name: Cow::Owned(name),
+                    value: None,
+                });
             }
             continue;
         }
-        p.flags.push(Flag { name: Cow::Borrowed(t), value: None });
+        p.flags.push(Flag {
+            name: Cow::Borrowed(t),
+            value: None,
+        });
     }
     p.preview = p.flags.iter().any(|f| {
-        (f.value.is_none() && UNIVERSAL_PREVIEW.contains(&f.name.as_ref())) || g.preview_flags.iter().any(|pat| flag_match(pat, &f.name, f.value))
-    }) || p.positionals.iter().any(|w| g.preview_words.iter().any(|pat| alt_match(pat, w)));
-    p.escalated = p.flags.iter().any(|f| g.escalate_flags.iter().any(|pat| flag_match(pat, &f.name, f.value)));
+        (f.value.is_none() && UNIVERSAL_PREVIEW.contains(&f.name.as_ref()))
+            || g.preview_flags
+                .iter()
+                .any(|pat| flag_match(pat, &f.name, f.value))
+    }) || p
+        .positionals
+        .iter()
+        .any(|w| g.preview_words.iter().any(|pat| alt_match(pat, w)));
+    p.escalated = p.flags.iter().any(|f| {
+        g.escalate_flags
+            .iter()
+            .any(|pat| flag_match(pat, &f.name, f.value))
+    });
     p
 }
 
@@ -147,18 +195,32 @@ fn push_positional<'a>(p: &mut Parsed<'a>, a: &'a Arg, fold: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rules::schema::Text;
 
     fn args(words: &[&str]) -> Vec<Arg> {
         words.iter().map(|w| Arg::literal(*w)).collect()
     }
 
     fn grammar(value_flags: &[&'static str], clusters: bool) -> GrammarDef<'static> {
-        GrammarDef { value_flags: value_flags.iter().map(|f| Cow::Borrowed(*f)).collect(), short_clusters: clusters, ..GrammarDef::default() }
+        GrammarDef {
+            value_flags: value_flags.iter().map(|f| Text::from(*f)).collect(),
+            short_clusters: clusters,
+            ..GrammarDef::default()
+        }
     }
 
     #[test]
     fn global_flags_with_values_are_skipped() {
-        let a = args(&["aws", "--profile", "prod", "--region=eu-west-1", "cloudformation", "delete-stack", "--stack-name", "x"]);
+        let a = args(&[
+            "aws",
+            "--profile",
+            "prod",
+            "--region=eu-west-1",
+            "cloudformation",
+            "delete-stack",
+            "--stack-name",
+            "x",
+        ]);
         let p = parse(&a, &grammar(&["--profile", "--stack-name"], false));
         assert_eq!(p.positionals, ["cloudformation", "delete-stack"]);
         assert!(p.has_flag("--region=eu-*"));

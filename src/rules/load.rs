@@ -9,57 +9,79 @@ use std::path::{Path, PathBuf};
 use super::error::{Result, RulesError};
 use super::examples;
 use super::ruleset::Ruleset;
-use super::schema::{SourceFile, parse_toml};
+use super::schema::{Located, SourceFile, parse_toml};
 
-/// The shipped rulesets, parsed by `build.rs` and encoded with postcard.
-static EMBEDDED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/rulesets.postcard"));
+/// The shipped rulesets' index, built by `build.rs`.
+static EMBEDDED_INDEX: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/rules-index.postcard"));
+/// The shipped rules, one postcard encoding each.
+static EMBEDDED_BLOB: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/rules-blob.postcard"));
 
-/// The shipped ruleset files, decoded without copying their strings.
-pub fn embedded_files() -> Result<Vec<SourceFile<'static>>> {
-    postcard::from_bytes(EMBEDDED).map_err(|e| RulesError::Embedded(e.to_string()))
-}
-
-/// The shipped rulesets.
+/// The shipped rulesets. Only the index and grammars are decoded here; each rule is decoded
+/// the first time an invocation of its program is classified.
 pub fn shipped() -> Result<Ruleset> {
-    Ruleset::build(embedded_files()?)
+    Ruleset::from_bundle(EMBEDDED_INDEX, EMBEDDED_BLOB)
 }
 
 /// The shipped grammars with the rules of `paths` (files, or directories of `*.toml` files).
-/// Every loaded rule's examples are checked.
+/// Every loaded rule is decoded and checked, and its examples are run.
 pub fn from_paths(paths: &[PathBuf]) -> Result<Ruleset> {
+    let shipped = shipped()?;
     let grammars = SourceFile {
         name: "<built-in grammars>".into(),
-        grammars: embedded_files()?.into_iter().flat_map(|f| f.grammars).collect(),
+        grammars: shipped
+            .grammars()
+            .iter()
+            .map(|g| Located {
+                line: 0,
+                item: g.clone(),
+            })
+            .collect(),
         rules: Vec::new(),
     };
     let mut files = vec![grammars];
     for path in paths {
         for file in expand(path)? {
-            let text = std::fs::read_to_string(&file).map_err(|source| RulesError::Io { path: file.clone(), source })?;
+            let text = std::fs::read_to_string(&file).map_err(|source| RulesError::Io {
+                path: file.clone(),
+                source,
+            })?;
             let name = file.display().to_string();
-            let parsed = parse_toml(&name, &text).map_err(|e| RulesError::Syntax { file: name.clone(), line: e.line, message: e.message })?;
+            let parsed = parse_toml(&name, &text).map_err(|e| RulesError::Syntax {
+                file: name.clone(),
+                line: e.line,
+                message: e.message,
+            })?;
             files.push(parsed);
         }
     }
-    let ruleset = Ruleset::build(files)?;
+    let ruleset = Ruleset::from_files(&files)?;
+    ruleset.validate(1)?;
     examples::check(&ruleset, 1)?;
     Ok(ruleset)
 }
 
 /// A file, or the sorted `*.toml` files of a directory.
 fn expand(path: &Path) -> Result<Vec<PathBuf>> {
-    let meta = std::fs::metadata(path).map_err(|source| RulesError::Io { path: path.to_path_buf(), source })?;
+    let meta = std::fs::metadata(path).map_err(|source| RulesError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     if !meta.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
-    let entries = std::fs::read_dir(path).map_err(|source| RulesError::Io { path: path.to_path_buf(), source })?;
+    let entries = std::fs::read_dir(path).map_err(|source| RulesError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut files: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(RulesError::EmptyDir { path: path.to_path_buf() });
+        return Err(RulesError::EmptyDir {
+            path: path.to_path_buf(),
+        });
     }
     Ok(files)
 }
@@ -71,9 +93,15 @@ mod tests {
     #[test]
     fn shipped_rulesets_load_and_their_examples_pass() {
         let rs = shipped().unwrap_or_else(|e| panic!("{e}"));
-        assert!(!rs.is_empty());
+        assert!(rs.len() > 200, "{} rules", rs.len());
+        rs.validate(0).unwrap_or_else(|e| panic!("{e}"));
         let failures = examples::failures(&rs, 0);
         let text: Vec<String> = failures.iter().map(|e| e.to_string()).collect();
-        assert!(failures.is_empty(), "{} example failures:\n{}", failures.len(), text.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{} example failures:\n{}",
+            failures.len(),
+            text.join("\n")
+        );
     }
 }

@@ -82,13 +82,50 @@ impl PathClass {
 
 /// Top-level directories that belong to the operating system.
 const SYSTEM_DIRS: &[&str] = &[
-    "/bin", "/boot", "/dev", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/opt", "/proc", "/root", "/run",
-    "/sbin", "/srv", "/sys", "/usr", "/var", "/snap", "/efi", "/nix", "/home", "/Users", "/System", "/Library",
-    "/Applications", "/private", "/Volumes", "/mnt", "/media", "/lost+found", "/tmp",
+    "/bin",
+    "/boot",
+    "/dev",
+    "/etc",
+    "/lib",
+    "/lib32",
+    "/lib64",
+    "/libx32",
+    "/opt",
+    "/proc",
+    "/root",
+    "/run",
+    "/sbin",
+    "/srv",
+    "/sys",
+    "/usr",
+    "/var",
+    "/snap",
+    "/efi",
+    "/nix",
+    "/home",
+    "/Users",
+    "/System",
+    "/Library",
+    "/Applications",
+    "/private",
+    "/Volumes",
+    "/mnt",
+    "/media",
+    "/lost+found",
+    "/tmp",
 ];
 
 /// Devices that are safe to write to or read from.
-const HARMLESS_DEVICES: &[&str] = &["/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero", "/dev/random", "/dev/urandom", "/dev/full"];
+const HARMLESS_DEVICES: &[&str] = &[
+    "/dev/null",
+    "/dev/stdout",
+    "/dev/stderr",
+    "/dev/tty",
+    "/dev/zero",
+    "/dev/random",
+    "/dev/urandom",
+    "/dev/full",
+];
 
 /// The locations path classes are computed against.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,7 +160,11 @@ impl PathEnv {
         .map(|s| s.to_string())
         .collect();
         if let Some(home) = home {
-            for dir in [".config/interlock", ".local/state/interlock", ".local/share/interlock"] {
+            for dir in [
+                ".config/interlock",
+                ".local/state/interlock",
+                ".local/share/interlock",
+            ] {
                 globs.push(format!("{home}/{dir}"));
                 globs.push(format!("{home}/{dir}/*"));
             }
@@ -133,7 +174,10 @@ impl PathEnv {
 }
 
 fn under(path: &str, dir: &str) -> bool {
-    dir == "/" || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+    dir == "/"
+        || path
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
 }
 
 fn at_or_under(path: &str, dir: &str) -> bool {
@@ -155,7 +199,9 @@ enum Extent {
 /// remote host or container when `remote`.
 pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> PathClass {
     let (text, extent) = static_location(arg);
-    let Some(text) = text else { return PathClass::Unknown };
+    let Some(text) = text else {
+        return PathClass::Unknown;
+    };
     let absolute = if text.starts_with('/') {
         normalize(&text)
     } else if remote {
@@ -172,8 +218,16 @@ pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> Pa
 /// The statically known location of an argument: its path text (or directory, for globs and
 /// expansions) and how much of it is designated.
 fn static_location(arg: &Arg) -> (Option<String>, Extent) {
-    let known = if arg.dynamic { arg.static_prefix() } else { arg.text.as_str() };
-    let glob_at = if arg.glob { known.find(['*', '?', '[']) } else { None };
+    let known = if arg.dynamic {
+        arg.static_prefix()
+    } else {
+        arg.text.as_str()
+    };
+    let glob_at = if arg.glob {
+        known.find(['*', '?', '['])
+    } else {
+        None
+    };
     let cut = match (arg.dynamic, glob_at) {
         (false, None) => return (Some(known.to_string()), Extent::Exact),
         (_, Some(g)) => g,
@@ -186,12 +240,26 @@ fn static_location(arg: &Arg) -> (Option<String>, Extent) {
             return (None, Extent::SomeChild);
         }
         let whole = matches!(&known[cut..], "*" | ".*" | "*/") && !arg.dynamic;
-        return (Some(".".to_string()), if whole { Extent::AllChildren } else { Extent::SomeChild });
+        return (
+            Some(".".to_string()),
+            if whole {
+                Extent::AllChildren
+            } else {
+                Extent::SomeChild
+            },
+        );
     };
     let dir = if slash == 0 { "/" } else { &head[..slash] };
     let rest = &known[slash + 1..];
     let whole = !arg.dynamic && matches!(rest, "*" | ".*" | "*/" | "{*,.*}");
-    (Some(dir.to_string()), if whole { Extent::AllChildren } else { Extent::SomeChild })
+    (
+        Some(dir.to_string()),
+        if whole {
+            Extent::AllChildren
+        } else {
+            Extent::SomeChild
+        },
+    )
 }
 
 fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) -> PathClass {
@@ -221,7 +289,12 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
             return PathClass::WorkspaceRoot;
         }
     }
-    if !remote && env.guard_globs.iter().any(|g| super::pattern::glob_match(g, path)) {
+    if !remote
+        && env
+            .guard_globs
+            .iter()
+            .any(|g| super::pattern::glob_match(g, path))
+    {
         return PathClass::Guard;
     }
     if !remote && let Some(ws) = env.workspace.as_deref() {
@@ -240,8 +313,16 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
     }
     // The most specific of home and the temp dirs decides (HOME may live under /tmp in CI, and
     // TMPDIR under HOME on some machines).
-    let temp = env.temp_dirs.iter().filter(|t| under(path, t) || (path == t.as_str() && extent == Extent::SomeChild)).map(|t| t.len()).max();
-    let home = env.home.as_deref().filter(|h| !remote && at_or_under(path, h));
+    let temp = env
+        .temp_dirs
+        .iter()
+        .filter(|t| under(path, t) || (path == t.as_str() && extent == Extent::SomeChild))
+        .map(|t| t.len())
+        .max();
+    let home = env
+        .home
+        .as_deref()
+        .filter(|h| !remote && at_or_under(path, h));
     match (temp, home) {
         (Some(t), Some(h)) if h.len() <= t => return PathClass::Temp,
         (Some(_), None) => return PathClass::Temp,
@@ -278,11 +359,14 @@ mod tests {
     }
 
     fn class(text: &str) -> PathClass {
-        let arg = crate::shell::analyze(&format!("rm {text}"), &crate::shell::ShellContext {
-            cwd: Some("/work/repo".into()),
-            home: Some("/home/u".into()),
-            tmpdir: None,
-        })
+        let arg = crate::shell::analyze(
+            &format!("rm {text}"),
+            &crate::shell::ShellContext {
+                cwd: Some("/work/repo".into()),
+                home: Some("/home/u".into()),
+                tmpdir: None,
+            },
+        )
         .invocations
         .into_iter()
         .next()
@@ -297,10 +381,19 @@ mod tests {
         e.home = Some("/tmp/ci/home".into());
         let arg = Arg::literal("/tmp/ci/home");
         assert_eq!(classify(&arg, None, false, &e), PathClass::Home);
-        assert_eq!(classify(&Arg::literal("/tmp/ci/home/x"), None, false, &e), PathClass::HomeSubdir);
-        assert_eq!(classify(&Arg::literal("/tmp/other"), None, false, &e), PathClass::Temp);
+        assert_eq!(
+            classify(&Arg::literal("/tmp/ci/home/x"), None, false, &e),
+            PathClass::HomeSubdir
+        );
+        assert_eq!(
+            classify(&Arg::literal("/tmp/other"), None, false, &e),
+            PathClass::Temp
+        );
         e.temp_dirs.push("/tmp/ci/home/tmp".into());
-        assert_eq!(classify(&Arg::literal("/tmp/ci/home/tmp/x"), None, false, &e), PathClass::Temp);
+        assert_eq!(
+            classify(&Arg::literal("/tmp/ci/home/tmp/x"), None, false, &e),
+            PathClass::Temp
+        );
     }
 
     #[test]

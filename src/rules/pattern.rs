@@ -67,7 +67,8 @@ pub fn flag_match(pattern: &str, name: &str, value: Option<&str>) -> bool {
         match pvalue {
             None => true,
             Some("") => value.is_none(),
-            Some(glob) => value.is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase())),
+            Some(glob) => value
+                .is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase())),
         }
     })
 }
@@ -79,17 +80,22 @@ pub fn flag_match_abbrev(pattern: &str, name: &str, value: Option<&str>) -> bool
     if flag_match(pattern, name, value) {
         return true;
     }
-    let Some(short) = name.strip_prefix("--").filter(|s| s.len() >= 2) else { return false };
+    let Some(short) = name.strip_prefix("--").filter(|s| s.len() >= 2) else {
+        return false;
+    };
     pattern.split('|').any(|alt| {
         let (pname, pvalue) = split_flag_pattern(alt);
-        let Some(full) = pname.strip_prefix("--") else { return false };
+        let Some(full) = pname.strip_prefix("--") else {
+            return false;
+        };
         if full.len() <= short.len() || !full.starts_with(short) {
             return false;
         }
         match pvalue {
             None => true,
             Some("") => value.is_none(),
-            Some(glob) => value.is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase())),
+            Some(glob) => value
+                .is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase())),
         }
     })
 }
@@ -104,7 +110,7 @@ fn split_flag_pattern(p: &str) -> (&str, Option<&str>) {
 
 /// Matches a subcommand path against the leading words. Returns the number of words consumed
 /// by the shortest match, or `None`. `**` matches any run of words (possibly empty).
-pub fn command_match<S: AsRef<str>>(pattern: &[S], words: &[S]) -> Option<usize> {
+pub fn command_match<P: AsRef<str>, W: AsRef<str>>(pattern: &[P], words: &[W]) -> Option<usize> {
     match pattern.split_first() {
         None => Some(0),
         Some((first, rest)) if first.as_ref() == "**" => {
@@ -162,10 +168,14 @@ mod tests {
     fn commands() {
         let w = ["compute", "instances", "delete", "vm-1"];
         assert_eq!(command_match(&["**", "delete"], &w), Some(3));
-        assert_eq!(command_match(&["compute", "instances|disks", "delete"], &w), Some(3));
+        assert_eq!(
+            command_match(&["compute", "instances|disks", "delete"], &w),
+            Some(3)
+        );
         assert_eq!(command_match(&["**", "describe"], &w), None);
         assert_eq!(command_match(&["compute"], &w), Some(1));
         let empty: [&str; 0] = [];
-        assert_eq!(command_match(&empty, &w), Some(0));
+        let w = w.as_slice();
+        assert_eq!(command_match(&empty, w), Some(0));
     }
 }

@@ -13,25 +13,16 @@ use super::error::{Result, RulesError};
 use super::grammar::{self, Parsed};
 use super::paths::{self, PathClass, PathEnv};
 use super::pattern::{alt_match, command_match, glob_match};
-use super::schema::{GrammarDef, RuleDef, SourceFile};
+use super::schema::{BundleIndex, GrammarDef, RuleDef, SourceFile, Text, bundle};
 use crate::shell::{Invocation, Opaque, StepKind};
 
 /// Size limit for one rule's compiled regex.
 const REGEX_SIZE_LIMIT: usize = 2 << 20;
 
-/// Where a rule or grammar was declared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Origin {
-    /// Index of the source file in [`Ruleset::files`].
-    pub file: usize,
-    /// Index within that file's rules or grammars.
-    pub index: usize,
-}
-
-/// A rule with its conditions decoded into typed form.
+/// A rule decoded, with its conditions in typed form.
 #[derive(Debug)]
 pub struct CompiledRule {
-    origin: Origin,
+    def: RuleDef<'static>,
     paths: Vec<PathClass>,
     redirects: Vec<PathClass>,
     opaque: Vec<Opaque>,
@@ -39,15 +30,36 @@ pub struct CompiledRule {
     regex: OnceLock<Option<Regex>>,
 }
 
-/// Rules and grammars from one or more ruleset files.
-#[derive(Debug, Default)]
+impl CompiledRule {
+    /// Decodes and checks one rule's encoding.
+    fn decode(bytes: &'static [u8]) -> std::result::Result<CompiledRule, String> {
+        let def: RuleDef<'static> =
+            postcard::from_bytes(bytes).map_err(|e| format!("cannot decode the rule: {e}"))?;
+        validate(&def)?;
+        Ok(CompiledRule {
+            paths: parse_classes(&def.paths_any)?,
+            redirects: parse_classes(&def.redirects_any)?,
+            opaque: parse_opaque(&def.opaque_any)?,
+            within: parse_steps(&def.within_any)?,
+            def,
+            regex: OnceLock::new(),
+        })
+    }
+
+    /// The rule's definition.
+    pub fn def(&self) -> &RuleDef<'static> {
+        &self.def
+    }
+}
+
+/// Rules and grammars from a compiled bundle of ruleset files. Rules are decoded on first use,
+/// so loading costs the same whatever the number of rules.
+#[derive(Debug)]
 pub struct Ruleset {
-    files: Vec<SourceFile<'static>>,
-    rules: Vec<CompiledRule>,
-    grammars: HashMap<String, Origin>,
-    by_program: HashMap<String, Vec<usize>>,
-    glob_program_rules: Vec<(usize, usize)>,
-    global_rules: Vec<usize>,
+    index: BundleIndex<'static>,
+    blob: &'static [u8],
+    grammar_of: HashMap<&'static str, usize>,
+    rules: Vec<OnceLock<std::result::Result<CompiledRule, String>>>,
 }
 
 /// The grammar used for programs that declare none: no value flags, no clusters.
@@ -65,110 +77,170 @@ static DEFAULT_GRAMMAR: GrammarDef<'static> = GrammarDef {
 };
 
 impl Ruleset {
-    /// Builds a ruleset from parsed files, validating every rule's fields (not its examples:
-    /// see [`super::examples::check`]). Later files' grammars override earlier ones.
-    pub fn build(files: Vec<SourceFile<'static>>) -> Result<Ruleset> {
-        let mut rs = Ruleset { files, ..Ruleset::default() };
-        let mut seen: HashMap<String, String> = HashMap::new();
-        for (fi, file) in rs.files.iter().enumerate() {
-            for (gi, g) in file.grammars.iter().enumerate() {
-                for p in &g.item.programs {
-                    rs.grammars.insert(p.to_string(), Origin { file: fi, index: gi });
-                }
-            }
-            for (ri, located) in file.rules.iter().enumerate() {
-                let rule = &located.item;
-                let here = format!("{}:{}", file.name, located.line);
-                let invalid = |message: String| RulesError::InvalidRule {
-                    file: file.name.to_string(),
-                    line: located.line,
-                    rule: rule.id.to_string(),
-                    message,
-                };
-                if let Some(first) = seen.insert(rule.id.to_string(), here) {
-                    return Err(RulesError::DuplicateId { file: file.name.to_string(), line: located.line, rule: rule.id.to_string(), first });
-                }
-                validate(rule).map_err(invalid)?;
-                let paths = parse_classes(&rule.paths_any).map_err(invalid)?;
-                let redirects = parse_classes(&rule.redirects_any).map_err(invalid)?;
-                let opaque = parse_opaque(&rule.opaque_any).map_err(invalid)?;
-                let within = parse_steps(&rule.within_any).map_err(invalid)?;
-                let index = rs.rules.len();
-                rs.rules.push(CompiledRule { origin: Origin { file: fi, index: ri }, paths, redirects, opaque, within, regex: OnceLock::new() });
-                let programs: Vec<&str> = rule.program.iter().chain(rule.programs.iter()).map(|p| p.as_ref()).collect();
-                if programs.is_empty() {
-                    rs.global_rules.push(index);
-                }
-                for p in programs {
-                    if p.contains('*') || p.contains('?') {
-                        rs.glob_program_rules.push((index, fi));
-                    } else {
-                        rs.by_program.entry(p.to_string()).or_default().push(index);
-                    }
+    /// Opens a bundle (see [`super::schema::bundle`]). Decodes the index and the grammars only.
+    pub fn from_bundle(index: &'static [u8], blob: &'static [u8]) -> Result<Ruleset> {
+        let index: BundleIndex<'static> =
+            postcard::from_bytes(index).map_err(|e| RulesError::Embedded(e.to_string()))?;
+        let mut grammar_of = HashMap::new();
+        for (gi, g) in index.grammars.iter().enumerate() {
+            for p in &g.programs {
+                if let Text(std::borrow::Cow::Borrowed(name)) = p {
+                    grammar_of.insert(*name, gi);
                 }
             }
         }
-        Ok(rs)
+        let rules = (0..index.rules.len()).map(|_| OnceLock::new()).collect();
+        Ok(Ruleset {
+            index,
+            blob,
+            grammar_of,
+            rules,
+        })
     }
 
-    /// The source files, in load order.
-    pub fn files(&self) -> &[SourceFile<'static>] {
-        &self.files
+    /// Builds a ruleset from parsed files. The bundle's bytes live as long as the process (one
+    /// per loaded ruleset set), so rules can borrow from them like the embedded ones do.
+    pub fn from_files(files: &[SourceFile<'_>]) -> Result<Ruleset> {
+        let (index, blob) = bundle(files).map_err(|d| RulesError::DuplicateId {
+            file: d.file,
+            line: d.line,
+            rule: d.id,
+            first: d.first,
+        })?;
+        let index: &'static [u8] = Box::leak(index.into_boxed_slice());
+        let blob: &'static [u8] = Box::leak(blob.into_boxed_slice());
+        Ruleset::from_bundle(index, blob)
+    }
+
+    /// Decodes every rule declared in files `first_file..`, reporting the first malformed one.
+    pub fn validate(&self, first_file: usize) -> Result<()> {
+        for i in self.indices() {
+            if self.file_index(i) < first_file {
+                continue;
+            }
+            if let Err(message) = self.compiled(i) {
+                let (file, line) = self.location(i);
+                return Err(RulesError::InvalidRule {
+                    file: file.to_string(),
+                    line,
+                    rule: self.id(i).to_string(),
+                    message: message.to_string(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Every grammar, in declaration order.
+    pub fn grammars(&self) -> &[GrammarDef<'static>] {
+        &self.index.grammars
     }
 
     /// Number of rules.
     pub fn len(&self) -> usize {
-        self.rules.len()
+        self.index.rules.len()
     }
 
     /// Whether there are no rules.
     pub fn is_empty(&self) -> bool {
-        self.rules.is_empty()
-    }
-
-    /// The definition of rule `i`.
-    pub fn rule(&self, i: usize) -> &RuleDef<'static> {
-        let o = self.rules[i].origin;
-        &self.files[o.file].rules[o.index].item
-    }
-
-    /// `file:line` where rule `i` is declared.
-    pub fn location(&self, i: usize) -> (&str, u32) {
-        let o = self.rules[i].origin;
-        let file = &self.files[o.file];
-        (file.name.as_ref(), file.rules[o.index].line)
+        self.index.rules.is_empty()
     }
 
     /// Every rule index, in declaration order.
     pub fn indices(&self) -> std::ops::Range<usize> {
-        0..self.rules.len()
+        0..self.len()
+    }
+
+    /// Rule `i`, decoded on first use; the error says why it cannot be used.
+    pub fn compiled(&self, i: usize) -> std::result::Result<&CompiledRule, &str> {
+        let Some(cell) = self.rules.get(i) else {
+            return Err("no such rule");
+        };
+        let entry = &self.index.rules[i];
+        let start = entry.start as usize;
+        let end = start.saturating_add(entry.len as usize);
+        cell.get_or_init(|| match self.blob.get(start..end) {
+            Some(bytes) => CompiledRule::decode(bytes),
+            None => Err("the rule's encoding lies outside the bundle".to_string()),
+        })
+        .as_ref()
+        .map_err(String::as_str)
+    }
+
+    /// The definition of rule `i`, if it decodes.
+    pub fn rule(&self, i: usize) -> Option<&RuleDef<'static>> {
+        self.compiled(i).ok().map(CompiledRule::def)
+    }
+
+    /// The id of rule `i` (known without decoding it).
+    pub fn id(&self, i: usize) -> &str {
+        self.index.rules[i].id.as_str()
+    }
+
+    /// The index of the rule with this id.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        self.index.rules.iter().position(|r| r.id.as_str() == id)
+    }
+
+    /// Index of the file that declares rule `i`.
+    pub fn file_index(&self, i: usize) -> usize {
+        self.index.rules[i].file as usize
+    }
+
+    /// `(file, line)` where rule `i` is declared.
+    pub fn location(&self, i: usize) -> (&str, u32) {
+        let entry = &self.index.rules[i];
+        let file = self
+            .index
+            .files
+            .get(entry.file as usize)
+            .map(Text::as_str)
+            .unwrap_or("?");
+        (file, entry.line)
     }
 
     /// The grammar for a program basename (the default grammar when none is declared).
     pub fn grammar(&self, program: &str) -> &GrammarDef<'static> {
-        self.lookup(&self.grammars, program)
-            .map(|o| &self.files[o.file].grammars[o.index].item)
+        let found = self.grammar_of.get(program).or_else(|| {
+            let stripped = strip_version(program);
+            (stripped != program)
+                .then(|| self.grammar_of.get(stripped))
+                .flatten()
+        });
+        found
+            .and_then(|&gi| self.index.grammars.get(gi))
             .unwrap_or(&DEFAULT_GRAMMAR)
     }
 
-    fn lookup<'m, T>(&self, map: &'m HashMap<String, T>, program: &str) -> Option<&'m T> {
-        map.get(program).or_else(|| {
-            let stripped = program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-            (stripped != program && !stripped.is_empty()).then(|| map.get(stripped)).flatten()
+    fn by_program(&self, program: &str) -> Option<&[u32]> {
+        let table = &self.index.by_program;
+        let find = |name: &str| {
+            table
+                .binary_search_by(|(p, _)| p.as_str().cmp(name))
+                .ok()
+                .map(|k| table[k].1.as_slice())
+        };
+        find(program).or_else(|| {
+            let stripped = strip_version(program);
+            (stripped != program).then(|| find(stripped)).flatten()
         })
     }
 
     /// Rule indices that may apply to an invocation of `program` (basename).
     pub fn candidates(&self, program: &str) -> Vec<usize> {
-        let mut out: Vec<usize> = self.lookup(&self.by_program, program).cloned().unwrap_or_default();
-        for &(i, _) in &self.glob_program_rules {
-            let rule = self.rule(i);
-            let hit = rule.program.iter().chain(rule.programs.iter()).any(|p| glob_match(p, program));
-            if hit && !out.contains(&i) {
+        let mut out: Vec<usize> = self
+            .by_program(program)
+            .unwrap_or(&[])
+            .iter()
+            .map(|&i| i as usize)
+            .collect();
+        for (pattern, i) in &self.index.glob_programs {
+            let i = *i as usize;
+            if glob_match(pattern, program) && !out.contains(&i) {
                 out.push(i);
             }
         }
-        out.extend(self.global_rules.iter().copied());
+        out.extend(self.index.global.iter().map(|&i| i as usize));
         out
     }
 
@@ -179,15 +251,21 @@ impl Ruleset {
 
     /// Whether rule `i` matches `inv` (already parsed as `parsed`).
     pub fn matches(&self, i: usize, inv: &Invocation, parsed: &Parsed<'_>, env: &PathEnv) -> bool {
-        let rule = self.rule(i);
-        let compiled = &self.rules[i];
+        let Ok(compiled) = self.compiled(i) else {
+            return false;
+        };
+        let rule = &compiled.def;
         if parsed.preview && !rule.match_previews {
             return false;
         }
-        let Some(consumed) = command_match(&rule.command, &parsed.positionals) else { return false };
+        let Some(consumed) = command_match(&rule.command, &parsed.positionals) else {
+            return false;
+        };
         let rest = &parsed.positionals[consumed..];
         let rest_args = &parsed.positional_args[consumed..];
-        if !rule.flags_any.is_empty() && !rule.flags_any.iter().any(|p| parsed.has_flag_or_abbrev(p)) {
+        if !rule.flags_any.is_empty()
+            && !rule.flags_any.iter().any(|p| parsed.has_flag_or_abbrev(p))
+        {
             return false;
         }
         if !rule.flags_all.iter().all(|p| parsed.has_flag_or_abbrev(p)) {
@@ -196,10 +274,17 @@ impl Ruleset {
         if rule.flags_none.iter().any(|p| parsed.has_flag(p)) {
             return false;
         }
-        if !rule.args_any.is_empty() && !rest.iter().any(|w| rule.args_any.iter().any(|p| alt_match(p, w))) {
+        if !rule.args_any.is_empty()
+            && !rest
+                .iter()
+                .any(|w| rule.args_any.iter().any(|p| alt_match(p, w)))
+        {
             return false;
         }
-        if rest.iter().any(|w| rule.args_none.iter().any(|p| alt_match(p, w))) {
+        if rest
+            .iter()
+            .any(|w| rule.args_none.iter().any(|p| alt_match(p, w)))
+        {
             return false;
         }
         if !compiled.paths.is_empty() {
@@ -223,11 +308,18 @@ impl Ruleset {
         if !compiled.opaque.is_empty() && !inv.opaque.iter().any(|o| compiled.opaque.contains(o)) {
             return false;
         }
-        if !compiled.within.is_empty() && !inv.provenance.iter().any(|s| compiled.within.contains(&s.kind)) {
+        if !compiled.within.is_empty()
+            && !inv
+                .provenance
+                .iter()
+                .any(|s| compiled.within.contains(&s.kind))
+        {
             return false;
         }
         if let Some(pattern) = &rule.script {
-            let Some(code) = &inv.script else { return false };
+            let Some(code) = &inv.script else {
+                return false;
+            };
             let regex = compiled.regex.get_or_init(|| compile_regex(pattern).ok());
             match regex {
                 Some(re) if re.is_match(code) => {}
@@ -239,41 +331,60 @@ impl Ruleset {
 }
 
 fn compile_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build()
+    regex::RegexBuilder::new(pattern)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
 }
 
-fn parse_classes(names: &[std::borrow::Cow<'_, str>]) -> std::result::Result<Vec<PathClass>, String> {
+fn parse_classes(names: &[Text<'_>]) -> std::result::Result<Vec<PathClass>, String> {
     names
         .iter()
         .map(|n| {
             PathClass::parse(n).ok_or_else(|| {
                 let known: Vec<&str> = PathClass::ALL.iter().map(|c| c.as_str()).collect();
-                format!("unknown path class `{n}`; known classes: {}", known.join(", "))
+                format!(
+                    "unknown path class `{n}`; known classes: {}",
+                    known.join(", ")
+                )
             })
         })
         .collect()
 }
 
-fn parse_opaque(names: &[std::borrow::Cow<'_, str>]) -> std::result::Result<Vec<Opaque>, String> {
+fn parse_opaque(names: &[Text<'_>]) -> std::result::Result<Vec<Opaque>, String> {
     names
         .iter()
         .map(|n| {
-            Opaque::ALL.iter().copied().find(|o| o.as_str() == n).ok_or_else(|| {
-                let known: Vec<&str> = Opaque::ALL.iter().map(|o| o.as_str()).collect();
-                format!("unknown opaque kind `{n}`; known kinds: {}", known.join(", "))
-            })
+            Opaque::ALL
+                .iter()
+                .copied()
+                .find(|o| o.as_str() == n.as_str())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = Opaque::ALL.iter().map(|o| o.as_str()).collect();
+                    format!(
+                        "unknown opaque kind `{n}`; known kinds: {}",
+                        known.join(", ")
+                    )
+                })
         })
         .collect()
 }
 
-fn parse_steps(names: &[std::borrow::Cow<'_, str>]) -> std::result::Result<Vec<StepKind>, String> {
+fn parse_steps(names: &[Text<'_>]) -> std::result::Result<Vec<StepKind>, String> {
     names
         .iter()
         .map(|n| {
-            StepKind::ALL.iter().copied().find(|k| k.as_str() == n).ok_or_else(|| {
-                let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.as_str()).collect();
-                format!("unknown provenance step `{n}`; known steps: {}", known.join(", "))
-            })
+            StepKind::ALL
+                .iter()
+                .copied()
+                .find(|k| k.as_str() == n.as_str())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.as_str()).collect();
+                    format!(
+                        "unknown provenance step `{n}`; known steps: {}",
+                        known.join(", ")
+                    )
+                })
         })
         .collect()
 }
@@ -281,7 +392,10 @@ fn parse_steps(names: &[std::borrow::Cow<'_, str>]) -> std::result::Result<Vec<S
 /// Checks a rule's fields for mistakes a loader can see without running examples.
 fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
     let id_ok = !rule.id.is_empty()
-        && rule.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
+        && rule
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.".contains(&b));
     if !id_ok {
         return Err("rule ids use lowercase letters, digits, `-`, `_` and `.` (e.g. `aws.rds.delete-db-instance`)".into());
     }
@@ -289,7 +403,9 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
         return Err("`reason` is empty: say, for the human at the prompt, what this does and why it is held".into());
     }
     if rule.examples_match.is_empty() {
-        return Err("no `match` examples: every rule carries at least one command it must match".into());
+        return Err(
+            "no `match` examples: every rule carries at least one command it must match".into(),
+        );
     }
     let conditions = !rule.command.is_empty()
         || !rule.flags_any.is_empty()
@@ -301,7 +417,9 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
         || !rule.opaque_any.is_empty()
         || !rule.within_any.is_empty();
     if rule.program.is_none() && rule.programs.is_empty() && !conditions {
-        return Err("the rule has no program and no condition, so it would match every command".into());
+        return Err(
+            "the rule has no program and no condition, so it would match every command".into(),
+        );
     }
     if rule.command.iter().any(|c| c.is_empty()) {
         return Err("`command` has an empty element".into());
@@ -309,11 +427,18 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
     Ok(())
 }
 
+/// `python3.12` → `python`: the name without a trailing version.
+fn strip_version(program: &str) -> &str {
+    program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
+}
+
 /// Compiles rule `i`'s `script` regex now, reporting a syntax error (loading never does, so
 /// that start-up does not grow with the number of rules).
 pub fn check_regex(rs: &Ruleset, i: usize) -> std::result::Result<(), String> {
-    match &rs.rule(i).script {
-        Some(pattern) => compile_regex(pattern).map(drop).map_err(|e| format!("`script` is not a valid regular expression: {e}")),
+    match rs.rule(i).and_then(|r| r.script.as_ref()) {
+        Some(pattern) => compile_regex(pattern)
+            .map(drop)
+            .map_err(|e| format!("`script` is not a valid regular expression: {e}")),
         None => Ok(()),
     }
 }

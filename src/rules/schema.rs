@@ -7,9 +7,92 @@
 
 use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::level::{Decision, Severity};
+
+/// A string that borrows from the embedded postcard bytes when it can (serde's own `Cow<str>`
+/// never borrows inside a `Vec`), and owns its text when parsed from TOML.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Text<'a>(pub Cow<'a, str>);
+
+impl Text<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for Text<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for Text<'_> {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Text<'_> {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Text<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl PartialEq<str> for Text<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Text<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl<'a> From<&'a str> for Text<'a> {
+    fn from(s: &'a str) -> Self {
+        Text(Cow::Borrowed(s))
+    }
+}
+
+impl Serialize for Text<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
 
 /// A whole ruleset file as written in TOML.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -30,14 +113,14 @@ pub struct RulesetToml<'a> {
 pub struct GrammarDef<'a> {
     /// Program names (basenames) this grammar covers, e.g. `["kubectl", "oc"]`.
     #[serde(borrow)]
-    pub programs: Vec<Cow<'a, str>>,
+    pub programs: Vec<Text<'a>>,
     /// Flags that take the following word as their value (`--profile prod`, `-n prod`). The
     /// `--flag=value` and `-Xvalue`-free `-flag=value` spellings are always understood.
     #[serde(borrow, default)]
-    pub value_flags: Vec<Cow<'a, str>>,
+    pub value_flags: Vec<Text<'a>>,
     /// With `unknown_long_takes_value`: the long flags known to take no value.
     #[serde(borrow, default)]
-    pub bool_flags: Vec<Cow<'a, str>>,
+    pub bool_flags: Vec<Text<'a>>,
     /// Treat a `--long` flag not listed in `bool_flags` as taking the next word as value.
     #[serde(default)]
     pub unknown_long_takes_value: bool,
@@ -53,14 +136,14 @@ pub struct GrammarDef<'a> {
     /// Flags that make the invocation a preview (`--dry-run`, `--help`): rules skip previews
     /// unless they set `match_previews`. Patterns as in rule flags.
     #[serde(borrow, default)]
-    pub preview_flags: Vec<Cow<'a, str>>,
+    pub preview_flags: Vec<Text<'a>>,
     /// Positional words that make the invocation a preview (`aws ec2 help`).
     #[serde(borrow, default)]
-    pub preview_words: Vec<Cow<'a, str>>,
+    pub preview_words: Vec<Text<'a>>,
     /// Flags that suppress the program's own prompt (`--yes`, `-auto-approve`): each matched
     /// rule's severity is raised one level.
     #[serde(borrow, default)]
-    pub escalate_flags: Vec<Cow<'a, str>>,
+    pub escalate_flags: Vec<Text<'a>>,
 }
 
 /// One rule: what it matches, how harmful that is, what policy does, and its own examples.
@@ -69,72 +152,72 @@ pub struct GrammarDef<'a> {
 pub struct RuleDef<'a> {
     /// Stable dotted id (`aws.cloudformation.delete-stack`), used in verdicts and the audit log.
     #[serde(borrow)]
-    pub id: Cow<'a, str>,
+    pub id: Text<'a>,
     /// How much harm a match can do.
     pub severity: Severity,
     /// What happens on a match.
     pub action: Decision,
     /// One sentence for the human at the prompt: what this does and why it is held.
     #[serde(borrow)]
-    pub reason: Cow<'a, str>,
+    pub reason: Text<'a>,
     /// Free tags (`aws`, `data-loss`, `guard-removal`, `mitre:T1485`).
     #[serde(borrow, default)]
-    pub tags: Vec<Cow<'a, str>>,
+    pub tags: Vec<Text<'a>>,
     /// The program this rule applies to (basename; a `*` glob is allowed, e.g. `mkfs*`).
     #[serde(borrow, default)]
-    pub program: Option<Cow<'a, str>>,
+    pub program: Option<Text<'a>>,
     /// Several programs this rule applies to. With neither `program` nor `programs` the rule
     /// applies to every invocation.
     #[serde(borrow, default)]
-    pub programs: Vec<Cow<'a, str>>,
+    pub programs: Vec<Text<'a>>,
     /// Subcommand path matched against the leading positional words: each element is a glob
     /// (`delete-*`), alternatives joined by `|`, or `**` for any run of words.
     #[serde(borrow, default)]
-    pub command: Vec<Cow<'a, str>>,
+    pub command: Vec<Text<'a>>,
     /// At least one of these flags is present (`--force`, `-f`, `--prune=now`, `--mode=complete`).
     #[serde(borrow, default)]
-    pub flags_any: Vec<Cow<'a, str>>,
+    pub flags_any: Vec<Text<'a>>,
     /// Every one of these flags is present.
     #[serde(borrow, default)]
-    pub flags_all: Vec<Cow<'a, str>>,
+    pub flags_all: Vec<Text<'a>>,
     /// None of these flags is present.
     #[serde(borrow, default)]
-    pub flags_none: Vec<Cow<'a, str>>,
+    pub flags_none: Vec<Text<'a>>,
     /// At least one positional word after the command path matches one of these globs.
     #[serde(borrow, default)]
-    pub args_any: Vec<Cow<'a, str>>,
+    pub args_any: Vec<Text<'a>>,
     /// No positional word after the command path matches any of these globs.
     #[serde(borrow, default)]
-    pub args_none: Vec<Cow<'a, str>>,
+    pub args_none: Vec<Text<'a>>,
     /// At least one positional word after the command path is a path of one of these classes
     /// (`root`, `home`, `system`, `device`, `outside`, `workspace-root`, `git-dir`, `unknown`,
     /// `guard`, ...).
     #[serde(borrow, default)]
-    pub paths_any: Vec<Cow<'a, str>>,
+    pub paths_any: Vec<Text<'a>>,
     /// At least one output redirection (`>`, `>>`, `&>`) writes to a path of these classes.
     #[serde(borrow, default)]
-    pub redirects_any: Vec<Cow<'a, str>>,
+    pub redirects_any: Vec<Text<'a>>,
     /// A regular expression searched in inline code (`python -c`, `node -e`, heredocs fed to an
     /// interpreter). Compiled on first use.
     #[serde(borrow, default)]
-    pub script: Option<Cow<'a, str>>,
+    pub script: Option<Text<'a>>,
     /// The invocation is opaque in one of these ways (`dynamic-program`, `dynamic-code`,
     /// `network-code`, `piped-code`, `script-file`).
     #[serde(borrow, default)]
-    pub opaque_any: Vec<Cow<'a, str>>,
+    pub opaque_any: Vec<Text<'a>>,
     /// The invocation was reached through one of these provenance steps (`shell-string`,
     /// `function-body`, `remote`, `xargs`, ...).
     #[serde(borrow, default)]
-    pub within_any: Vec<Cow<'a, str>>,
+    pub within_any: Vec<Text<'a>>,
     /// Also match previews (`--dry-run`, `--help`).
     #[serde(default)]
     pub match_previews: bool,
     /// Examples that must match this rule, checked when the ruleset loads.
     #[serde(borrow, default, rename = "match")]
-    pub examples_match: Vec<Cow<'a, str>>,
+    pub examples_match: Vec<Text<'a>>,
     /// Examples that must not match this rule, checked when the ruleset loads.
     #[serde(borrow, default, rename = "not_match")]
-    pub examples_not_match: Vec<Cow<'a, str>>,
+    pub examples_not_match: Vec<Text<'a>>,
 }
 
 /// A value together with the 1-based line of the source file it was declared on.
@@ -151,13 +234,120 @@ pub struct Located<T> {
 pub struct SourceFile<'a> {
     /// File name or path as given (`git.toml`, `/etc/interlock/org.toml`).
     #[serde(borrow)]
-    pub name: Cow<'a, str>,
+    pub name: Text<'a>,
     /// Grammars in declaration order.
     #[serde(borrow)]
     pub grammars: Vec<Located<GrammarDef<'a>>>,
     /// Rules in declaration order.
     #[serde(borrow)]
     pub rules: Vec<Located<RuleDef<'a>>>,
+}
+
+/// The index of a compiled bundle of ruleset files: everything needed to find the rules for a
+/// program without decoding any rule. Each rule is encoded on its own in the bundle's blob and
+/// decoded only when an invocation of its program appears.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BundleIndex<'a> {
+    /// Source file names, in load order.
+    #[serde(borrow)]
+    pub files: Vec<Text<'a>>,
+    /// Every grammar; for a program declared twice, the later one wins.
+    #[serde(borrow)]
+    pub grammars: Vec<GrammarDef<'a>>,
+    /// Every rule, in declaration order.
+    #[serde(borrow)]
+    pub rules: Vec<BundleRule<'a>>,
+    /// Rule indexes by exact program name, sorted by name.
+    #[serde(borrow)]
+    pub by_program: Vec<(Text<'a>, Vec<u32>)>,
+    /// Rules whose program is a glob (`mkfs*`): (pattern, rule index).
+    #[serde(borrow)]
+    pub glob_programs: Vec<(Text<'a>, u32)>,
+    /// Rules with no program, tried on every invocation.
+    pub global: Vec<u32>,
+}
+
+/// Where one rule is declared and where its encoding lies in the blob.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct BundleRule<'a> {
+    /// The rule's id.
+    #[serde(borrow)]
+    pub id: Text<'a>,
+    /// Index into [`BundleIndex::files`].
+    pub file: u32,
+    /// 1-based line of the `[[rule]]` table.
+    pub line: u32,
+    /// Byte offset of the rule's postcard encoding in the blob.
+    pub start: u32,
+    /// Length of that encoding.
+    pub len: u32,
+}
+
+/// Two rules with one id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateRule {
+    /// File of the second declaration.
+    pub file: String,
+    /// Its line.
+    pub line: u32,
+    /// The id.
+    pub id: String,
+    /// `file:line` of the first declaration.
+    pub first: String,
+}
+
+/// Compiles parsed files into a bundle: the encoded index and the blob of encoded rules.
+pub fn bundle(files: &[SourceFile<'_>]) -> Result<(Vec<u8>, Vec<u8>), DuplicateRule> {
+    let mut index = BundleIndex::default();
+    let mut blob = Vec::new();
+    let mut seen: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
+    let mut by_program: std::collections::BTreeMap<&str, Vec<u32>> =
+        std::collections::BTreeMap::new();
+    for (fi, file) in files.iter().enumerate() {
+        index.files.push(Text::from(file.name.as_str()));
+        index
+            .grammars
+            .extend(file.grammars.iter().map(|g| g.item.clone()));
+        for located in &file.rules {
+            let rule = &located.item;
+            let here = format!("{}:{}", file.name, located.line);
+            if let Some(first) = seen.insert(rule.id.as_str(), here) {
+                return Err(DuplicateRule {
+                    file: file.name.to_string(),
+                    line: located.line,
+                    id: rule.id.to_string(),
+                    first,
+                });
+            }
+            let n = u32::try_from(index.rules.len()).unwrap_or(u32::MAX);
+            let encoded = postcard::to_stdvec(rule).unwrap_or_default();
+            index.rules.push(BundleRule {
+                id: Text::from(rule.id.as_str()),
+                file: u32::try_from(fi).unwrap_or(u32::MAX),
+                line: located.line,
+                start: u32::try_from(blob.len()).unwrap_or(u32::MAX),
+                len: u32::try_from(encoded.len()).unwrap_or(u32::MAX),
+            });
+            blob.extend_from_slice(&encoded);
+            let mut any = false;
+            for p in rule.program.iter().chain(rule.programs.iter()) {
+                any = true;
+                if p.contains(['*', '?']) {
+                    index.glob_programs.push((Text::from(p.as_str()), n));
+                } else {
+                    by_program.entry(p.as_str()).or_default().push(n);
+                }
+            }
+            if !any {
+                index.global.push(n);
+            }
+        }
+    }
+    index.by_program = by_program
+        .into_iter()
+        .map(|(p, v)| (Text::from(p), v))
+        .collect();
+    Ok((postcard::to_stdvec(&index).unwrap_or_default(), blob))
 }
 
 /// Why a ruleset file could not be parsed.
@@ -176,16 +366,22 @@ pub fn parse_toml(name: &str, text: &str) -> Result<SourceFile<'static>, TomlErr
         message: e.message().to_string(),
     })?;
     Ok(SourceFile {
-        name: Cow::Owned(name.to_string()),
+        name: Text(Cow::Owned(name.to_string())),
         grammars: parsed
             .grammar
             .into_iter()
-            .map(|g| Located { line: line_of(text, g.span().start), item: owned_grammar(g.into_inner()) })
+            .map(|g| Located {
+                line: line_of(text, g.span().start),
+                item: owned_grammar(g.into_inner()),
+            })
             .collect(),
         rules: parsed
             .rule
             .into_iter()
-            .map(|r| Located { line: line_of(text, r.span().start), item: owned_rule(r.into_inner()) })
+            .map(|r| Located {
+                line: line_of(text, r.span().start),
+                item: owned_rule(r.into_inner()),
+            })
             .collect(),
     })
 }
@@ -196,11 +392,11 @@ fn line_of(text: &str, offset: usize) -> u32 {
     u32::try_from(upto.bytes().filter(|b| *b == b'\n').count() + 1).unwrap_or(u32::MAX)
 }
 
-fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
-    Cow::Owned(s.into_owned())
+fn owned(s: Text<'_>) -> Text<'static> {
+    Text(Cow::Owned(s.0.into_owned()))
 }
 
-fn owned_list(v: Vec<Cow<'_, str>>) -> Vec<Cow<'static, str>> {
+fn owned_list(v: Vec<Text<'_>>) -> Vec<Text<'static>> {
     v.into_iter().map(owned).collect()
 }
 

@@ -26,12 +26,64 @@ struct Lang {
     eval_word: Option<&'static str>,
 }
 
-const PYTHON: Lang = Lang { code_flags: &["-c"], cluster_code: "c", value_flags: &["-W", "-X", "-Q"], operand_is_code: false, file_flags: &[], eval_word: None };
-const NODE: Lang = Lang { code_flags: &["-e", "--eval", "-p", "--print"], cluster_code: "", value_flags: &["-r", "--require", "--import", "--loader", "--experimental-loader", "--input-type", "--env-file", "-C", "--conditions"], operand_is_code: false, file_flags: &[], eval_word: Some("eval") };
-const PERL: Lang = Lang { code_flags: &["-e", "-E"], cluster_code: "eE", value_flags: &["-I", "-M", "-m", "-x"], operand_is_code: false, file_flags: &[], eval_word: None };
-const RUBY: Lang = Lang { code_flags: &["-e"], cluster_code: "e", value_flags: &["-r", "-I", "-C", "-E", "--encoding"], operand_is_code: false, file_flags: &[], eval_word: None };
-const SIMPLE_E: Lang = Lang { code_flags: &["-e", "-r", "-Command", "-command", "-c", "--eval", "-eval"], cluster_code: "", value_flags: &[], operand_is_code: false, file_flags: &[], eval_word: Some("eval") };
-const AWK: Lang = Lang { code_flags: &[], cluster_code: "", value_flags: &["-F", "-v", "--field-separator", "--assign"], operand_is_code: true, file_flags: &["-f", "--file"], eval_word: None };
+const PYTHON: Lang = Lang {
+    code_flags: &["-c"],
+    cluster_code: "c",
+    value_flags: &["-W", "-X", "-Q"],
+    operand_is_code: false,
+    file_flags: &[],
+    eval_word: None,
+};
+const NODE: Lang = Lang {
+    code_flags: &["-e", "--eval", "-p", "--print"],
+    cluster_code: "",
+    value_flags: &[
+        "-r",
+        "--require",
+        "--import",
+        "--loader",
+        "--experimental-loader",
+        "--input-type",
+        "--env-file",
+        "-C",
+        "--conditions",
+    ],
+    operand_is_code: false,
+    file_flags: &[],
+    eval_word: Some("eval"),
+};
+const PERL: Lang = Lang {
+    code_flags: &["-e", "-E"],
+    cluster_code: "eE",
+    value_flags: &["-I", "-M", "-m", "-x"],
+    operand_is_code: false,
+    file_flags: &[],
+    eval_word: None,
+};
+const RUBY: Lang = Lang {
+    code_flags: &["-e"],
+    cluster_code: "e",
+    value_flags: &["-r", "-I", "-C", "-E", "--encoding"],
+    operand_is_code: false,
+    file_flags: &[],
+    eval_word: None,
+};
+const SIMPLE_E: Lang = Lang {
+    code_flags: &["-e", "-r", "-Command", "-command", "-c", "--eval", "-eval"],
+    cluster_code: "",
+    value_flags: &[],
+    operand_is_code: false,
+    file_flags: &[],
+    eval_word: Some("eval"),
+};
+const AWK: Lang = Lang {
+    code_flags: &[],
+    cluster_code: "",
+    value_flags: &["-F", "-v", "--field-separator", "--assign"],
+    operand_is_code: true,
+    file_flags: &["-f", "--file"],
+    eval_word: None,
+};
 
 fn lang_of(name: &str) -> Option<&'static Lang> {
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
@@ -40,7 +92,8 @@ fn lang_of(name: &str) -> Option<&'static Lang> {
         "node" | "nodejs" | "deno" | "bun" => &NODE,
         "perl" => &PERL,
         "ruby" | "jruby" => &RUBY,
-        "php" | "lua" | "luajit" | "Rscript" | "osascript" | "julia" | "elixir" | "pwsh" | "powershell" | "erl" | "tclsh" | "groovy" => &SIMPLE_E,
+        "php" | "lua" | "luajit" | "Rscript" | "osascript" | "julia" | "elixir" | "pwsh"
+        | "powershell" | "erl" | "tclsh" | "groovy" => &SIMPLE_E,
         "awk" | "gawk" | "mawk" | "nawk" => &AWK,
         _ => return None,
     })
@@ -52,8 +105,16 @@ pub fn is_interpreter(name: &str) -> bool {
 }
 
 /// Unwraps interpreter invocation `index`.
-pub fn unwrap_interpreter(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
-    let Some(lang) = lang_of(inv.program_name()) else { return };
+pub fn unwrap_interpreter(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
+    let Some(lang) = lang_of(inv.program_name()) else {
+        return;
+    };
     let mut codes: Vec<&Arg> = Vec::new();
     let mut saw_operand = false;
     let mut from_file = false;
@@ -142,7 +203,9 @@ pub fn unwrap_interpreter(w: &mut Walker<'_>, index: usize, inv: &Invocation, st
             Some((k, v)) if k.starts_with("--") => v.to_string(),
             _ if code.text.starts_with('-') && code.text.len() > 2 && !lang.operand_is_code => {
                 let body = &code.text[1..];
-                body.find(|c| lang.cluster_code.contains(c)).map(|p| body[p + 1..].to_string()).unwrap_or_default()
+                body.find(|c| lang.cluster_code.contains(c))
+                    .map(|p| body[p + 1..].to_string())
+                    .unwrap_or_default()
             }
             _ => code.text.clone(),
         };
@@ -158,10 +221,15 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
     sub.cwd = inv.cwd.clone();
     sub.remote = inv.remote;
     sub.stdin = None;
-    let backticks = matches!(via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'), "ruby" | "jruby" | "perl" | "php");
+    let backticks = matches!(
+        via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
+        "ruby" | "jruby" | "perl" | "php"
+    );
     for embedded in embedded_commands(code, backticks) {
         match embedded {
-            Embedded::Shell(text) => w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via))),
+            Embedded::Shell(text) => {
+                w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via)))
+            }
             Embedded::Argv(words) => {
                 let mut provenance = inv.provenance.clone();
                 provenance.push(Step::via(StepKind::InlineCode, via));
@@ -240,13 +308,21 @@ fn unescape_literal(s: &str) -> String {
 /// `` `cmd` `` runs a shell (Ruby, Perl, PHP).
 pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
     let mut out = Vec::new();
-    let (Some(call), Some(literal)) = (shell_call_re(), string_literal_re()) else { return out };
+    let (Some(call), Some(literal)) = (shell_call_re(), string_literal_re()) else {
+        return out;
+    };
     for cap in call.captures_iter(code) {
-        let Some(arg) = cap.get(1).map(|m| m.as_str()) else { continue };
+        let Some(arg) = cap.get(1).map(|m| m.as_str()) else {
+            continue;
+        };
         if arg.starts_with('[') {
             let words: Vec<String> = literal
                 .captures_iter(arg)
-                .filter_map(|c| c.get(1).or_else(|| c.get(2)).map(|m| unescape_literal(m.as_str())))
+                .filter_map(|c| {
+                    c.get(1)
+                        .or_else(|| c.get(2))
+                        .map(|m| unescape_literal(m.as_str()))
+                })
                 .collect();
             if !words.is_empty() {
                 out.push(Embedded::Argv(words));
@@ -256,11 +332,16 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             out.push(Embedded::Shell(unescape_literal(inner)));
         }
     }
-    let Some(ticks) = backtick_re().filter(|_| backticks) else { return out };
+    let Some(ticks) = backtick_re().filter(|_| backticks) else {
+        return out;
+    };
     for cap in ticks.captures_iter(code) {
         if let Some(m) = cap.get(1).or_else(|| cap.get(2)) {
             let text = m.as_str();
-            if !out.iter().any(|e| matches!(e, Embedded::Shell(s) if s == text)) {
+            if !out
+                .iter()
+                .any(|e| matches!(e, Embedded::Shell(s) if s == text))
+            {
                 out.push(Embedded::Shell(text.to_string()));
             }
         }
@@ -274,14 +355,30 @@ mod tests {
 
     #[test]
     fn finds_shell_strings_and_argv_lists() {
-        assert_eq!(embedded_commands(r#"import os; os.system("rm -rf /srv")"#, false), vec![Embedded::Shell("rm -rf /srv".into())]);
+        assert_eq!(
+            embedded_commands(r#"import os; os.system("rm -rf /srv")"#, false),
+            vec![Embedded::Shell("rm -rf /srv".into())]
+        );
         assert_eq!(
             embedded_commands(r#"subprocess.run(['git', 'push', '--force'])"#, false),
-            vec![Embedded::Argv(vec!["git".into(), "push".into(), "--force".into()])]
+            vec![Embedded::Argv(vec![
+                "git".into(),
+                "push".into(),
+                "--force".into()
+            ])]
         );
-        assert_eq!(embedded_commands("require('child_process').execSync(`terraform destroy`)", false), vec![Embedded::Shell("terraform destroy".into())]);
+        assert_eq!(
+            embedded_commands(
+                "require('child_process').execSync(`terraform destroy`)",
+                false
+            ),
+            vec![Embedded::Shell("terraform destroy".into())]
+        );
         assert_eq!(embedded_commands("print(1)", false), vec![]);
-        assert_eq!(embedded_commands("puts `rm -rf /`", true), vec![Embedded::Shell("rm -rf /".into())]);
+        assert_eq!(
+            embedded_commands("puts `rm -rf /`", true),
+            vec![Embedded::Shell("rm -rf /".into())]
+        );
         assert_eq!(embedded_commands("const s = `hi ${x}`", false), vec![]);
     }
 }

@@ -25,12 +25,22 @@ impl Arg {
     /// A word known exactly.
     pub fn literal(text: impl Into<String>) -> Arg {
         let text = text.into();
-        Arg { static_len: text.len(), text, dynamic: false, glob: false }
+        Arg {
+            static_len: text.len(),
+            text,
+            dynamic: false,
+            glob: false,
+        }
     }
 
     /// A word whose value is unknown until run time; `display` says where it comes from.
     pub fn unknown(display: impl Into<String>) -> Arg {
-        Arg { text: display.into(), dynamic: true, static_len: 0, glob: false }
+        Arg {
+            text: display.into(),
+            dynamic: true,
+            static_len: 0,
+            glob: false,
+        }
     }
 
     /// The part of the word known before run time.
@@ -116,7 +126,29 @@ impl StepKind {
     }
 
     /// Every kind, for validating rulesets.
-    pub const ALL: [StepKind; 21] = [StepKind::TopLevel, StepKind::Pipeline, StepKind::CommandSubstitution, StepKind::Backticks, StepKind::ProcessSubstitution, StepKind::Subshell, StepKind::FunctionBody, StepKind::Heredoc, StepKind::HereString, StepKind::PipedStdin, StepKind::ShellString, StepKind::Eval, StepKind::Wrapper, StepKind::Xargs, StepKind::FindExec, StepKind::Remote, StepKind::PackageRunner, StepKind::Sql, StepKind::InlineCode, StepKind::Alias, StepKind::Loop];
+    pub const ALL: [StepKind; 21] = [
+        StepKind::TopLevel,
+        StepKind::Pipeline,
+        StepKind::CommandSubstitution,
+        StepKind::Backticks,
+        StepKind::ProcessSubstitution,
+        StepKind::Subshell,
+        StepKind::FunctionBody,
+        StepKind::Heredoc,
+        StepKind::HereString,
+        StepKind::PipedStdin,
+        StepKind::ShellString,
+        StepKind::Eval,
+        StepKind::Wrapper,
+        StepKind::Xargs,
+        StepKind::FindExec,
+        StepKind::Remote,
+        StepKind::PackageRunner,
+        StepKind::Sql,
+        StepKind::InlineCode,
+        StepKind::Alias,
+        StepKind::Loop,
+    ];
 }
 
 /// One step of provenance: its kind and the program that caused it, if any.
@@ -137,7 +169,10 @@ impl Step {
 
     /// A step caused by `via`.
     pub fn via(kind: StepKind, via: impl Into<String>) -> Step {
-        Step { kind, via: Some(via.into()) }
+        Step {
+            kind,
+            via: Some(via.into()),
+        }
     }
 }
 
@@ -171,8 +206,13 @@ impl Opaque {
     }
 
     /// Every opaque kind, for validating rulesets.
-    pub const ALL: [Opaque; 5] =
-        [Opaque::DynamicProgram, Opaque::DynamicCode, Opaque::NetworkCode, Opaque::PipedCode, Opaque::ScriptFile];
+    pub const ALL: [Opaque; 5] = [
+        Opaque::DynamicProgram,
+        Opaque::DynamicCode,
+        Opaque::NetworkCode,
+        Opaque::PipedCode,
+        Opaque::ScriptFile,
+    ];
 }
 
 /// One program the command line could run.
@@ -213,21 +253,36 @@ impl Invocation {
 
     /// The command re-quoted for display on one line.
     pub fn display(&self) -> String {
-        self.args.iter().map(|a| quote_for_display(&a.text)).collect::<Vec<_>>().join(" ")
+        self.args
+            .iter()
+            .map(|a| quote_for_display(&a.text))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
 /// Quotes a word for display with single quotes when it holds shell-special characters.
 pub fn quote_for_display(word: &str) -> String {
     let plain = !word.is_empty()
-        && word.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%^~{}$()*?[]".contains(&b));
-    if plain { word.to_string() } else { format!("'{}'", word.replace('\'', "'\\''")) }
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%^~{}$()*?[]".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 impl Serialize for Invocation {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let dynamic: Vec<usize> =
-            self.args.iter().enumerate().filter(|(_, a)| a.dynamic).map(|(i, _)| i).collect();
+        let dynamic: Vec<usize> = self
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.dynamic)
+            .map(|(i, _)| i)
+            .collect();
         let mut fields = 3;
         fields += usize::from(!dynamic.is_empty())
             + usize::from(self.cwd.is_some())

@@ -15,9 +15,28 @@ pub const SQL_PROGRAM: &str = "sql";
 
 /// Clients whose input is SQL or similar query text.
 const CLIENTS: &[&str] = &[
-    "psql", "pgcli", "mysql", "mariadb", "mycli", "sqlite3", "sqlite", "litecli", "duckdb", "clickhouse-client",
-    "clickhouse", "cockroach", "cqlsh", "bq", "snowsql", "sqlcmd", "usql", "mongosh", "mongo", "redis-cli",
-    "valkey-cli", "keydb-cli",
+    "psql",
+    "pgcli",
+    "mysql",
+    "mariadb",
+    "mycli",
+    "sqlite3",
+    "sqlite",
+    "litecli",
+    "duckdb",
+    "clickhouse-client",
+    "clickhouse",
+    "cockroach",
+    "cqlsh",
+    "bq",
+    "snowsql",
+    "sqlcmd",
+    "usql",
+    "mongosh",
+    "mongo",
+    "redis-cli",
+    "valkey-cli",
+    "keydb-cli",
 ];
 
 /// Whether `name` is a database client this module understands.
@@ -38,18 +57,70 @@ enum Input {
 }
 
 /// Unwraps database client invocation `index`.
-pub fn unwrap_client(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+pub fn unwrap_client(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
     let name = inv.program_name();
     let inputs = match name {
-        "psql" | "pgcli" | "usql" => flag_inputs(inv, &["-c", "--command"], &["-f", "--file"], "cdfhpUvoLTFRP", &["--dbname", "--host", "--port", "--username", "--set", "--variable", "--output", "--log-file", "--pset"]),
-        "mysql" | "mariadb" | "mycli" => flag_inputs(inv, &["-e", "--execute"], &[], "eDhuPSo", &["--database", "--host", "--user", "--port", "--socket"]),
-        "cockroach" | "cqlsh" => flag_inputs(inv, &["-e", "--execute"], &["-f", "--file"], "ef", &["--host", "--url", "--database", "--user"]),
-        "clickhouse-client" | "clickhouse" | "snowsql" => flag_inputs(inv, &["-q", "--query"], &["--queries-file"], "qhud", &["--host", "--user", "--database", "--password"]),
+        "psql" | "pgcli" | "usql" => flag_inputs(
+            inv,
+            &["-c", "--command"],
+            &["-f", "--file"],
+            "cdfhpUvoLTFRP",
+            &[
+                "--dbname",
+                "--host",
+                "--port",
+                "--username",
+                "--set",
+                "--variable",
+                "--output",
+                "--log-file",
+                "--pset",
+            ],
+        ),
+        "mysql" | "mariadb" | "mycli" => flag_inputs(
+            inv,
+            &["-e", "--execute"],
+            &[],
+            "eDhuPSo",
+            &["--database", "--host", "--user", "--port", "--socket"],
+        ),
+        "cockroach" | "cqlsh" => flag_inputs(
+            inv,
+            &["-e", "--execute"],
+            &["-f", "--file"],
+            "ef",
+            &["--host", "--url", "--database", "--user"],
+        ),
+        "clickhouse-client" | "clickhouse" | "snowsql" => flag_inputs(
+            inv,
+            &["-q", "--query"],
+            &["--queries-file"],
+            "qhud",
+            &["--host", "--user", "--database", "--password"],
+        ),
         "sqlcmd" => flag_inputs(inv, &["-Q", "-q"], &["-i"], "QqiSUPd", &[]),
         "sqlite3" | "sqlite" | "litecli" | "duckdb" => sqlite_inputs(inv),
         "bq" => bq_inputs(inv),
         "mongosh" | "mongo" => {
-            let mut inputs = flag_inputs(inv, &["--eval"], &["-f", "--file"], "fuph", &["--username", "--password", "--host", "--port", "--authenticationDatabase"]);
+            let mut inputs = flag_inputs(
+                inv,
+                &["--eval"],
+                &["-f", "--file"],
+                "fuph",
+                &[
+                    "--username",
+                    "--password",
+                    "--host",
+                    "--port",
+                    "--authenticationDatabase",
+                ],
+            );
             if inv.args.iter().skip(1).any(|a| a.text.ends_with(".js")) {
                 inputs.retain(|i| !matches!(i, Input::Stdin));
                 inputs.push(Input::File);
@@ -96,15 +167,31 @@ pub fn unwrap_client(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: 
 }
 
 /// Inputs of a client whose SQL comes from `code_flags` or files from `file_flags`, else stdin.
-fn flag_inputs(inv: &Invocation, code_flags: &[&str], file_flags: &[&str], short_value: &str, long_value: &[&str]) -> Vec<Input> {
+fn flag_inputs(
+    inv: &Invocation,
+    code_flags: &[&str],
+    file_flags: &[&str],
+    short_value: &str,
+    long_value: &[&str],
+) -> Vec<Input> {
     let mut inputs = Vec::new();
     let mut i = 1;
-    let take = |a: &Arg| if a.dynamic { Input::Dynamic } else { Input::Text(a.text.clone()) };
+    let take = |a: &Arg| {
+        if a.dynamic {
+            Input::Dynamic
+        } else {
+            Input::Text(a.text.clone())
+        }
+    };
     while let Some(a) = inv.args.get(i) {
         let t = a.text.as_str();
         if let Some((k, v)) = t.split_once('=').filter(|(k, _)| k.starts_with("--")) {
             if code_flags.contains(&k) {
-                inputs.push(if a.dynamic { Input::Dynamic } else { Input::Text(v.to_string()) });
+                inputs.push(if a.dynamic {
+                    Input::Dynamic
+                } else {
+                    Input::Text(v.to_string())
+                });
             } else if file_flags.contains(&k) {
                 inputs.push(if v == "-" { Input::Stdin } else { Input::File });
             }
@@ -128,7 +215,11 @@ fn flag_inputs(inv: &Invocation, code_flags: &[&str], file_flags: &[&str], short
         if t.len() > 2 && !t.starts_with("--") && t.starts_with('-') {
             let flag = &t[..2];
             if code_flags.contains(&flag) {
-                inputs.push(if a.dynamic { Input::Dynamic } else { Input::Text(t[2..].to_string()) });
+                inputs.push(if a.dynamic {
+                    Input::Dynamic
+                } else {
+                    Input::Text(t[2..].to_string())
+                });
                 i += 1;
                 continue;
             }
@@ -151,7 +242,11 @@ fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
         match a.text.as_str() {
             "-cmd" | "-c" | "--cmd" => {
                 if let Some(v) = inv.args.get(i + 1) {
-                    inputs.push(if v.dynamic { Input::Dynamic } else { Input::Text(v.text.clone()) });
+                    inputs.push(if v.dynamic {
+                        Input::Dynamic
+                    } else {
+                        Input::Text(v.text.clone())
+                    });
                 }
                 i += 2;
             }
@@ -159,11 +254,16 @@ fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
                 inputs.push(Input::File);
                 i += 2;
             }
-            "-separator" | "-newline" | "-nullvalue" | "-vfs" | "-maxsize" | "-mmap" | "-pagecache" | "-heap" | "-lookaside" => i += 2,
+            "-separator" | "-newline" | "-nullvalue" | "-vfs" | "-maxsize" | "-mmap"
+            | "-pagecache" | "-heap" | "-lookaside" => i += 2,
             t if t.starts_with('-') && operands == 0 => i += 1,
             _ => {
                 if operands > 0 {
-                    inputs.push(if a.dynamic { Input::Dynamic } else { Input::Text(a.text.clone()) });
+                    inputs.push(if a.dynamic {
+                        Input::Dynamic
+                    } else {
+                        Input::Text(a.text.clone())
+                    });
                 }
                 operands += 1;
                 i += 1;
@@ -177,8 +277,15 @@ fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
 }
 
 fn bq_inputs(inv: &Invocation) -> Vec<Input> {
-    let Some(q) = inv.args.iter().position(|a| a.text == "query") else { return Vec::new() };
-    match inv.args.iter().skip(q + 1).filter(|a| !a.text.starts_with('-')).last() {
+    let Some(q) = inv.args.iter().position(|a| a.text == "query") else {
+        return Vec::new();
+    };
+    match inv
+        .args
+        .iter()
+        .skip(q + 1)
+        .rfind(|a| !a.text.starts_with('-'))
+    {
         Some(a) if a.dynamic => vec![Input::Dynamic],
         Some(a) => vec![Input::Text(a.text.clone())],
         None => vec![Input::Stdin],
@@ -193,7 +300,34 @@ fn redis(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin
         while let Some(a) = inv.args.get(i) {
             let t = a.text.as_str();
             if t.starts_with('-') {
-                let takes = matches!(t, "-h" | "-p" | "-s" | "-a" | "-u" | "-n" | "-r" | "-i" | "-d" | "-D" | "--user" | "--pass" | "--pattern" | "--count" | "--eval" | "--rdb" | "--cacert" | "--cert" | "--key" | "--sni" | "--functions-rdb" | "--memkeys-samples" | "--quoted-pattern" | "-e" | "--askpass" | "-t");
+                let takes = matches!(
+                    t,
+                    "-h" | "-p"
+                        | "-s"
+                        | "-a"
+                        | "-u"
+                        | "-n"
+                        | "-r"
+                        | "-i"
+                        | "-d"
+                        | "-D"
+                        | "--user"
+                        | "--pass"
+                        | "--pattern"
+                        | "--count"
+                        | "--eval"
+                        | "--rdb"
+                        | "--cacert"
+                        | "--cert"
+                        | "--key"
+                        | "--sni"
+                        | "--functions-rdb"
+                        | "--memkeys-samples"
+                        | "--quoted-pattern"
+                        | "-e"
+                        | "--askpass"
+                        | "-t"
+                );
                 i += if takes { 2 } else { 1 };
                 continue;
             }
@@ -212,7 +346,15 @@ fn redis(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin
                 args.extend(line.split_whitespace().map(Arg::literal));
                 let mut provenance = inv.provenance.clone();
                 provenance.push(Step::via(kind, inv.program_name()));
-                let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: Vec::new(), script: None, opaque: Vec::new() };
+                let inner = Invocation {
+                    args,
+                    provenance,
+                    cwd: inv.cwd.clone(),
+                    remote: inv.remote,
+                    redirects: Vec::new(),
+                    script: None,
+                    opaque: Vec::new(),
+                };
                 w.emit(inner, None, &[], st);
             }
         }
@@ -235,12 +377,19 @@ fn emit_sql(w: &mut Walker<'_>, inv: &Invocation, text: &str, kind: StepKind, st
             .strip_prefix("\\!")
             .or_else(|| trimmed.strip_prefix(".shell "))
             .or_else(|| trimmed.strip_prefix(".system "))
-            .or_else(|| trimmed.strip_prefix("system ").filter(|_| client.starts_with("my") || client == "mariadb"));
+            .or_else(|| {
+                trimmed
+                    .strip_prefix("system ")
+                    .filter(|_| client.starts_with("my") || client == "mariadb")
+            });
         match escape {
             Some(shell) => {
                 let mut sub = st.clone();
                 sub.prov = inv.provenance.clone();
-                sub.prov.push(Step::via(StepKind::ShellString, format!("{client} shell escape")));
+                sub.prov.push(Step::via(
+                    StepKind::ShellString,
+                    format!("{client} shell escape"),
+                ));
                 sub.cwd = inv.cwd.clone();
                 sub.remote = inv.remote;
                 sub.stdin = None;
@@ -260,7 +409,15 @@ fn emit_sql(w: &mut Walker<'_>, inv: &Invocation, text: &str, kind: StepKind, st
             provenance.push(Step::via(kind, client.clone()));
         }
         provenance.push(Step::via(StepKind::Sql, client.clone()));
-        let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: Vec::new(), script: None, opaque: Vec::new() };
+        let inner = Invocation {
+            args,
+            provenance,
+            cwd: inv.cwd.clone(),
+            remote: inv.remote,
+            redirects: Vec::new(),
+            script: None,
+            opaque: Vec::new(),
+        };
         w.emit(inner, None, &[], st);
     }
 }
@@ -273,7 +430,10 @@ pub fn statements(text: &str) -> Vec<Vec<String>> {
     let mut i = 0;
     let flush = |current: &mut Vec<String>, out: &mut Vec<Vec<String>>| {
         // Block keywords of procedural bodies (`BEGIN DROP TABLE x; END`) do not start statements.
-        let lead = current.iter().take_while(|t| matches!(t.as_str(), "begin" | "then" | "else" | "loop" | "do")).count();
+        let lead = current
+            .iter()
+            .take_while(|t| matches!(t.as_str(), "begin" | "then" | "else" | "loop" | "do"))
+            .count();
         if lead < current.len() {
             current.drain(..lead);
         }
@@ -310,9 +470,8 @@ pub fn statements(text: &str) -> Vec<Vec<String>> {
         } else if c == '\'' {
             i += 1;
             while i < chars.len() {
-                if chars[i] == '\'' && chars.get(i + 1) == Some(&'\'') {
-                    i += 2;
-                } else if chars[i] == '\\' {
+                let doubled_quote = chars[i] == '\'' && chars.get(i + 1) == Some(&'\'');
+                if doubled_quote || chars[i] == '\\' {
                     i += 2;
                 } else if chars[i] == '\'' {
                     break;
@@ -331,14 +490,18 @@ pub fn statements(text: &str) -> Vec<Vec<String>> {
             }
             current.push(chars[start..i.min(chars.len())].iter().collect());
             i += 1;
-        } else if c == '$' && let Some((body, end)) = dollar_quote(&chars, i) {
+        } else if c == '$'
+            && let Some((body, end)) = dollar_quote(&chars, i)
+        {
             // A dollar-quoted body (`DO $$ ... $$`, a function) may run: analyse it too.
             current.push("'…'".to_string());
             out.extend(statements(&body));
             i = end;
         } else if c.is_alphanumeric() || c == '_' || c == '$' || c == '.' {
             let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$' | '.')) {
+            while i < chars.len()
+                && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '$' | '.'))
+            {
                 i += 1;
             }
             current.push(chars[start..i].iter().collect::<String>().to_lowercase());
@@ -377,9 +540,13 @@ mod tests {
 
     #[test]
     fn statements_are_split_and_normalised() {
-        let s = statements("DELETE FROM accounts; -- gone\nselect * from \"Orders\" where id = 'x;y';");
+        let s =
+            statements("DELETE FROM accounts; -- gone\nselect * from \"Orders\" where id = 'x;y';");
         assert_eq!(s[0], ["delete", "from", "accounts"]);
-        assert_eq!(s[1], ["select", "*", "from", "Orders", "where", "id", "=", "'…'"]);
+        assert_eq!(
+            s[1],
+            ["select", "*", "from", "Orders", "where", "id", "=", "'…'"]
+        );
         assert_eq!(s.len(), 2);
     }
 

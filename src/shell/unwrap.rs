@@ -23,7 +23,11 @@ struct Opts {
 }
 
 const fn opts(short_value: &'static str, long_value: &'static [&'static str]) -> Opts {
-    Opts { short_value, long_value, stop_at_operand: true }
+    Opts {
+        short_value,
+        long_value,
+        stop_at_operand: true,
+    }
 }
 
 /// One option seen while scanning: its name (`-u`, `--user`) and value, if any.
@@ -83,7 +87,10 @@ fn has(seen: &[SeenOpt], names: &[&str]) -> bool {
 }
 
 fn value_of<'a>(seen: &'a [SeenOpt], names: &[&str]) -> Option<&'a str> {
-    seen.iter().rev().find(|(k, _)| names.contains(&k.as_str())).and_then(|(_, v)| v.as_deref())
+    seen.iter()
+        .rev()
+        .find(|(k, _)| names.contains(&k.as_str()))
+        .and_then(|(_, v)| v.as_deref())
 }
 
 /// The state in which code nested in invocation `inv` is walked.
@@ -97,11 +104,21 @@ fn nested_state(inv: &Invocation, st: &State) -> State {
 }
 
 /// Shells that take `-c STRING` and read a script from stdin.
-const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "yash", "posh", "rbash"];
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "yash", "posh", "rbash",
+];
 
 /// Unwraps invocation `index` of the walker's output.
-pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: &[(usize, Stdin)], st: &State) {
-    let Some(inv) = w.out.invocations.get(index).cloned() else { return };
+pub fn unwrap(
+    w: &mut Walker<'_>,
+    index: usize,
+    stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) {
+    let Some(inv) = w.out.invocations.get(index).cloned() else {
+        return;
+    };
     let name = inv.program_name().to_string();
     let name = name.as_str();
     match name {
@@ -112,16 +129,55 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
             if rest.iter().any(|a| a.dynamic) {
                 w.mark_opaque(index, Opaque::DynamicCode);
             }
-            let text = rest.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" ");
-            w.run_text(&text, &nested_state(&inv, st), Some(Step::via(StepKind::Eval, "eval")));
+            let text = rest
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            w.run_text(
+                &text,
+                &nested_state(&inv, st),
+                Some(Step::via(StepKind::Eval, "eval")),
+            );
         }
         "source" | "." => match procsubs.iter().find(|(i, _)| *i == 1) {
             Some((_, produced)) => code_from_stdin(w, index, &inv, Some(produced.clone()), st),
             None => w.mark_opaque(index, Opaque::ScriptFile),
         },
         "sudo" => {
-            let (k, seen) = scan(&inv.args, 1, &opts("ugCDhprtTUc", &["--user", "--group", "--chdir", "--prompt", "--role", "--type", "--host", "--close-from", "--other-user", "--command-timeout"]));
-            if has(&seen, &["-e", "--edit", "-l", "--list", "-v", "--validate", "-k", "-K"]) && k >= inv.args.len() {
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "ugCDhprtTUc",
+                    &[
+                        "--user",
+                        "--group",
+                        "--chdir",
+                        "--prompt",
+                        "--role",
+                        "--type",
+                        "--host",
+                        "--close-from",
+                        "--other-user",
+                        "--command-timeout",
+                    ],
+                ),
+            );
+            if has(
+                &seen,
+                &[
+                    "-e",
+                    "--edit",
+                    "-l",
+                    "--list",
+                    "-v",
+                    "--validate",
+                    "-k",
+                    "-K",
+                ],
+            ) && k >= inv.args.len()
+            {
                 return;
             }
             let cwd = value_of(&seen, &["-D", "--chdir"]).map(|d| join_path(inv.cwd.as_deref(), d));
@@ -138,7 +194,8 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
                 wrapper(w, &inv, k, stdin, st, None);
             }
         }
-        "builtin" | "nohup" | "chronic" | "unbuffer" | "catchsegv" | "proxychains" | "proxychains4" | "torsocks" | "tsocks" | "caffeinate" => {
+        "builtin" | "nohup" | "chronic" | "unbuffer" | "catchsegv" | "proxychains"
+        | "proxychains4" | "torsocks" | "tsocks" | "caffeinate" => {
             let (k, _) = scan(&inv.args, 1, &opts("", &[]));
             wrapper(w, &inv, k, stdin, st, None);
         }
@@ -151,7 +208,11 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
             wrapper(w, &inv, k, stdin, st, None);
         }
         "ionice" => {
-            let (k, seen) = scan(&inv.args, 1, &opts("cnp", &["--class", "--classdata", "--pid"]));
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts("cnp", &["--class", "--classdata", "--pid"]),
+            );
             if !has(&seen, &["-p", "--pid"]) {
                 wrapper(w, &inv, k, stdin, st, None);
             }
@@ -161,7 +222,11 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
             wrapper(w, &inv, k, stdin, st, None);
         }
         "stdbuf" => {
-            let (k, _) = scan(&inv.args, 1, &opts("ioe", &["--input", "--output", "--error"]));
+            let (k, _) = scan(
+                &inv.args,
+                1,
+                &opts("ioe", &["--input", "--output", "--error"]),
+            );
             wrapper(w, &inv, k, stdin, st, None);
         }
         "timeout" => {
@@ -177,15 +242,33 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
             if has(&seen, &["-x", "--exec"]) {
                 wrapper(w, &inv, k, stdin, st, None);
             } else {
-                shell_words(w, index, &inv, k, st, Step::via(StepKind::ShellString, "watch"));
+                shell_words(
+                    w,
+                    index,
+                    &inv,
+                    k,
+                    st,
+                    Step::via(StepKind::ShellString, "watch"),
+                );
             }
         }
         "xargs" => xargs(w, &inv, st),
         "parallel" => parallel(w, &inv, st),
         "flock" => {
-            let (k, seen) = scan(&inv.args, 1, &opts("wEc", &["--timeout", "--wait", "--conflict-exit-code", "--command"]));
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "wEc",
+                    &["--timeout", "--wait", "--conflict-exit-code", "--command"],
+                ),
+            );
             match value_of(&seen, &["-c", "--command"]) {
-                Some(text) => w.run_text(text, &nested_state(&inv, st), Some(Step::via(StepKind::ShellString, "flock"))),
+                Some(text) => w.run_text(
+                    text,
+                    &nested_state(&inv, st),
+                    Some(Step::via(StepKind::ShellString, "flock")),
+                ),
                 None => wrapper(w, &inv, k + 1, stdin, st, None),
             }
         }
@@ -194,20 +277,64 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
             remote(w, &inv, k + 1, stdin, st, "chroot".into());
         }
         "su" | "runuser" => {
-            let (k, seen) = scan(&inv.args, 1, &opts("cgGsuw", &["--command", "--group", "--supp-group", "--shell", "--user", "--whitelist-environment"]));
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "cgGsuw",
+                    &[
+                        "--command",
+                        "--group",
+                        "--supp-group",
+                        "--shell",
+                        "--user",
+                        "--whitelist-environment",
+                    ],
+                ),
+            );
             match value_of(&seen, &["-c", "--command"]) {
-                Some(text) => w.run_text(text, &nested_state(&inv, st), Some(Step::via(StepKind::ShellString, name))),
-                None if name == "runuser" && has(&seen, &["-u", "--user"]) => wrapper(w, &inv, k, stdin, st, None),
+                Some(text) => w.run_text(
+                    text,
+                    &nested_state(&inv, st),
+                    Some(Step::via(StepKind::ShellString, name)),
+                ),
+                None if name == "runuser" && has(&seen, &["-u", "--user"]) => {
+                    wrapper(w, &inv, k, stdin, st, None)
+                }
                 None => {}
             }
         }
         "systemd-run" | "strace" | "ltrace" | "firejail" | "valgrind" => {
-            let (k, _) = scan(&inv.args, 1, &opts("uEpoesSaIbXPMH", &["--unit", "--property", "--setenv", "--uid", "--gid", "--machine", "--description", "--slice", "--working-directory", "--host", "--nice", "--on-calendar"]));
+            let (k, _) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "uEpoesSaIbXPMH",
+                    &[
+                        "--unit",
+                        "--property",
+                        "--setenv",
+                        "--uid",
+                        "--gid",
+                        "--machine",
+                        "--description",
+                        "--slice",
+                        "--working-directory",
+                        "--host",
+                        "--nice",
+                        "--on-calendar",
+                    ],
+                ),
+            );
             wrapper(w, &inv, k, stdin, st, None);
         }
         "aws-vault" => {
             if inv.args.get(1).is_some_and(|a| a.text == "exec") {
-                let (k, _) = scan(&inv.args, 2, &opts("", &["--duration", "--mfa-token", "--region", "--prompt"]));
+                let (k, _) = scan(
+                    &inv.args,
+                    2,
+                    &opts("", &["--duration", "--mfa-token", "--region", "--prompt"]),
+                );
                 wrapper(w, &inv, k + 1, stdin, st, None);
                 if let Some(pos) = inv.args.iter().position(|a| a.text == "--") {
                     wrapper(w, &inv, pos + 1, None, st, None);
@@ -221,44 +348,98 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
         }
         "direnv" => {
             if inv.args.get(1).is_some_and(|a| a.text == "exec") {
-                let dir = inv.args.get(2).map(|d| join_path(inv.cwd.as_deref(), &d.text));
+                let dir = inv
+                    .args
+                    .get(2)
+                    .map(|d| join_path(inv.cwd.as_deref(), &d.text));
                 wrapper(w, &inv, 3, stdin, st, dir);
             }
         }
         "mise" | "rtx" | "asdf" | "devbox" | "flox" => {
-            if inv.args.get(1).is_some_and(|a| matches!(a.text.as_str(), "exec" | "x" | "run")) {
-                let k = inv.args.iter().position(|a| a.text == "--").map(|p| p + 1).unwrap_or(2);
+            if inv
+                .args
+                .get(1)
+                .is_some_and(|a| matches!(a.text.as_str(), "exec" | "x" | "run"))
+            {
+                let k = inv
+                    .args
+                    .iter()
+                    .position(|a| a.text == "--")
+                    .map(|p| p + 1)
+                    .unwrap_or(2);
                 wrapper(w, &inv, k, stdin, st, None);
             }
         }
         "nix-shell" => {
-            let (_, seen) = scan(&inv.args, 1, &Opts { short_value: "pIAE", long_value: &["--run", "--command", "--packages", "--attr", "--arg", "--argstr"], stop_at_operand: false });
+            let (_, seen) = scan(
+                &inv.args,
+                1,
+                &Opts {
+                    short_value: "pIAE",
+                    long_value: &[
+                        "--run",
+                        "--command",
+                        "--packages",
+                        "--attr",
+                        "--arg",
+                        "--argstr",
+                    ],
+                    stop_at_operand: false,
+                },
+            );
             if let Some(text) = value_of(&seen, &["--run", "--command"]) {
-                w.run_text(text, &nested_state(&inv, st), Some(Step::via(StepKind::ShellString, "nix-shell")));
+                w.run_text(
+                    text,
+                    &nested_state(&inv, st),
+                    Some(Step::via(StepKind::ShellString, "nix-shell")),
+                );
             }
         }
         "nix" => {
-            if let Some(pos) = inv.args.iter().position(|a| a.text == "-c" || a.text == "--command") {
+            if let Some(pos) = inv
+                .args
+                .iter()
+                .position(|a| a.text == "-c" || a.text == "--command")
+            {
                 wrapper(w, &inv, pos + 1, stdin, st, None);
             }
         }
         "sops" => {
-            if inv.args.get(1).is_some_and(|a| a.text == "exec-env" || a.text == "exec-file")
+            if inv
+                .args
+                .get(1)
+                .is_some_and(|a| a.text == "exec-env" || a.text == "exec-file")
                 && let Some(text) = inv.args.get(3)
             {
-                w.run_text(&text.text, &nested_state(&inv, st), Some(Step::via(StepKind::ShellString, "sops")));
+                w.run_text(
+                    &text.text,
+                    &nested_state(&inv, st),
+                    Some(Step::via(StepKind::ShellString, "sops")),
+                );
             }
         }
         "npx" | "pnpx" | "bunx" => package_runner(w, &inv, 1, stdin, st),
         "npm" => {
-            if inv.args.get(1).is_some_and(|a| matches!(a.text.as_str(), "exec" | "x")) {
+            if inv
+                .args
+                .get(1)
+                .is_some_and(|a| matches!(a.text.as_str(), "exec" | "x"))
+            {
                 package_runner(w, &inv, 2, stdin, st);
             }
         }
         "pnpm" | "yarn" | "bun" => js_runner(w, index, &inv, stdin, st),
         "bundle" | "poetry" | "pdm" | "hatch" | "rye" | "pipenv" | "pixi" => {
-            if inv.args.get(1).is_some_and(|a| matches!(a.text.as_str(), "exec" | "run")) {
-                let (k, _) = scan(&inv.args, 2, &opts("e", &["--env", "--environment", "--manifest-path"]));
+            if inv
+                .args
+                .get(1)
+                .is_some_and(|a| matches!(a.text.as_str(), "exec" | "run"))
+            {
+                let (k, _) = scan(
+                    &inv.args,
+                    2,
+                    &opts("e", &["--env", "--environment", "--manifest-path"]),
+                );
                 runner(w, &inv, k, stdin, st, name);
             }
         }
@@ -270,17 +451,49 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
                 _ => None,
             };
             if let Some(start) = start {
-                let (k, _) = scan(&inv.args, start, &opts("wp", &["--with", "--python", "--project", "--directory", "--env-file", "--group", "--extra", "--package", "--index", "--from", "--with-requirements", "--with-editable", "--module"]));
+                let (k, _) = scan(
+                    &inv.args,
+                    start,
+                    &opts(
+                        "wp",
+                        &[
+                            "--with",
+                            "--python",
+                            "--project",
+                            "--directory",
+                            "--env-file",
+                            "--group",
+                            "--extra",
+                            "--package",
+                            "--index",
+                            "--from",
+                            "--with-requirements",
+                            "--with-editable",
+                            "--module",
+                        ],
+                    ),
+                );
                 runner(w, &inv, k, stdin, st, "uv");
             }
         }
         "uvx" | "pipx" => {
             let start = if name == "pipx" {
-                if inv.args.get(1).is_some_and(|a| a.text == "run") { 2 } else { return }
+                if inv.args.get(1).is_some_and(|a| a.text == "run") {
+                    2
+                } else {
+                    return;
+                }
             } else {
                 1
             };
-            let (k, _) = scan(&inv.args, start, &opts("p", &["--from", "--with", "--python", "--spec", "--index-url"]));
+            let (k, _) = scan(
+                &inv.args,
+                start,
+                &opts(
+                    "p",
+                    &["--from", "--with", "--python", "--spec", "--index-url"],
+                ),
+            );
             package_runner(w, &inv, k, stdin, st);
         }
         "conda" | "mamba" | "micromamba" => {
@@ -291,7 +504,9 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
         }
         "ssh" => ssh(w, index, &inv, stdin, st),
         "kubectl" | "oc" => kubectl(w, &inv, stdin, st),
-        "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => container(w, &inv, stdin, st),
+        "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
+            container(w, &inv, stdin, st)
+        }
         "find" => find(w, &inv, st),
         _ => {
             if sql::is_client(name) {
@@ -304,17 +519,65 @@ pub fn unwrap(w: &mut Walker<'_>, index: usize, stdin: Option<Stdin>, procsubs: 
 }
 
 /// Emits `inv.args[from..]` as a new invocation run by a wrapper.
-fn wrapper(w: &mut Walker<'_>, inv: &Invocation, from: usize, stdin: Option<Stdin>, st: &State, cwd: Option<Option<String>>) {
+fn wrapper(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    from: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+    cwd: Option<Option<String>>,
+) {
     let via = inv.program_name().to_string();
-    nested_argv(w, inv, from, Step::via(StepKind::Wrapper, via), stdin, st, cwd, inv.remote);
+    nested_argv(
+        w,
+        inv,
+        from,
+        Step::via(StepKind::Wrapper, via),
+        stdin,
+        st,
+        cwd,
+        inv.remote,
+    );
 }
 
-fn runner(w: &mut Walker<'_>, inv: &Invocation, from: usize, stdin: Option<Stdin>, st: &State, via: &str) {
-    nested_argv(w, inv, from, Step::via(StepKind::PackageRunner, via), stdin, st, None, inv.remote);
+fn runner(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    from: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+    via: &str,
+) {
+    nested_argv(
+        w,
+        inv,
+        from,
+        Step::via(StepKind::PackageRunner, via),
+        stdin,
+        st,
+        None,
+        inv.remote,
+    );
 }
 
-fn remote(w: &mut Walker<'_>, inv: &Invocation, from: usize, stdin: Option<Stdin>, st: &State, via: String) {
-    nested_argv(w, inv, from, Step::via(StepKind::Remote, via), stdin, st, Some(None), true);
+fn remote(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    from: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+    via: String,
+) {
+    nested_argv(
+        w,
+        inv,
+        from,
+        Step::via(StepKind::Remote, via),
+        stdin,
+        st,
+        Some(None),
+        true,
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -328,7 +591,9 @@ fn nested_argv(
     cwd: Option<Option<String>>,
     remote: bool,
 ) {
-    let Some(args) = inv.args.get(from..).filter(|a| !a.is_empty()) else { return };
+    let Some(args) = inv.args.get(from..).filter(|a| !a.is_empty()) else {
+        return;
+    };
     let mut provenance = inv.provenance.clone();
     provenance.push(step);
     let inner = Invocation {
@@ -344,7 +609,14 @@ fn nested_argv(
 }
 
 /// `bash -c`, `bash script`, `bash -s`, `bash` reading stdin.
-fn shell(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, procsubs: &[(usize, Stdin)], st: &State) {
+fn shell(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) {
     let via = inv.program_name().to_string();
     let mut i = 1;
     let mut command_mode = false;
@@ -386,7 +658,11 @@ fn shell(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin
     if command_mode {
         match inv.args.get(i) {
             Some(code) if code.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
-            Some(code) => w.run_text(&code.text, &nested_state(inv, st), Some(Step::via(StepKind::ShellString, via))),
+            Some(code) => w.run_text(
+                &code.text,
+                &nested_state(inv, st),
+                Some(Step::via(StepKind::ShellString, via)),
+            ),
             None => {}
         }
         return;
@@ -403,10 +679,18 @@ fn shell(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin
 }
 
 /// A shell reads its code from standard input.
-fn code_from_stdin(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+fn code_from_stdin(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
     let via = inv.program_name().to_string();
     match stdin {
-        Some(Stdin::Text(text, kind)) => w.run_text(&text, &nested_state(inv, st), Some(Step::via(kind, via))),
+        Some(Stdin::Text(text, kind)) => {
+            w.run_text(&text, &nested_state(inv, st), Some(Step::via(kind, via)))
+        }
         Some(other) => {
             if let Some(kind) = other.as_code_opacity() {
                 w.mark_opaque(index, kind);
@@ -417,25 +701,54 @@ fn code_from_stdin(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Op
 }
 
 /// `watch 'cmd'` and `ssh host cmd args`: the words are joined and run by a shell.
-fn shell_words(w: &mut Walker<'_>, index: usize, inv: &Invocation, from: usize, st: &State, step: Step) {
-    let Some(words) = inv.args.get(from..).filter(|a| !a.is_empty()) else { return };
+fn shell_words(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    from: usize,
+    st: &State,
+    step: Step,
+) {
+    let Some(words) = inv.args.get(from..).filter(|a| !a.is_empty()) else {
+        return;
+    };
     if words.iter().any(|a| a.dynamic && a.static_len == 0) {
         w.mark_opaque(index, Opaque::DynamicCode);
     }
-    let text = words.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" ");
+    let text = words
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     w.run_text(&text, &nested_state(inv, st), Some(step));
 }
 
 fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
-    let (mut k, seen) = scan(&inv.args, 1, &opts("uCSP", &["--unset", "--chdir", "--split-string"]));
+    let (mut k, seen) = scan(
+        &inv.args,
+        1,
+        &opts("uCSP", &["--unset", "--chdir", "--split-string"]),
+    );
     if let Some(split) = value_of(&seen, &["-S", "--split-string"]) {
-        let rest: Vec<&str> = inv.args.get(k..).unwrap_or(&[]).iter().map(|a| a.text.as_str()).collect();
+        let rest: Vec<&str> = inv
+            .args
+            .get(k..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect();
         let text = format!("{split} {}", rest.join(" "));
-        w.run_text(&text, &nested_state(inv, st), Some(Step::via(StepKind::Wrapper, "env")));
+        w.run_text(
+            &text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::Wrapper, "env")),
+        );
         return;
     }
     while inv.args.get(k).is_some_and(|a| {
-        a.text.split_once('=').is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        a.text.split_once('=').is_some_and(|(n, _)| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
     }) {
         k += 1;
     }
@@ -444,8 +757,25 @@ fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
 }
 
 fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
-    let (k, seen) = scan(&inv.args, 1, &opts("adEILnPs", &["--arg-file", "--delimiter", "--eof", "--max-lines", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"]));
-    let replace = value_of(&seen, &["-I", "-i", "--replace"]).map(str::to_string)
+    let (k, seen) = scan(
+        &inv.args,
+        1,
+        &opts(
+            "adEILnPs",
+            &[
+                "--arg-file",
+                "--delimiter",
+                "--eof",
+                "--max-lines",
+                "--max-args",
+                "--max-procs",
+                "--max-chars",
+                "--process-slot-var",
+            ],
+        ),
+    );
+    let replace = value_of(&seen, &["-I", "-i", "--replace"])
+        .map(str::to_string)
         .or_else(|| has(&seen, &["-i", "--replace"]).then(|| "{}".to_string()));
     let mut args: Vec<Arg> = inv.args.get(k..).unwrap_or(&[]).to_vec();
     if args.is_empty() {
@@ -467,17 +797,48 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     }
     let mut provenance = inv.provenance.clone();
     provenance.push(Step::via(StepKind::Xargs, "xargs"));
-    let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: Vec::new(), script: None, opaque: Vec::new() };
+    let inner = Invocation {
+        args,
+        provenance,
+        cwd: inv.cwd.clone(),
+        remote: inv.remote,
+        redirects: Vec::new(),
+        script: None,
+        opaque: Vec::new(),
+    };
     w.emit(inner, None, &[], st);
 }
 
 fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
-    let (k, _) = scan(&inv.args, 1, &opts("jSa", &["--jobs", "--sshlogin", "--arg-file", "--joblog", "--delay", "--timeout"]));
-    let sep = inv.args.iter().position(|a| a.text == ":::" || a.text == "::::");
+    let (k, _) = scan(
+        &inv.args,
+        1,
+        &opts(
+            "jSa",
+            &[
+                "--jobs",
+                "--sshlogin",
+                "--arg-file",
+                "--joblog",
+                "--delay",
+                "--timeout",
+            ],
+        ),
+    );
+    let sep = inv
+        .args
+        .iter()
+        .position(|a| a.text == ":::" || a.text == "::::");
     let end = sep.unwrap_or(inv.args.len());
-    let Some(words) = inv.args.get(k..end).filter(|a| !a.is_empty()) else { return };
+    let Some(words) = inv.args.get(k..end).filter(|a| !a.is_empty()) else {
+        return;
+    };
     let values: Vec<&Arg> = match sep {
-        Some(s) if inv.args[s].text == ":::" => inv.args[s + 1..].iter().filter(|a| a.text != ":::").take(8).collect(),
+        Some(s) if inv.args[s].text == ":::" => inv.args[s + 1..]
+            .iter()
+            .filter(|a| a.text != ":::")
+            .take(8)
+            .collect(),
         _ => Vec::new(),
     };
     let template: Vec<String> = words.iter().map(|a| a.text.clone()).collect();
@@ -492,30 +853,63 @@ fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let texts: Vec<String> = if values.is_empty() || values.iter().any(|v| v.dynamic) {
         vec![run(unknown)]
     } else {
-        values.iter().map(|v| run(&quote_for_display(&v.text))).collect()
+        values
+            .iter()
+            .map(|v| run(&quote_for_display(&v.text)))
+            .collect()
     };
     for text in texts {
-        w.run_text(&text, &nested_state(inv, st), Some(Step::via(StepKind::Xargs, "parallel")));
+        w.run_text(
+            &text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::Xargs, "parallel")),
+        );
     }
 }
 
 /// `npx pkg args`: the package's binary runs with the rest.
-fn package_runner(w: &mut Walker<'_>, inv: &Invocation, start: usize, stdin: Option<Stdin>, st: &State) {
+fn package_runner(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    start: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
     let via = inv.program_name().to_string();
-    let (k, seen) = scan(&inv.args, start, &opts("pc", &["--package", "--call", "--node-options"]));
+    let (k, seen) = scan(
+        &inv.args,
+        start,
+        &opts("pc", &["--package", "--call", "--node-options"]),
+    );
     if let Some(text) = value_of(&seen, &["-c", "--call"]) {
-        w.run_text(text, &nested_state(inv, st), Some(Step::via(StepKind::PackageRunner, via)));
+        w.run_text(
+            text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::PackageRunner, via)),
+        );
         return;
     }
     let Some(pkg) = inv.args.get(k) else { return };
     let mut args = inv.args.get(k..).unwrap_or(&[]).to_vec();
     if let Some(first) = args.first_mut() {
         first.text = package_binary(&pkg.text);
-        first.static_len = if first.dynamic { first.static_len.min(first.text.len()) } else { first.text.len() };
+        first.static_len = if first.dynamic {
+            first.static_len.min(first.text.len())
+        } else {
+            first.text.len()
+        };
     }
     let mut provenance = inv.provenance.clone();
     provenance.push(Step::via(StepKind::PackageRunner, via));
-    let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: inv.redirects.clone(), script: None, opaque: Vec::new() };
+    let inner = Invocation {
+        args,
+        provenance,
+        cwd: inv.cwd.clone(),
+        remote: inv.remote,
+        redirects: inv.redirects.clone(),
+        script: None,
+        opaque: Vec::new(),
+    };
     w.emit(inner, stdin, &[], st);
 }
 
@@ -535,20 +929,78 @@ fn package_binary(pkg: &str) -> String {
 
 /// Built-in subcommands of pnpm/yarn/bun; anything else runs a package binary or script.
 const JS_RUNNER_BUILTINS: &[&str] = &[
-    "install", "i", "add", "remove", "rm", "uninstall", "up", "upgrade", "update", "run", "test", "t", "build",
-    "start", "init", "create", "publish", "pack", "link", "unlink", "why", "outdated", "audit", "list", "ls",
-    "info", "config", "cache", "store", "import", "rebuild", "prune", "dedupe", "patch", "patch-commit",
-    "workspaces", "workspace", "set", "version", "login", "logout", "whoami", "help", "node", "env", "setup",
-    "plugin", "constraints", "explain", "npm", "pm", "dev", "lint", "format", "tsc", "--version", "-v",
+    "install",
+    "i",
+    "add",
+    "remove",
+    "rm",
+    "uninstall",
+    "up",
+    "upgrade",
+    "update",
+    "run",
+    "test",
+    "t",
+    "build",
+    "start",
+    "init",
+    "create",
+    "publish",
+    "pack",
+    "link",
+    "unlink",
+    "why",
+    "outdated",
+    "audit",
+    "list",
+    "ls",
+    "info",
+    "config",
+    "cache",
+    "store",
+    "import",
+    "rebuild",
+    "prune",
+    "dedupe",
+    "patch",
+    "patch-commit",
+    "workspaces",
+    "workspace",
+    "set",
+    "version",
+    "login",
+    "logout",
+    "whoami",
+    "help",
+    "node",
+    "env",
+    "setup",
+    "plugin",
+    "constraints",
+    "explain",
+    "npm",
+    "pm",
+    "dev",
+    "lint",
+    "format",
+    "tsc",
+    "--version",
+    "-v",
 ];
 
 fn js_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     let name = inv.program_name();
-    let (k, _) = scan(&inv.args, 1, &opts("FC", &["--filter", "--dir", "--cwd", "--cwd"]));
+    let (k, _) = scan(
+        &inv.args,
+        1,
+        &opts("FC", &["--filter", "--dir", "--cwd", "--cwd"]),
+    );
     let Some(sub) = inv.args.get(k) else { return };
     match sub.text.as_str() {
         "dlx" | "exec" | "x" => package_runner(w, inv, k + 1, stdin, st),
-        "-e" | "--eval" | "eval" if name == "bun" => inline::unwrap_interpreter(w, index, inv, stdin, st),
+        "-e" | "--eval" | "eval" if name == "bun" => {
+            inline::unwrap_interpreter(w, index, inv, stdin, st)
+        }
         s if JS_RUNNER_BUILTINS.contains(&s) || s.starts_with('-') => {}
         _ => package_runner(w, inv, k, stdin, st),
     }
@@ -557,13 +1009,20 @@ fn js_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
 fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     let (k, _) = scan(&inv.args, 1, &opts("bcDEeFIiJLlmOopQRSWwB", &[]));
     let Some(host) = inv.args.get(k) else { return };
-    let Some(words) = inv.args.get(k + 1..).filter(|a| !a.is_empty()) else { return };
+    let Some(words) = inv.args.get(k + 1..).filter(|a| !a.is_empty()) else {
+        return;
+    };
     if words.iter().any(|a| a.dynamic && a.static_len == 0) {
         w.mark_opaque(index, Opaque::DynamicCode);
     }
-    let text = words.iter().map(|a| a.text.as_str()).collect::<Vec<_>>().join(" ");
+    let text = words
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
     let mut sub = nested_state(inv, st);
-    sub.prov.push(Step::via(StepKind::Remote, format!("ssh {}", host.text)));
+    sub.prov
+        .push(Step::via(StepKind::Remote, format!("ssh {}", host.text)));
     sub.cwd = None;
     sub.remote = true;
     sub.stdin = stdin;
@@ -571,31 +1030,110 @@ fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>,
 }
 
 fn kubectl(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
-    let verb_pos = inv.args.iter().skip(1).position(|a| matches!(a.text.as_str(), "exec" | "debug" | "run" | "attach")).map(|p| p + 1);
+    let verb_pos = inv
+        .args
+        .iter()
+        .skip(1)
+        .position(|a| matches!(a.text.as_str(), "exec" | "debug" | "run" | "attach"))
+        .map(|p| p + 1);
     let Some(verb_pos) = verb_pos else { return };
     let via = format!("{} {}", inv.program_name(), inv.args[verb_pos].text);
     if let Some(dd) = inv.args.iter().position(|a| a.text == "--") {
         remote(w, inv, dd + 1, stdin, st, via);
     } else if inv.args[verb_pos].text == "exec" {
-        let (k, _) = scan(&inv.args, verb_pos + 1, &opts("cnf", &["--container", "--namespace", "--context", "--filename", "--kubeconfig", "--pod-running-timeout"]));
+        let (k, _) = scan(
+            &inv.args,
+            verb_pos + 1,
+            &opts(
+                "cnf",
+                &[
+                    "--container",
+                    "--namespace",
+                    "--context",
+                    "--filename",
+                    "--kubeconfig",
+                    "--pod-running-timeout",
+                ],
+            ),
+        );
         remote(w, inv, k + 1, stdin, st, via);
     }
 }
 
 /// Long options of `docker run/exec` that take no value; every other long option takes one.
 const DOCKER_BOOL_LONG: &[&str] = &[
-    "--rm", "--detach", "--interactive", "--tty", "--privileged", "--init", "--read-only", "--publish-all",
-    "--no-healthcheck", "--oom-kill-disable", "--sig-proxy", "--disable-content-trust", "--quiet", "--help",
-    "--no-deps", "--service-ports", "--use-aliases", "--remove-orphans", "--build", "--no-TTY", "--pull",
+    "--rm",
+    "--detach",
+    "--interactive",
+    "--tty",
+    "--privileged",
+    "--init",
+    "--read-only",
+    "--publish-all",
+    "--no-healthcheck",
+    "--oom-kill-disable",
+    "--sig-proxy",
+    "--disable-content-trust",
+    "--quiet",
+    "--help",
+    "--no-deps",
+    "--service-ports",
+    "--use-aliases",
+    "--remove-orphans",
+    "--build",
+    "--no-TTY",
+    "--pull",
 ];
 
 fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
-    let (mut k, _) = scan(&inv.args, 1, &opts("Hcl", &["--host", "--context", "--config", "--log-level", "--tlscacert", "--tlscert", "--tlskey", "--file", "--project-name", "--profile", "--env-file", "--project-directory"]));
-    if inv.args.get(k).is_some_and(|a| a.text == "container" || a.text == "compose") {
-        let (k2, _) = scan(&inv.args, k + 1, &opts("fp", &["--file", "--project-name", "--profile", "--env-file", "--project-directory", "--parallel", "--ansi", "--progress"]));
+    let (mut k, _) = scan(
+        &inv.args,
+        1,
+        &opts(
+            "Hcl",
+            &[
+                "--host",
+                "--context",
+                "--config",
+                "--log-level",
+                "--tlscacert",
+                "--tlscert",
+                "--tlskey",
+                "--file",
+                "--project-name",
+                "--profile",
+                "--env-file",
+                "--project-directory",
+            ],
+        ),
+    );
+    if inv
+        .args
+        .get(k)
+        .is_some_and(|a| a.text == "container" || a.text == "compose")
+    {
+        let (k2, _) = scan(
+            &inv.args,
+            k + 1,
+            &opts(
+                "fp",
+                &[
+                    "--file",
+                    "--project-name",
+                    "--profile",
+                    "--env-file",
+                    "--project-directory",
+                    "--parallel",
+                    "--ansi",
+                    "--progress",
+                ],
+            ),
+        );
         k = k2;
     }
-    let Some(verb) = inv.args.get(k).map(|a| a.text.as_str()) else { return };
+    let Some(verb) = inv.args.get(k).map(|a| a.text.as_str()) else {
+        return;
+    };
     if !matches!(verb, "exec" | "run") {
         return;
     }
@@ -622,7 +1160,14 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
         i += 1;
     }
     let target = inv.args.get(i).map(|a| a.text.clone()).unwrap_or_default();
-    remote(w, inv, i + 1, stdin, st, format!("{} {verb} {target}", inv.program_name()));
+    remote(
+        w,
+        inv,
+        i + 1,
+        stdin,
+        st,
+        format!("{} {verb} {target}", inv.program_name()),
+    );
 }
 
 /// Expression words of `find` that introduce a command ending in `;` or `+`.
@@ -631,16 +1176,47 @@ const FIND_EXEC: &[&str] = &["-exec", "-execdir", "-ok", "-okdir"];
 /// `find` tests that narrow which files reach `-exec`; without one, the start directory itself
 /// is among them.
 const FIND_TESTS: &[&str] = &[
-    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex", "-type", "-xtype",
-    "-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-size", "-empty", "-newer", "-user", "-group",
-    "-perm", "-links", "-inum", "-lname", "-ilname", "-samefile", "-newermt", "-mindepth", "-uid", "-gid",
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-wholename",
+    "-iwholename",
+    "-regex",
+    "-iregex",
+    "-type",
+    "-xtype",
+    "-mtime",
+    "-mmin",
+    "-atime",
+    "-amin",
+    "-ctime",
+    "-cmin",
+    "-size",
+    "-empty",
+    "-newer",
+    "-user",
+    "-group",
+    "-perm",
+    "-links",
+    "-inum",
+    "-lname",
+    "-ilname",
+    "-samefile",
+    "-newermt",
+    "-mindepth",
+    "-uid",
+    "-gid",
 ];
 
 fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let mut starts: Vec<&Arg> = Vec::new();
     let mut i = 1;
     while let Some(a) = inv.args.get(i) {
-        if matches!(a.text.as_str(), "-H" | "-L" | "-P") || a.text.starts_with("-O") || a.text == "-D" {
+        if matches!(a.text.as_str(), "-H" | "-L" | "-P")
+            || a.text.starts_with("-O")
+            || a.text == "-D"
+        {
             i += if a.text == "-D" { 2 } else { 1 };
             continue;
         }
@@ -674,13 +1250,24 @@ fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             end += 1;
         }
         for start in starts.iter().take(4) {
-            let args: Vec<Arg> = inv.args[begin..end].iter().map(|a| found_path(a, start, filtered)).collect();
+            let args: Vec<Arg> = inv.args[begin..end]
+                .iter()
+                .map(|a| found_path(a, start, filtered))
+                .collect();
             if args.is_empty() {
                 continue;
             }
             let mut provenance = inv.provenance.clone();
             provenance.push(Step::via(StepKind::FindExec, format!("find {via}")));
-            let inner = Invocation { args, provenance, cwd: inv.cwd.clone(), remote: inv.remote, redirects: Vec::new(), script: None, opaque: Vec::new() };
+            let inner = Invocation {
+                args,
+                provenance,
+                cwd: inv.cwd.clone(),
+                remote: inv.remote,
+                redirects: Vec::new(),
+                script: None,
+                opaque: Vec::new(),
+            };
             w.emit(inner, None, &[], st);
         }
         i = end + 1;
@@ -698,7 +1285,12 @@ fn found_path(a: &Arg, start: &Arg, filtered: bool) -> Arg {
     }
     let found = format!("{}/", start.text.trim_end_matches('/'));
     let at = a.text.find("{}").unwrap_or(0);
-    Arg { text: a.text.replace("{}", &format!("{found}…")), dynamic: true, static_len: at + found.len(), glob: false }
+    Arg {
+        text: a.text.replace("{}", &format!("{found}…")),
+        dynamic: true,
+        static_len: at + found.len(),
+        glob: false,
+    }
 }
 
 #[cfg(test)]
@@ -714,7 +1306,13 @@ mod tests {
         let args = words(&["sudo", "-u", "root", "-E", "rm", "-rf", "/"]);
         let (k, seen) = scan(&args, 1, &opts("u", &[]));
         assert_eq!(k, 4);
-        assert_eq!(seen, vec![("-u".to_string(), Some("root".to_string())), ("-E".to_string(), None)]);
+        assert_eq!(
+            seen,
+            vec![
+                ("-u".to_string(), Some("root".to_string())),
+                ("-E".to_string(), None)
+            ]
+        );
     }
 
     #[test]

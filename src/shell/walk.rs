@@ -74,7 +74,12 @@ pub struct Walker<'c> {
 impl<'c> Walker<'c> {
     /// A walker for one command line.
     pub fn new(ctx: &'c ShellContext) -> Walker<'c> {
-        Walker { ctx, options: ParserOptions::default(), out: Analysis::default(), depth: 0 }
+        Walker {
+            ctx,
+            options: ParserOptions::default(),
+            out: Analysis::default(),
+            depth: 0,
+        }
     }
 
     /// The initial state for a top-level line.
@@ -114,7 +119,9 @@ impl<'c> Walker<'c> {
         if self.out.invocations.len() >= MAX_INVOCATIONS {
             if !self.out.truncated {
                 self.out.truncated = true;
-                self.error(format!("the command expands to more than {MAX_INVOCATIONS} invocations"));
+                self.error(format!(
+                    "the command expands to more than {MAX_INVOCATIONS} invocations"
+                ));
             }
             return false;
         }
@@ -124,7 +131,9 @@ impl<'c> Walker<'c> {
     /// Parses `text` as shell and walks it in `st`, with `step` appended to the provenance.
     pub fn run_text(&mut self, text: &str, st: &State, step: Option<Step>) {
         if self.depth >= MAX_DEPTH {
-            self.error(format!("nesting deeper than {MAX_DEPTH} levels is not analysed"));
+            self.error(format!(
+                "nesting deeper than {MAX_DEPTH} levels is not analysed"
+            ));
             return;
         }
         let mut sub = st.clone();
@@ -142,7 +151,11 @@ impl<'c> Walker<'c> {
                 self.depth -= 1;
             }
             Err(e) => {
-                let what = if sub.prov.len() > 1 { "nested shell code" } else { "the command line" };
+                let what = if sub.prov.len() > 1 {
+                    "nested shell code"
+                } else {
+                    "the command line"
+                };
                 self.error(format!("cannot parse {what}: {e}"));
             }
         }
@@ -184,7 +197,12 @@ impl<'c> Walker<'c> {
     }
 
     /// Walks one command; returns what it writes to stdout, for the next pipeline stage.
-    fn walk_command(&mut self, cmd: &ast::Command, st: &mut State, stdin: Option<Stdin>) -> Option<Stdin> {
+    fn walk_command(
+        &mut self,
+        cmd: &ast::Command,
+        st: &mut State,
+        stdin: Option<Stdin>,
+    ) -> Option<Stdin> {
         if !self.budget_left() {
             return None;
         }
@@ -209,7 +227,8 @@ impl<'c> Walker<'c> {
             }
             ast::Command::Function(def) => {
                 let mut sub = st.clone();
-                sub.prov.push(Step::via(StepKind::FunctionBody, def.fname.value.clone()));
+                sub.prov
+                    .push(Step::via(StepKind::FunctionBody, def.fname.value.clone()));
                 self.walk_compound(&def.body.0, &mut sub);
                 None
             }
@@ -226,7 +245,9 @@ impl<'c> Walker<'c> {
                 self.walk_test_expr(a, st);
                 self.walk_test_expr(b, st);
             }
-            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => self.walk_test_expr(a, st),
+            ast::ExtendedTestExpr::Not(a) | ast::ExtendedTestExpr::Parenthesized(a) => {
+                self.walk_test_expr(a, st)
+            }
             ast::ExtendedTestExpr::UnaryTest(_, w) => {
                 self.resolve_word(w, st);
             }
@@ -252,12 +273,18 @@ impl<'c> Walker<'c> {
                         values.extend(self.resolve_word(w, st));
                     }
                 }
-                let literal = values.iter().all(|v| !v.dynamic && !v.glob) && values.len() <= MAX_LOOP_VALUES;
+                let literal =
+                    values.iter().all(|v| !v.dynamic && !v.glob) && values.len() <= MAX_LOOP_VALUES;
                 if literal && !values.is_empty() {
                     for v in &values {
                         let mut sub = st.clone();
-                        sub.prov.push(Step::via(StepKind::Loop, format!("{}={}", f.variable_name, v.text)));
-                        sub.vars.known.insert(f.variable_name.clone(), v.text.clone());
+                        sub.prov.push(Step::via(
+                            StepKind::Loop,
+                            format!("{}={}", f.variable_name, v.text),
+                        ));
+                        sub.vars
+                            .known
+                            .insert(f.variable_name.clone(), v.text.clone());
                         self.walk_list(&f.body.list, &mut sub);
                     }
                 } else {
@@ -266,7 +293,9 @@ impl<'c> Walker<'c> {
                     self.walk_list(&f.body.list, &mut sub);
                 }
             }
-            ast::CompoundCommand::ArithmeticForClause(f) => self.walk_list(&f.body.list, &mut st.clone()),
+            ast::CompoundCommand::ArithmeticForClause(f) => {
+                self.walk_list(&f.body.list, &mut st.clone())
+            }
             ast::CompoundCommand::CaseClause(c) => {
                 self.resolve_word(&c.value, st);
                 for item in &c.cases {
@@ -317,8 +346,16 @@ impl<'c> Walker<'c> {
         resolved.args
     }
 
-    fn walk_simple(&mut self, sc: &ast::SimpleCommand, st: &mut State, stdin: Option<Stdin>) -> Option<Stdin> {
-        let mut parts = SimpleParts { stdin, ..SimpleParts::default() };
+    fn walk_simple(
+        &mut self,
+        sc: &ast::SimpleCommand,
+        st: &mut State,
+        stdin: Option<Stdin>,
+    ) -> Option<Stdin> {
+        let mut parts = SimpleParts {
+            stdin,
+            ..SimpleParts::default()
+        };
         for item in sc.prefix.iter().flat_map(|p| p.0.iter()) {
             self.simple_item(item, true, st, &mut parts);
         }
@@ -353,9 +390,17 @@ impl<'c> Walker<'c> {
         produced
     }
 
-    fn simple_item(&mut self, item: &ast::CommandPrefixOrSuffixItem, in_prefix: bool, st: &State, parts: &mut SimpleParts) {
+    fn simple_item(
+        &mut self,
+        item: &ast::CommandPrefixOrSuffixItem,
+        in_prefix: bool,
+        st: &State,
+        parts: &mut SimpleParts,
+    ) {
         match item {
-            ast::CommandPrefixOrSuffixItem::IoRedirect(r) => self.redirect(r, st, &mut parts.redirects, &mut parts.stdin),
+            ast::CommandPrefixOrSuffixItem::IoRedirect(r) => {
+                self.redirect(r, st, &mut parts.redirects, &mut parts.stdin)
+            }
             ast::CommandPrefixOrSuffixItem::Word(w) => {
                 let resolved = self.resolve_word(w, st);
                 parts.args.extend(resolved);
@@ -406,11 +451,20 @@ impl<'c> Walker<'c> {
         let before = self.out.invocations.len();
         self.walk_list(&sub.list, &mut inner);
         let first = self.out.invocations.get(before).cloned();
-        first.map(|inv| producer_output(&inv, None).unwrap_or(Stdin::Opaque(inv.program_name().to_string())))
+        first
+            .map(|inv| {
+                producer_output(&inv, None).unwrap_or(Stdin::Opaque(inv.program_name().to_string()))
+            })
             .unwrap_or(Stdin::Opaque("<(…)".into()))
     }
 
-    fn redirect(&mut self, r: &ast::IoRedirect, st: &State, targets: &mut Vec<Arg>, stdin: &mut Option<Stdin>) {
+    fn redirect(
+        &mut self,
+        r: &ast::IoRedirect,
+        st: &State,
+        targets: &mut Vec<Arg>,
+        stdin: &mut Option<Stdin>,
+    ) {
         match r {
             ast::IoRedirect::File(_, kind, target) => match target {
                 ast::IoFileRedirectTarget::Filename(w) => {
@@ -425,7 +479,8 @@ impl<'c> Walker<'c> {
                         | ast::IoFileRedirectKind::Append
                         | ast::IoFileRedirectKind::Clobber
                         | ast::IoFileRedirectKind::ReadAndWrite => targets.extend(resolved),
-                        ast::IoFileRedirectKind::DuplicateInput | ast::IoFileRedirectKind::DuplicateOutput => {}
+                        ast::IoFileRedirectKind::DuplicateInput
+                        | ast::IoFileRedirectKind::DuplicateOutput => {}
                     }
                 }
                 ast::IoFileRedirectTarget::ProcessSubstitution(_, sub) => {
@@ -441,31 +496,51 @@ impl<'c> Walker<'c> {
             },
             ast::IoRedirect::HereDocument(_, doc) => {
                 let body = if doc.remove_tabs {
-                    doc.doc.value.lines().map(|l| l.trim_start_matches('\t')).collect::<Vec<_>>().join("\n")
+                    doc.doc
+                        .value
+                        .lines()
+                        .map(|l| l.trim_start_matches('\t'))
+                        .collect::<Vec<_>>()
+                        .join("\n")
                 } else {
                     doc.doc.value.clone()
                 };
-                let resolved = word::resolve_heredoc(&body, doc.requires_expansion, &st.vars, &self.options);
+                let resolved =
+                    word::resolve_heredoc(&body, doc.requires_expansion, &st.vars, &self.options);
                 if let Some(e) = resolved.error {
                     self.error(e);
                 }
                 for (text, kind) in resolved.substitutions {
                     self.run_text(&text, st, Some(Step::new(kind)));
                 }
-                let text = resolved.args.into_iter().next().map(|a| a.text).unwrap_or_default();
+                let text = resolved
+                    .args
+                    .into_iter()
+                    .next()
+                    .map(|a| a.text)
+                    .unwrap_or_default();
                 *stdin = Some(Stdin::Text(text, StepKind::Heredoc));
             }
             ast::IoRedirect::HereString(_, w) => {
                 let resolved = self.resolve_word(w, st);
                 let text: Vec<String> = resolved.into_iter().map(|a| a.text).collect();
-                *stdin = Some(Stdin::Text(format!("{}\n", text.join(" ")), StepKind::HereString));
+                *stdin = Some(Stdin::Text(
+                    format!("{}\n", text.join(" ")),
+                    StepKind::HereString,
+                ));
             }
             ast::IoRedirect::OutputAndError(w, _) => targets.extend(self.resolve_word(w, st)),
         }
     }
 
     /// Records an invocation and unwraps what it runs.
-    pub(super) fn emit(&mut self, inv: Invocation, stdin: Option<Stdin>, procsubs: &[(usize, Stdin)], st: &State) {
+    pub(super) fn emit(
+        &mut self,
+        inv: Invocation,
+        stdin: Option<Stdin>,
+        procsubs: &[(usize, Stdin)],
+        st: &State,
+    ) {
         if !self.budget_left() {
             return;
         }
@@ -506,7 +581,9 @@ impl<'c> Walker<'c> {
         let rest = inv.args.get(1..).unwrap_or(&[]);
         match name {
             "cd" | "pushd" => {
-                let target = rest.iter().find(|a| !a.text.starts_with('-') || a.text == "-");
+                let target = rest
+                    .iter()
+                    .find(|a| !a.text.starts_with('-') || a.text == "-");
                 let new = match target {
                     None if name == "cd" => st.vars.known.get("HOME").cloned(),
                     None => None,
@@ -614,8 +691,13 @@ pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
         tmpdir: vars.known.get("TMPDIR").cloned(),
     };
     let analysis = super::analyze(text, &ctx);
-    let [inv] = analysis.invocations.as_slice() else { return None };
-    if !analysis.errors.is_empty() || !inv.redirects.is_empty() || inv.args.iter().any(|a| a.dynamic) {
+    let [inv] = analysis.invocations.as_slice() else {
+        return None;
+    };
+    if !analysis.errors.is_empty()
+        || !inv.redirects.is_empty()
+        || inv.args.iter().any(|a| a.dynamic)
+    {
         return None;
     }
     match inv.program_name() {
@@ -633,12 +715,17 @@ pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
 }
 
 /// Programs whose standard output is downloaded content.
-const NETWORK_PROGRAMS: &[&str] = &["curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "socat", "lynx", "w3m"];
+const NETWORK_PROGRAMS: &[&str] = &[
+    "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "socat", "lynx", "w3m",
+];
 
 /// What `inv` writes to stdout, as far as it can be told statically.
 fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin> {
     let args = skip_simple_wrappers(&inv.args);
-    let name = args.first().map(|a| a.text.rsplit('/').next().unwrap_or(&a.text)).unwrap_or("");
+    let name = args
+        .first()
+        .map(|a| a.text.rsplit('/').next().unwrap_or(&a.text))
+        .unwrap_or("");
     let rest = args.get(1..).unwrap_or(&[]);
     Some(match name {
         "echo" => {
@@ -647,13 +734,29 @@ fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin> {
                 .map(|a| a.text.as_str())
                 .skip_while(|w| matches!(*w, "-n" | "-e" | "-E" | "-ne" | "-en"))
                 .collect();
-            let escapes = rest.iter().any(|a| a.text == "-e" || a.text == "-ne" || a.text == "-en");
+            let escapes = rest
+                .iter()
+                .any(|a| a.text == "-e" || a.text == "-ne" || a.text == "-en");
             let joined = words.join(" ");
-            Stdin::Text(if escapes { word::decode_ansi_c(&joined) } else { joined }, StepKind::PipedStdin)
+            Stdin::Text(
+                if escapes {
+                    word::decode_ansi_c(&joined)
+                } else {
+                    joined
+                },
+                StepKind::PipedStdin,
+            )
         }
         "printf" => {
-            let words: Vec<&str> = rest.iter().map(|a| a.text.as_str()).filter(|w| *w != "--").collect();
-            let mut text = words.first().map(|f| word::decode_ansi_c(&f.replace("%s", " ").replace("%b", " "))).unwrap_or_default();
+            let words: Vec<&str> = rest
+                .iter()
+                .map(|a| a.text.as_str())
+                .filter(|w| *w != "--")
+                .collect();
+            let mut text = words
+                .first()
+                .map(|f| word::decode_ansi_c(&f.replace("%s", " ").replace("%b", " ")))
+                .unwrap_or_default();
             for w in words.iter().skip(1) {
                 text.push(' ');
                 text.push_str(&word::decode_ansi_c(w));
@@ -664,10 +767,12 @@ fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin> {
             Some(s) => s.clone(),
             None => Stdin::Opaque("cat".into()),
         },
-        "cat" | "head" | "tail" | "less" => match rest.iter().rev().find(|a| !a.text.starts_with('-')) {
-            Some(f) => Stdin::File(f.text.clone()),
-            None => Stdin::Opaque(name.into()),
-        },
+        "cat" | "head" | "tail" | "less" => {
+            match rest.iter().rev().find(|a| !a.text.starts_with('-')) {
+                Some(f) => Stdin::File(f.text.clone()),
+                None => Stdin::Opaque(name.into()),
+            }
+        }
         n if NETWORK_PROGRAMS.contains(&n) => Stdin::Network(n.into()),
         "" => return None,
         other => Stdin::Opaque(other.into()),
@@ -679,7 +784,19 @@ fn skip_simple_wrappers(args: &[Arg]) -> &[Arg] {
     let mut i = 0;
     while let Some(a) = args.get(i) {
         let name = a.text.rsplit('/').next().unwrap_or(&a.text);
-        if matches!(name, "sudo" | "doas" | "env" | "command" | "builtin" | "nice" | "nohup" | "stdbuf" | "time" | "exec") {
+        if matches!(
+            name,
+            "sudo"
+                | "doas"
+                | "env"
+                | "command"
+                | "builtin"
+                | "nice"
+                | "nohup"
+                | "stdbuf"
+                | "time"
+                | "exec"
+        ) {
             i += 1;
             while let Some(b) = args.get(i) {
                 if b.text.starts_with('-') || (b.text.contains('=') && !b.text.starts_with('/')) {

@@ -54,7 +54,12 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
                 .iter()
                 .map(|p| {
                     let text = unescape_pattern(p);
-                    Arg { static_len: text.len(), glob: has_active_glob(p), text, dynamic: false }
+                    Arg {
+                        static_len: text.len(),
+                        glob: has_active_glob(p),
+                        text,
+                        dynamic: false,
+                    }
                 })
                 .collect();
             return out;
@@ -67,7 +72,12 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
         return out;
     }
     let static_len = b.static_len.unwrap_or(b.text.len());
-    out.args.push(Arg { text: b.text, dynamic: b.dynamic, static_len, glob: b.glob });
+    out.args.push(Arg {
+        text: b.text,
+        dynamic: b.dynamic,
+        static_len,
+        glob: b.glob,
+    });
     out
 }
 
@@ -94,7 +104,12 @@ pub fn resolve_heredoc(body: &str, expand: bool, vars: &Vars, options: &ParserOp
             let mut b = Builder::default();
             b.pieces(&pieces, true, vars, &mut out.substitutions);
             let static_len = b.static_len.unwrap_or(b.text.len());
-            out.args.push(Arg { text: b.text, dynamic: b.dynamic, static_len, glob: false });
+            out.args.push(Arg {
+                text: b.text,
+                dynamic: b.dynamic,
+                static_len,
+                glob: false,
+            });
         }
         Err(e) => {
             out.error = Some(format!("cannot parse heredoc: {e}"));
@@ -153,7 +168,8 @@ impl Builder {
                 WordPiece::Text(s) => self.literal(s, in_dq),
                 WordPiece::SingleQuotedText(s) => self.literal(s, true),
                 WordPiece::AnsiCQuotedText(s) => self.literal(&decode_ansi_c(s), true),
-                WordPiece::DoubleQuotedSequence(inner) | WordPiece::GettextDoubleQuotedSequence(inner) => {
+                WordPiece::DoubleQuotedSequence(inner)
+                | WordPiece::GettextDoubleQuotedSequence(inner) => {
                     self.pieces(inner, true, vars, subs)
                 }
                 WordPiece::EscapeSequence(s) => {
@@ -196,7 +212,10 @@ impl Builder {
                 }
                 WordPiece::ArithmeticExpression(e) => {
                     if e.value.contains("$(") || e.value.contains('`') {
-                        subs.push((extract_inner_substitution(&e.value), StepKind::CommandSubstitution));
+                        subs.push((
+                            extract_inner_substitution(&e.value),
+                            StepKind::CommandSubstitution,
+                        ));
                     }
                     self.dynamic(&format!("$(({}))", e.value))
                 }
@@ -208,22 +227,28 @@ impl Builder {
 /// The text of a `$(...)` found inside an arithmetic expression, best effort.
 fn extract_inner_substitution(expr: &str) -> String {
     let start = expr.find("$(").map(|i| i + 2).unwrap_or(0);
-    let end = expr.rfind(')').filter(|e| *e >= start).unwrap_or(expr.len());
+    let end = expr
+        .rfind(')')
+        .filter(|e| *e >= start)
+        .unwrap_or(expr.len());
     expr.get(start..end).unwrap_or("").to_string()
 }
 
 fn source_text(p: &WordPieceWithSource) -> String {
     match &p.piece {
-        WordPiece::ParameterExpansion(ParameterExpr::Parameter { parameter, .. }) => format!("{parameter}"),
+        WordPiece::ParameterExpansion(ParameterExpr::Parameter { parameter, .. }) => {
+            format!("{parameter}")
+        }
         _ => "${…}".to_string(),
     }
 }
 
 fn known_parameter(expr: &ParameterExpr, vars: &Vars) -> Option<String> {
     match expr {
-        ParameterExpr::Parameter { parameter: Parameter::Named(name), indirect: false } => {
-            vars.known.get(name).cloned()
-        }
+        ParameterExpr::Parameter {
+            parameter: Parameter::Named(name),
+            indirect: false,
+        } => vars.known.get(name).cloned(),
         _ => None,
     }
 }
@@ -267,7 +292,10 @@ pub fn decode_ansi_c(s: &str) -> String {
                         _ => break,
                     }
                 }
-                match u32::from_str_radix(&digits, 16).ok().and_then(char::from_u32) {
+                match u32::from_str_radix(&digits, 16)
+                    .ok()
+                    .and_then(char::from_u32)
+                {
                     Some(ch) => out.push(ch),
                     None => {
                         out.push('\\');
@@ -287,7 +315,10 @@ pub fn decode_ansi_c(s: &str) -> String {
                         _ => break,
                     }
                 }
-                match u32::from_str_radix(&digits, 8).ok().and_then(char::from_u32) {
+                match u32::from_str_radix(&digits, 8)
+                    .ok()
+                    .and_then(char::from_u32)
+                {
                     Some(ch) => out.push(ch),
                     None => out.push_str(&digits),
                 }
@@ -417,7 +448,10 @@ mod tests {
         vars.known.insert("HOME".into(), "/home/u".into());
         let r = resolve(raw, &vars, &ParserOptions::default());
         assert_eq!(r.args.len(), 1, "{raw}: {:?}", r.args);
-        r.args.into_iter().next().unwrap_or_else(|| Arg::literal(""))
+        r.args
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Arg::literal(""))
     }
 
     #[test]
@@ -479,13 +513,20 @@ mod tests {
         let r = resolve("$(echo push)", &Vars::default(), &ParserOptions::default());
         assert_eq!(r.args[0].text, "push");
         assert!(!r.args[0].dynamic);
-        let t = resolve("\"$(mktemp -d)\"", &Vars::default(), &ParserOptions::default());
+        let t = resolve(
+            "\"$(mktemp -d)\"",
+            &Vars::default(),
+            &ParserOptions::default(),
+        );
         assert!(t.args[0].text.starts_with("/tmp/"));
     }
 
     #[test]
     fn substitutions_are_reported() {
         let r = resolve("x$(rm -rf ~)", &Vars::default(), &ParserOptions::default());
-        assert_eq!(r.substitutions, vec![("rm -rf ~".to_string(), StepKind::CommandSubstitution)]);
+        assert_eq!(
+            r.substitutions,
+            vec![("rm -rf ~".to_string(), StepKind::CommandSubstitution)]
+        );
     }
 }

@@ -6,20 +6,35 @@ use crate::common::{InterlockTest, code, describe, json_lines};
 fn exit_codes_follow_the_decision() {
     let t = InterlockTest::new();
     assert_eq!(code(&t.run(&["check", "--shell", "ls -la"], "")), 0);
-    assert_eq!(code(&t.run(&["check", "--shell", "git push --force"], "")), 10);
+    assert_eq!(
+        code(&t.run(&["check", "--shell", "git push --force"], "")),
+        10
+    );
     assert_eq!(code(&t.run(&["check", "--shell", "rm -rf /"], "")), 20);
 }
 
 #[test]
 fn json_verdict_has_the_stable_fields() {
     let t = InterlockTest::new();
-    let out = t.run(&["check", "--json", "--shell", "aws --profile prod cloudformation delete-stack --stack-name api"], "");
+    let out = t.run(
+        &[
+            "check",
+            "--json",
+            "--shell",
+            "aws --profile prod cloudformation delete-stack --stack-name api",
+        ],
+        "",
+    );
     assert_eq!(code(&out), 10, "{}", describe(&out));
     let v = &json_lines(&out)[0];
     assert_eq!(v["decision"], "confirm");
     assert_eq!(v["severity"], "critical");
     assert_eq!(v["rules"][0], "aws.cloudformation.delete-stack");
-    assert!(v["reason"].as_str().is_some_and(|r| r.contains("CloudFormation")));
+    assert!(
+        v["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("CloudFormation"))
+    );
     let inv = &v["invocations"][0];
     assert_eq!(inv["argv"][4], "delete-stack");
     assert_eq!(inv["provenance"][0]["kind"], "top-level");
@@ -28,7 +43,12 @@ fn json_verdict_has_the_stable_fields() {
 #[test]
 fn argv_form_classifies_exec_level_commands() {
     let t = InterlockTest::new();
-    let out = t.run(&["check", "--json", "--", "git", "-C", "repo", "push", "--force"], "");
+    let out = t.run(
+        &[
+            "check", "--json", "--", "git", "-C", "repo", "push", "--force",
+        ],
+        "",
+    );
     assert_eq!(code(&out), 10, "{}", describe(&out));
     assert_eq!(json_lines(&out)[0]["rules"][0], "git.push.force");
     // No shell parsing of argv: a `;` inside one argument is just text.
@@ -42,11 +62,27 @@ fn argv_form_classifies_exec_level_commands() {
 #[test]
 fn provenance_names_the_nesting() {
     let t = InterlockTest::new();
-    let out = t.run(&["check", "--json", "--shell", "ssh web-1 'sudo rm -rf /var/www/html'"], "");
+    let out = t.run(
+        &[
+            "check",
+            "--json",
+            "--shell",
+            "ssh web-1 'sudo rm -rf /var/www/html'",
+        ],
+        "",
+    );
     let v = &json_lines(&out)[0];
     let invs = v["invocations"].as_array().expect("invocations");
-    let rm = invs.iter().find(|i| i["program"] == "rm").expect("rm found");
-    let kinds: Vec<&str> = rm["provenance"].as_array().expect("steps").iter().filter_map(|s| s["kind"].as_str()).collect();
+    let rm = invs
+        .iter()
+        .find(|i| i["program"] == "rm")
+        .expect("rm found");
+    let kinds: Vec<&str> = rm["provenance"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .filter_map(|s| s["kind"].as_str())
+        .collect();
     assert_eq!(kinds, ["top-level", "remote", "wrapper"]);
     assert_eq!(rm["remote"], true);
 }
@@ -63,13 +99,28 @@ fn batch_keeps_order_and_survives_bad_lines() {
         "{\"argv\": [\"rm\", \"-rf\", \"/\"]}\n",
     );
     let out = t.run(&["check", "--batch", "-"], input);
-    assert_eq!(code(&out), 20, "strictest decision wins: {}", describe(&out));
+    assert_eq!(
+        code(&out),
+        20,
+        "strictest decision wins: {}",
+        describe(&out)
+    );
     let v = json_lines(&out);
     assert_eq!(v.len(), 6, "{}", describe(&out));
-    let decisions: Vec<&str> = v.iter().map(|x| x["decision"].as_str().unwrap_or_default()).collect();
-    assert_eq!(decisions, ["allow", "confirm", "confirm", "confirm", "confirm", "deny"]);
+    let decisions: Vec<&str> = v
+        .iter()
+        .map(|x| x["decision"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        decisions,
+        ["allow", "confirm", "confirm", "confirm", "confirm", "deny"]
+    );
     assert_eq!(v[1]["rules"][0], "interlock.bad-input");
-    assert!(v[1]["reason"].as_str().is_some_and(|r| r.contains("line 2")));
+    assert!(
+        v[1]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("line 2"))
+    );
     assert_eq!(v[4]["rules"][0], "iac.terraform.destroy");
 }
 
@@ -92,7 +143,10 @@ fn unreadable_input_and_bad_usage_exit_2() {
     assert_eq!(code(&out), 2, "{}", describe(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.jsonl"));
     assert_eq!(code(&t.run(&["check"], "")), 2);
-    assert_eq!(code(&t.run(&["check", "--shell", "ls", "--batch", "-"], "")), 2);
+    assert_eq!(
+        code(&t.run(&["check", "--shell", "ls", "--batch", "-"], "")),
+        2
+    );
     assert_eq!(code(&t.run(&["check", "--no-such-flag"], "")), 2);
 }
 
@@ -111,11 +165,28 @@ fn paths_are_judged_from_cwd_and_workspace() {
     let t = InterlockTest::new();
     assert_eq!(code(&t.run(&["check", "--shell", "rm -rf build"], "")), 0);
     assert_eq!(code(&t.run(&["check", "--shell", "rm -rf ."], "")), 10);
-    assert_eq!(code(&t.run(&["check", "--shell", "cd .. && rm -rf project"], "")), 10);
+    assert_eq!(
+        code(&t.run(&["check", "--shell", "cd .. && rm -rf project"], "")),
+        10
+    );
     let sub = t.workspace.join("sub");
     std::fs::create_dir_all(&sub).expect("mkdir");
-    let out = t.run(&["check", "--cwd", sub.to_str().expect("path"), "--shell", "rm -rf *"], "");
-    assert_eq!(code(&out), 0, "a subdirectory's contents are inside the workspace: {}", describe(&out));
+    let out = t.run(
+        &[
+            "check",
+            "--cwd",
+            sub.to_str().expect("path"),
+            "--shell",
+            "rm -rf *",
+        ],
+        "",
+    );
+    assert_eq!(
+        code(&out),
+        0,
+        "a subdirectory's contents are inside the workspace: {}",
+        describe(&out)
+    );
 }
 
 #[test]
@@ -130,14 +201,27 @@ fn human_output_names_the_rules() {
 #[test]
 fn help_teaches_every_subcommand() {
     let t = InterlockTest::new();
-    for args in [&["--help"][..], &["check", "--help"], &["explain", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["explain", "--help"],
+    ] {
         let out = t.run(args, "");
         assert_eq!(code(&out), 0, "{}", describe(&out));
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("Usage:"), "{text}");
     }
     let check = String::from_utf8_lossy(&t.run(&["check", "--help"], "").stdout).to_string();
-    for needle in ["--shell", "--batch", "--json", "--ruleset", "Exit status: 0 allow, 10 confirm, 20 deny"] {
-        assert!(check.contains(needle), "check --help lacks {needle:?}:\n{check}");
+    for needle in [
+        "--shell",
+        "--batch",
+        "--json",
+        "--ruleset",
+        "Exit status: 0 allow, 10 confirm, 20 deny",
+    ] {
+        assert!(
+            check.contains(needle),
+            "check --help lacks {needle:?}:\n{check}"
+        );
     }
 }

@@ -8,11 +8,20 @@ fn explain_shows_invocations_rules_and_locations() {
     let out = t.run(&["explain", "--shell", "cd ~ && bash -c 'rm -rf .'"], "");
     assert_eq!(code(&out), 20, "{}", describe(&out));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("decision: deny (severity critical)"), "{text}");
+    assert!(
+        text.contains("decision: deny (severity critical)"),
+        "{text}"
+    );
     assert!(text.contains("[2] rm -rf ."), "{text}");
     assert!(text.contains("shell-string (bash)"), "{text}");
-    assert!(text.contains(&format!("cwd:      {}", t.home.display())), "{text}");
-    assert!(text.contains("matched:  fs.rm.home → deny (critical) at fs.toml:"), "{text}");
+    assert!(
+        text.contains(&format!("cwd:      {}", t.home.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("matched:  fs.rm.home → deny (critical) at fs.toml:"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -24,5 +33,8 @@ fn explain_reports_parse_errors_and_harmless_commands() {
     let out = t.run(&["explain", "--shell", "echo 'open"], "");
     assert_eq!(code(&out), 10);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("error:") && text.contains("interlock.unparseable"), "{text}");
+    assert!(
+        text.contains("error:") && text.contains("interlock.unparseable"),
+        "{text}"
+    );
 }

@@ -1,5 +1,8 @@
 //! Integration tests: the real `interlock` binary, real processes, real files.
 
+// A test reports a broken expectation by panicking; `expect` says which one.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod check;
 mod common;
 mod corpus;

@@ -6,7 +6,13 @@ use proptest::prelude::*;
 
 fn engine() -> Engine {
     let rules = rules::load::shipped().expect("shipped rulesets load");
-    Engine::new(rules, Environment::detect(Some("/home/user/project".into()), Some("/home/user/project".into())))
+    Engine::new(
+        rules,
+        Environment::detect(
+            Some("/home/user/project".into()),
+            Some("/home/user/project".into()),
+        ),
+    )
 }
 
 fn corpus_commands() -> Vec<String> {

@@ -21,7 +21,11 @@ impl InterlockTest {
         let home = root.join("home/user");
         let workspace = home.join("project");
         std::fs::create_dir_all(workspace.join(".git")).expect("create workspace");
-        InterlockTest { _dir: dir, home, workspace }
+        InterlockTest {
+            _dir: dir,
+            home,
+            workspace,
+        }
     }
 
     /// `interlock ARGS` in the workspace with only HOME and PATH set.
@@ -67,7 +71,9 @@ impl InterlockTest {
 
 /// The exit code, or a panic with the output when the process was killed.
 pub fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or_else(|| panic!("interlock was killed: {}", describe(out)))
+    out.status
+        .code()
+        .unwrap_or_else(|| panic!("interlock was killed: {}", describe(out)))
 }
 
 /// stdout and stderr for assertion messages.

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Times whole `interlock` processes, as an agent hook would spawn them:
+#   1. `interlock check --shell CMD` start-up (median over many runs), with every shipped ruleset;
+#   2. `interlock check --batch` throughput on a mixed corpus (commands per second);
+#   3. peak memory (max RSS) of one `check`.
+# Usage: benches/time-processes.sh [path/to/interlock]   (default: builds target/release/interlock)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${1:-}
+if [ -z "$bin" ]; then
+  cargo build --release --quiet
+  bin=target/release/interlock
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/project/.git"
+cd "$work/project"
+
+echo "== start-up: interlock check --shell (fresh process each run)"
+if command -v hyperfine >/dev/null; then
+  hyperfine -N --warmup 20 --runs 300 \
+    "$OLDPWD/$bin check --shell 'git status'" \
+    "$OLDPWD/$bin check --shell 'aws --profile prod cloudformation delete-stack --stack-name api'" \
+    "$OLDPWD/$bin check --shell 'bash -c \"cd ~ && rm -rf .\"'" 2>&1 | grep -E "Benchmark|Time|Range" || true
+else
+  echo "hyperfine not installed (apt-get install hyperfine); timing 300 runs with bash's clock"
+  start=$(date +%s%N)
+  for _ in $(seq 300); do "$OLDPWD/$bin" check --shell 'git status' >/dev/null || true; done
+  end=$(date +%s%N)
+  echo "mean $(( (end - start) / 300 / 1000 )) µs per process"
+fi
+
+echo "== batch throughput: interlock check --batch (one core)"
+corpus="$work/mixed.jsonl"
+python3 - "$OLDPWD/tests/corpus/own.jsonl" "$corpus" <<'PY'
+import json, sys
+src, dst = sys.argv[1], sys.argv[2]
+rows = [json.loads(l) for l in open(src)]
+allow = [r["cmd"] for r in rows if r["expect"] == "allow"]
+block = [r["cmd"] for r in rows if r["expect"] == "block"]
+# Mostly harmless: 9 everyday commands for each destructive one, 100,000 lines.
+mix = []
+i = j = 0
+while len(mix) < 100_000:
+    for _ in range(9):
+        mix.append(allow[i % len(allow)]); i += 1
+    mix.append(block[j % len(block)]); j += 1
+with open(dst, "w") as f:
+    for c in mix:
+        f.write(json.dumps({"cmd": c}) + "\n")
+PY
+lines=$(wc -l < "$corpus")
+start=$(date +%s%N)
+taskset -c 0 "$OLDPWD/$bin" check --batch "$corpus" > /dev/null || true
+end=$(date +%s%N)
+ms=$(( (end - start) / 1000000 ))
+echo "$lines commands in ${ms} ms: $(( lines * 1000 / (ms > 0 ? ms : 1) )) commands/s"
+
+echo "== peak memory: one check"
+/usr/bin/time -f "max RSS %M KB" "$OLDPWD/$bin" check --shell 'terraform destroy -auto-approve' > /dev/null || true
+/usr/bin/time -f "max RSS %M KB (batch of $lines)" "$OLDPWD/$bin" check --batch "$corpus" > /dev/null || true
