@@ -18,10 +18,15 @@ cd "$work/project"
 
 echo "== start-up: interlock check --shell (fresh process each run)"
 if command -v hyperfine >/dev/null; then
-  hyperfine -N --warmup 20 --runs 300 \
+  hyperfine -N -i --warmup 20 --runs 300 --export-json "$work/startup.json" \
     "$OLDPWD/$bin check --shell 'git status'" \
     "$OLDPWD/$bin check --shell 'aws --profile prod cloudformation delete-stack --stack-name api'" \
     "$OLDPWD/$bin check --shell 'bash -c \"cd ~ && rm -rf .\"'" 2>&1 | grep -E "Benchmark|Time|Range" || true
+  python3 - "$work/startup.json" <<'PY'
+import json, sys
+for r in json.load(open(sys.argv[1]))["results"]:
+    print(f"median {r['median'] * 1000:.2f} ms  p95 {sorted(r['times'])[int(len(r['times']) * 0.95)] * 1000:.2f} ms  {r['command'].split(' check ', 1)[1]}")
+PY
 else
   echo "hyperfine not installed (apt-get install hyperfine); timing 300 runs with bash's clock"
   start=$(date +%s%N)

@@ -71,7 +71,13 @@ pub fn parse<'a>(args: &'a [Arg], g: &GrammarDef<'_>) -> Parsed<'a> {
         let flag_like =
             !after_dd && t.len() > 1 && t.starts_with('-') && !(a.dynamic && a.static_len < 2);
         if !after_dd && t == "--" {
+            // Recorded as a flag named `--` so rules can tell `git checkout -- file` (discard
+            // changes) from `git checkout branch`.
             after_dd = true;
+            p.flags.push(Flag {
+                name: Cow::Borrowed("--"),
+                value: None,
+            });
             continue;
         }
         if !flag_like {
@@ -247,7 +253,13 @@ mod tests {
     fn double_dash_ends_flags() {
         let a = args(&["rm", "--", "-rf"]);
         let p = parse(&a, &grammar(&[], true));
-        assert!(p.flags.is_empty());
+        assert_eq!(
+            p.flags,
+            [Flag {
+                name: Cow::Borrowed("--"),
+                value: None
+            }]
+        );
         assert_eq!(p.positionals, ["-rf"]);
     }
 
