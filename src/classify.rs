@@ -61,6 +61,10 @@ impl Environment {
             "/var/tmp".to_string(),
             "/dev/shm".to_string(),
         ];
+        if let Some(h) = &home {
+            // The user's cache directory holds only re-creatable data.
+            temp_dirs.push(format!("{h}/.cache"));
+        }
         if let Some(t) = &tmpdir
             && !temp_dirs.contains(t)
         {

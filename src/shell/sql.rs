@@ -8,7 +8,7 @@
 //! analysed as shell.
 
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
-use super::walk::{State, Stdin, Walker};
+use super::walk::{State, Stdin, Walker, written_content};
 
 /// The virtual program name of a SQL statement invocation.
 pub const SQL_PROGRAM: &str = "sql";
@@ -50,8 +50,8 @@ enum Input {
     Text(String),
     /// A word that is only known at run time.
     Dynamic,
-    /// A file.
-    File,
+    /// A file (its path, when known).
+    File(Option<Arg>),
     /// Standard input.
     Stdin,
 }
@@ -123,13 +123,22 @@ pub fn unwrap_client(
             );
             if inv.args.iter().skip(1).any(|a| a.text.ends_with(".js")) {
                 inputs.retain(|i| !matches!(i, Input::Stdin));
-                inputs.push(Input::File);
+                inputs.push(Input::File(None));
             }
             for input in inputs {
                 match input {
                     Input::Text(code) => w.set_script(index, code),
                     Input::Dynamic => w.mark_opaque(index, Opaque::DynamicCode),
-                    Input::File => w.mark_opaque(index, Opaque::ScriptFile),
+                    Input::File(path) => {
+                        match path.and_then(|p| written_content(&p, inv.cwd.as_deref(), st)) {
+                            Some(Stdin::Text(text, _)) => w.set_script(index, text),
+                            Some(other) => w.mark_opaque(
+                                index,
+                                other.as_code_opacity().unwrap_or(Opaque::ScriptFile),
+                            ),
+                            None => w.mark_opaque(index, Opaque::ScriptFile),
+                        }
+                    }
                     Input::Stdin => match &stdin {
                         Some(Stdin::Text(text, _)) => w.set_script(index, text.clone()),
                         Some(other) => {
@@ -152,7 +161,15 @@ pub fn unwrap_client(
         match input {
             Input::Text(text) => emit_sql(w, inv, &text, StepKind::Sql, st),
             Input::Dynamic => w.mark_opaque(index, Opaque::DynamicCode),
-            Input::File => w.mark_opaque(index, Opaque::ScriptFile),
+            Input::File(path) => {
+                match path.and_then(|p| written_content(&p, inv.cwd.as_deref(), st)) {
+                    Some(Stdin::Text(text, kind)) => emit_sql(w, inv, &text, kind, st),
+                    Some(other) => {
+                        w.mark_opaque(index, other.as_code_opacity().unwrap_or(Opaque::ScriptFile))
+                    }
+                    None => w.mark_opaque(index, Opaque::ScriptFile),
+                }
+            }
             Input::Stdin => match &stdin {
                 Some(Stdin::Text(text, kind)) => emit_sql(w, inv, text, *kind, st),
                 Some(other) => {
@@ -193,7 +210,11 @@ fn flag_inputs(
                     Input::Text(v.to_string())
                 });
             } else if file_flags.contains(&k) {
-                inputs.push(if v == "-" { Input::Stdin } else { Input::File });
+                inputs.push(if v == "-" {
+                    Input::Stdin
+                } else {
+                    Input::File(Some(Arg::literal(v)))
+                });
             }
             i += 1;
             continue;
@@ -205,7 +226,7 @@ fn flag_inputs(
                 } else if v.text == "-" {
                     Input::Stdin
                 } else {
-                    Input::File
+                    Input::File(Some(v.clone()))
                 });
             }
             i += 2;
@@ -251,7 +272,7 @@ fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
                 i += 2;
             }
             "-init" | "--init" => {
-                inputs.push(Input::File);
+                inputs.push(Input::File(None));
                 i += 2;
             }
             "-separator" | "-newline" | "-nullvalue" | "-vfs" | "-maxsize" | "-mmap"

@@ -10,7 +10,7 @@
 use super::inline;
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind, quote_for_display};
 use super::sql;
-use super::walk::{State, Stdin, Walker, join_path};
+use super::walk::{State, Stdin, Walker, join_path, written_content};
 
 /// How a wrapper's own options are spelled, so its operands can be found.
 struct Opts {
@@ -126,6 +126,10 @@ pub fn unwrap(
         "busybox" | "toybox" => wrapper(w, &inv, 1, stdin, st, None),
         "eval" => {
             let rest = inv.args.get(1..).unwrap_or(&[]);
+            if !rest.is_empty() && rest.iter().all(|a| is_env_setup_output(&a.text)) {
+                // `eval "$(ssh-agent -s)"`: the well-known generator was classified itself.
+                return;
+            }
             if rest.iter().any(|a| a.dynamic) {
                 w.mark_opaque(index, Opaque::DynamicCode);
             }
@@ -142,7 +146,14 @@ pub fn unwrap(
         }
         "source" | "." => match procsubs.iter().find(|(i, _)| *i == 1) {
             Some((_, produced)) => code_from_stdin(w, index, &inv, Some(produced.clone()), st),
-            None => w.mark_opaque(index, Opaque::ScriptFile),
+            None => match inv
+                .args
+                .get(1)
+                .and_then(|f| written_content(f, inv.cwd.as_deref(), st))
+            {
+                Some(content) => code_from_stdin(w, index, &inv, Some(content), st),
+                None => w.mark_opaque(index, Opaque::ScriptFile),
+            },
         },
         "sudo" => {
             let (k, seen) = scan(
@@ -508,6 +519,12 @@ pub fn unwrap(
             container(w, &inv, stdin, st)
         }
         "find" => find(w, &inv, st),
+        _ if inv.program().contains('/')
+            && written_content(&inv.args[0], inv.cwd.as_deref(), st).is_some() =>
+        {
+            let content = written_content(&inv.args[0], inv.cwd.as_deref(), st);
+            code_from_stdin(w, index, &inv, content, st);
+        }
         _ => {
             if sql::is_client(name) {
                 sql::unwrap_client(w, index, &inv, stdin, st);
@@ -671,11 +688,70 @@ fn shell(
         match procsubs.iter().find(|(k, _)| *k == i) {
             Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
             None if script.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
-            None => w.mark_opaque(index, Opaque::ScriptFile),
+            None => match written_content(script, inv.cwd.as_deref(), st) {
+                Some(content) => code_from_stdin(w, index, inv, Some(content), st),
+                None => w.mark_opaque(index, Opaque::ScriptFile),
+            },
         }
         return;
     }
     code_from_stdin(w, index, inv, stdin, st);
+}
+
+/// Programs that print shell code to set up an environment, run as `eval "$(tool ...)"` or
+/// `source <(tool ...)` in every tutorial: the generator itself is classified like any command.
+const ENV_SETUP_GENERATORS: &[&str] = &[
+    "ssh-agent",
+    "pyenv",
+    "rbenv",
+    "nodenv",
+    "goenv",
+    "jenv",
+    "plenv",
+    "direnv",
+    "minikube",
+    "docker-machine",
+    "conda",
+    "mamba",
+    "micromamba",
+    "brew",
+    "opam",
+    "fnm",
+    "zoxide",
+    "starship",
+    "mise",
+    "rtx",
+    "thefuck",
+    "kubectl",
+    "helm",
+    "gh",
+    "register-python-argcomplete",
+    "luarocks",
+    "dircolors",
+    "keychain",
+    "gpg-agent",
+    "rustup",
+    "uv",
+    "pip",
+    "npm",
+    "terraform",
+    "aws_completer",
+    "kind",
+    "flux",
+    "argocd",
+    "oc",
+];
+
+/// Whether `word` is exactly `$(GENERATOR ...)` for a known environment-setup generator.
+fn is_env_setup_output(word: &str) -> bool {
+    let inner = word
+        .strip_prefix("$(")
+        .and_then(|w| w.strip_suffix(')'))
+        .or_else(|| word.strip_prefix('`').and_then(|w| w.strip_suffix('`')));
+    let Some(first) = inner.and_then(|i| i.split_whitespace().next()) else {
+        return false;
+    };
+    ENV_SETUP_GENERATORS.contains(&first.rsplit('/').next().unwrap_or(first))
 }
 
 /// A shell reads its code from standard input.
@@ -688,6 +764,7 @@ fn code_from_stdin(
 ) {
     let via = inv.program_name().to_string();
     match stdin {
+        Some(Stdin::Opaque(producer)) if ENV_SETUP_GENERATORS.contains(&producer.as_str()) => {}
         Some(Stdin::Text(text, kind)) => {
             w.run_text(&text, &nested_state(inv, st), Some(Step::via(kind, via)))
         }

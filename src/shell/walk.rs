@@ -61,6 +61,9 @@ pub struct State {
     pub remote: bool,
     /// Standard input inherited by the first command (`ssh host bash -s <<EOF`).
     pub stdin: Option<Stdin>,
+    /// Files written earlier in the line (absolute path → what was written), so a script that
+    /// is written and then run (`echo 'rm -rf ~' > x.sh && bash x.sh`) is analysed.
+    pub written: std::collections::HashMap<String, Stdin>,
 }
 
 /// The walker: accumulates invocations and errors for one analysis.
@@ -101,6 +104,7 @@ impl<'c> Walker<'c> {
             prov: vec![Step::new(StepKind::TopLevel)],
             remote: false,
             stdin: None,
+            written: std::collections::HashMap::new(),
         }
     }
 
@@ -385,6 +389,7 @@ impl<'c> Walker<'c> {
             opaque: Vec::new(),
         };
         let produced = producer_output(&inv, parts.stdin.as_ref());
+        record_writes(&inv, produced.as_ref(), st);
         self.apply_builtin_effects(&inv, st);
         self.emit(inv, parts.stdin, &parts.procsubs, st);
         produced
@@ -472,7 +477,9 @@ impl<'c> Walker<'c> {
                     match kind {
                         ast::IoFileRedirectKind::Read => {
                             if let Some(a) = resolved.first() {
-                                *stdin = Some(Stdin::File(a.text.clone()));
+                                let written = written_content(a, st.cwd.as_deref(), st);
+                                *stdin =
+                                    Some(written.unwrap_or_else(|| Stdin::File(a.text.clone())));
                             }
                         }
                         ast::IoFileRedirectKind::Write
@@ -712,6 +719,53 @@ pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Remembers the files `inv` writes with known (or downloaded) content.
+fn record_writes(inv: &Invocation, produced: Option<&Stdin>, st: &mut State) {
+    if st.remote {
+        return;
+    }
+    let cwd = inv.cwd.as_deref();
+    for target in inv.redirects.iter().filter(|t| !t.dynamic) {
+        if let Some(path) = join_path(cwd, &target.text) {
+            let content = produced
+                .cloned()
+                .unwrap_or_else(|| Stdin::Opaque(inv.program_name().to_string()));
+            st.written.insert(path, content);
+        }
+    }
+    let name = inv.program_name();
+    if NETWORK_PROGRAMS.contains(&name) {
+        let args = &inv.args;
+        for (i, a) in args.iter().enumerate() {
+            let file = match a.text.as_str() {
+                "-o" | "--output" | "-O" | "--output-document"
+                    if name != "curl" || a.text != "-O" =>
+                {
+                    args.get(i + 1).map(|f| f.text.clone())
+                }
+                t if t.starts_with("--output=") || t.starts_with("--output-document=") => {
+                    t.split_once('=').map(|(_, v)| v.to_string())
+                }
+                t if name == "curl" && t.starts_with("-o") && t.len() > 2 => {
+                    Some(t[2..].to_string())
+                }
+                _ => None,
+            };
+            if let Some(path) = file.and_then(|f| join_path(cwd, &f)) {
+                st.written.insert(path, Stdin::Network(name.to_string()));
+            }
+        }
+    }
+}
+
+/// What was written earlier in the line to the file `arg` names, if anything.
+pub fn written_content(arg: &Arg, cwd: Option<&str>, st: &State) -> Option<Stdin> {
+    if arg.dynamic {
+        return None;
+    }
+    join_path(cwd, &arg.text).and_then(|p| st.written.get(&p).cloned())
 }
 
 /// Programs whose standard output is downloaded content.
