@@ -24,6 +24,7 @@ const REGEX_SIZE_LIMIT: usize = 2 << 20;
 pub struct CompiledRule {
     def: RuleDef<'static>,
     paths: Vec<PathClass>,
+    dest_paths: Vec<PathClass>,
     redirects: Vec<PathClass>,
     opaque: Vec<Opaque>,
     within: Vec<StepKind>,
@@ -38,6 +39,7 @@ impl CompiledRule {
         validate(&def)?;
         Ok(CompiledRule {
             paths: parse_classes(&def.paths_any)?,
+            dest_paths: parse_classes(&def.dest_paths_any)?,
             redirects: parse_classes(&def.redirects_any)?,
             opaque: parse_opaque(&def.opaque_any)?,
             within: parse_steps(&def.within_any)?,
@@ -296,6 +298,15 @@ impl Ruleset {
                 return false;
             }
         }
+        if !compiled.dest_paths.is_empty() {
+            let Some(dest) = rest_args.last() else {
+                return false;
+            };
+            let class = paths::classify(dest, inv.cwd.as_deref(), inv.remote, env);
+            if !compiled.dest_paths.contains(&class) {
+                return false;
+            }
+        }
         if !compiled.redirects.is_empty() {
             let hit = inv.redirects.iter().any(|a| {
                 let class = paths::classify(a, inv.cwd.as_deref(), inv.remote, env);
@@ -412,6 +423,7 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
         || !rule.flags_all.is_empty()
         || !rule.args_any.is_empty()
         || !rule.paths_any.is_empty()
+        || !rule.dest_paths_any.is_empty()
         || !rule.redirects_any.is_empty()
         || rule.script.is_some()
         || !rule.opaque_any.is_empty()

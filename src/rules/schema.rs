@@ -194,6 +194,10 @@ pub struct RuleDef<'a> {
     /// `guard`, ...).
     #[serde(borrow, default)]
     pub paths_any: Vec<Text<'a>>,
+    /// The last positional word (the destination of `cp`, `mv`, `ln`, `install`, `rsync`) is a
+    /// path of one of these classes.
+    #[serde(borrow, default)]
+    pub dest_paths_any: Vec<Text<'a>>,
     /// At least one output redirection (`>`, `>>`, `&>`) writes to a path of these classes.
     #[serde(borrow, default)]
     pub redirects_any: Vec<Text<'a>>,
@@ -431,6 +435,7 @@ fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
         args_any: owned_list(r.args_any),
         args_none: owned_list(r.args_none),
         paths_any: owned_list(r.paths_any),
+        dest_paths_any: owned_list(r.dest_paths_any),
         redirects_any: owned_list(r.redirects_any),
         script: r.script.map(owned),
         opaque_any: owned_list(r.opaque_any),

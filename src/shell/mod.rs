@@ -7,6 +7,7 @@
 
 mod inline;
 mod invocation;
+mod producer;
 mod sql;
 mod unwrap;
 mod walk;

@@ -519,6 +519,7 @@ pub fn unwrap(
             container(w, &inv, stdin, st)
         }
         "find" => find(w, &inv, st),
+        "git" => git_aliases(w, &inv, st),
         _ if inv.program().contains('/')
             && written_content(&inv.args[0], inv.cwd.as_deref(), st).is_some() =>
         {
@@ -1245,6 +1246,35 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
         st,
         format!("{} {verb} {target}", inv.program_name()),
     );
+}
+
+/// `git -c alias.x='!cmd' x`: a shell alias defined on the command line runs `cmd`.
+fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let mut i = 1;
+    while let Some(a) = inv.args.get(i) {
+        let value = match a.text.as_str() {
+            "-c" => inv.args.get(i + 1).map(|v| v.text.as_str()),
+            t => t.strip_prefix("-c").filter(|v| v.contains('=')),
+        };
+        if let Some((key, code)) = value.and_then(|v| v.split_once('='))
+            && key.starts_with("alias.")
+            && let Some(shell) = code.strip_prefix('!')
+        {
+            w.run_text(
+                shell,
+                &nested_state(inv, st),
+                Some(Step::via(StepKind::Alias, format!("git {key}"))),
+            );
+        }
+        if !a.text.starts_with('-') {
+            break;
+        }
+        i += if a.text == "-c" || a.text == "-C" {
+            2
+        } else {
+            1
+        };
+    }
 }
 
 /// Expression words of `find` that introduce a command ending in `;` or `+`.

@@ -10,6 +10,7 @@ use brush_parser::ParserOptions;
 use brush_parser::ast;
 
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
+use super::producer::producer_output;
 use super::word::{self, Vars};
 use super::{Analysis, ShellContext};
 
@@ -369,6 +370,10 @@ impl<'c> Walker<'c> {
         }
         for item in sc.suffix.iter().flat_map(|s| s.0.iter()) {
             self.simple_item(item, false, st, &mut parts);
+        }
+        if parts.args.is_empty() && !parts.redirects.is_empty() {
+            // `> file` alone truncates the file, exactly as `: > file` does.
+            parts.args.push(Arg::literal(":"));
         }
         if parts.args.is_empty() {
             for (name, value) in parts.assignments {
@@ -769,99 +774,6 @@ pub fn written_content(arg: &Arg, cwd: Option<&str>, st: &State) -> Option<Stdin
 }
 
 /// Programs whose standard output is downloaded content.
-const NETWORK_PROGRAMS: &[&str] = &[
+pub const NETWORK_PROGRAMS: &[&str] = &[
     "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "socat", "lynx", "w3m",
 ];
-
-/// What `inv` writes to stdout, as far as it can be told statically.
-fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin> {
-    let args = skip_simple_wrappers(&inv.args);
-    let name = args
-        .first()
-        .map(|a| a.text.rsplit('/').next().unwrap_or(&a.text))
-        .unwrap_or("");
-    let rest = args.get(1..).unwrap_or(&[]);
-    Some(match name {
-        "echo" => {
-            let words: Vec<&str> = rest
-                .iter()
-                .map(|a| a.text.as_str())
-                .skip_while(|w| matches!(*w, "-n" | "-e" | "-E" | "-ne" | "-en"))
-                .collect();
-            let escapes = rest
-                .iter()
-                .any(|a| a.text == "-e" || a.text == "-ne" || a.text == "-en");
-            let joined = words.join(" ");
-            Stdin::Text(
-                if escapes {
-                    word::decode_ansi_c(&joined)
-                } else {
-                    joined
-                },
-                StepKind::PipedStdin,
-            )
-        }
-        "printf" => {
-            let words: Vec<&str> = rest
-                .iter()
-                .map(|a| a.text.as_str())
-                .filter(|w| *w != "--")
-                .collect();
-            let mut text = words
-                .first()
-                .map(|f| word::decode_ansi_c(&f.replace("%s", " ").replace("%b", " ")))
-                .unwrap_or_default();
-            for w in words.iter().skip(1) {
-                text.push(' ');
-                text.push_str(&word::decode_ansi_c(w));
-            }
-            Stdin::Text(text, StepKind::PipedStdin)
-        }
-        "cat" if rest.is_empty() || rest.iter().all(|a| a.text == "-") => match stdin {
-            Some(s) => s.clone(),
-            None => Stdin::Opaque("cat".into()),
-        },
-        "cat" | "head" | "tail" | "less" => {
-            match rest.iter().rev().find(|a| !a.text.starts_with('-')) {
-                Some(f) => Stdin::File(f.text.clone()),
-                None => Stdin::Opaque(name.into()),
-            }
-        }
-        n if NETWORK_PROGRAMS.contains(&n) => Stdin::Network(n.into()),
-        "" => return None,
-        other => Stdin::Opaque(other.into()),
-    })
-}
-
-/// Skips `sudo`, `env VAR=x`, `command` and similar prefixes, roughly, to find the producer.
-fn skip_simple_wrappers(args: &[Arg]) -> &[Arg] {
-    let mut i = 0;
-    while let Some(a) = args.get(i) {
-        let name = a.text.rsplit('/').next().unwrap_or(&a.text);
-        if matches!(
-            name,
-            "sudo"
-                | "doas"
-                | "env"
-                | "command"
-                | "builtin"
-                | "nice"
-                | "nohup"
-                | "stdbuf"
-                | "time"
-                | "exec"
-        ) {
-            i += 1;
-            while let Some(b) = args.get(i) {
-                if b.text.starts_with('-') || (b.text.contains('=') && !b.text.starts_with('/')) {
-                    i += 1;
-                } else {
-                    break;
-                }
-            }
-        } else {
-            break;
-        }
-    }
-    args.get(i..).unwrap_or(&[])
-}

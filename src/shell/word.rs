@@ -68,7 +68,13 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
     // An unquoted expansion standing alone is split into words, as bash does: `git $cmd` with
     // cmd='push --force' runs `git push --force`.
     if !b.dynamic && is_lone_unquoted_expansion(&pieces) {
-        out.args = b.text.split_whitespace().map(Arg::literal).collect();
+        let ifs = vars.known.get("IFS").map(String::as_str).unwrap_or(" \t\n");
+        out.args = b
+            .text
+            .split(|c| ifs.contains(c))
+            .filter(|w| !w.is_empty())
+            .map(Arg::literal)
+            .collect();
         return out;
     }
     let static_len = b.static_len.unwrap_or(b.text.len());
@@ -506,6 +512,16 @@ mod tests {
         assert_eq!(texts, ["push", "--force"]);
         let q = resolve("\"$cmd\"", &vars, &ParserOptions::default());
         assert_eq!(q.args.len(), 1);
+    }
+
+    #[test]
+    fn ifs_changes_word_splitting() {
+        let mut vars = Vars::default();
+        vars.known.insert("IFS".into(), ",".into());
+        vars.known.insert("cmd".into(), "rm,-rf,/".into());
+        let r = resolve("$cmd", &vars, &ParserOptions::default());
+        let texts: Vec<_> = r.args.iter().map(|a| a.text.as_str()).collect();
+        assert_eq!(texts, ["rm", "-rf", "/"]);
     }
 
     #[test]

@@ -1,0 +1,214 @@
+//! What a command writes to its standard output, when that can be known without running it:
+//! the text of `echo`/`printf`, a heredoc passed through `cat`, a literal decoded by
+//! `base64 -d` or reversed by `rev`; otherwise which program produced it (downloaded by `curl`,
+//! or opaque). The next pipeline stage's input, and what `$(...)` expands to.
+
+use base64::Engine as _;
+
+use super::invocation::{Arg, Invocation, StepKind};
+use super::walk::{NETWORK_PROGRAMS, Stdin};
+use super::word;
+
+/// What `inv` writes to stdout, given its standard input.
+pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin> {
+    let args = skip_simple_wrappers(&inv.args);
+    let name = args
+        .first()
+        .map(|a| a.text.rsplit('/').next().unwrap_or(&a.text))
+        .unwrap_or("");
+    let rest = args.get(1..).unwrap_or(&[]);
+    let text_in = match stdin {
+        Some(Stdin::Text(t, _)) => Some(t.as_str()),
+        _ => None,
+    };
+    Some(match name {
+        "echo" => Stdin::Text(echo(rest), StepKind::PipedStdin),
+        "printf" => Stdin::Text(printf(rest), StepKind::PipedStdin),
+        "cat" if rest.is_empty() || rest.iter().all(|a| a.text == "-") => match stdin {
+            Some(s) => s.clone(),
+            None => Stdin::Opaque("cat".into()),
+        },
+        "cat" | "head" | "tail" | "less" => {
+            match rest.iter().rev().find(|a| !a.text.starts_with('-')) {
+                Some(f) => Stdin::File(f.text.clone()),
+                None => Stdin::Opaque(name.into()),
+            }
+        }
+        "base64" | "base32"
+            if rest
+                .iter()
+                .any(|a| matches!(a.text.as_str(), "-d" | "--decode" | "-D")) =>
+        {
+            match text_in.and_then(decode_base64) {
+                Some(decoded) => Stdin::Text(decoded, StepKind::PipedStdin),
+                None => Stdin::Opaque(name.into()),
+            }
+        }
+        "rev" if rest.is_empty() => match text_in {
+            Some(t) => Stdin::Text(
+                t.lines()
+                    .map(|l| l.chars().rev().collect::<String>())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                StepKind::PipedStdin,
+            ),
+            None => Stdin::Opaque(name.into()),
+        },
+        n if NETWORK_PROGRAMS.contains(&n) => Stdin::Network(n.into()),
+        "" => return None,
+        other => Stdin::Opaque(other.into()),
+    })
+}
+
+fn echo(rest: &[Arg]) -> String {
+    let mut escapes = false;
+    let mut newline = true;
+    let mut words = rest.iter().map(|a| a.text.as_str()).peekable();
+    while let Some(flag) = words
+        .peek()
+        .filter(|w| w.len() > 1 && w.starts_with('-') && w[1..].chars().all(|c| "neE".contains(c)))
+    {
+        escapes |= flag.contains('e');
+        newline &= !flag.contains('n');
+        words.next();
+    }
+    let joined = words.collect::<Vec<_>>().join(" ");
+    let mut out = if escapes {
+        word::decode_ansi_c(&joined)
+    } else {
+        joined
+    };
+    if newline {
+        out.push('\n');
+    }
+    out
+}
+
+/// `printf FORMAT ARGS...`: `%s`, `%b`, `%d`, `%c` and `%%`, the format reused while arguments
+/// remain, as the shell builtin does.
+fn printf(rest: &[Arg]) -> String {
+    let mut words = rest
+        .iter()
+        .map(|a| a.text.as_str())
+        .skip_while(|w| *w == "--");
+    let Some(format) = words.next() else {
+        return String::new();
+    };
+    let format = word::decode_ansi_c(format);
+    let args: Vec<&str> = words.collect();
+    let mut out = String::new();
+    let mut next = 0usize;
+    loop {
+        let mut chars = format.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                out.push(c);
+                continue;
+            }
+            // Skip flags, width and precision.
+            while chars
+                .peek()
+                .is_some_and(|d| d.is_ascii_digit() || "-+ #.".contains(*d))
+            {
+                chars.next();
+            }
+            match chars.next() {
+                Some('%') => out.push('%'),
+                Some('b') => {
+                    out.push_str(&word::decode_ansi_c(args.get(next).copied().unwrap_or("")));
+                    next += 1;
+                }
+                Some('c') => {
+                    out.extend(args.get(next).and_then(|a| a.chars().next()));
+                    next += 1;
+                }
+                Some(_) => {
+                    out.push_str(args.get(next).copied().unwrap_or(""));
+                    next += 1;
+                }
+                None => out.push('%'),
+            }
+        }
+        if next == 0 || next >= args.len() {
+            break;
+        }
+    }
+    out
+}
+
+/// Decodes base64 text (whitespace ignored) to UTF-8, if it is both.
+fn decode_base64(text: &str) -> Option<String> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(compact.trim_end_matches('=').as_bytes())
+        })
+        .ok()?;
+    String::from_utf8(bytes).ok()
+}
+
+/// Skips `sudo`, `env VAR=x`, `command` and similar prefixes, roughly, to find the producer.
+fn skip_simple_wrappers(args: &[Arg]) -> &[Arg] {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let name = a.text.rsplit('/').next().unwrap_or(&a.text);
+        if matches!(
+            name,
+            "sudo"
+                | "doas"
+                | "env"
+                | "command"
+                | "builtin"
+                | "nice"
+                | "nohup"
+                | "stdbuf"
+                | "time"
+                | "exec"
+        ) {
+            i += 1;
+            while let Some(b) = args.get(i) {
+                if b.text.starts_with('-') || (b.text.contains('=') && !b.text.starts_with('/')) {
+                    i += 1;
+                } else {
+                    break;
+                }
+            }
+        } else {
+            break;
+        }
+    }
+    args.get(i..).unwrap_or(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(ws: &[&str]) -> Vec<Arg> {
+        ws.iter().map(|w| Arg::literal(*w)).collect()
+    }
+
+    #[test]
+    fn printf_formats_like_the_builtin() {
+        assert_eq!(printf(&words(&["r%s", "m"])), "rm");
+        assert_eq!(printf(&words(&["%s -%s\\n", "rm", "rf"])), "rm -rf\n");
+        assert_eq!(printf(&words(&["%s ", "a", "b"])), "a b ");
+        assert_eq!(printf(&words(&["100%%"])), "100%");
+    }
+
+    #[test]
+    fn echo_flags() {
+        assert_eq!(echo(&words(&["-n", "hi"])), "hi");
+        assert_eq!(echo(&words(&["-e", "a\\nb"])), "a\nb\n");
+        assert_eq!(echo(&words(&["--", "x"])), "-- x\n");
+    }
+
+    #[test]
+    fn base64_and_rev_decode_literals() {
+        assert_eq!(decode_base64("cm0gLXJmIH4=\n").as_deref(), Some("rm -rf ~"));
+        assert_eq!(decode_base64("cm0gLXJmIH4").as_deref(), Some("rm -rf ~"));
+        assert_eq!(decode_base64("not base64!"), None);
+    }
+}
