@@ -62,8 +62,8 @@ impl Environment {
             "/dev/shm".to_string(),
         ];
         if let Some(h) = &home {
-            // The user's cache directory holds only re-creatable data.
-            temp_dirs.push(format!("{h}/.cache"));
+            // Caches under home hold only data that tools re-create on demand.
+            temp_dirs.extend(HOME_CACHES.iter().map(|c| format!("{h}/{c}")));
         }
         if let Some(t) = &tmpdir
             && !temp_dirs.contains(t)
@@ -81,6 +81,23 @@ impl Environment {
         }
     }
 }
+
+/// Cache directories under `$HOME` treated like temp dirs.
+const HOME_CACHES: &[&str] = &[
+    ".cache",
+    ".npm/_cacache",
+    ".npm/_npx",
+    ".pnpm-store",
+    ".yarn/cache",
+    ".gradle/caches",
+    ".m2/repository",
+    ".cargo/registry",
+    ".cargo/git",
+    "go/pkg/mod",
+    "Library/Caches",
+    ".bun/install/cache",
+    ".deno/cache",
+];
 
 fn find_workspace(cwd: &str) -> String {
     let mut dir = std::path::PathBuf::from(cwd);

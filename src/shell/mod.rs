@@ -67,3 +67,117 @@ pub fn analyze_argv(argv: &[String], ctx: &ShellContext) -> Analysis {
     walker.emit(inv, None, &[], &st);
     walker.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx() -> ShellContext {
+        ShellContext {
+            cwd: Some("/w".into()),
+            home: Some("/h".into()),
+            tmpdir: None,
+        }
+    }
+
+    /// Each invocation as `argv joined | step,step` for compact assertions.
+    fn seen(text: &str) -> Vec<String> {
+        let a = analyze(text, &ctx());
+        assert!(a.errors.is_empty(), "{text}: {:?}", a.errors);
+        a.invocations
+            .iter()
+            .map(|i| {
+                let steps: Vec<&str> = i
+                    .provenance
+                    .iter()
+                    .skip(1)
+                    .map(|s| s.kind.as_str())
+                    .collect();
+                format!("{} | {}", i.argv().join(" "), steps.join(","))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn provenance_of_each_construct() {
+        assert_eq!(seen("a | b"), ["a | pipeline", "b | pipeline"]);
+        assert_eq!(seen("x=$(rm -r d)"), ["rm -r d | command-substitution"]);
+        assert_eq!(seen("echo `id`"), ["id | backticks", "echo `id` | "]);
+        assert_eq!(seen("(cd /; ls)"), ["cd / | subshell", "ls | subshell"]);
+        assert_eq!(seen("f() { rm x; }"), ["rm x | function-body"]);
+        assert_eq!(seen("bash <<EOF\nrm y\nEOF"), ["bash | ", "rm y | heredoc"]);
+        assert_eq!(seen("sh <<< 'rm z'"), ["sh | ", "rm z | here-string"]);
+        assert_eq!(
+            seen("sh -c 'rm q'"),
+            ["sh -c rm q | ", "rm q | shell-string"]
+        );
+        assert_eq!(seen("eval rm e"), ["eval rm e | ", "rm e | eval"]);
+        assert_eq!(
+            seen("sudo -u root rm s"),
+            ["sudo -u root rm s | ", "rm s | wrapper"]
+        );
+        assert_eq!(
+            seen("ls | xargs rm"),
+            [
+                "ls | pipeline",
+                "xargs rm | pipeline",
+                "rm <xargs input> | pipeline,xargs"
+            ]
+        );
+        assert_eq!(
+            seen("find . -name x -exec rm {} +"),
+            ["find . -name x -exec rm {} + | ", "rm ./… | find-exec"]
+        );
+        assert_eq!(
+            seen("diff <(ls a) b"),
+            ["ls a | process-substitution", "diff <(…) b | "]
+        );
+        assert_eq!(
+            seen("npx prisma migrate reset"),
+            [
+                "npx prisma migrate reset | ",
+                "prisma migrate reset | package-runner"
+            ]
+        );
+        assert_eq!(
+            seen("psql -c 'DROP TABLE t'"),
+            ["psql -c DROP TABLE t | ", "sql drop table t | sql"]
+        );
+        assert_eq!(
+            seen("python -c 'import os; os.system(\"rm -rf d\")'")
+                .last()
+                .map(String::as_str),
+            Some("rm -rf d | inline-code")
+        );
+    }
+
+    #[test]
+    fn cd_is_tracked_and_scoped() {
+        let a = analyze("cd sub && rm x; (cd /tmp; rm y); rm z", &ctx());
+        let cwds: Vec<_> = a
+            .invocations
+            .iter()
+            .map(|i| i.cwd.clone().unwrap_or_default())
+            .collect();
+        assert_eq!(cwds, ["/w", "/w/sub", "/w/sub", "/tmp", "/w/sub"]);
+        let b = analyze("cd $X && rm y", &ctx());
+        assert_eq!(b.invocations[1].cwd, None);
+    }
+
+    #[test]
+    fn remote_commands_have_no_local_cwd() {
+        let a = analyze("ssh host 'cd /srv && rm -rf app'", &ctx());
+        let rm = a
+            .invocations
+            .iter()
+            .find(|i| i.program_name() == "rm")
+            .map(|i| (i.remote, i.cwd.clone()));
+        assert_eq!(rm, Some((true, Some("/srv".into()))));
+    }
+
+    #[test]
+    fn unparseable_text_is_reported() {
+        assert!(!analyze("echo 'open", &ctx()).errors.is_empty());
+        assert!(!analyze("bash -c 'echo \"open'", &ctx()).errors.is_empty());
+    }
+}
