@@ -176,6 +176,37 @@ mod tests {
     }
 
     #[test]
+    fn the_deepest_accepted_nesting_fits_a_small_thread_stack() {
+        // 2 MiB is the default stack of spawned threads (and of test threads).
+        let handle = std::thread::Builder::new().stack_size(2 << 20).spawn(|| {
+            let depth = 100;
+            for text in [
+                format!("{}ls{}", "{ ".repeat(depth), "; }".repeat(depth)),
+                format!(
+                    "{}ls{}",
+                    "if true; then ".repeat(depth),
+                    "; fi".repeat(depth)
+                ),
+                format!("{}ls{}", "( ".repeat(depth), " )".repeat(depth)),
+                format!("echo {}x{}", "$(".repeat(depth), ")".repeat(depth)),
+                format!(
+                    "{}ls{}",
+                    "case x in x) ".repeat(depth),
+                    ";; esac".repeat(depth)
+                ),
+            ] {
+                let a = analyze(&text, &ctx());
+                assert!(
+                    a.errors.iter().all(|e| !e.contains("nested")),
+                    "{:?}",
+                    a.errors
+                );
+            }
+        });
+        assert!(handle.map(|h| h.join().is_ok()).unwrap_or(false));
+    }
+
+    #[test]
     fn unparseable_text_is_reported() {
         assert!(!analyze("echo 'open", &ctx()).errors.is_empty());
         assert!(!analyze("bash -c 'echo \"open'", &ctx()).errors.is_empty());

@@ -18,6 +18,13 @@ use super::{Analysis, ShellContext};
 const MAX_DEPTH: usize = 12;
 /// Upper bound on invocations emitted for one line, so hostile input cannot blow up.
 const MAX_INVOCATIONS: usize = 2048;
+/// Upper bound on commands walked (emitted or not) for one line: loops unrolled inside loops
+/// cannot make the analysis slow.
+const MAX_STEPS: usize = 20_000;
+/// Upper bound on syntactic nesting (brackets, compound commands) of text handed to the parser,
+/// whose recursion would otherwise overflow the stack on hostile input. 100 levels fit a 2 MiB
+/// thread stack even in a debug build (checked by a test); real commands nest a few levels.
+const MAX_NESTING: usize = 100;
 /// Upper bound on literal values a `for` loop is unrolled over.
 const MAX_LOOP_VALUES: usize = 8;
 
@@ -73,6 +80,7 @@ pub struct Walker<'c> {
     pub(super) options: ParserOptions,
     pub(super) out: Analysis,
     depth: usize,
+    steps: usize,
 }
 
 impl<'c> Walker<'c> {
@@ -83,6 +91,7 @@ impl<'c> Walker<'c> {
             options: ParserOptions::default(),
             out: Analysis::default(),
             depth: 0,
+            steps: 0,
         }
     }
 
@@ -121,6 +130,16 @@ impl<'c> Walker<'c> {
     }
 
     fn budget_left(&mut self) -> bool {
+        self.steps += 1;
+        if self.steps > MAX_STEPS && !self.out.truncated {
+            self.out.truncated = true;
+            self.error(format!(
+                "the command takes more than {MAX_STEPS} analysis steps"
+            ));
+        }
+        if self.out.truncated {
+            return false;
+        }
         if self.out.invocations.len() >= MAX_INVOCATIONS {
             if !self.out.truncated {
                 self.out.truncated = true;
@@ -138,6 +157,13 @@ impl<'c> Walker<'c> {
         if self.depth >= MAX_DEPTH {
             self.error(format!(
                 "nesting deeper than {MAX_DEPTH} levels is not analysed"
+            ));
+            return;
+        }
+        let nesting = nesting_depth(text);
+        if nesting > MAX_NESTING {
+            self.error(format!(
+                "the text is nested {nesting} levels deep; more than {MAX_NESTING} is not analysed"
             ));
             return;
         }
@@ -282,6 +308,9 @@ impl<'c> Walker<'c> {
                     values.iter().all(|v| !v.dynamic && !v.glob) && values.len() <= MAX_LOOP_VALUES;
                 if literal && !values.is_empty() {
                     for v in &values {
+                        if !self.budget_left() {
+                            break;
+                        }
                         let mut sub = st.clone();
                         sub.prov.push(Step::via(
                             StepKind::Loop,
@@ -691,10 +720,50 @@ pub fn normalize(path: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
+/// An upper bound on the syntactic nesting of shell text: brackets (quoted or not) plus
+/// compound-command keywords. Cheap, and never lower than what the parser will recurse into.
+pub fn nesting_depth(text: &str) -> usize {
+    // Brackets and keywords are counted apart, so that a `case` pattern's lone `)` cannot
+    // cancel the `case` that opened it.
+    let (mut brackets, mut keywords, mut max) = (0usize, 0usize, 0usize);
+    let mut word = String::new();
+    let flush = |word: &mut String, keywords: &mut usize| {
+        match word.as_str() {
+            "if" | "for" | "while" | "until" | "case" | "select" | "function" => *keywords += 1,
+            "fi" | "done" | "esac" => *keywords = keywords.saturating_sub(1),
+            _ => {}
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        match c {
+            '(' | '{' | '[' => {
+                flush(&mut word, &mut keywords);
+                brackets += 1;
+            }
+            ')' | '}' | ']' => {
+                flush(&mut word, &mut keywords);
+                brackets = brackets.saturating_sub(1);
+            }
+            c if c.is_alphanumeric() || c == '_' => word.push(c),
+            _ => flush(&mut word, &mut keywords),
+        }
+        max = max.max(brackets + keywords);
+    }
+    flush(&mut word, &mut keywords);
+    max.max(brackets + keywords)
+}
+
 /// The output of a command substitution when it is knowable without running anything:
 /// `$(echo x)`, `$(printf x)`, `$(pwd)`, and `$(mktemp ...)` (some new path in the temp dir).
 pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
-    if text.len() > 4096 {
+    // Only simple, non-nested substitutions: anything else stays dynamic, which also keeps
+    // nested `$(...)` from being analysed twice at every level.
+    let t = text.trim();
+    let simple = ["echo", "printf", "pwd", "mktemp"]
+        .iter()
+        .any(|p| t == *p || t.starts_with(&format!("{p} ")));
+    if !simple || t.len() > 4096 || t.contains("$(") || t.contains('`') || t.contains("<(") {
         return None;
     }
     let ctx = ShellContext {

@@ -225,3 +225,26 @@ fn help_teaches_every_subcommand() {
         );
     }
 }
+
+#[test]
+fn hostile_nesting_is_held_not_crashed() {
+    let t = InterlockTest::new();
+    let n = 20_000;
+    let inputs = [
+        format!("{}ls{}", "{ ".repeat(n), "; }".repeat(n)),
+        format!("{}x{}", "$(".repeat(n), ")".repeat(n)),
+        format!("{}ls{}", "if true; then ".repeat(n), "; fi".repeat(n)),
+        format!("{}ls{}", "case x in x) ".repeat(n), ";; esac".repeat(n)),
+    ];
+    let batch: String = inputs
+        .iter()
+        .map(|cmd| format!("{}\n", serde_json::json!({ "cmd": cmd })))
+        .collect();
+    let out = t.run(&["check", "--batch", "-"], &batch);
+    assert_eq!(code(&out), 10, "{}", describe(&out));
+    let verdicts = json_lines(&out);
+    assert_eq!(verdicts.len(), inputs.len());
+    for v in verdicts {
+        assert_eq!(v["rules"][0], "interlock.unparseable", "{v}");
+    }
+}
