@@ -30,11 +30,8 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Ruleset> {
         name: "<built-in grammars>".into(),
         grammars: shipped
             .grammars()
-            .iter()
-            .map(|g| Located {
-                line: 0,
-                item: g.clone(),
-            })
+            .into_iter()
+            .map(|item| Located { line: 0, item })
             .collect(),
         rules: Vec::new(),
     };

@@ -4,7 +4,6 @@
 //! Invariant: loading costs no regex compilation and no TOML parsing for the embedded rulesets;
 //! a rule's regex compiles on first use, only when an invocation of its program appears.
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use regex::Regex;
@@ -60,7 +59,7 @@ impl CompiledRule {
 pub struct Ruleset {
     index: BundleIndex<'static>,
     blob: &'static [u8],
-    grammar_of: HashMap<&'static str, usize>,
+    grammars: Vec<OnceLock<Option<GrammarDef<'static>>>>,
     rules: Vec<OnceLock<std::result::Result<CompiledRule, String>>>,
 }
 
@@ -83,19 +82,12 @@ impl Ruleset {
     pub fn from_bundle(index: &'static [u8], blob: &'static [u8]) -> Result<Ruleset> {
         let index: BundleIndex<'static> =
             postcard::from_bytes(index).map_err(|e| RulesError::Embedded(e.to_string()))?;
-        let mut grammar_of = HashMap::new();
-        for (gi, g) in index.grammars.iter().enumerate() {
-            for p in &g.programs {
-                if let Text(std::borrow::Cow::Borrowed(name)) = p {
-                    grammar_of.insert(*name, gi);
-                }
-            }
-        }
         let rules = (0..index.rules.len()).map(|_| OnceLock::new()).collect();
+        let grammars = (0..index.grammars.len()).map(|_| OnceLock::new()).collect();
         Ok(Ruleset {
             index,
             blob,
-            grammar_of,
+            grammars,
             rules,
         })
     }
@@ -133,9 +125,28 @@ impl Ruleset {
         Ok(())
     }
 
-    /// Every grammar, in declaration order.
-    pub fn grammars(&self) -> &[GrammarDef<'static>] {
-        &self.index.grammars
+    /// Every grammar that decodes, in declaration order.
+    pub fn grammars(&self) -> Vec<GrammarDef<'static>> {
+        (0..self.grammars.len())
+            .filter_map(|gi| self.grammar_at(gi).cloned())
+            .collect()
+    }
+
+    /// Grammar `gi`, decoded on first use.
+    fn grammar_at(&self, gi: usize) -> Option<&GrammarDef<'static>> {
+        let (start, len) = *self.index.grammars.get(gi)?;
+        let (start, end) = (
+            start as usize,
+            (start as usize).saturating_add(len as usize),
+        );
+        self.grammars
+            .get(gi)?
+            .get_or_init(|| {
+                self.blob
+                    .get(start..end)
+                    .and_then(|b| postcard::from_bytes(b).ok())
+            })
+            .as_ref()
     }
 
     /// Number of rules.
@@ -203,14 +214,17 @@ impl Ruleset {
 
     /// The grammar for a program basename (the default grammar when none is declared).
     pub fn grammar(&self, program: &str) -> &GrammarDef<'static> {
-        let found = self.grammar_of.get(program).or_else(|| {
-            let stripped = strip_version(program);
-            (stripped != program)
-                .then(|| self.grammar_of.get(stripped))
-                .flatten()
-        });
-        found
-            .and_then(|&gi| self.index.grammars.get(gi))
+        let table = &self.index.grammar_of;
+        let find = |name: &str| {
+            table
+                .binary_search_by(|(p, _)| p.as_str().cmp(name))
+                .ok()
+                .map(|k| table[k].1 as usize)
+        };
+        let stripped = strip_version(program);
+        find(program)
+            .or_else(|| (stripped != program).then(|| find(stripped)).flatten())
+            .and_then(|gi| self.grammar_at(gi))
             .unwrap_or(&DEFAULT_GRAMMAR)
     }
 

@@ -255,9 +255,12 @@ pub struct BundleIndex<'a> {
     /// Source file names, in load order.
     #[serde(borrow)]
     pub files: Vec<Text<'a>>,
-    /// Every grammar; for a program declared twice, the later one wins.
+    /// Where each grammar's encoding lies in the blob: (start, len).
+    pub grammars: Vec<(u32, u32)>,
+    /// Grammar index by program name, sorted by name; for a program declared twice, the later
+    /// declaration wins.
     #[serde(borrow)]
-    pub grammars: Vec<GrammarDef<'a>>,
+    pub grammar_of: Vec<(Text<'a>, u32)>,
     /// Every rule, in declaration order.
     #[serde(borrow)]
     pub rules: Vec<BundleRule<'a>>,
@@ -307,11 +310,21 @@ pub fn bundle(files: &[SourceFile<'_>]) -> Result<(Vec<u8>, Vec<u8>), DuplicateR
     let mut seen: std::collections::HashMap<&str, String> = std::collections::HashMap::new();
     let mut by_program: std::collections::BTreeMap<&str, Vec<u32>> =
         std::collections::BTreeMap::new();
+    let mut grammar_of: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
     for (fi, file) in files.iter().enumerate() {
         index.files.push(Text::from(file.name.as_str()));
-        index
-            .grammars
-            .extend(file.grammars.iter().map(|g| g.item.clone()));
+        for g in &file.grammars {
+            let gi = u32::try_from(index.grammars.len()).unwrap_or(u32::MAX);
+            let encoded = postcard::to_stdvec(&g.item).unwrap_or_default();
+            index.grammars.push((
+                u32::try_from(blob.len()).unwrap_or(u32::MAX),
+                u32::try_from(encoded.len()).unwrap_or(u32::MAX),
+            ));
+            blob.extend_from_slice(&encoded);
+            for p in &g.item.programs {
+                grammar_of.insert(p.as_str(), gi);
+            }
+        }
         for located in &file.rules {
             let rule = &located.item;
             let here = format!("{}:{}", file.name, located.line);
@@ -347,6 +360,10 @@ pub fn bundle(files: &[SourceFile<'_>]) -> Result<(Vec<u8>, Vec<u8>), DuplicateR
             }
         }
     }
+    index.grammar_of = grammar_of
+        .into_iter()
+        .map(|(p, g)| (Text::from(p), g))
+        .collect();
     index.by_program = by_program
         .into_iter()
         .map(|(p, v)| (Text::from(p), v))
