@@ -1,0 +1,129 @@
+//! `find START... -exec CMD {} ;` (and `-execdir`, `-ok`, `-okdir`): the command runs on each
+//! path found under the start directories, or on the start directory itself when no test
+//! narrows the search.
+
+use crate::shell::invocation::{Arg, Invocation, Step, StepKind};
+use crate::shell::walk::{State, Walker};
+
+/// Expression words of `find` that introduce a command ending in `;` or `+`.
+const FIND_EXEC: &[&str] = &["-exec", "-execdir", "-ok", "-okdir"];
+
+/// `find` tests that narrow which files reach `-exec`; without one, the start directory itself
+/// is among them.
+const FIND_TESTS: &[&str] = &[
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-wholename",
+    "-iwholename",
+    "-regex",
+    "-iregex",
+    "-type",
+    "-xtype",
+    "-mtime",
+    "-mmin",
+    "-atime",
+    "-amin",
+    "-ctime",
+    "-cmin",
+    "-size",
+    "-empty",
+    "-newer",
+    "-user",
+    "-group",
+    "-perm",
+    "-links",
+    "-inum",
+    "-lname",
+    "-ilname",
+    "-samefile",
+    "-newermt",
+    "-mindepth",
+    "-uid",
+    "-gid",
+];
+
+pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let mut starts: Vec<&Arg> = Vec::new();
+    let mut i = 1;
+    while let Some(a) = inv.args.get(i) {
+        if matches!(a.text.as_str(), "-H" | "-L" | "-P")
+            || a.text.starts_with("-O")
+            || a.text == "-D"
+        {
+            i += if a.text == "-D" { 2 } else { 1 };
+            continue;
+        }
+        break;
+    }
+    while let Some(a) = inv.args.get(i) {
+        if a.text.starts_with('-') || a.text == "(" || a.text == "!" {
+            break;
+        }
+        starts.push(a);
+        i += 1;
+    }
+    let dot = Arg::literal(".");
+    if starts.is_empty() {
+        starts.push(&dot);
+    }
+    let mut filtered = false;
+    while i < inv.args.len() {
+        let word = inv.args[i].text.as_str();
+        if FIND_TESTS.contains(&word) {
+            filtered = true;
+        }
+        if !FIND_EXEC.contains(&word) {
+            i += 1;
+            continue;
+        }
+        let via = word.to_string();
+        let begin = i + 1;
+        let mut end = begin;
+        while end < inv.args.len() && !matches!(inv.args[end].text.as_str(), ";" | "+") {
+            end += 1;
+        }
+        for start in starts.iter().take(4) {
+            let args: Vec<Arg> = inv.args[begin..end]
+                .iter()
+                .map(|a| found_path(a, start, filtered))
+                .collect();
+            if args.is_empty() {
+                continue;
+            }
+            let mut provenance = inv.provenance.clone();
+            provenance.push(Step::via(StepKind::FindExec, format!("find {via}")));
+            let inner = Invocation {
+                args,
+                provenance,
+                cwd: inv.cwd.clone(),
+                remote: inv.remote,
+                redirects: Vec::new(),
+                script: None,
+                opaque: Vec::new(),
+            };
+            w.emit(inner, None, &[], st);
+        }
+        i = end + 1;
+    }
+}
+
+/// Replaces `{}` in an `-exec` word: with some path under the start directory, or — when no
+/// test narrows the search — the start directory itself, which find visits first.
+fn found_path(a: &Arg, start: &Arg, filtered: bool) -> Arg {
+    if !a.text.contains("{}") {
+        return a.clone();
+    }
+    if !filtered && a.text == "{}" {
+        return start.clone();
+    }
+    let found = format!("{}/", start.text.trim_end_matches('/'));
+    let at = a.text.find("{}").unwrap_or(0);
+    Arg {
+        text: a.text.replace("{}", &format!("{found}…")),
+        dynamic: true,
+        static_len: at + found.len(),
+        glob: false,
+    }
+}

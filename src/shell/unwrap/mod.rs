@@ -1,0 +1,260 @@
+//! Unwraps what an invocation runs on behalf of something else: prefix wrappers (`sudo`, `env`,
+//! `timeout`, `xargs`, ...), shells given code (`bash -c`, `eval`, text piped into `sh`),
+//! package runners (`npx`, `bundle exec`, `uv run`), remote execution (`ssh`, `kubectl exec`,
+//! `docker run`), `find -exec`, database clients given SQL, and interpreters given inline code.
+//!
+//! Invariant: each inner command becomes its own invocation (or inline code on the invocation),
+//! with the outer invocation's provenance plus one step; code that cannot be seen marks the
+//! invocation opaque instead of being dropped.
+
+mod find;
+mod remote;
+mod runners;
+mod shells;
+mod wrappers;
+
+use super::inline;
+use super::invocation::{Arg, Invocation, Step, StepKind};
+use super::sql;
+use super::walk::{State, Stdin, Walker};
+
+/// How a wrapper's own options are spelled, so its operands can be found.
+struct Opts {
+    /// Short options that take a value (`-u root`, `-uroot`).
+    short_value: &'static str,
+    /// Long options that take a value when written as two words (`--user root`).
+    long_value: &'static [&'static str],
+    /// Options are only recognised before the first operand (getopt with `+`, as wrappers do).
+    stop_at_operand: bool,
+}
+
+const fn opts(short_value: &'static str, long_value: &'static [&'static str]) -> Opts {
+    Opts {
+        short_value,
+        long_value,
+        stop_at_operand: true,
+    }
+}
+
+/// One option seen while scanning: its name (`-u`, `--user`) and value, if any.
+type SeenOpt = (String, Option<String>);
+
+/// Scans options from `start`; returns the index of the first operand and the options seen.
+fn scan(args: &[Arg], start: usize, spec: &Opts) -> (usize, Vec<SeenOpt>) {
+    let mut seen = Vec::new();
+    let mut i = start;
+    while let Some(a) = args.get(i) {
+        let t = a.text.as_str();
+        if t == "--" {
+            return (i + 1, seen);
+        }
+        if !t.starts_with('-') || t == "-" || a.dynamic && a.static_len == 0 {
+            if spec.stop_at_operand {
+                return (i, seen);
+            }
+            i += 1;
+            continue;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((k, v)) => seen.push((format!("--{k}"), Some(v.to_string()))),
+                None if spec.long_value.contains(&t) => {
+                    seen.push((t.to_string(), args.get(i + 1).map(|a| a.text.clone())));
+                    i += 1;
+                }
+                None => seen.push((t.to_string(), None)),
+            }
+            i += 1;
+            continue;
+        }
+        // A short cluster: `-abc`, where a value-taking letter takes the rest or the next word.
+        let body = &t[1..];
+        let mut consumed_next = false;
+        for (pos, c) in body.char_indices() {
+            if spec.short_value.contains(c) {
+                let rest = &body[pos + c.len_utf8()..];
+                if rest.is_empty() {
+                    seen.push((format!("-{c}"), args.get(i + 1).map(|a| a.text.clone())));
+                    consumed_next = true;
+                } else {
+                    seen.push((format!("-{c}"), Some(rest.to_string())));
+                }
+                break;
+            }
+            seen.push((format!("-{c}"), None));
+        }
+        i += if consumed_next { 2 } else { 1 };
+    }
+    (i, seen)
+}
+
+fn has(seen: &[SeenOpt], names: &[&str]) -> bool {
+    seen.iter().any(|(k, _)| names.contains(&k.as_str()))
+}
+
+fn value_of<'a>(seen: &'a [SeenOpt], names: &[&str]) -> Option<&'a str> {
+    seen.iter()
+        .rev()
+        .find(|(k, _)| names.contains(&k.as_str()))
+        .and_then(|(_, v)| v.as_deref())
+}
+
+/// The state in which code nested in invocation `inv` is walked.
+fn nested_state(inv: &Invocation, st: &State) -> State {
+    let mut sub = st.clone();
+    sub.prov = inv.provenance.clone();
+    sub.cwd = inv.cwd.clone();
+    sub.remote = inv.remote;
+    sub.stdin = None;
+    sub
+}
+
+/// Unwraps invocation `index` of the walker's output.
+pub fn unwrap(
+    w: &mut Walker<'_>,
+    index: usize,
+    stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) {
+    let Some(inv) = w.out.invocations.get(index).cloned() else {
+        return;
+    };
+    let mut stdin = stdin;
+    if shells::unwrap(w, index, &inv, &mut stdin, procsubs, st)
+        || wrappers::unwrap(w, index, &inv, &mut stdin, st)
+        || runners::unwrap(w, index, &inv, &mut stdin, st)
+        || remote::unwrap(w, index, &inv, &mut stdin, st)
+    {
+        return;
+    }
+    let name = inv.program_name();
+    if name == "find" {
+        find::find(w, &inv, st);
+    } else if sql::is_client(name) {
+        sql::unwrap_client(w, index, &inv, stdin, st);
+    } else if inline::is_interpreter(name) {
+        inline::unwrap_interpreter(w, index, &inv, stdin, st);
+    }
+}
+
+/// Emits `inv.args[from..]` as a new invocation run by a wrapper.
+fn wrapper(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    from: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+    cwd: Option<Option<String>>,
+) {
+    let via = inv.program_name().to_string();
+    nested_argv(
+        w,
+        inv,
+        from,
+        Step::via(StepKind::Wrapper, via),
+        stdin,
+        st,
+        cwd,
+        inv.remote,
+    );
+}
+
+fn runner(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    from: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+    via: &str,
+) {
+    nested_argv(
+        w,
+        inv,
+        from,
+        Step::via(StepKind::PackageRunner, via),
+        stdin,
+        st,
+        None,
+        inv.remote,
+    );
+}
+
+fn remote(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    from: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+    via: String,
+) {
+    nested_argv(
+        w,
+        inv,
+        from,
+        Step::via(StepKind::Remote, via),
+        stdin,
+        st,
+        Some(None),
+        true,
+    );
+}
+
+#[allow(clippy::too_many_arguments)]
+fn nested_argv(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    from: usize,
+    step: Step,
+    stdin: Option<Stdin>,
+    st: &State,
+    cwd: Option<Option<String>>,
+    remote: bool,
+) {
+    let Some(args) = inv.args.get(from..).filter(|a| !a.is_empty()) else {
+        return;
+    };
+    let mut provenance = inv.provenance.clone();
+    provenance.push(step);
+    let inner = Invocation {
+        args: args.to_vec(),
+        provenance,
+        cwd: cwd.unwrap_or_else(|| inv.cwd.clone()),
+        remote,
+        redirects: inv.redirects.clone(),
+        script: None,
+        opaque: Vec::new(),
+    };
+    w.emit(inner, stdin, &[], st);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(ws: &[&str]) -> Vec<Arg> {
+        ws.iter().map(|w| Arg::literal(*w)).collect()
+    }
+
+    #[test]
+    fn scan_stops_at_first_operand() {
+        let args = words(&["sudo", "-u", "root", "-E", "rm", "-rf", "/"]);
+        let (k, seen) = scan(&args, 1, &opts("u", &[]));
+        assert_eq!(k, 4);
+        assert_eq!(
+            seen,
+            vec![
+                ("-u".to_string(), Some("root".to_string())),
+                ("-E".to_string(), None)
+            ]
+        );
+    }
+
+    #[test]
+    fn scan_handles_attached_values_and_double_dash() {
+        let args = words(&["timeout", "-s9", "--kill-after=5", "--", "10", "x"]);
+        let (k, seen) = scan(&args, 1, &opts("sk", &[]));
+        assert_eq!(k, 4);
+        assert_eq!(seen[0], ("-s".to_string(), Some("9".to_string())));
+    }
+}

@@ -1,0 +1,191 @@
+//! Remote execution: `ssh HOST CMD`, `kubectl exec|debug|run ... -- CMD`, and
+//! `docker|podman exec|run ... CMD` (compose too). The inner command runs elsewhere: it has no
+//! local working directory and local paths do not apply.
+
+use super::{nested_state, opts, remote, scan};
+use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
+use crate::shell::walk::{State, Stdin, Walker};
+
+/// Unwraps remote execution; returns whether `inv` is one.
+pub(super) fn unwrap(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: &mut Option<Stdin>,
+    st: &State,
+) -> bool {
+    let name = inv.program_name();
+    match name {
+        "ssh" => ssh(w, index, inv, stdin.take(), st),
+        "kubectl" | "oc" => kubectl(w, inv, stdin.take(), st),
+        "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
+            container(w, inv, stdin.take(), st)
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let (k, _) = scan(&inv.args, 1, &opts("bcDEeFIiJLlmOopQRSWwB", &[]));
+    let Some(host) = inv.args.get(k) else { return };
+    let Some(words) = inv.args.get(k + 1..).filter(|a| !a.is_empty()) else {
+        return;
+    };
+    if words.iter().any(|a| a.dynamic && a.static_len == 0) {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    }
+    let text = words
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut sub = nested_state(inv, st);
+    sub.prov
+        .push(Step::via(StepKind::Remote, format!("ssh {}", host.text)));
+    sub.cwd = None;
+    sub.remote = true;
+    sub.stdin = stdin;
+    w.run_text(&text, &sub, None);
+}
+
+fn kubectl(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let verb_pos = inv
+        .args
+        .iter()
+        .skip(1)
+        .position(|a| matches!(a.text.as_str(), "exec" | "debug" | "run" | "attach"))
+        .map(|p| p + 1);
+    let Some(verb_pos) = verb_pos else { return };
+    let via = format!("{} {}", inv.program_name(), inv.args[verb_pos].text);
+    if let Some(dd) = inv.args.iter().position(|a| a.text == "--") {
+        remote(w, inv, dd + 1, stdin, st, via);
+    } else if inv.args[verb_pos].text == "exec" {
+        let (k, _) = scan(
+            &inv.args,
+            verb_pos + 1,
+            &opts(
+                "cnf",
+                &[
+                    "--container",
+                    "--namespace",
+                    "--context",
+                    "--filename",
+                    "--kubeconfig",
+                    "--pod-running-timeout",
+                ],
+            ),
+        );
+        remote(w, inv, k + 1, stdin, st, via);
+    }
+}
+
+/// Long options of `docker run/exec` that take no value; every other long option takes one.
+const DOCKER_BOOL_LONG: &[&str] = &[
+    "--rm",
+    "--detach",
+    "--interactive",
+    "--tty",
+    "--privileged",
+    "--init",
+    "--read-only",
+    "--publish-all",
+    "--no-healthcheck",
+    "--oom-kill-disable",
+    "--sig-proxy",
+    "--disable-content-trust",
+    "--quiet",
+    "--help",
+    "--no-deps",
+    "--service-ports",
+    "--use-aliases",
+    "--remove-orphans",
+    "--build",
+    "--no-TTY",
+    "--pull",
+];
+
+fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let (mut k, _) = scan(
+        &inv.args,
+        1,
+        &opts(
+            "Hcl",
+            &[
+                "--host",
+                "--context",
+                "--config",
+                "--log-level",
+                "--tlscacert",
+                "--tlscert",
+                "--tlskey",
+                "--file",
+                "--project-name",
+                "--profile",
+                "--env-file",
+                "--project-directory",
+            ],
+        ),
+    );
+    if inv
+        .args
+        .get(k)
+        .is_some_and(|a| a.text == "container" || a.text == "compose")
+    {
+        let (k2, _) = scan(
+            &inv.args,
+            k + 1,
+            &opts(
+                "fp",
+                &[
+                    "--file",
+                    "--project-name",
+                    "--profile",
+                    "--env-file",
+                    "--project-directory",
+                    "--parallel",
+                    "--ansi",
+                    "--progress",
+                ],
+            ),
+        );
+        k = k2;
+    }
+    let Some(verb) = inv.args.get(k).map(|a| a.text.as_str()) else {
+        return;
+    };
+    if !matches!(verb, "exec" | "run") {
+        return;
+    }
+    let mut i = k + 1;
+    while let Some(a) = inv.args.get(i) {
+        let t = a.text.as_str();
+        if t == "--" {
+            i += 1;
+            break;
+        }
+        if !t.starts_with('-') || t == "-" {
+            break;
+        }
+        if t.starts_with("--") {
+            if !t.contains('=') && !DOCKER_BOOL_LONG.contains(&t) {
+                i += 1;
+            }
+        } else if let Some(c) = t[1..].chars().find(|c| "evpwulmhcaL".contains(*c)) {
+            let body = &t[1..];
+            if body.ends_with(c) && !body.contains(['i', 't', 'd']) || body.len() == 1 {
+                i += 1;
+            }
+        }
+        i += 1;
+    }
+    let target = inv.args.get(i).map(|a| a.text.clone()).unwrap_or_default();
+    remote(
+        w,
+        inv,
+        i + 1,
+        stdin,
+        st,
+        format!("{} {verb} {target}", inv.program_name()),
+    );
+}

@@ -1,0 +1,257 @@
+//! Package runners: `npx`, `pnpm dlx`, `bunx`, `yarn <bin>`, `bundle exec`, `uv run`, `uvx`,
+//! `poetry run`, `pipx run`, `conda run`, ... run a package's binary with the rest of the line.
+
+use super::{nested_state, opts, runner, scan, value_of};
+use crate::shell::inline;
+use crate::shell::invocation::{Invocation, Step, StepKind};
+use crate::shell::walk::{State, Stdin, Walker};
+
+/// Unwraps a package runner; returns whether `inv` is one.
+pub(super) fn unwrap(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: &mut Option<Stdin>,
+    st: &State,
+) -> bool {
+    let name = inv.program_name();
+    match name {
+        "npx" | "pnpx" | "bunx" => package_runner(w, inv, 1, stdin.take(), st),
+        "npm" => {
+            if inv
+                .args
+                .get(1)
+                .is_some_and(|a| matches!(a.text.as_str(), "exec" | "x"))
+            {
+                package_runner(w, inv, 2, stdin.take(), st);
+            }
+        }
+        "pnpm" | "yarn" | "bun" => js_runner(w, index, inv, stdin.take(), st),
+        "bundle" | "poetry" | "pdm" | "hatch" | "rye" | "pipenv" | "pixi" => {
+            if inv
+                .args
+                .get(1)
+                .is_some_and(|a| matches!(a.text.as_str(), "exec" | "run"))
+            {
+                let (k, _) = scan(
+                    &inv.args,
+                    2,
+                    &opts("e", &["--env", "--environment", "--manifest-path"]),
+                );
+                runner(w, inv, k, stdin.take(), st, name);
+            }
+        }
+        "uv" => {
+            let sub = inv.args.get(1).map(|a| a.text.as_str());
+            let start = match (sub, inv.args.get(2).map(|a| a.text.as_str())) {
+                (Some("run"), _) => Some(2),
+                (Some("tool"), Some("run")) => Some(3),
+                _ => None,
+            };
+            if let Some(start) = start {
+                let (k, _) = scan(
+                    &inv.args,
+                    start,
+                    &opts(
+                        "wp",
+                        &[
+                            "--with",
+                            "--python",
+                            "--project",
+                            "--directory",
+                            "--env-file",
+                            "--group",
+                            "--extra",
+                            "--package",
+                            "--index",
+                            "--from",
+                            "--with-requirements",
+                            "--with-editable",
+                            "--module",
+                        ],
+                    ),
+                );
+                runner(w, inv, k, stdin.take(), st, "uv");
+            }
+        }
+        "uvx" | "pipx" => {
+            let start = if name == "pipx" {
+                if inv.args.get(1).is_some_and(|a| a.text == "run") {
+                    2
+                } else {
+                    return true;
+                }
+            } else {
+                1
+            };
+            let (k, _) = scan(
+                &inv.args,
+                start,
+                &opts(
+                    "p",
+                    &["--from", "--with", "--python", "--spec", "--index-url"],
+                ),
+            );
+            package_runner(w, inv, k, stdin.take(), st);
+        }
+        "conda" | "mamba" | "micromamba" => {
+            if inv.args.get(1).is_some_and(|a| a.text == "run") {
+                let (k, _) = scan(&inv.args, 2, &opts("np", &["--name", "--prefix", "--cwd"]));
+                runner(w, inv, k, stdin.take(), st, name);
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// `npx pkg args`: the package's binary runs with the rest.
+fn package_runner(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    start: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
+    let via = inv.program_name().to_string();
+    let (k, seen) = scan(
+        &inv.args,
+        start,
+        &opts("pc", &["--package", "--call", "--node-options"]),
+    );
+    if let Some(text) = value_of(&seen, &["-c", "--call"]) {
+        w.run_text(
+            text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::PackageRunner, via)),
+        );
+        return;
+    }
+    let Some(pkg) = inv.args.get(k) else { return };
+    let mut args = inv.args.get(k..).unwrap_or(&[]).to_vec();
+    if let Some(first) = args.first_mut() {
+        first.text = package_binary(&pkg.text);
+        first.static_len = if first.dynamic {
+            first.static_len.min(first.text.len())
+        } else {
+            first.text.len()
+        };
+    }
+    let mut provenance = inv.provenance.clone();
+    provenance.push(Step::via(StepKind::PackageRunner, via));
+    let inner = Invocation {
+        args,
+        provenance,
+        cwd: inv.cwd.clone(),
+        remote: inv.remote,
+        redirects: inv.redirects.clone(),
+        script: None,
+        opaque: Vec::new(),
+    };
+    w.emit(inner, stdin, &[], st);
+}
+
+/// `prisma@5.1` → `prisma`; `@aws-cdk/cli` → `cdk`; `@scope/tool` → `tool`.
+fn package_binary(pkg: &str) -> String {
+    let (scope_stripped, scoped) = match pkg.strip_prefix('@') {
+        Some(rest) => (rest.split_once('/').map(|(_, n)| n).unwrap_or(rest), true),
+        None => (pkg, false),
+    };
+    let name = scope_stripped.split('@').next().unwrap_or(scope_stripped);
+    match (scoped, name) {
+        (_, "aws-cdk") | (true, "cli") if pkg.contains("cdk") => "cdk".to_string(),
+        (_, "serverless") => "serverless".to_string(),
+        _ => name.to_string(),
+    }
+}
+
+/// Built-in subcommands of pnpm/yarn/bun; anything else runs a package binary or script.
+const JS_RUNNER_BUILTINS: &[&str] = &[
+    "install",
+    "i",
+    "add",
+    "remove",
+    "rm",
+    "uninstall",
+    "up",
+    "upgrade",
+    "update",
+    "run",
+    "test",
+    "t",
+    "build",
+    "start",
+    "init",
+    "create",
+    "publish",
+    "pack",
+    "link",
+    "unlink",
+    "why",
+    "outdated",
+    "audit",
+    "list",
+    "ls",
+    "info",
+    "config",
+    "cache",
+    "store",
+    "import",
+    "rebuild",
+    "prune",
+    "dedupe",
+    "patch",
+    "patch-commit",
+    "workspaces",
+    "workspace",
+    "set",
+    "version",
+    "login",
+    "logout",
+    "whoami",
+    "help",
+    "node",
+    "env",
+    "setup",
+    "plugin",
+    "constraints",
+    "explain",
+    "npm",
+    "pm",
+    "dev",
+    "lint",
+    "format",
+    "tsc",
+    "--version",
+    "-v",
+];
+
+fn js_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let name = inv.program_name();
+    let (k, _) = scan(
+        &inv.args,
+        1,
+        &opts("FC", &["--filter", "--dir", "--cwd", "--cwd"]),
+    );
+    let Some(sub) = inv.args.get(k) else { return };
+    match sub.text.as_str() {
+        "dlx" | "exec" | "x" => package_runner(w, inv, k + 1, stdin, st),
+        "-e" | "--eval" | "eval" if name == "bun" => {
+            inline::unwrap_interpreter(w, index, inv, stdin, st)
+        }
+        s if JS_RUNNER_BUILTINS.contains(&s) || s.starts_with('-') => {}
+        _ => package_runner(w, inv, k, stdin, st),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_binaries() {
+        assert_eq!(package_binary("prisma@5.2.0"), "prisma");
+        assert_eq!(package_binary("@scope/tool@1"), "tool");
+        assert_eq!(package_binary("aws-cdk"), "cdk");
+    }
+}

@@ -1,0 +1,271 @@
+//! Shells given code: `bash -c TEXT`, `bash script` (analysed when the script was written
+//! earlier in the line), text piped or redirected into a shell, `eval`, `source`/`.`, and
+//! `git -c alias.x='!cmd'`.
+
+use super::nested_state;
+use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
+use crate::shell::walk::{State, Stdin, Walker, written_content};
+
+/// Shells that take `-c STRING` and read a script from stdin.
+const SHELLS: &[&str] = &[
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "yash", "posh", "rbash",
+];
+
+/// Unwraps a shell given code; returns whether `inv` is one.
+pub(super) fn unwrap(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: &mut Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) -> bool {
+    let name = inv.program_name();
+    match name {
+        n if SHELLS.contains(&n) => shell(w, index, inv, stdin.take(), procsubs, st),
+        "eval" => {
+            let rest = inv.args.get(1..).unwrap_or(&[]);
+            if !rest.is_empty() && rest.iter().all(|a| is_env_setup_output(&a.text)) {
+                // `eval "$(ssh-agent -s)"`: the well-known generator was classified itself.
+                return true;
+            }
+            if rest.iter().any(|a| a.dynamic) {
+                w.mark_opaque(index, Opaque::DynamicCode);
+            }
+            let text = rest
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            w.run_text(
+                &text,
+                &nested_state(inv, st),
+                Some(Step::via(StepKind::Eval, "eval")),
+            );
+        }
+        "source" | "." => match procsubs.iter().find(|(i, _)| *i == 1) {
+            Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
+            None => match inv
+                .args
+                .get(1)
+                .and_then(|f| written_content(f, inv.cwd.as_deref(), st))
+            {
+                Some(content) => code_from_stdin(w, index, inv, Some(content), st),
+                None => w.mark_opaque(index, Opaque::ScriptFile),
+            },
+        },
+        "git" => git_aliases(w, inv, st),
+        _ if inv.program().contains('/')
+            && written_content(&inv.args[0], inv.cwd.as_deref(), st).is_some() =>
+        {
+            let content = written_content(&inv.args[0], inv.cwd.as_deref(), st);
+            code_from_stdin(w, index, inv, content, st);
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// `bash -c`, `bash script`, `bash -s`, `bash` reading stdin.
+fn shell(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) {
+    let via = inv.program_name().to_string();
+    let mut i = 1;
+    let mut command_mode = false;
+    let mut read_stdin = false;
+    while let Some(a) = inv.args.get(i) {
+        let t = a.text.as_str();
+        if t == "--" || t == "-" {
+            i += 1;
+            if t == "-" {
+                read_stdin = true;
+            }
+            break;
+        }
+        if let Some(long) = t.strip_prefix("--") {
+            if matches!(long, "rcfile" | "init-file") {
+                i += 1;
+            } else if long == "command" {
+                command_mode = true;
+            }
+            i += 1;
+            continue;
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            let body = &t[1..];
+            if body.contains('c') {
+                command_mode = true;
+            }
+            if body.contains('s') {
+                read_stdin = true;
+            }
+            if body.ends_with('o') || body.ends_with('O') {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if command_mode {
+        match inv.args.get(i) {
+            Some(code) if code.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
+            Some(code) => w.run_text(
+                &code.text,
+                &nested_state(inv, st),
+                Some(Step::via(StepKind::ShellString, via)),
+            ),
+            None => {}
+        }
+        return;
+    }
+    if !read_stdin && let Some(script) = inv.args.get(i) {
+        match procsubs.iter().find(|(k, _)| *k == i) {
+            Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
+            None if script.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
+            None => match written_content(script, inv.cwd.as_deref(), st) {
+                Some(content) => code_from_stdin(w, index, inv, Some(content), st),
+                None => w.mark_opaque(index, Opaque::ScriptFile),
+            },
+        }
+        return;
+    }
+    code_from_stdin(w, index, inv, stdin, st);
+}
+
+/// Programs that print shell code to set up an environment, run as `eval "$(tool ...)"` or
+/// `source <(tool ...)` in every tutorial: the generator itself is classified like any command.
+const ENV_SETUP_GENERATORS: &[&str] = &[
+    "ssh-agent",
+    "pyenv",
+    "rbenv",
+    "nodenv",
+    "goenv",
+    "jenv",
+    "plenv",
+    "direnv",
+    "minikube",
+    "docker-machine",
+    "conda",
+    "mamba",
+    "micromamba",
+    "brew",
+    "opam",
+    "fnm",
+    "zoxide",
+    "starship",
+    "mise",
+    "rtx",
+    "thefuck",
+    "kubectl",
+    "helm",
+    "gh",
+    "register-python-argcomplete",
+    "luarocks",
+    "dircolors",
+    "keychain",
+    "gpg-agent",
+    "rustup",
+    "uv",
+    "pip",
+    "npm",
+    "terraform",
+    "aws_completer",
+    "kind",
+    "flux",
+    "argocd",
+    "oc",
+];
+
+/// Whether `word` is exactly `$(GENERATOR ...)` for a known environment-setup generator.
+fn is_env_setup_output(word: &str) -> bool {
+    let inner = word
+        .strip_prefix("$(")
+        .and_then(|w| w.strip_suffix(')'))
+        .or_else(|| word.strip_prefix('`').and_then(|w| w.strip_suffix('`')));
+    let Some(first) = inner.and_then(|i| i.split_whitespace().next()) else {
+        return false;
+    };
+    ENV_SETUP_GENERATORS.contains(&first.rsplit('/').next().unwrap_or(first))
+}
+
+/// A shell reads its code from standard input.
+fn code_from_stdin(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
+    let via = inv.program_name().to_string();
+    match stdin {
+        Some(Stdin::Opaque(producer)) if ENV_SETUP_GENERATORS.contains(&producer.as_str()) => {}
+        Some(Stdin::Text(text, kind)) => {
+            w.run_text(&text, &nested_state(inv, st), Some(Step::via(kind, via)))
+        }
+        Some(other) => {
+            if let Some(kind) = other.as_code_opacity() {
+                w.mark_opaque(index, kind);
+            }
+        }
+        None => {}
+    }
+}
+
+/// `watch 'cmd'` and `ssh host cmd args`: the words are joined and run by a shell.
+pub(super) fn shell_words(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    from: usize,
+    st: &State,
+    step: Step,
+) {
+    let Some(words) = inv.args.get(from..).filter(|a| !a.is_empty()) else {
+        return;
+    };
+    if words.iter().any(|a| a.dynamic && a.static_len == 0) {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    }
+    let text = words
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    w.run_text(&text, &nested_state(inv, st), Some(step));
+}
+
+/// `git -c alias.x='!cmd' x`: a shell alias defined on the command line runs `cmd`.
+fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let mut i = 1;
+    while let Some(a) = inv.args.get(i) {
+        let value = match a.text.as_str() {
+            "-c" => inv.args.get(i + 1).map(|v| v.text.as_str()),
+            t => t.strip_prefix("-c").filter(|v| v.contains('=')),
+        };
+        if let Some((key, code)) = value.and_then(|v| v.split_once('='))
+            && key.starts_with("alias.")
+            && let Some(shell) = code.strip_prefix('!')
+        {
+            w.run_text(
+                shell,
+                &nested_state(inv, st),
+                Some(Step::via(StepKind::Alias, format!("git {key}"))),
+            );
+        }
+        if !a.text.starts_with('-') {
+            break;
+        }
+        i += if a.text == "-c" || a.text == "-C" {
+            2
+        } else {
+            1
+        };
+    }
+}

@@ -1,0 +1,442 @@
+//! Prefix wrappers that run another command: `sudo`, `doas`, `env`, `command`, `exec`, `nice`,
+//! `timeout`, `time`, `stdbuf`, `watch`, `xargs`, `parallel`, `flock`, `su`, `chroot`, secret and
+//! environment managers (`aws-vault exec`, `op run`, `direnv exec`, `mise exec`, `nix-shell`).
+
+use super::{Opts, has, nested_state, opts, remote, scan, value_of, wrapper};
+use crate::shell::invocation::{Arg, Invocation, Step, StepKind, quote_for_display};
+use crate::shell::unwrap::shells::shell_words;
+use crate::shell::walk::{State, Stdin, Walker, join_path};
+
+/// Unwraps a prefix wrapper; returns whether `inv` is one.
+pub(super) fn unwrap(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: &mut Option<Stdin>,
+    st: &State,
+) -> bool {
+    let name = inv.program_name();
+    match name {
+        "busybox" | "toybox" => wrapper(w, inv, 1, stdin.take(), st, None),
+        "sudo" => {
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "ugCDhprtTUc",
+                    &[
+                        "--user",
+                        "--group",
+                        "--chdir",
+                        "--prompt",
+                        "--role",
+                        "--type",
+                        "--host",
+                        "--close-from",
+                        "--other-user",
+                        "--command-timeout",
+                    ],
+                ),
+            );
+            if has(
+                &seen,
+                &[
+                    "-e",
+                    "--edit",
+                    "-l",
+                    "--list",
+                    "-v",
+                    "--validate",
+                    "-k",
+                    "-K",
+                ],
+            ) && k >= inv.args.len()
+            {
+                return true;
+            }
+            let cwd = value_of(&seen, &["-D", "--chdir"]).map(|d| join_path(inv.cwd.as_deref(), d));
+            wrapper(w, inv, k, stdin.take(), st, cwd);
+        }
+        "doas" => {
+            let (k, _) = scan(&inv.args, 1, &opts("uC", &[]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "env" => env(w, inv, stdin.take(), st),
+        "command" => {
+            let (k, seen) = scan(&inv.args, 1, &opts("", &[]));
+            if !has(&seen, &["-v", "-V"]) {
+                wrapper(w, inv, k, stdin.take(), st, None);
+            }
+        }
+        "builtin" | "nohup" | "chronic" | "unbuffer" | "catchsegv" | "proxychains"
+        | "proxychains4" | "torsocks" | "tsocks" | "caffeinate" => {
+            let (k, _) = scan(&inv.args, 1, &opts("", &[]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "exec" => {
+            let (k, _) = scan(&inv.args, 1, &opts("a", &[]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "nice" | "renice" => {
+            let (k, _) = scan(&inv.args, 1, &opts("n", &["--adjustment"]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "ionice" => {
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts("cnp", &["--class", "--classdata", "--pid"]),
+            );
+            if !has(&seen, &["-p", "--pid"]) {
+                wrapper(w, inv, k, stdin.take(), st, None);
+            }
+        }
+        "setsid" | "sg" => {
+            let (k, _) = scan(&inv.args, 1, &opts("", &[]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "stdbuf" => {
+            let (k, _) = scan(
+                &inv.args,
+                1,
+                &opts("ioe", &["--input", "--output", "--error"]),
+            );
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "timeout" => {
+            let (k, _) = scan(&inv.args, 1, &opts("sk", &["--signal", "--kill-after"]));
+            wrapper(w, inv, k + 1, stdin.take(), st, None);
+        }
+        "time" => {
+            let (k, _) = scan(&inv.args, 1, &opts("fo", &["--format", "--output"]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "watch" => {
+            let (k, seen) = scan(&inv.args, 1, &opts("nq", &["--interval", "--equexit"]));
+            if has(&seen, &["-x", "--exec"]) {
+                wrapper(w, inv, k, stdin.take(), st, None);
+            } else {
+                shell_words(
+                    w,
+                    index,
+                    inv,
+                    k,
+                    st,
+                    Step::via(StepKind::ShellString, "watch"),
+                );
+            }
+        }
+        "xargs" => xargs(w, inv, st),
+        "parallel" => parallel(w, inv, st),
+        "flock" => {
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "wEc",
+                    &["--timeout", "--wait", "--conflict-exit-code", "--command"],
+                ),
+            );
+            match value_of(&seen, &["-c", "--command"]) {
+                Some(text) => w.run_text(
+                    text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, "flock")),
+                ),
+                None => wrapper(w, inv, k + 1, stdin.take(), st, None),
+            }
+        }
+        "chroot" => {
+            let (k, _) = scan(&inv.args, 1, &opts("", &["--userspec", "--groups"]));
+            remote(w, inv, k + 1, stdin.take(), st, "chroot".into());
+        }
+        "su" | "runuser" => {
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "cgGsuw",
+                    &[
+                        "--command",
+                        "--group",
+                        "--supp-group",
+                        "--shell",
+                        "--user",
+                        "--whitelist-environment",
+                    ],
+                ),
+            );
+            match value_of(&seen, &["-c", "--command"]) {
+                Some(text) => w.run_text(
+                    text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, name)),
+                ),
+                None if name == "runuser" && has(&seen, &["-u", "--user"]) => {
+                    wrapper(w, inv, k, stdin.take(), st, None)
+                }
+                None => {}
+            }
+        }
+        "systemd-run" | "strace" | "ltrace" | "firejail" | "valgrind" => {
+            let (k, _) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "uEpoesSaIbXPMH",
+                    &[
+                        "--unit",
+                        "--property",
+                        "--setenv",
+                        "--uid",
+                        "--gid",
+                        "--machine",
+                        "--description",
+                        "--slice",
+                        "--working-directory",
+                        "--host",
+                        "--nice",
+                        "--on-calendar",
+                    ],
+                ),
+            );
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "aws-vault" => {
+            if inv.args.get(1).is_some_and(|a| a.text == "exec") {
+                let (k, _) = scan(
+                    &inv.args,
+                    2,
+                    &opts("", &["--duration", "--mfa-token", "--region", "--prompt"]),
+                );
+                wrapper(w, inv, k + 1, stdin.take(), st, None);
+                if let Some(pos) = inv.args.iter().position(|a| a.text == "--") {
+                    wrapper(w, inv, pos + 1, None, st, None);
+                }
+            }
+        }
+        "op" | "doppler" | "infisical" | "dotenvx" | "dotenv" | "envchain" | "chamber" => {
+            if let Some(pos) = inv.args.iter().position(|a| a.text == "--") {
+                wrapper(w, inv, pos + 1, stdin.take(), st, None);
+            }
+        }
+        "direnv" => {
+            if inv.args.get(1).is_some_and(|a| a.text == "exec") {
+                let dir = inv
+                    .args
+                    .get(2)
+                    .map(|d| join_path(inv.cwd.as_deref(), &d.text));
+                wrapper(w, inv, 3, stdin.take(), st, dir);
+            }
+        }
+        "mise" | "rtx" | "asdf" | "devbox" | "flox" => {
+            if inv
+                .args
+                .get(1)
+                .is_some_and(|a| matches!(a.text.as_str(), "exec" | "x" | "run"))
+            {
+                let k = inv
+                    .args
+                    .iter()
+                    .position(|a| a.text == "--")
+                    .map(|p| p + 1)
+                    .unwrap_or(2);
+                wrapper(w, inv, k, stdin.take(), st, None);
+            }
+        }
+        "nix-shell" => {
+            let (_, seen) = scan(
+                &inv.args,
+                1,
+                &Opts {
+                    short_value: "pIAE",
+                    long_value: &[
+                        "--run",
+                        "--command",
+                        "--packages",
+                        "--attr",
+                        "--arg",
+                        "--argstr",
+                    ],
+                    stop_at_operand: false,
+                },
+            );
+            if let Some(text) = value_of(&seen, &["--run", "--command"]) {
+                w.run_text(
+                    text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, "nix-shell")),
+                );
+            }
+        }
+        "nix" => {
+            if let Some(pos) = inv
+                .args
+                .iter()
+                .position(|a| a.text == "-c" || a.text == "--command")
+            {
+                wrapper(w, inv, pos + 1, stdin.take(), st, None);
+            }
+        }
+        "sops" => {
+            if inv
+                .args
+                .get(1)
+                .is_some_and(|a| a.text == "exec-env" || a.text == "exec-file")
+                && let Some(text) = inv.args.get(3)
+            {
+                w.run_text(
+                    &text.text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, "sops")),
+                );
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let (mut k, seen) = scan(
+        &inv.args,
+        1,
+        &opts("uCSP", &["--unset", "--chdir", "--split-string"]),
+    );
+    if let Some(split) = value_of(&seen, &["-S", "--split-string"]) {
+        let rest: Vec<&str> = inv
+            .args
+            .get(k..)
+            .unwrap_or(&[])
+            .iter()
+            .map(|a| a.text.as_str())
+            .collect();
+        let text = format!("{split} {}", rest.join(" "));
+        w.run_text(
+            &text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::Wrapper, "env")),
+        );
+        return;
+    }
+    while inv.args.get(k).is_some_and(|a| {
+        a.text.split_once('=').is_some_and(|(n, _)| {
+            !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+    }) {
+        k += 1;
+    }
+    let cwd = value_of(&seen, &["-C", "--chdir"]).map(|d| join_path(inv.cwd.as_deref(), d));
+    wrapper(w, inv, k, stdin, st, cwd);
+}
+
+fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let (k, seen) = scan(
+        &inv.args,
+        1,
+        &opts(
+            "adEILnPs",
+            &[
+                "--arg-file",
+                "--delimiter",
+                "--eof",
+                "--max-lines",
+                "--max-args",
+                "--max-procs",
+                "--max-chars",
+                "--process-slot-var",
+            ],
+        ),
+    );
+    let replace = value_of(&seen, &["-I", "-i", "--replace"])
+        .map(str::to_string)
+        .or_else(|| has(&seen, &["-i", "--replace"]).then(|| "{}".to_string()));
+    let mut args: Vec<Arg> = inv.args.get(k..).unwrap_or(&[]).to_vec();
+    if args.is_empty() {
+        args.push(Arg::literal("echo"));
+    }
+    let input = Arg::unknown("<xargs input>");
+    match replace {
+        Some(r) => {
+            for a in args.iter_mut().skip(1) {
+                if a.text.contains(&r) {
+                    let prefix_len = a.text.find(&r).unwrap_or(0).min(a.static_len);
+                    a.text = a.text.replace(&r, &input.text);
+                    a.dynamic = true;
+                    a.static_len = prefix_len;
+                }
+            }
+        }
+        None => args.push(input),
+    }
+    let mut provenance = inv.provenance.clone();
+    provenance.push(Step::via(StepKind::Xargs, "xargs"));
+    let inner = Invocation {
+        args,
+        provenance,
+        cwd: inv.cwd.clone(),
+        remote: inv.remote,
+        redirects: Vec::new(),
+        script: None,
+        opaque: Vec::new(),
+    };
+    w.emit(inner, None, &[], st);
+}
+
+fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let (k, _) = scan(
+        &inv.args,
+        1,
+        &opts(
+            "jSa",
+            &[
+                "--jobs",
+                "--sshlogin",
+                "--arg-file",
+                "--joblog",
+                "--delay",
+                "--timeout",
+            ],
+        ),
+    );
+    let sep = inv
+        .args
+        .iter()
+        .position(|a| a.text == ":::" || a.text == "::::");
+    let end = sep.unwrap_or(inv.args.len());
+    let Some(words) = inv.args.get(k..end).filter(|a| !a.is_empty()) else {
+        return;
+    };
+    let values: Vec<&Arg> = match sep {
+        Some(s) if inv.args[s].text == ":::" => inv.args[s + 1..]
+            .iter()
+            .filter(|a| a.text != ":::")
+            .take(8)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let template: Vec<String> = words.iter().map(|a| a.text.clone()).collect();
+    let run = |value: &str| {
+        let mut text: Vec<String> = template.iter().map(|t| t.replace("{}", value)).collect();
+        if !template.iter().any(|t| t.contains("{}")) {
+            text.push(value.to_string());
+        }
+        text.join(" ")
+    };
+    let unknown = "\"$PARALLEL_ARG\"";
+    let texts: Vec<String> = if values.is_empty() || values.iter().any(|v| v.dynamic) {
+        vec![run(unknown)]
+    } else {
+        values
+            .iter()
+            .map(|v| run(&quote_for_display(&v.text)))
+            .collect()
+    };
+    for text in texts {
+        w.run_text(
+            &text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::Xargs, "parallel")),
+        );
+    }
+}
