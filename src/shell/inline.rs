@@ -231,17 +231,10 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
                 w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via)))
             }
             Embedded::Argv(words) => {
-                let mut provenance = inv.provenance.clone();
-                provenance.push(Step::via(StepKind::InlineCode, via));
-                let inner = Invocation {
-                    args: words.into_iter().map(Arg::literal).collect(),
-                    provenance,
-                    cwd: inv.cwd.clone(),
-                    remote: inv.remote,
-                    redirects: Vec::new(),
-                    script: None,
-                    opaque: Vec::new(),
-                };
+                let inner = inv.nested(
+                    words.into_iter().map(Arg::literal).collect(),
+                    [Step::via(StepKind::InlineCode, via)],
+                );
                 w.emit(inner, None, &[], &sub);
             }
         }

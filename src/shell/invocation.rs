@@ -246,6 +246,22 @@ impl Invocation {
         p.rsplit('/').next().unwrap_or(p)
     }
 
+    /// A command this invocation runs: `args`, reached through `steps`, in the same directory
+    /// and on the same host. Redirections, inline code and opacity are not inherited.
+    pub fn nested(&self, args: Vec<Arg>, steps: impl IntoIterator<Item = Step>) -> Invocation {
+        let mut provenance = self.provenance.clone();
+        provenance.extend(steps);
+        Invocation {
+            args,
+            provenance,
+            cwd: self.cwd.clone(),
+            remote: self.remote,
+            redirects: Vec::new(),
+            script: None,
+            opaque: Vec::new(),
+        }
+    }
+
     /// argv as plain strings.
     pub fn argv(&self) -> Vec<String> {
         self.args.iter().map(|a| a.text.clone()).collect()

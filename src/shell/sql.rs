@@ -365,17 +365,7 @@ fn redis(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin
             for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
                 let mut args = vec![inv.args[0].clone()];
                 args.extend(line.split_whitespace().map(Arg::literal));
-                let mut provenance = inv.provenance.clone();
-                provenance.push(Step::via(kind, inv.program_name()));
-                let inner = Invocation {
-                    args,
-                    provenance,
-                    cwd: inv.cwd.clone(),
-                    remote: inv.remote,
-                    redirects: Vec::new(),
-                    script: None,
-                    opaque: Vec::new(),
-                };
+                let inner = inv.nested(args, [Step::via(kind, inv.program_name())]);
                 w.emit(inner, None, &[], st);
             }
         }
@@ -425,20 +415,11 @@ fn emit_sql(w: &mut Walker<'_>, inv: &Invocation, text: &str, kind: StepKind, st
     for statement in statements(&sql_text) {
         let mut args = vec![Arg::literal(SQL_PROGRAM)];
         args.extend(statement.into_iter().map(Arg::literal));
-        let mut provenance = inv.provenance.clone();
-        if kind != StepKind::Sql {
-            provenance.push(Step::via(kind, client.clone()));
-        }
-        provenance.push(Step::via(StepKind::Sql, client.clone()));
-        let inner = Invocation {
-            args,
-            provenance,
-            cwd: inv.cwd.clone(),
-            remote: inv.remote,
-            redirects: Vec::new(),
-            script: None,
-            opaque: Vec::new(),
-        };
+        let via_input = (kind != StepKind::Sql).then(|| Step::via(kind, client.clone()));
+        let steps = via_input
+            .into_iter()
+            .chain([Step::via(StepKind::Sql, client.clone())]);
+        let inner = inv.nested(args, steps);
         w.emit(inner, None, &[], st);
     }
 }

@@ -92,17 +92,7 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             if args.is_empty() {
                 continue;
             }
-            let mut provenance = inv.provenance.clone();
-            provenance.push(Step::via(StepKind::FindExec, format!("find {via}")));
-            let inner = Invocation {
-                args,
-                provenance,
-                cwd: inv.cwd.clone(),
-                remote: inv.remote,
-                redirects: Vec::new(),
-                script: None,
-                opaque: Vec::new(),
-            };
+            let inner = inv.nested(args, [Step::via(StepKind::FindExec, format!("find {via}"))]);
             w.emit(inner, None, &[], st);
         }
         i = end + 1;

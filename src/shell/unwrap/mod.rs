@@ -214,17 +214,10 @@ fn nested_argv(
     let Some(args) = inv.args.get(from..).filter(|a| !a.is_empty()) else {
         return;
     };
-    let mut provenance = inv.provenance.clone();
-    provenance.push(step);
-    let inner = Invocation {
-        args: args.to_vec(),
-        provenance,
-        cwd: cwd.unwrap_or_else(|| inv.cwd.clone()),
-        remote,
-        redirects: inv.redirects.clone(),
-        script: None,
-        opaque: Vec::new(),
-    };
+    let mut inner = inv.nested(args.to_vec(), [step]);
+    inner.cwd = cwd.unwrap_or_else(|| inv.cwd.clone());
+    inner.remote = remote;
+    inner.redirects = inv.redirects.clone();
     w.emit(inner, stdin, &[], st);
 }
 

@@ -137,17 +137,8 @@ fn package_runner(
             first.text.len()
         };
     }
-    let mut provenance = inv.provenance.clone();
-    provenance.push(Step::via(StepKind::PackageRunner, via));
-    let inner = Invocation {
-        args,
-        provenance,
-        cwd: inv.cwd.clone(),
-        remote: inv.remote,
-        redirects: inv.redirects.clone(),
-        script: None,
-        opaque: Vec::new(),
-    };
+    let mut inner = inv.nested(args, [Step::via(StepKind::PackageRunner, via)]);
+    inner.redirects = inv.redirects.clone();
     w.emit(inner, stdin, &[], st);
 }
 

@@ -369,17 +369,7 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         }
         None => args.push(input),
     }
-    let mut provenance = inv.provenance.clone();
-    provenance.push(Step::via(StepKind::Xargs, "xargs"));
-    let inner = Invocation {
-        args,
-        provenance,
-        cwd: inv.cwd.clone(),
-        remote: inv.remote,
-        redirects: Vec::new(),
-        script: None,
-        opaque: Vec::new(),
-    };
+    let inner = inv.nested(args, [Step::via(StepKind::Xargs, "xargs")]);
     w.emit(inner, None, &[], st);
 }
 
