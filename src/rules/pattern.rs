@@ -61,16 +61,20 @@ pub fn alt_match(pattern: &str, text: &str) -> bool {
 pub fn flag_match(pattern: &str, name: &str, value: Option<&str>) -> bool {
     pattern.split('|').any(|alt| {
         let (pname, pvalue) = split_flag_pattern(alt);
-        if pname != name {
-            return false;
-        }
-        match pvalue {
-            None => true,
-            Some("") => value.is_none(),
-            Some(glob) => value
-                .is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase())),
-        }
+        pname == name && value_match(pvalue, value)
     })
+}
+
+/// Whether a flag's value satisfies a pattern's value part: none, `""` (no value given), or a
+/// glob compared as written and lowercased.
+fn value_match(pattern: Option<&str>, value: Option<&str>) -> bool {
+    match pattern {
+        None => true,
+        Some("") => value.is_none(),
+        Some(glob) => {
+            value.is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase()))
+        }
+    }
 }
 
 /// Like [`flag_match`], but a long flag may also be a unique-prefix abbreviation of the
@@ -88,15 +92,7 @@ pub fn flag_match_abbrev(pattern: &str, name: &str, value: Option<&str>) -> bool
         let Some(full) = pname.strip_prefix("--") else {
             return false;
         };
-        if full.len() <= short.len() || !full.starts_with(short) {
-            return false;
-        }
-        match pvalue {
-            None => true,
-            Some("") => value.is_none(),
-            Some(glob) => value
-                .is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase())),
-        }
+        full.len() > short.len() && full.starts_with(short) && value_match(pvalue, value)
     })
 }
 

@@ -361,57 +361,37 @@ fn compile_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
         .build()
 }
 
-fn parse_classes(names: &[Text<'_>]) -> std::result::Result<Vec<PathClass>, String> {
+/// Parses ruleset names of a closed set of values, naming the known ones on error.
+fn parse_names<T: Copy>(
+    names: &[Text<'_>],
+    all: &[T],
+    name_of: fn(T) -> &'static str,
+    what: &str,
+) -> std::result::Result<Vec<T>, String> {
     names
         .iter()
         .map(|n| {
-            PathClass::parse(n).ok_or_else(|| {
-                let known: Vec<&str> = PathClass::ALL.iter().map(|c| c.as_str()).collect();
-                format!(
-                    "unknown path class `{n}`; known classes: {}",
-                    known.join(", ")
-                )
-            })
+            all.iter()
+                .copied()
+                .find(|v| name_of(*v) == n.as_str())
+                .ok_or_else(|| {
+                    let known: Vec<&str> = all.iter().map(|v| name_of(*v)).collect();
+                    format!("unknown {what} `{n}`; known: {}", known.join(", "))
+                })
         })
         .collect()
+}
+
+fn parse_classes(names: &[Text<'_>]) -> std::result::Result<Vec<PathClass>, String> {
+    parse_names(names, &PathClass::ALL, PathClass::as_str, "path class")
 }
 
 fn parse_opaque(names: &[Text<'_>]) -> std::result::Result<Vec<Opaque>, String> {
-    names
-        .iter()
-        .map(|n| {
-            Opaque::ALL
-                .iter()
-                .copied()
-                .find(|o| o.as_str() == n.as_str())
-                .ok_or_else(|| {
-                    let known: Vec<&str> = Opaque::ALL.iter().map(|o| o.as_str()).collect();
-                    format!(
-                        "unknown opaque kind `{n}`; known kinds: {}",
-                        known.join(", ")
-                    )
-                })
-        })
-        .collect()
+    parse_names(names, &Opaque::ALL, Opaque::as_str, "opaque kind")
 }
 
 fn parse_steps(names: &[Text<'_>]) -> std::result::Result<Vec<StepKind>, String> {
-    names
-        .iter()
-        .map(|n| {
-            StepKind::ALL
-                .iter()
-                .copied()
-                .find(|k| k.as_str() == n.as_str())
-                .ok_or_else(|| {
-                    let known: Vec<&str> = StepKind::ALL.iter().map(|k| k.as_str()).collect();
-                    format!(
-                        "unknown provenance step `{n}`; known steps: {}",
-                        known.join(", ")
-                    )
-                })
-        })
-        .collect()
+    parse_names(names, &StepKind::ALL, StepKind::as_str, "provenance step")
 }
 
 /// Checks a rule's fields for mistakes a loader can see without running examples.
