@@ -16,6 +16,7 @@ pub(super) fn unwrap(
 ) -> bool {
     let name = inv.program_name();
     match name {
+        "ansible" => ansible(w, index, inv, st),
         "ssh" => ssh(w, index, inv, stdin.take(), st),
         "kubectl" | "oc" => kubectl(w, inv, stdin.take(), st),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
@@ -188,4 +189,53 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
         st,
         format!("{} {verb} {target}", inv.program_name()),
     );
+}
+
+/// `ansible HOSTS -m shell|command|raw -a 'CMD'`: the command runs on every matched host.
+fn ansible(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
+    let (_, seen) = scan(
+        &inv.args,
+        1,
+        &super::Opts {
+            short_value: "mauiMefklTtBPbK",
+            long_value: &[
+                "--module-name",
+                "--args",
+                "--user",
+                "--inventory",
+                "--extra-vars",
+                "--forks",
+                "--limit",
+                "--become-user",
+            ],
+            stop_at_operand: false,
+        },
+    );
+    let module = super::value_of(&seen, &["-m", "--module-name"]).unwrap_or("command");
+    if !matches!(
+        module,
+        "shell"
+            | "command"
+            | "raw"
+            | "ansible.builtin.shell"
+            | "ansible.builtin.command"
+            | "ansible.builtin.raw"
+    ) {
+        return;
+    }
+    let Some(code) = super::value_of(&seen, &["-a", "--args"]) else {
+        return;
+    };
+    if inv
+        .args
+        .iter()
+        .any(|a| a.dynamic && (a.text.contains(code) || code.contains(&a.text)))
+    {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    }
+    let mut sub = nested_state(inv, st);
+    sub.prov.push(Step::via(StepKind::Remote, "ansible"));
+    sub.cwd = None;
+    sub.remote = true;
+    w.run_text(code, &sub, None);
 }

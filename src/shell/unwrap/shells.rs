@@ -55,6 +55,19 @@ pub(super) fn unwrap(
             },
         },
         "git" => git_aliases(w, inv, st),
+        "trap" => {
+            // `trap 'code' EXIT`: the code runs later, in this shell.
+            if let Some(code) = inv.args.get(1).filter(|a| !a.text.starts_with('-')) {
+                if code.dynamic {
+                    w.mark_opaque(index, Opaque::DynamicCode);
+                }
+                w.run_text(
+                    &code.text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::Eval, "trap")),
+                );
+            }
+        }
         _ if inv.program().contains('/')
             && written_content(&inv.args[0], inv.cwd.as_deref(), st).is_some() =>
         {
@@ -196,7 +209,7 @@ fn is_env_setup_output(word: &str) -> bool {
 }
 
 /// A shell reads its code from standard input.
-fn code_from_stdin(
+pub(super) fn code_from_stdin(
     w: &mut Walker<'_>,
     index: usize,
     inv: &Invocation,

@@ -69,13 +69,129 @@ pub(super) fn unwrap(
             }
         }
         "builtin" | "nohup" | "chronic" | "unbuffer" | "catchsegv" | "proxychains"
-        | "proxychains4" | "torsocks" | "tsocks" | "caffeinate" => {
-            let (k, _) = scan(&inv.args, 1, &opts("", &[]));
+        | "proxychains4" | "torsocks" | "tsocks" | "caffeinate" | "pkexec" | "run0"
+        | "fakeroot" | "dbus-run-session" | "xvfb-run" | "setpriv" | "unshare" | "nsenter"
+        | "cgexec" | "numactl" | "prlimit" | "entr" => {
+            let short_value = match name {
+                "nsenter" => "tSGwr",
+                "cgexec" => "g",
+                "numactl" => "CNmpi",
+                _ => "",
+            };
+            let long_value: &[&str] = &[
+                "--user",
+                "--map-user",
+                "--map-group",
+                "--setarch",
+                "--reuid",
+                "--regid",
+                "--groups",
+                "--pid",
+                "--target",
+                "--setuid",
+                "--setgid",
+                "--wd",
+                "--root",
+                "--membind",
+                "--cpunodebind",
+                "--physcpubind",
+                "--interleave",
+                "--preferred",
+            ];
+            let (k, _) = scan(&inv.args, 1, &opts(short_value, long_value));
             wrapper(w, inv, k, stdin.take(), st, None);
         }
         "exec" => {
             let (k, _) = scan(&inv.args, 1, &opts("a", &[]));
             wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        // The first operand is not the command: a user, a CPU mask, a fake time.
+        "gosu" | "su-exec" | "chpst" | "taskset" | "faketime" => {
+            let (k, _) = scan(&inv.args, 1, &opts("cu", &["--cpu-list"]));
+            let cpu_list = name == "taskset"
+                && inv
+                    .args
+                    .iter()
+                    .any(|a| a.text == "-c" || a.text.starts_with("--cpu-list"));
+            wrapper(
+                w,
+                inv,
+                if cpu_list { k } else { k + 1 },
+                stdin.take(),
+                st,
+                None,
+            );
+        }
+        // `at now`, `batch`: the job is shell code read from standard input.
+        "at" | "batch" => {
+            let (_, seen) = scan(&inv.args, 1, &opts("qfmt", &[]));
+            if !has(&seen, &["-l", "-d", "-r", "-c"]) {
+                let code = stdin.take();
+                super::shells::code_from_stdin(w, index, inv, code, st);
+            }
+        }
+        // `tmux new-session 'cmd'`, `tmux send-keys 'cmd' Enter`, `screen -dm cmd`: shell code.
+        "tmux" => {
+            let verbs = [
+                "new-session",
+                "new",
+                "new-window",
+                "neww",
+                "split-window",
+                "splitw",
+                "send-keys",
+                "send",
+                "run-shell",
+                "run",
+                "respawn-pane",
+                "respawnp",
+            ];
+            if let Some(v) = inv
+                .args
+                .iter()
+                .position(|a| verbs.contains(&a.text.as_str()))
+            {
+                let words: Vec<&str> = inv.args[v + 1..]
+                    .iter()
+                    .map(|a| a.text.as_str())
+                    .filter(|t| !t.starts_with('-') && !matches!(*t, "Enter" | "C-m" | "KPEnter"))
+                    .collect();
+                if let Some(code) = words.last() {
+                    w.run_text(
+                        code,
+                        &nested_state(inv, st),
+                        Some(Step::via(StepKind::ShellString, "tmux")),
+                    );
+                }
+            }
+        }
+        "screen" => {
+            let (k, _) = scan(&inv.args, 1, &opts("SpXcTtle", &[]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "script" => {
+            let (_, seen) = scan(
+                &inv.args,
+                1,
+                &Opts {
+                    short_value: "cEIOBTm",
+                    long_value: &[
+                        "--command",
+                        "--log-in",
+                        "--log-out",
+                        "--log-timing",
+                        "--echo",
+                    ],
+                    stop_at_operand: false,
+                },
+            );
+            if let Some(code) = value_of(&seen, &["-c", "--command"]) {
+                w.run_text(
+                    code,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, "script")),
+                );
+            }
         }
         "nice" | "renice" => {
             let (k, _) = scan(&inv.args, 1, &opts("n", &["--adjustment"]));
