@@ -157,8 +157,9 @@ pub struct RuleDef<'a> {
     pub severity: Severity,
     /// What happens on a match.
     pub action: Decision,
-    /// One sentence for the human at the prompt: what this does and why it is held.
-    #[serde(borrow)]
+    /// The rule's description: one sentence for the human at the prompt, saying what the
+    /// command does and why it is held. `description` is accepted as another name for it.
+    #[serde(borrow, alias = "description")]
     pub reason: Text<'a>,
     /// Free tags (`aws`, `data-loss`, `guard-removal`, `mitre:T1485`).
     #[serde(borrow, default)]

@@ -296,7 +296,7 @@ impl Serialize for Invocation {
             .args
             .iter()
             .enumerate()
-            .filter(|(_, a)| a.dynamic)
+            .filter(|(_, a)| a.dynamic || a.glob)
             .map(|(i, _)| i)
             .collect();
         let mut fields = 3;
@@ -309,6 +309,7 @@ impl Serialize for Invocation {
         s.serialize_field("provenance", &self.provenance)?;
         s.serialize_field("program", self.program_name())?;
         if !dynamic.is_empty() {
+            // Words whose value depends on expansion: variables, substitutions, globs.
             s.serialize_field("dynamic", &dynamic)?;
         }
         if let Some(cwd) = &self.cwd {
