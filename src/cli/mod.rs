@@ -2,8 +2,10 @@
 //! help text) and one module per subcommand. Nothing here classifies: it builds settings, calls
 //! the library and maps outcomes to exit codes in one place ([`ExitStatus`]).
 
+mod audit;
 mod check;
 mod explain;
+mod log;
 mod settings;
 
 use std::io::Write;
@@ -11,8 +13,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use audit::{AuditArgs, AuditCommand, LogLocation};
 pub use check::CheckArgs;
 pub use explain::ExplainArgs;
+pub use log::LogArgs;
 pub use settings::RulesetArgs;
 
 use crate::Decision;
@@ -52,6 +56,16 @@ pub enum Command {
     /// Example:
     ///   interlock explain --shell 'cd ~ && bash -c "rm -rf ."'
     Explain(ExplainArgs),
+    /// Show the audit log: every request, decision and exit, newest last.
+    ///
+    /// Example:
+    ///   interlock log --since 2h --decision confirm
+    Log(LogArgs),
+    /// Work with the audit log (verify its hash chain).
+    ///
+    /// Example:
+    ///   interlock audit verify
+    Audit(AuditArgs),
 }
 
 /// How a subcommand ended; the one place outcomes become exit codes.
@@ -63,6 +77,8 @@ pub enum ExitStatus {
     Confirm,
     /// The command is denied (20).
     Deny,
+    /// A check failed, e.g. the audit log does not verify (1).
+    Failure,
     /// Bad usage or unreadable input (2).
     Usage,
 }
@@ -81,6 +97,7 @@ impl From<ExitStatus> for ExitCode {
     fn from(s: ExitStatus) -> Self {
         ExitCode::from(match s {
             ExitStatus::Allow => 0,
+            ExitStatus::Failure => 1,
             ExitStatus::Confirm => 10,
             ExitStatus::Deny => 20,
             ExitStatus::Usage => 2,
@@ -118,6 +135,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
+        Command::Log(args) => log::run(args),
+        Command::Audit(args) => audit::run(args),
     }
 }
 

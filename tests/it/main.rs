@@ -3,6 +3,7 @@
 // A test reports a broken expectation by panicking; `expect` says which one.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit;
 mod check;
 mod common;
 mod corpus;

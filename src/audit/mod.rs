@@ -1,0 +1,35 @@
+//! The audit log: one JSON object per line, append-only, hash-chained.
+//!
+//! Invariant: a record is written with one `write(2)` under an exclusive lock and `fdatasync`'d
+//! before [`AuditLog::append`] returns; each record carries the SHA-256 fingerprint of the one
+//! before it, so [`verify`] finds any edited, deleted, reordered or truncated line. A log that
+//! cannot be written or whose tail is damaged refuses further records (fail closed).
+
+mod error;
+mod event;
+mod log;
+mod verify;
+
+pub use error::AuditError;
+pub use event::{Approval, Event, Status};
+pub use log::{Appended, AuditLog, default_state_dir};
+pub use verify::{VerifyReport, verify};
+
+/// The fingerprint of the (absent) record before the first one.
+pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+/// The fingerprint of a record: SHA-256 over its canonical JSON (object keys sorted, no
+/// whitespace) with `attestation.fingerprint` removed.
+pub fn fingerprint(record: &serde_json::Value) -> String {
+    use sha2::{Digest, Sha256};
+    let mut unsigned = record.clone();
+    if let Some(att) = unsigned
+        .get_mut("attestation")
+        .and_then(|a| a.as_object_mut())
+    {
+        att.remove("fingerprint");
+    }
+    // serde_json's default map is sorted by key, so this serialisation is canonical.
+    let canonical = serde_json::to_string(&unsigned).unwrap_or_default();
+    format!("sha256:{:x}", Sha256::digest(canonical.as_bytes()))
+}
