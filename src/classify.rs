@@ -155,12 +155,18 @@ impl Engine {
         &self.env
     }
 
-    /// Classifies an action.
+    /// Classifies an action in the engine's environment.
     pub fn classify(&self, action: &Action) -> Verdict {
-        match action {
-            Action::Shell(text) => self.classify_shell(text),
-            Action::Argv(argv) => self.classify_argv(argv),
-        }
+        self.classify_in(action, &self.env)
+    }
+
+    /// Classifies an action as if it ran in `env` (another working directory, for example).
+    pub fn classify_in(&self, action: &Action, env: &Environment) -> Verdict {
+        let analysis = match action {
+            Action::Shell(text) => shell::analyze(text, &env.shell),
+            Action::Argv(argv) => shell::analyze_argv(argv, &env.shell),
+        };
+        self.classify_analysis_in(analysis, env)
     }
 
     /// Classifies a shell command line.
@@ -173,11 +179,15 @@ impl Engine {
         self.classify_analysis(shell::analyze_argv(argv, &self.env.shell))
     }
 
-    /// Classifies the invocations of an analysis.
+    /// Classifies the invocations of an analysis made in the engine's environment.
     pub fn classify_analysis(&self, analysis: Analysis) -> Verdict {
+        self.classify_analysis_in(analysis, &self.env)
+    }
+
+    fn classify_analysis_in(&self, analysis: Analysis, env: &Environment) -> Verdict {
         let mut matches = Vec::new();
         for (index, inv) in analysis.invocations.iter().enumerate() {
-            self.match_invocation(index, inv, &mut matches);
+            self.match_invocation(index, inv, env, &mut matches);
         }
         if !analysis.errors.is_empty() {
             matches.push(RuleMatch {
@@ -195,7 +205,13 @@ impl Engine {
         Verdict::from_matches(analysis.invocations, matches)
     }
 
-    fn match_invocation(&self, index: usize, inv: &Invocation, out: &mut Vec<RuleMatch>) {
+    fn match_invocation(
+        &self,
+        index: usize,
+        inv: &Invocation,
+        env: &Environment,
+        out: &mut Vec<RuleMatch>,
+    ) {
         let candidates = self.rules.candidates(inv.program_name());
         if candidates.is_empty() {
             return;
@@ -221,7 +237,7 @@ impl Engine {
                     continue;
                 }
             };
-            if !self.rules.matches(i, inv, &parsed, &self.env.paths) {
+            if !self.rules.matches(i, inv, &parsed, &env.paths) {
                 continue;
             }
             let mut severity = rule.severity;

@@ -15,9 +15,11 @@
 pub mod audit;
 pub mod classify;
 pub mod cli;
+pub mod intercept;
 pub mod level;
 pub mod rules;
 pub mod shell;
+pub mod supervisor;
 pub mod verdict;
 
 pub use classify::{Action, Engine, Environment};

@@ -2,10 +2,12 @@
 //! help text) and one module per subcommand. Nothing here classifies: it builds settings, calls
 //! the library and maps outcomes to exit codes in one place ([`ExitStatus`]).
 
+mod approve;
 mod audit;
 mod check;
 mod explain;
 mod log;
+mod run;
 mod settings;
 
 use std::io::Write;
@@ -13,10 +15,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use approve::{ApproveArgs, DenyArgs, PendingArgs};
 pub use audit::{AuditArgs, AuditCommand, LogLocation};
 pub use check::CheckArgs;
 pub use explain::ExplainArgs;
 pub use log::LogArgs;
+pub use run::RunArgs;
 pub use settings::RulesetArgs;
 
 use crate::Decision;
@@ -42,6 +46,22 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run an agent under supervision: guarded commands are checked, held for a human or
+    /// refused, and every decision is written to the audit log before anything runs.
+    ///
+    /// Examples:
+    ///   interlock run -- claude
+    ///   interlock run --non-interactive --wait 300 -- codex exec "fix the tests"
+    Run(RunArgs),
+    /// List the commands waiting for a human, with their request ids.
+    Pending(PendingArgs),
+    /// Approve a held command (from outside the agent's session), with a justification.
+    ///
+    /// Example:
+    ///   interlock approve r-3f9c01a2b4 --reason "CHG-1234: retire the staging stack"
+    Approve(ApproveArgs),
+    /// Refuse a held command.
+    Deny(DenyArgs),
     /// Classify a command: allow, confirm (needs a human) or deny.
     ///
     /// Exit status: 0 allow, 10 confirm, 20 deny, 2 bad usage or unreadable input.
@@ -79,6 +99,8 @@ pub enum ExitStatus {
     Deny,
     /// A check failed, e.g. the audit log does not verify (1).
     Failure,
+    /// The supervised agent's own exit status (`interlock run`).
+    Code(u8),
     /// Bad usage or unreadable input (2).
     Usage,
 }
@@ -98,6 +120,7 @@ impl From<ExitStatus> for ExitCode {
         ExitCode::from(match s {
             ExitStatus::Allow => 0,
             ExitStatus::Failure => 1,
+            ExitStatus::Code(c) => c,
             ExitStatus::Confirm => 10,
             ExitStatus::Deny => 20,
             ExitStatus::Usage => 2,
@@ -105,8 +128,18 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
-/// Runs the CLI with the process's arguments.
+/// Runs the CLI with the process's arguments, or the PATH shim when invoked under a guarded
+/// program's name.
 pub fn main() -> ExitCode {
+    let arg0 = std::env::args_os().next().map(std::path::PathBuf::from);
+    let name = arg0
+        .as_deref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if name != "interlock" && crate::intercept::shim::is_shim_name(&name) {
+        return crate::intercept::shim::main(&name);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -133,6 +166,10 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Pending(args) => approve::pending(args),
+        Command::Approve(args) => approve::approve(args),
+        Command::Deny(args) => approve::deny(args),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Log(args) => log::run(args),

@@ -10,3 +10,4 @@ mod corpus;
 mod explain;
 mod properties;
 mod rulesets;
+mod run;

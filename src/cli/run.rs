@@ -1,0 +1,113 @@
+//! `interlock run -- PROG ARGS`: runs an agent under supervision.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+
+use super::{ExitStatus, RulesetArgs};
+use crate::audit::{self, AuditLog};
+use crate::intercept::shim::{SHIM_DIR_ENV, SOCKET_ENV};
+use crate::supervisor::server::{self, Config};
+use crate::supervisor::session::Session;
+
+/// Arguments of `interlock run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Where the audit log and session sockets live (default: $XDG_STATE_HOME/interlock, else
+    /// ~/.local/state/interlock).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Never ask on this terminal: a command that needs a human waits for `interlock approve`
+    /// from elsewhere (up to --wait seconds), then is refused.
+    #[arg(long)]
+    pub non_interactive: bool,
+
+    /// Seconds a held command waits for an approval before it is refused.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    pub wait: u64,
+
+    /// Seconds a refused request can still be approved (the approval then lets the same command
+    /// run once, in the same directory).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub approval_ttl: u64,
+
+    /// Rulesets and context.
+    #[command(flatten)]
+    pub rules: RulesetArgs,
+
+    /// The agent and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "PROG ARG")]
+    pub command: Vec<String>,
+}
+
+/// Runs `interlock run`.
+pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
+    let state_dir = match args.state_dir {
+        Some(d) => d,
+        None => audit::default_state_dir().context(
+            "cannot find the state directory: set HOME or XDG_STATE_HOME, or pass --state-dir",
+        )?,
+    };
+    let engine = args.rules.engine()?;
+    let session = Session::create(&state_dir)?;
+    let listener = std::os::unix::net::UnixListener::bind(&session.socket)
+        .with_context(|| format!("cannot listen on {}", session.socket.display()))?;
+    listener.set_nonblocking(true)?;
+    let agent_pid = Arc::new(AtomicU32::new(0));
+    let config = Config {
+        engine,
+        log: AuditLog::new(state_dir.join("audit.jsonl")),
+        wait: Duration::from_secs(args.wait),
+        approval_ttl: Duration::from_secs(args.approval_ttl),
+        agent_pid: Arc::clone(&agent_pid),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the supervisor")?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::UnixListener::from_std(listener)
+            .context("cannot start the supervisor socket")?
+    };
+    std::thread::Builder::new()
+        .name("interlock-supervisor".into())
+        .spawn(move || runtime.block_on(server::serve(listener, config)))
+        .context("cannot start the supervisor thread")?;
+    if !args.non_interactive && nix::unistd::isatty(std::io::stdin()).unwrap_or(false) {
+        eprintln!(
+            "interlock: confirmation on this terminal is not available yet; held commands are refused and can be approved from another terminal with `interlock approve`."
+        );
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut paths = vec![session.shims.clone()];
+    paths.extend(std::env::split_paths(&path));
+    let (program, rest) = args
+        .command
+        .split_first()
+        .context("no command given after --")?;
+    let mut child = Command::new(program)
+        .args(rest)
+        .env(
+            "PATH",
+            std::env::join_paths(paths).context("PATH contains a directory with ':' in it")?,
+        )
+        .env(SOCKET_ENV, &session.socket)
+        .env(SHIM_DIR_ENV, &session.shims)
+        .spawn()
+        .with_context(|| format!("cannot start {program}"))?;
+    agent_pid.store(child.id(), Ordering::SeqCst);
+    let status = child.wait().context("cannot wait for the agent")?;
+    drop(session);
+    use std::os::unix::process::ExitStatusExt;
+    let code = status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
+    Ok(ExitStatus::Code(u8::try_from(code).unwrap_or(1)))
+}

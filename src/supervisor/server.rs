@@ -1,0 +1,568 @@
+//! The supervisor: a tokio server on a private unix socket that classifies every command a
+//! shim asks about, records each step in the audit log before answering, holds commands that
+//! need a human, and takes approvals only from outside the agent's process tree.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::oneshot;
+
+use super::peer;
+use super::protocol::{PendingRequest, Request, Response};
+use crate::audit::{Approval, AuditLog, Event, Status};
+use crate::{Action, Decision, Engine, Environment, Severity, Verdict};
+
+/// How the supervisor behaves.
+#[derive(Debug)]
+pub struct Config {
+    /// Rules.
+    pub engine: Engine,
+    /// Where every decision is recorded.
+    pub log: AuditLog,
+    /// How long a held command waits for an approval before it is refused.
+    pub wait: Duration,
+    /// How long a request can still be approved after it was refused (the approval then applies,
+    /// once, to the same command run again in the same directory).
+    pub approval_ttl: Duration,
+    /// The agent's pid once started (0 before): its tree may never approve.
+    pub agent_pid: Arc<AtomicU32>,
+}
+
+/// A human's decision.
+#[derive(Debug)]
+enum Outcome {
+    Approved {
+        reason: String,
+        user: String,
+    },
+    Denied {
+        reason: Option<String>,
+        user: String,
+    },
+}
+
+/// A request a human may still decide.
+#[derive(Debug)]
+struct Held {
+    info: PendingRequest,
+    verdict: Verdict,
+    until: Instant,
+    waiter: Option<oneshot::Sender<Outcome>>,
+}
+
+/// An approval that arrived after its request was refused: it lets the same argv in the same
+/// directory run once, before it expires.
+#[derive(Debug)]
+struct Grant {
+    request: String,
+    argv: Vec<String>,
+    cwd: String,
+    reason: String,
+    user: String,
+    until: Instant,
+}
+
+#[derive(Debug)]
+struct Shared {
+    config: Config,
+    held: Mutex<HashMap<String, Held>>,
+    grants: Mutex<Vec<Grant>>,
+    counter: AtomicU64,
+}
+
+/// Serves `listener` until the process ends.
+pub async fn serve(listener: UnixListener, config: Config) {
+    let shared = Arc::new(Shared {
+        config,
+        held: Mutex::new(HashMap::new()),
+        grants: Mutex::new(Vec::new()),
+        counter: AtomicU64::new(0),
+    });
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let shared = Arc::clone(&shared);
+        tokio::spawn(async move {
+            let _ = connection(stream, shared).await;
+        });
+    }
+}
+
+async fn connection(stream: UnixStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    let peer_pid = stream
+        .peer_cred()
+        .ok()
+        .and_then(|c| c.pid())
+        .and_then(|p| u32::try_from(p).ok());
+    let (read, mut write) = stream.into_split();
+    let mut line = String::new();
+    BufReader::new(read).read_line(&mut line).await?;
+    let response = match serde_json::from_str::<Request>(&line) {
+        Ok(request) => handle(request, peer_pid, &shared).await,
+        Err(e) => Response::Error {
+            message: format!("unreadable request: {e}"),
+        },
+    };
+    let mut out = serde_json::to_string(&response)
+        .unwrap_or_else(|_| "{\"kind\":\"error\",\"message\":\"internal\"}".into());
+    out.push('\n');
+    write.write_all(out.as_bytes()).await
+}
+
+async fn handle(request: Request, peer_pid: Option<u32>, shared: &Arc<Shared>) -> Response {
+    match request {
+        Request::Check { argv, cwd } => check(argv, cwd, shared).await,
+        Request::Exited { request, code } => {
+            let ev = event_for(shared, &request, Status::Exited, Some(code));
+            match append(shared, ev).await {
+                Ok(()) => Response::Done {
+                    message: "recorded".into(),
+                },
+                Err(e) => Response::Error { message: e },
+            }
+        }
+        Request::Pending => Response::Pending {
+            requests: pending(shared),
+        },
+        Request::Approve {
+            request,
+            reason,
+            user,
+        } => {
+            decide(
+                shared,
+                peer_pid,
+                request,
+                Outcome::Approved { reason, user },
+            )
+            .await
+        }
+        Request::Deny {
+            request,
+            reason,
+            user,
+        } => decide(shared, peer_pid, request, Outcome::Denied { reason, user }).await,
+    }
+}
+
+fn new_request_id(shared: &Shared) -> String {
+    use sha2::{Digest, Sha256};
+    let n = shared.counter.fetch_add(1, Ordering::Relaxed);
+    let seed = format!(
+        "{}:{}:{n}",
+        jiff::Timestamp::now().as_nanosecond(),
+        std::process::id()
+    );
+    format!(
+        "r-{}",
+        &format!("{:x}", Sha256::digest(seed.as_bytes()))[..10]
+    )
+}
+
+fn event(status: Status, request: &str, argv: &[String], cwd: &str, verdict: &Verdict) -> Event {
+    Event::new(
+        status,
+        request,
+        argv,
+        cwd,
+        verdict.decision,
+        verdict.severity,
+        &verdict.rules,
+        &verdict.reason,
+    )
+}
+
+/// The event for a later step of a request whose verdict is no longer at hand.
+fn event_for(shared: &Shared, request: &str, status: Status, code: Option<i32>) -> Event {
+    let mut ev = Event::new(
+        status,
+        request,
+        &[],
+        "",
+        Decision::Allow,
+        Severity::Info,
+        &[],
+        "",
+    );
+    if let Ok(held) = shared.held.lock()
+        && let Some(h) = held.get(request)
+    {
+        ev = event(status, request, &h.info.argv, &h.info.cwd, &h.verdict);
+    }
+    ev.exit_code = code;
+    ev
+}
+
+async fn append(shared: &Arc<Shared>, ev: Event) -> Result<(), String> {
+    let log = shared.config.log.clone();
+    tokio::task::spawn_blocking(move || log.append(&ev).map(drop).map_err(|e| e.to_string()))
+        .await
+        .unwrap_or_else(|e| Err(format!("the audit writer failed: {e}")))
+}
+
+fn verdict_response(
+    v: &Verdict,
+    decision: Decision,
+    request: &str,
+    reason: String,
+    approved: bool,
+) -> Response {
+    Response::Verdict {
+        decision,
+        request: request.to_string(),
+        severity: v.severity,
+        rules: v.rules.clone(),
+        reason,
+        approved,
+    }
+}
+
+async fn check(argv: Vec<String>, cwd: String, shared: &Arc<Shared>) -> Response {
+    let env = Environment::detect(Some(cwd.clone()), None);
+    let verdict = shared
+        .config
+        .engine
+        .classify_in(&Action::Argv(argv.clone()), &env);
+    let id = new_request_id(shared);
+    match verdict.decision {
+        Decision::Allow => match append(
+            shared,
+            event(Status::AutoAllowed, &id, &argv, &cwd, &verdict),
+        )
+        .await
+        {
+            Ok(()) => verdict_response(
+                &verdict,
+                Decision::Allow,
+                &id,
+                verdict.reason.clone(),
+                false,
+            ),
+            Err(e) => verdict_response(
+                &verdict,
+                Decision::Deny,
+                &id,
+                format!("Refused because the audit log cannot be written: {e}"),
+                false,
+            ),
+        },
+        Decision::Deny => {
+            let mut ev = event(Status::Denied, &id, &argv, &cwd, &verdict);
+            ev.approval = Some(Approval {
+                justification: None,
+                approvers: Vec::new(),
+                method: "policy".into(),
+            });
+            let _ = append(shared, ev).await;
+            verdict_response(&verdict, Decision::Deny, &id, verdict.reason.clone(), false)
+        }
+        Decision::Confirm => confirm(argv, cwd, verdict, id, shared).await,
+    }
+}
+
+async fn confirm(
+    argv: Vec<String>,
+    cwd: String,
+    verdict: Verdict,
+    id: String,
+    shared: &Arc<Shared>,
+) -> Response {
+    // An approval given after an earlier identical request was refused lets this one run once.
+    let grant = shared.grants.lock().ok().and_then(|mut grants| {
+        let now = Instant::now();
+        grants.retain(|g| g.until > now);
+        let at = grants.iter().position(|g| g.argv == argv && g.cwd == cwd)?;
+        Some(grants.remove(at))
+    });
+    if let Some(g) = grant {
+        let mut ev = event(Status::Approved, &id, &argv, &cwd, &verdict);
+        ev.approval = Some(Approval {
+            justification: Some(g.reason.clone()),
+            approvers: vec![g.user.clone()],
+            method: format!("remote (approval of {})", g.request),
+        });
+        return match append(shared, ev).await {
+            Ok(()) => verdict_response(
+                &verdict,
+                Decision::Allow,
+                &id,
+                format!("Approved by {}: {}", g.user, g.reason),
+                true,
+            ),
+            Err(e) => verdict_response(
+                &verdict,
+                Decision::Deny,
+                &id,
+                format!("Refused because the audit log cannot be written: {e}"),
+                false,
+            ),
+        };
+    }
+    if let Err(e) = append(shared, event(Status::Requested, &id, &argv, &cwd, &verdict)).await {
+        return verdict_response(
+            &verdict,
+            Decision::Deny,
+            &id,
+            format!("Refused because the audit log cannot be written: {e}"),
+            false,
+        );
+    }
+    let (tx, rx) = oneshot::channel();
+    let ttl = shared.config.approval_ttl;
+    let info = PendingRequest {
+        request: id.clone(),
+        argv: argv.clone(),
+        cwd: cwd.clone(),
+        severity: verdict.severity,
+        rules: verdict.rules.clone(),
+        reason: verdict.reason.clone(),
+        expires_in: ttl.as_secs(),
+    };
+    if let Ok(mut held) = shared.held.lock() {
+        held.insert(
+            id.clone(),
+            Held {
+                info,
+                verdict: verdict.clone(),
+                until: Instant::now() + ttl,
+                waiter: Some(tx),
+            },
+        );
+    }
+    let outcome = tokio::time::timeout(shared.config.wait, rx).await;
+    match outcome {
+        Ok(Ok(Outcome::Approved { reason, user })) => {
+            remove_held(shared, &id);
+            grant_inner(shared, &id, &argv, &cwd, &verdict, &reason, &user);
+            let mut ev = event(Status::Approved, &id, &argv, &cwd, &verdict);
+            ev.approval = Some(Approval {
+                justification: Some(reason.clone()),
+                approvers: vec![user.clone()],
+                method: "remote".into(),
+            });
+            match append(shared, ev).await {
+                Ok(()) => verdict_response(
+                    &verdict,
+                    Decision::Allow,
+                    &id,
+                    format!("Approved by {user}: {reason}"),
+                    true,
+                ),
+                Err(e) => verdict_response(
+                    &verdict,
+                    Decision::Deny,
+                    &id,
+                    format!("Refused because the audit log cannot be written: {e}"),
+                    false,
+                ),
+            }
+        }
+        Ok(Ok(Outcome::Denied { reason, user })) => {
+            remove_held(shared, &id);
+            let mut ev = event(Status::Denied, &id, &argv, &cwd, &verdict);
+            ev.approval = Some(Approval {
+                justification: reason.clone(),
+                approvers: vec![user.clone()],
+                method: "remote".into(),
+            });
+            let _ = append(shared, ev).await;
+            verdict_response(
+                &verdict,
+                Decision::Deny,
+                &id,
+                format!(
+                    "Refused by {user}{}",
+                    reason.map(|r| format!(": {r}")).unwrap_or_default()
+                ),
+                false,
+            )
+        }
+        Ok(Err(_)) | Err(_) => {
+            // Keep the request approvable for a while; the waiter is gone.
+            if let Ok(mut held) = shared.held.lock()
+                && let Some(h) = held.get_mut(&id)
+            {
+                h.waiter = None;
+            }
+            let mut ev = event(Status::Expired, &id, &argv, &cwd, &verdict);
+            ev.approval = Some(Approval {
+                justification: None,
+                approvers: Vec::new(),
+                method: "timeout".into(),
+            });
+            let _ = append(shared, ev).await;
+            let reason = format!(
+                "{} Needs a human: from outside the agent's session run `interlock approve {id} --reason \"...\"`, then run the command again (the approval is valid for {} s, once).",
+                verdict.reason,
+                ttl.as_secs()
+            );
+            verdict_response(&verdict, Decision::Confirm, &id, reason, false)
+        }
+    }
+}
+
+/// An approved command's nested commands (`sh -c 'aws ...'` runs `aws ...`) reach their own
+/// shims: each exact argv the approval covered may run once, in the directory it was judged in.
+fn grant_inner(
+    shared: &Shared,
+    id: &str,
+    argv: &[String],
+    cwd: &str,
+    verdict: &Verdict,
+    reason: &str,
+    user: &str,
+) {
+    let until = Instant::now() + shared.config.approval_ttl;
+    let Ok(mut grants) = shared.grants.lock() else {
+        return;
+    };
+    for inv in verdict
+        .invocations
+        .iter()
+        .filter(|inv| inv.argv() != argv && !inv.remote)
+    {
+        grants.push(Grant {
+            request: id.to_string(),
+            argv: inv.argv(),
+            cwd: inv.cwd.clone().unwrap_or_else(|| cwd.to_string()),
+            reason: reason.to_string(),
+            user: user.to_string(),
+            until,
+        });
+    }
+}
+
+fn remove_held(shared: &Shared, id: &str) {
+    if let Ok(mut held) = shared.held.lock() {
+        held.remove(id);
+    }
+}
+
+fn pending(shared: &Shared) -> Vec<PendingRequest> {
+    let now = Instant::now();
+    let Ok(mut held) = shared.held.lock() else {
+        return Vec::new();
+    };
+    held.retain(|_, h| h.until > now);
+    let mut out: Vec<PendingRequest> = held
+        .values()
+        .map(|h| {
+            let mut info = h.info.clone();
+            info.expires_in = h.until.saturating_duration_since(now).as_secs();
+            info
+        })
+        .collect();
+    out.sort_by(|a, b| b.expires_in.cmp(&a.expires_in).reverse());
+    out
+}
+
+async fn decide(
+    shared: &Arc<Shared>,
+    peer_pid: Option<u32>,
+    id: String,
+    outcome: Outcome,
+) -> Response {
+    let agent = shared.config.agent_pid.load(Ordering::SeqCst);
+    let inside = match peer_pid {
+        None => true,
+        Some(pid) => agent != 0 && peer::descends_from(pid, agent),
+    };
+    if inside {
+        return Response::Error { message: "refused: approvals and denials cannot come from inside the agent's own process tree; run `interlock approve` from another terminal".into() };
+    }
+    let Some(held) = shared.held.lock().ok().and_then(|mut h| {
+        let now = Instant::now();
+        h.retain(|_, x| x.until > now);
+        h.remove(&id)
+    }) else {
+        return Response::Error {
+            message: format!(
+                "no request {id} is waiting (it was decided, expired, or never existed); see `interlock pending`"
+            ),
+        };
+    };
+    match held.waiter {
+        Some(tx) => {
+            let what = match &outcome {
+                Outcome::Approved { .. } => "approved",
+                Outcome::Denied { .. } => "refused",
+            };
+            if tx.send(outcome).is_err() {
+                return Response::Error {
+                    message: format!("request {id} is no longer waiting"),
+                };
+            }
+            Response::Done {
+                message: format!("{id} {what}"),
+            }
+        }
+        None => match outcome {
+            Outcome::Approved { reason, user } => {
+                let mut ev = event(
+                    Status::Approved,
+                    &id,
+                    &held.info.argv,
+                    &held.info.cwd,
+                    &held.verdict,
+                );
+                ev.approval = Some(Approval {
+                    justification: Some(reason.clone()),
+                    approvers: vec![user.clone()],
+                    method: "remote".into(),
+                });
+                if let Err(e) = append(shared, ev).await {
+                    return Response::Error {
+                        message: format!("not approved: the audit log cannot be written: {e}"),
+                    };
+                }
+                if let Ok(mut grants) = shared.grants.lock() {
+                    grants.push(Grant {
+                        request: id.clone(),
+                        argv: held.info.argv.clone(),
+                        cwd: held.info.cwd.clone(),
+                        reason: reason.clone(),
+                        user: user.clone(),
+                        until: held.until,
+                    });
+                }
+                grant_inner(
+                    shared,
+                    &id,
+                    &held.info.argv,
+                    &held.info.cwd,
+                    &held.verdict,
+                    &reason,
+                    &user,
+                );
+                Response::Done {
+                    message: format!(
+                        "{id} approved: the same command may now run once in the same directory"
+                    ),
+                }
+            }
+            Outcome::Denied { reason, user } => {
+                let mut ev = event(
+                    Status::Denied,
+                    &id,
+                    &held.info.argv,
+                    &held.info.cwd,
+                    &held.verdict,
+                );
+                ev.approval = Some(Approval {
+                    justification: reason,
+                    approvers: vec![user],
+                    method: "remote".into(),
+                });
+                let _ = append(shared, ev).await;
+                Response::Done {
+                    message: format!("{id} refused"),
+                }
+            }
+        },
+    }
+}
