@@ -12,13 +12,19 @@ use super::error::AuditError;
 use super::event::Event;
 use super::{GENESIS, fingerprint};
 
-/// How much of the file's end is read to find the last record.
-const TAIL_WINDOW: u64 = 1 << 20;
+/// How much of the file's end is read first to find the last record (doubled until a whole
+/// line is in view, up to [`MAX_RECORD`]).
+const TAIL_WINDOW: u64 = 8 << 10;
+/// The longest record the log accepts as its tail.
+const MAX_RECORD: u64 = 16 << 20;
 
 /// An append-only, hash-chained JSON-lines log.
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     path: PathBuf,
+    /// The file's length and last record after this handle's last append: when the length is
+    /// unchanged (no other writer since), the tail need not be read again.
+    tail: std::sync::Arc<std::sync::Mutex<Option<(u64, Value)>>>,
 }
 
 /// What appending produced.
@@ -42,7 +48,10 @@ pub fn default_state_dir() -> Option<PathBuf> {
 impl AuditLog {
     /// The log at `path` (created on first append, mode 0600).
     pub fn new(path: impl Into<PathBuf>) -> AuditLog {
-        AuditLog { path: path.into() }
+        AuditLog {
+            path: path.into(),
+            tail: Default::default(),
+        }
     }
 
     /// The log's path.
@@ -57,7 +66,8 @@ impl AuditLog {
         }
     }
 
-    /// Appends `event`, chained to the last record, and syncs it to disk before returning.
+    /// Appends `event`, chained to the last record, and — unless it records a harmless command
+    /// allowed without asking — syncs it to disk before returning.
     pub fn append(&self, event: &Event) -> Result<Appended, AuditError> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
@@ -71,7 +81,16 @@ impl AuditLog {
             .map_err(|e| self.io(e))?;
         let mut file = Flock::lock(file, FlockArg::LockExclusive)
             .map_err(|(_, errno)| self.io(errno.into()))?;
-        let tail = self.last_record(&mut file)?;
+        let len = file.metadata().map_err(|e| self.io(e))?.len();
+        let cached = self.tail.lock().ok().and_then(|t| {
+            t.as_ref()
+                .filter(|(l, _)| *l == len)
+                .map(|(_, v)| v.clone())
+        });
+        let tail = match cached {
+            Some(record) => Some(record),
+            None => self.last_record(&mut file)?,
+        };
         let (sequence, prev, chain) = match &tail {
             None => (1, GENESIS.to_string(), new_chain_uid()),
             Some(record) => (
@@ -116,9 +135,16 @@ impl AuditLog {
         let mut line =
             serde_json::to_string(&record).map_err(|e| self.io(std::io::Error::other(e)))?;
         line.push('\n');
-        // One write of the whole line (O_APPEND), then data sync, all under the lock.
+        // One write of the whole line (O_APPEND), then data sync, all under the lock. Records of
+        // harmless commands are not synced one by one: the next synced record (any request,
+        // decision or exit) flushes them, and the chain shows any that a crash lost.
         file.write_all(line.as_bytes()).map_err(|e| self.io(e))?;
-        file.sync_data().map_err(|e| self.io(e))?;
+        if event.status != super::Status::AutoAllowed {
+            file.sync_data().map_err(|e| self.io(e))?;
+        }
+        if let Ok(mut t) = self.tail.lock() {
+            *t = Some((len + line.len() as u64, record));
+        }
         Ok(Appended {
             sequence,
             fingerprint: fp,
@@ -132,37 +158,44 @@ impl AuditLog {
         if len == 0 {
             return Ok(None);
         }
-        let start = len.saturating_sub(TAIL_WINDOW);
-        file.seek(SeekFrom::Start(start)).map_err(|e| self.io(e))?;
-        let mut buf = Vec::new();
-        file.read_to_end(&mut buf).map_err(|e| self.io(e))?;
         let damaged = |reason: &str| AuditError::Damaged {
             path: self.path.clone(),
             line: 0,
             reason: reason.to_string(),
         };
-        if buf.last() != Some(&b'\n') {
-            return Err(damaged("the last line is incomplete"));
+        let mut window = TAIL_WINDOW;
+        loop {
+            let start = len.saturating_sub(window);
+            file.seek(SeekFrom::Start(start)).map_err(|e| self.io(e))?;
+            let mut buf = Vec::new();
+            file.read_to_end(&mut buf).map_err(|e| self.io(e))?;
+            if buf.last() != Some(&b'\n') {
+                return Err(damaged("the last line is incomplete"));
+            }
+            let body = &buf[..buf.len() - 1];
+            let last = match body.iter().rposition(|b| *b == b'\n') {
+                Some(i) => &body[i + 1..],
+                None if start == 0 => body,
+                None if window >= MAX_RECORD => return Err(damaged("the last line is too long")),
+                None => {
+                    window *= 2;
+                    continue;
+                }
+            };
+            let record: Value = serde_json::from_slice(last)
+                .map_err(|e| damaged(&format!("the last line is not JSON: {e}")))?;
+            if fingerprint(&record)
+                != record
+                    .pointer("/attestation/fingerprint")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            {
+                return Err(damaged(
+                    "the last record's fingerprint does not match its content",
+                ));
+            }
+            return Ok(Some(record));
         }
-        let body = &buf[..buf.len() - 1];
-        let last = match body.iter().rposition(|b| *b == b'\n') {
-            Some(i) => &body[i + 1..],
-            None if start == 0 => body,
-            None => return Err(damaged("the last line is longer than the tail window")),
-        };
-        let record: Value = serde_json::from_slice(last)
-            .map_err(|e| damaged(&format!("the last line is not JSON: {e}")))?;
-        if fingerprint(&record)
-            != record
-                .pointer("/attestation/fingerprint")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        {
-            return Err(damaged(
-                "the last record's fingerprint does not match its content",
-            ));
-        }
-        Ok(Some(record))
     }
 }
 

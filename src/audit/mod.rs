@@ -1,7 +1,8 @@
 //! The audit log: one JSON object per line, append-only, hash-chained.
 //!
-//! Invariant: a record is written with one `write(2)` under an exclusive lock and `fdatasync`'d
-//! before [`AuditLog::append`] returns; each record carries the SHA-256 fingerprint of the one
+//! Invariant: a record is written with one `write(2)` under an exclusive lock, and every record
+//! of a request, decision or exit is `fdatasync`'d before [`AuditLog::append`] returns (records
+//! of harmless commands allowed without asking ride on the next sync); each record carries the SHA-256 fingerprint of the one
 //! before it, so [`verify`] finds any edited, deleted, reordered or truncated line. A log that
 //! cannot be written or whose tail is damaged refuses further records (fail closed).
 

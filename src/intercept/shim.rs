@@ -133,8 +133,28 @@ fn refuse(argv: &[String], why: &str) -> ExitCode {
     ExitCode::from(REFUSED)
 }
 
+/// Environment variable counting nested shim calls, to stop a copy of interlock found on PATH
+/// from calling itself forever.
+const DEPTH_ENV: &str = "INTERLOCK_SHIM_DEPTH";
+/// More nested shim calls than this are refused.
+const MAX_DEPTH: u32 = 32;
+
+fn next_depth() -> Option<String> {
+    let depth: u32 = std::env::var(DEPTH_ENV)
+        .ok()
+        .and_then(|d| d.parse().ok())
+        .unwrap_or(0);
+    (depth < MAX_DEPTH).then(|| (depth + 1).to_string())
+}
+
 /// Replaces this process with the real program.
 fn exec_real(name: &str, args: &[OsString]) -> ExitCode {
+    let Some(depth) = next_depth() else {
+        eprintln!(
+            "interlock: {name}: shims call each other more than {MAX_DEPTH} levels deep; is a copy of interlock on PATH?"
+        );
+        return ExitCode::from(REFUSED);
+    };
     let Some(real) = find_real(name) else {
         eprintln!("interlock: {name}: command not found (outside the interlock shim directory)");
         return ExitCode::from(NOT_FOUND);
@@ -142,6 +162,7 @@ fn exec_real(name: &str, args: &[OsString]) -> ExitCode {
     let err = std::process::Command::new(&real)
         .arg0(name)
         .args(args)
+        .env(DEPTH_ENV, depth)
         .exec();
     eprintln!("interlock: cannot run {}: {err}", real.display());
     ExitCode::from(REFUSED)
@@ -182,34 +203,27 @@ fn run_and_report(name: &str, args: &[OsString], request: &str, socket: Option<&
 }
 
 /// The next `name` on PATH that is not a shim: skips the shim directory and any file that is
-/// this very binary.
+/// this very binary (a link to it, hard or symbolic, elsewhere on PATH).
 fn find_real(name: &str) -> Option<PathBuf> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let shim_dir = std::env::var_os(SHIM_DIR_ENV).map(PathBuf::from);
     let me = std::env::current_exe()
+        .and_then(std::fs::metadata)
         .ok()
-        .and_then(|p| p.canonicalize().ok());
-    let shim_dir = std::env::var_os(SHIM_DIR_ENV)
-        .map(PathBuf::from)
-        .and_then(|d| d.canonicalize().ok());
+        .map(|m| (m.dev(), m.ino()));
     let path = std::env::var_os("PATH")?;
     for dir in std::env::split_paths(&path) {
-        if dir.as_os_str().is_empty() {
-            continue;
-        }
-        if shim_dir
-            .as_deref()
-            .is_some_and(|s| dir.canonicalize().ok().as_deref() == Some(s))
-        {
+        if dir.as_os_str().is_empty() || shim_dir.as_deref() == Some(dir.as_path()) {
             continue;
         }
         let candidate = dir.join(name);
         let Ok(meta) = std::fs::metadata(&candidate) else {
             continue;
         };
-        use std::os::unix::fs::PermissionsExt;
-        if !meta.is_file() || meta.permissions().mode() & 0o111 == 0 {
-            continue;
-        }
-        if me.is_some() && candidate.canonicalize().ok() == me {
+        if !meta.is_file()
+            || meta.permissions().mode() & 0o111 == 0
+            || Some((meta.dev(), meta.ino())) == me
+        {
             continue;
         }
         return Some(candidate);
