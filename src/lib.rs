@@ -12,6 +12,7 @@
 //! assert!(verdict.rules.contains(&"aws.cloudformation.delete-stack".to_string()));
 //! ```
 
+pub mod approval;
 pub mod audit;
 pub mod classify;
 pub mod cli;

@@ -60,7 +60,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         .with_context(|| format!("cannot listen on {}", session.socket.display()))?;
     listener.set_nonblocking(true)?;
     let agent_pid = Arc::new(AtomicU32::new(0));
+    let interactive = !args.non_interactive
+        && nix::unistd::isatty(std::io::stdin()).unwrap_or(false)
+        && nix::unistd::isatty(std::io::stdout()).unwrap_or(false);
+    let (prompter, prompts) = std::sync::mpsc::channel();
     let config = Config {
+        prompter: interactive.then_some(prompter),
         engine,
         log: AuditLog::new(state_dir.join("audit.jsonl")),
         wait: Duration::from_secs(args.wait),
@@ -80,11 +85,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         .name("interlock-supervisor".into())
         .spawn(move || runtime.block_on(server::serve(listener, config)))
         .context("cannot start the supervisor thread")?;
-    if !args.non_interactive && nix::unistd::isatty(std::io::stdin()).unwrap_or(false) {
-        eprintln!(
-            "interlock: confirmation on this terminal is not available yet; held commands are refused and can be approved from another terminal with `interlock approve`."
-        );
-    }
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut paths = vec![session.shims.clone()];
     paths.extend(std::env::split_paths(&path));
@@ -92,18 +92,26 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         .command
         .split_first()
         .context("no command given after --")?;
-    let mut child = Command::new(program)
-        .args(rest)
-        .env(
+    let envs: Vec<(&str, std::ffi::OsString)> = vec![
+        (
             "PATH",
             std::env::join_paths(paths).context("PATH contains a directory with ':' in it")?,
-        )
-        .env(SOCKET_ENV, &session.socket)
-        .env(SHIM_DIR_ENV, &session.shims)
-        .spawn()
-        .with_context(|| format!("cannot start {program}"))?;
-    agent_pid.store(child.id(), Ordering::SeqCst);
-    let status = child.wait().context("cannot wait for the agent")?;
+        ),
+        (SOCKET_ENV, session.socket.clone().into_os_string()),
+        (SHIM_DIR_ENV, session.shims.clone().into_os_string()),
+    ];
+    let status = if interactive {
+        crate::supervisor::pty::run(program, rest, envs, prompts, &agent_pid)?
+    } else {
+        drop(prompts);
+        let mut child = Command::new(program)
+            .args(rest)
+            .envs(envs)
+            .spawn()
+            .with_context(|| format!("cannot start {program}"))?;
+        agent_pid.store(child.id(), Ordering::SeqCst);
+        child.wait().context("cannot wait for the agent")?
+    };
     drop(session);
     use std::os::unix::process::ExitStatusExt;
     let code = status

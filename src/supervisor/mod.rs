@@ -4,6 +4,7 @@
 pub mod client;
 pub mod peer;
 pub mod protocol;
+pub mod pty;
 pub mod server;
 pub mod session;
 

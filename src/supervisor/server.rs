@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 
 use super::peer;
 use super::protocol::{PendingRequest, Request, Response};
+use crate::approval::{self, PromptAnswer, PromptRequest};
 use crate::audit::{Approval, AuditLog, Event, Status};
 use crate::{Action, Decision, Engine, Environment, Severity, Verdict};
 
@@ -30,6 +31,8 @@ pub struct Config {
     pub approval_ttl: Duration,
     /// The agent's pid once started (0 before): its tree may never approve.
     pub agent_pid: Arc<AtomicU32>,
+    /// The terminal prompt, when a human sits at the supervisor's terminal.
+    pub prompter: Option<std::sync::mpsc::Sender<PromptRequest>>,
 }
 
 /// A human's decision.
@@ -70,6 +73,8 @@ struct Grant {
 struct Shared {
     config: Config,
     held: Mutex<HashMap<String, Held>>,
+    /// Approved requests whose exit status is still to come: (argv, cwd, verdict).
+    running: Mutex<HashMap<String, (Vec<String>, String, Verdict)>>,
     grants: Mutex<Vec<Grant>>,
     counter: AtomicU64,
 }
@@ -79,6 +84,7 @@ pub async fn serve(listener: UnixListener, config: Config) {
     let shared = Arc::new(Shared {
         config,
         held: Mutex::new(HashMap::new()),
+        running: Mutex::new(HashMap::new()),
         grants: Mutex::new(Vec::new()),
         counter: AtomicU64::new(0),
     });
@@ -179,23 +185,36 @@ fn event(status: Status, request: &str, argv: &[String], cwd: &str, verdict: &Ve
 
 /// The event for a later step of a request whose verdict is no longer at hand.
 fn event_for(shared: &Shared, request: &str, status: Status, code: Option<i32>) -> Event {
-    let mut ev = Event::new(
-        status,
-        request,
-        &[],
-        "",
-        Decision::Allow,
-        Severity::Info,
-        &[],
-        "",
-    );
-    if let Ok(held) = shared.held.lock()
-        && let Some(h) = held.get(request)
-    {
-        ev = event(status, request, &h.info.argv, &h.info.cwd, &h.verdict);
-    }
+    let known = shared
+        .running
+        .lock()
+        .ok()
+        .and_then(|mut r| r.remove(request));
+    let mut ev = match known {
+        Some((argv, cwd, verdict)) => event(status, request, &argv, &cwd, &verdict),
+        None => Event::new(
+            status,
+            request,
+            &[],
+            "",
+            Decision::Allow,
+            Severity::Info,
+            &[],
+            "(unknown request)",
+        ),
+    };
     ev.exit_code = code;
     ev
+}
+
+/// Remembers an approved request until its exit status arrives.
+fn running(shared: &Shared, id: &str, argv: &[String], cwd: &str, verdict: &Verdict) {
+    if let Ok(mut r) = shared.running.lock() {
+        r.insert(
+            id.to_string(),
+            (argv.to_vec(), cwd.to_string(), verdict.clone()),
+        );
+    }
 }
 
 async fn append(shared: &Arc<Shared>, ev: Event) -> Result<(), String> {
@@ -280,6 +299,7 @@ async fn confirm(
         Some(grants.remove(at))
     });
     if let Some(g) = grant {
+        running(shared, &id, &argv, &cwd, &verdict);
         let mut ev = event(Status::Approved, &id, &argv, &cwd, &verdict);
         ev.approval = Some(Approval {
             justification: Some(g.reason.clone()),
@@ -312,6 +332,66 @@ async fn confirm(
             false,
         );
     }
+    if let Some(answer) = ask_terminal(shared, &id, &argv, &cwd, &verdict).await {
+        return match answer {
+            PromptAnswer::Approved {
+                justification,
+                method,
+            } => {
+                let reason = justification
+                    .clone()
+                    .unwrap_or_else(|| "confirmed at the terminal".into());
+                grant_inner(
+                    shared,
+                    &id,
+                    &argv,
+                    &cwd,
+                    &verdict,
+                    &reason,
+                    &terminal_user(),
+                );
+                running(shared, &id, &argv, &cwd, &verdict);
+                let mut ev = event(Status::Approved, &id, &argv, &cwd, &verdict);
+                ev.approval = Some(Approval {
+                    justification,
+                    approvers: vec![terminal_user()],
+                    method,
+                });
+                match append(shared, ev).await {
+                    Ok(()) => verdict_response(
+                        &verdict,
+                        Decision::Allow,
+                        &id,
+                        format!("Approved at the terminal: {reason}"),
+                        true,
+                    ),
+                    Err(e) => verdict_response(
+                        &verdict,
+                        Decision::Deny,
+                        &id,
+                        format!("Refused because the audit log cannot be written: {e}"),
+                        false,
+                    ),
+                }
+            }
+            PromptAnswer::Refused { why } => {
+                let mut ev = event(Status::Denied, &id, &argv, &cwd, &verdict);
+                ev.approval = Some(Approval {
+                    justification: Some(why.clone()),
+                    approvers: vec![terminal_user()],
+                    method: "tty".into(),
+                });
+                let _ = append(shared, ev).await;
+                verdict_response(
+                    &verdict,
+                    Decision::Deny,
+                    &id,
+                    format!("Refused at the terminal ({why})."),
+                    false,
+                )
+            }
+        };
+    }
     let (tx, rx) = oneshot::channel();
     let ttl = shared.config.approval_ttl;
     let info = PendingRequest {
@@ -339,6 +419,7 @@ async fn confirm(
         Ok(Ok(Outcome::Approved { reason, user })) => {
             remove_held(shared, &id);
             grant_inner(shared, &id, &argv, &cwd, &verdict, &reason, &user);
+            running(shared, &id, &argv, &cwd, &verdict);
             let mut ev = event(Status::Approved, &id, &argv, &cwd, &verdict);
             ev.approval = Some(Approval {
                 justification: Some(reason.clone()),
@@ -435,6 +516,39 @@ fn grant_inner(
             until,
         });
     }
+}
+
+/// The user at the supervisor's terminal.
+fn terminal_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| format!("uid {}", nix::unistd::getuid()))
+}
+
+/// Puts the request in front of the human at the terminal, if there is one; `None` when there
+/// is no terminal prompt (or it went away).
+async fn ask_terminal(
+    shared: &Arc<Shared>,
+    id: &str,
+    argv: &[String],
+    cwd: &str,
+    verdict: &Verdict,
+) -> Option<PromptAnswer> {
+    let prompter = shared.config.prompter.as_ref()?;
+    let (tx, rx) = oneshot::channel();
+    let request = PromptRequest {
+        request: id.to_string(),
+        argv: argv.to_vec(),
+        cwd: cwd.to_string(),
+        severity: verdict.severity,
+        rules: verdict.rules.clone(),
+        reason: verdict.reason.clone(),
+        target: approval::target_name(&shared.config.engine, verdict),
+        reply: tx,
+    };
+    prompter.send(request).ok()?;
+    rx.await.ok()
 }
 
 fn remove_held(shared: &Shared, id: &str) {

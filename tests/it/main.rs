@@ -9,5 +9,6 @@ mod common;
 mod corpus;
 mod explain;
 mod properties;
+mod pty;
 mod rulesets;
 mod run;
