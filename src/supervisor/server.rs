@@ -69,12 +69,20 @@ struct Grant {
     until: Instant,
 }
 
+/// An approved command, remembered until its exit status is reported.
+#[derive(Debug)]
+struct Running {
+    argv: Vec<String>,
+    cwd: String,
+    verdict: Verdict,
+}
+
 #[derive(Debug)]
 struct Shared {
     config: Config,
     held: Mutex<HashMap<String, Held>>,
-    /// Approved requests whose exit status is still to come: (argv, cwd, verdict).
-    running: Mutex<HashMap<String, (Vec<String>, String, Verdict)>>,
+    /// Approved requests whose exit status is still to come.
+    running: Mutex<HashMap<String, Running>>,
     grants: Mutex<Vec<Grant>>,
     counter: AtomicU64,
 }
@@ -191,7 +199,7 @@ fn event_for(shared: &Shared, request: &str, status: Status, code: Option<i32>) 
         .ok()
         .and_then(|mut r| r.remove(request));
     let mut ev = match known {
-        Some((argv, cwd, verdict)) => event(status, request, &argv, &cwd, &verdict),
+        Some(r) => event(status, request, &r.argv, &r.cwd, &r.verdict),
         None => Event::new(
             status,
             request,
