@@ -220,7 +220,11 @@ fn running(shared: &Shared, id: &str, argv: &[String], cwd: &str, verdict: &Verd
     if let Ok(mut r) = shared.running.lock() {
         r.insert(
             id.to_string(),
-            (argv.to_vec(), cwd.to_string(), verdict.clone()),
+            Running {
+                argv: argv.to_vec(),
+                cwd: cwd.to_string(),
+                verdict: verdict.clone(),
+            },
         );
     }
 }
