@@ -64,3 +64,19 @@ echo "$lines commands in ${ms} ms: $(( lines * 1000 / (ms > 0 ? ms : 1) )) comma
 echo "== peak memory: one check"
 /usr/bin/time -f "max RSS %M KB" "$OLDPWD/$bin" check --shell 'terraform destroy -auto-approve' > /dev/null || true
 /usr/bin/time -f "max RSS %M KB (batch of $lines)" "$OLDPWD/$bin" check --batch "$corpus" > /dev/null || true
+
+echo "== shim overhead: a harmless guarded command (git status) inside interlock run, vs. direct"
+git init -q "$work/repo"
+real_git=$(command -v git)
+cat > "$work/agent.sh" <<AGENT
+cd "$work/repo"
+hyperfine -N -i --warmup 20 --runs 400 "git status --short" "$real_git status --short" --export-json "$work/shim.json" > /dev/null 2>&1
+ps -o rss= -p \$PPID > "$work/rss.txt"
+AGENT
+"$OLDPWD/$bin" run --state-dir "$work/state" --non-interactive -- sh "$work/agent.sh"
+python3 - "$work/shim.json" "$work/rss.txt" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+print(f"via shim median {r[0]['median'] * 1000:.2f} ms, direct median {r[1]['median'] * 1000:.2f} ms, overhead {(r[0]['median'] - r[1]['median']) * 1000:.2f} ms")
+print(f"supervisor RSS after 840 requests {int(open(sys.argv[2]).read()) / 1024:.1f} MB")
+PY

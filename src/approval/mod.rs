@@ -15,7 +15,7 @@ pub use target::target_name;
 
 use crate::Severity;
 
-/// The shortest justification accepted.
+/// The shortest justification accepted by default.
 pub const MIN_JUSTIFICATION: usize = 8;
 
 /// A request to put in front of the human.
@@ -35,6 +35,8 @@ pub struct PromptRequest {
     pub reason: String,
     /// The resource a critical command acts on (typed back to confirm).
     pub target: Option<String>,
+    /// The shortest justification accepted.
+    pub min_justification: usize,
     /// Where the answer goes.
     pub reply: tokio::sync::oneshot::Sender<PromptAnswer>,
 }
@@ -98,7 +100,7 @@ pub fn ask(
             Ok(answer)
         }
         Severity::High | Severity::Critical => {
-            let Some(justification) = ask_justification(keys, out)? else {
+            let Some(justification) = ask_justification(keys, out, req.min_justification)? else {
                 return Ok(PromptAnswer::Refused {
                     why: "refused at the terminal".into(),
                 });
@@ -137,6 +139,7 @@ pub fn ask(
 fn ask_justification(
     keys: &mut KeyReader,
     out: &mut impl Write,
+    min: usize,
 ) -> std::io::Result<Option<String>> {
     loop {
         write!(
@@ -146,13 +149,10 @@ fn ask_justification(
         out.flush()?;
         match keys.read_line(out)? {
             None => return Ok(None),
-            Some(text) if text.trim().chars().count() >= MIN_JUSTIFICATION => {
+            Some(text) if text.trim().chars().count() >= min => {
                 return Ok(Some(text.trim().to_string()));
             }
-            Some(_) => write!(
-                out,
-                "  Say why in at least {MIN_JUSTIFICATION} characters.\r\n"
-            )?,
+            Some(_) => write!(out, "  Say why in at least {min} characters.\r\n")?,
         }
     }
 }
@@ -179,6 +179,7 @@ mod tests {
             rules: vec!["k8s.delete.namespace".into()],
             reason: "Deletes a namespace.".into(),
             target: target.map(str::to_string),
+            min_justification: MIN_JUSTIFICATION,
             reply: tx,
         };
         (req, rx)

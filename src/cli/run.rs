@@ -37,6 +37,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub approval_ttl: u64,
 
+    /// The shortest justification accepted at the terminal for high and critical commands.
+    #[arg(long, value_name = "CHARS", default_value_t = crate::approval::MIN_JUSTIFICATION)]
+    pub min_justification: usize,
+
     /// Rulesets and context.
     #[command(flatten)]
     pub rules: RulesetArgs,
@@ -66,6 +70,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let (prompter, prompts) = std::sync::mpsc::channel();
     let config = Config {
         prompter: interactive.then_some(prompter),
+        min_justification: args.min_justification.max(1),
         engine,
         log: AuditLog::new(state_dir.join("audit.jsonl")),
         wait: Duration::from_secs(args.wait),

@@ -33,6 +33,8 @@ pub struct Config {
     pub agent_pid: Arc<AtomicU32>,
     /// The terminal prompt, when a human sits at the supervisor's terminal.
     pub prompter: Option<std::sync::mpsc::Sender<PromptRequest>>,
+    /// The shortest justification accepted at the terminal.
+    pub min_justification: usize,
 }
 
 /// A human's decision.
@@ -557,6 +559,7 @@ async fn ask_terminal(
         rules: verdict.rules.clone(),
         reason: verdict.reason.clone(),
         target: approval::target_name(&shared.config.engine, verdict),
+        min_justification: shared.config.min_justification,
         reply: tx,
     };
     prompter.send(request).ok()?;
