@@ -72,7 +72,7 @@ pub fn run(
         .stdout(slave.try_clone()?)
         .stderr(slave);
     new_session_on_stdin(&mut command);
-    let mut child = command
+    let child = command
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
     drop(command);
@@ -81,7 +81,9 @@ pub fn run(
     let mut raw = original.clone();
     raw.make_raw();
     tcsetattr(&stdin, OptionalActions::Now, &raw).context("cannot put the terminal in raw mode")?;
-    let _restore = RawMode { original };
+    let _restore = RawMode {
+        original: original.clone(),
+    };
 
     let master = Arc::new(master);
     let route: KeyRoute = Arc::new(Mutex::new(None));
@@ -99,10 +101,41 @@ pub fn run(
     spawn_prompts(prompts, Arc::clone(&master), route, paused, held);
     spawn_resize(Arc::clone(&master));
 
-    let status = child.wait().context("cannot wait for the agent")?;
+    let status = wait_with_job_control(&child, &original, &raw, &master)?;
+    drop(child);
     // Let the last output through, but do not hang on processes the agent left behind.
     let _ = done_rx.recv_timeout(Duration::from_secs(1));
     Ok(status)
+}
+
+/// Waits for the agent. When it stops (Ctrl-Z), interlock gives the terminal back and stops
+/// too, so the outer shell regains control; on `fg` it resumes the agent and redraws it.
+fn wait_with_job_control(
+    child: &std::process::Child,
+    original: &Termios,
+    raw: &Termios,
+    master: &OwnedFd,
+) -> anyhow::Result<ExitStatus> {
+    use nix::sys::signal::{Signal, killpg, raise};
+    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+    use nix::unistd::Pid;
+    use std::os::unix::process::ExitStatusExt;
+    let pid = Pid::from_raw(i32::try_from(child.id()).context("the agent's pid is out of range")?);
+    loop {
+        match waitpid(pid, Some(WaitPidFlag::WUNTRACED)).context("cannot wait for the agent")? {
+            WaitStatus::Exited(_, code) => return Ok(ExitStatus::from_raw((code & 0xff) << 8)),
+            WaitStatus::Signaled(_, signal, _) => return Ok(ExitStatus::from_raw(signal as i32)),
+            WaitStatus::Stopped(_, _) => {
+                let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, original);
+                let _ = raise(Signal::SIGSTOP);
+                // Resumed by the outer shell.
+                let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, raw);
+                let _ = killpg(pid, Signal::SIGCONT);
+                redraw(master);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// `O_NOCTTY`, so opening the slave does not make it this process's controlling terminal.
