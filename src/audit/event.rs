@@ -61,6 +61,22 @@ pub struct Process {
     pub working_directory: String,
 }
 
+/// The AI agent that asked (OCSF 1.9 `ai_agent`), for hook requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AiAgent {
+    /// `claude`, `codex`, `gemini`, `cursor`, `copilot`.
+    pub name: String,
+    /// The agent's session id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_uid: Option<String>,
+    /// The tool call id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tool_call_uid: Option<String>,
+    /// The agent's own stated purpose for the command (its justification, not a human's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stated_purpose: Option<String>,
+}
+
 /// OCSF `policy` object: which rules decided.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Policy {
@@ -103,6 +119,9 @@ pub struct Event {
     /// The command's exit status, for `exited` events.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i32>,
+    /// The agent that asked, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai_agent: Option<AiAgent>,
     /// The request this event belongs to (OCSF `metadata.correlation_uid`).
     pub correlation_uid: String,
 }
@@ -158,6 +177,7 @@ impl Event {
             },
             approval: None,
             exit_code: None,
+            ai_agent: None,
             correlation_uid: request_id.to_string(),
         }
     }

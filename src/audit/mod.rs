@@ -12,7 +12,7 @@ mod log;
 mod verify;
 
 pub use error::AuditError;
-pub use event::{Approval, Event, Status};
+pub use event::{AiAgent, Approval, Event, Status};
 pub use log::{Appended, AuditLog, default_state_dir};
 pub use verify::{VerifyReport, verify};
 
@@ -23,14 +23,32 @@ pub const GENESIS: &str = "sha256:0000000000000000000000000000000000000000000000
 /// whitespace) with `attestation.fingerprint` removed.
 pub fn fingerprint(record: &serde_json::Value) -> String {
     use sha2::{Digest, Sha256};
-    let mut unsigned = record.clone();
+    let mut unsigned = canonical(record);
     if let Some(att) = unsigned
         .get_mut("attestation")
         .and_then(|a| a.as_object_mut())
     {
         att.remove("fingerprint");
     }
-    // serde_json's default map is sorted by key, so this serialisation is canonical.
-    let canonical = serde_json::to_string(&unsigned).unwrap_or_default();
-    format!("sha256:{:x}", Sha256::digest(canonical.as_bytes()))
+    let text = serde_json::to_string(&unsigned).unwrap_or_default();
+    format!("sha256:{:x}", Sha256::digest(text.as_bytes()))
+}
+
+/// A copy of `value` with every object's keys in sorted order.
+fn canonical(value: &serde_json::Value) -> serde_json::Value {
+    match value {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            serde_json::Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), canonical(&map[k])))
+                    .collect(),
+            )
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.iter().map(canonical).collect())
+        }
+        other => other.clone(),
+    }
 }

@@ -9,11 +9,12 @@ use anyhow::{Context, bail};
 use clap::Args;
 
 use super::ExitStatus;
-use crate::audit;
+use crate::Decision;
+use crate::approval::store::{self, StoredApproval};
+use crate::audit::{self, Approval, AuditLog, Event, Status};
 use crate::intercept::shim::SOCKET_ENV;
-use crate::supervisor::client;
-use crate::supervisor::protocol::{Request, Response};
-use crate::supervisor::session;
+use crate::supervisor::protocol::{PendingRequest, Request, Response};
+use crate::supervisor::{client, peer, session};
 
 /// Where the sessions are.
 #[derive(Debug, Clone, Args)]
@@ -25,14 +26,17 @@ pub struct StateDirArg {
 }
 
 impl StateDirArg {
-    fn sockets(&self) -> anyhow::Result<Vec<PathBuf>> {
-        let dir = match &self.state_dir {
-            Some(d) => d.clone(),
+    fn dir(&self) -> anyhow::Result<PathBuf> {
+        match &self.state_dir {
+            Some(d) => Ok(d.clone()),
             None => audit::default_state_dir().context(
                 "cannot find the state directory: set HOME or XDG_STATE_HOME, or pass --state-dir",
-            )?,
-        };
-        Ok(session::sockets(&dir))
+            ),
+        }
+    }
+
+    fn sockets(&self) -> anyhow::Result<Vec<PathBuf>> {
+        Ok(session::sockets(&self.dir()?))
     }
 }
 
@@ -99,12 +103,10 @@ fn refuse_inside_session() -> anyhow::Result<()> {
 
 fn decide(state: &StateDirArg, request: Request) -> anyhow::Result<ExitStatus> {
     refuse_inside_session()?;
-    let sockets = state.sockets()?;
-    if sockets.is_empty() {
-        bail!("no supervised session is running (nothing under the state directory's sessions/)");
-    }
-    let mut last = String::from("no session knows this request");
-    for socket in sockets {
+    let mut last = String::from(
+        "no running session and no held hook request has this id; see `interlock pending`",
+    );
+    for socket in state.sockets()? {
         match client::ask(&socket, &request, Some(Duration::from_secs(30))) {
             Ok(Response::Done { message }) => {
                 println!("{message}");
@@ -115,7 +117,72 @@ fn decide(state: &StateDirArg, request: Request) -> anyhow::Result<ExitStatus> {
             Err(e) => last = e.to_string(),
         }
     }
-    bail!("{last}")
+    let (id, outcome) = match &request {
+        Request::Approve {
+            request,
+            reason,
+            user,
+        } => (
+            request.clone(),
+            Some(StoredApproval {
+                reason: reason.clone(),
+                user: user.clone(),
+            }),
+        ),
+        Request::Deny { request, .. } => (request.clone(), None),
+        _ => bail!("{last}"),
+    };
+    let dir = state.dir()?;
+    let Some(mut held) = store::load(&dir, &id) else {
+        bail!("{last}")
+    };
+    if peer::descends_from(std::process::id(), held.agent_pid) {
+        bail!(
+            "refused: approvals cannot come from inside the agent's own process tree; run `interlock approve` from another terminal"
+        );
+    }
+    let log = AuditLog::new(dir.join("audit.jsonl"));
+    let status = if outcome.is_some() {
+        Status::Approved
+    } else {
+        Status::Denied
+    };
+    let mut ev = Event::new(
+        status,
+        &id,
+        &held.argv,
+        &held.cwd,
+        Decision::Confirm,
+        held.severity,
+        &held.rules,
+        &held.reason,
+    );
+    ev.approval = Some(Approval {
+        justification: match &request {
+            Request::Approve { reason, .. } => Some(reason.clone()),
+            Request::Deny { reason, .. } => reason.clone(),
+            _ => None,
+        },
+        approvers: vec![user()],
+        method: "remote".into(),
+    });
+    log.append(&ev)
+        .context("the audit log cannot be written, so the decision is not recorded")?;
+    match outcome {
+        Some(approval) => {
+            held.approval = Some(approval);
+            store::save(&dir, &held).context("cannot record the approval")?;
+            println!(
+                "{id} approved: the agent's identical retry in {} may run once",
+                held.cwd
+            );
+        }
+        None => {
+            store::remove(&dir, &id);
+            println!("{id} refused");
+        }
+    }
+    Ok(ExitStatus::Allow)
 }
 
 /// Runs `interlock approve`.
@@ -156,6 +223,21 @@ pub fn pending(args: PendingArgs) -> anyhow::Result<ExitStatus> {
         {
             all.extend(requests);
         }
+    }
+    let now = jiff::Timestamp::now().as_millisecond();
+    for held in store::list(&args.state.dir()?)
+        .into_iter()
+        .filter(|h| h.approval.is_none())
+    {
+        all.push(PendingRequest {
+            request: held.request,
+            argv: held.argv,
+            cwd: held.cwd,
+            severity: held.severity,
+            rules: held.rules,
+            reason: held.reason,
+            expires_in: u64::try_from((held.expires - now) / 1000).unwrap_or(0),
+        });
     }
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -6,6 +6,7 @@ mod approve;
 mod audit;
 mod check;
 mod explain;
+mod hook;
 mod log;
 mod run;
 mod settings;
@@ -19,6 +20,7 @@ pub use approve::{ApproveArgs, DenyArgs, PendingArgs};
 pub use audit::{AuditArgs, AuditCommand, LogLocation};
 pub use check::CheckArgs;
 pub use explain::ExplainArgs;
+pub use hook::{AskMode, HookArgs};
 pub use log::LogArgs;
 pub use run::RunArgs;
 pub use settings::RulesetArgs;
@@ -62,6 +64,12 @@ pub enum Command {
     Approve(ApproveArgs),
     /// Refuse a held command.
     Deny(DenyArgs),
+    /// The pre-tool hook for an agent (Claude Code, Codex, Gemini CLI, Cursor, Copilot CLI):
+    /// reads its JSON on stdin and answers in its protocol. Register it with `interlock install`.
+    ///
+    /// Example (what the agent runs):
+    ///   interlock hook --agent claude
+    Hook(HookArgs),
     /// Classify a command: allow, confirm (needs a human) or deny.
     ///
     /// Exit status: 0 allow, 10 confirm, 20 deny, 2 bad usage or unreadable input.
@@ -170,6 +178,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Pending(args) => approve::pending(args),
         Command::Approve(args) => approve::approve(args),
         Command::Deny(args) => approve::deny(args),
+        Command::Hook(args) => hook::run(args),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Log(args) => log::run(args),

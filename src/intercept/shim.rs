@@ -62,6 +62,7 @@ pub fn main(name: &str) -> ExitCode {
             &Request::Check {
                 argv: argv.clone(),
                 cwd: cwd.clone(),
+                agent: None,
             },
             None,
         )

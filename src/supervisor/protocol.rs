@@ -15,6 +15,9 @@ pub enum Request {
         argv: Vec<String>,
         /// The working directory.
         cwd: String,
+        /// The agent that asked, when the request comes from an agent hook.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent: Option<crate::audit::AiAgent>,
     },
     /// A shim reports how an approved command ended.
     Exited {

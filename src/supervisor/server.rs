@@ -14,7 +14,7 @@ use tokio::sync::oneshot;
 use super::peer;
 use super::protocol::{PendingRequest, Request, Response};
 use crate::approval::{self, PromptAnswer, PromptRequest};
-use crate::audit::{Approval, AuditLog, Event, Status};
+use crate::audit::{AiAgent, Approval, AuditLog, Event, Status};
 use crate::{Action, Decision, Engine, Environment, Severity, Verdict};
 
 /// How the supervisor behaves.
@@ -132,7 +132,7 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>) -> std::io::Result<
 
 async fn handle(request: Request, peer_pid: Option<u32>, shared: &Arc<Shared>) -> Response {
     match request {
-        Request::Check { argv, cwd } => check(argv, cwd, shared).await,
+        Request::Check { argv, cwd, agent } => check(argv, cwd, agent, shared).await,
         Request::Exited { request, code } => {
             let ev = event_for(shared, &request, Status::Exited, Some(code));
             match append(shared, ev).await {
@@ -191,6 +191,20 @@ fn event(status: Status, request: &str, argv: &[String], cwd: &str, verdict: &Ve
         &verdict.rules,
         &verdict.reason,
     )
+}
+
+/// An event for the request at hand, carrying the asking agent when known.
+fn tagged(
+    status: Status,
+    request: &str,
+    argv: &[String],
+    cwd: &str,
+    verdict: &Verdict,
+    agent: &Option<AiAgent>,
+) -> Event {
+    let mut ev = event(status, request, argv, cwd, verdict);
+    ev.ai_agent = agent.clone();
+    ev
 }
 
 /// The event for a later step of a request whose verdict is no longer at hand.
@@ -255,7 +269,12 @@ fn verdict_response(
     }
 }
 
-async fn check(argv: Vec<String>, cwd: String, shared: &Arc<Shared>) -> Response {
+async fn check(
+    argv: Vec<String>,
+    cwd: String,
+    agent: Option<AiAgent>,
+    shared: &Arc<Shared>,
+) -> Response {
     let env = Environment::detect(Some(cwd.clone()), None);
     let verdict = shared
         .config
@@ -265,7 +284,7 @@ async fn check(argv: Vec<String>, cwd: String, shared: &Arc<Shared>) -> Response
     match verdict.decision {
         Decision::Allow => match append(
             shared,
-            event(Status::AutoAllowed, &id, &argv, &cwd, &verdict),
+            tagged(Status::AutoAllowed, &id, &argv, &cwd, &verdict, &agent),
         )
         .await
         {
@@ -285,7 +304,7 @@ async fn check(argv: Vec<String>, cwd: String, shared: &Arc<Shared>) -> Response
             ),
         },
         Decision::Deny => {
-            let mut ev = event(Status::Denied, &id, &argv, &cwd, &verdict);
+            let mut ev = tagged(Status::Denied, &id, &argv, &cwd, &verdict, &agent);
             ev.approval = Some(Approval {
                 justification: None,
                 approvers: Vec::new(),
@@ -294,7 +313,7 @@ async fn check(argv: Vec<String>, cwd: String, shared: &Arc<Shared>) -> Response
             let _ = append(shared, ev).await;
             verdict_response(&verdict, Decision::Deny, &id, verdict.reason.clone(), false)
         }
-        Decision::Confirm => confirm(argv, cwd, verdict, id, shared).await,
+        Decision::Confirm => confirm(argv, cwd, verdict, id, agent, shared).await,
     }
 }
 
@@ -303,6 +322,7 @@ async fn confirm(
     cwd: String,
     verdict: Verdict,
     id: String,
+    agent: Option<AiAgent>,
     shared: &Arc<Shared>,
 ) -> Response {
     // An approval given after an earlier identical request was refused lets this one run once.
@@ -314,7 +334,7 @@ async fn confirm(
     });
     if let Some(g) = grant {
         running(shared, &id, &argv, &cwd, &verdict);
-        let mut ev = event(Status::Approved, &id, &argv, &cwd, &verdict);
+        let mut ev = tagged(Status::Approved, &id, &argv, &cwd, &verdict, &agent);
         ev.approval = Some(Approval {
             justification: Some(g.reason.clone()),
             approvers: vec![g.user.clone()],
@@ -337,7 +357,12 @@ async fn confirm(
             ),
         };
     }
-    if let Err(e) = append(shared, event(Status::Requested, &id, &argv, &cwd, &verdict)).await {
+    if let Err(e) = append(
+        shared,
+        tagged(Status::Requested, &id, &argv, &cwd, &verdict, &agent),
+    )
+    .await
+    {
         return verdict_response(
             &verdict,
             Decision::Deny,
@@ -365,7 +390,7 @@ async fn confirm(
                     &terminal_user(),
                 );
                 running(shared, &id, &argv, &cwd, &verdict);
-                let mut ev = event(Status::Approved, &id, &argv, &cwd, &verdict);
+                let mut ev = tagged(Status::Approved, &id, &argv, &cwd, &verdict, &agent);
                 ev.approval = Some(Approval {
                     justification,
                     approvers: vec![terminal_user()],
@@ -389,7 +414,7 @@ async fn confirm(
                 }
             }
             PromptAnswer::Refused { why } => {
-                let mut ev = event(Status::Denied, &id, &argv, &cwd, &verdict);
+                let mut ev = tagged(Status::Denied, &id, &argv, &cwd, &verdict, &agent);
                 ev.approval = Some(Approval {
                     justification: Some(why.clone()),
                     approvers: vec![terminal_user()],
@@ -434,7 +459,7 @@ async fn confirm(
             remove_held(shared, &id);
             grant_inner(shared, &id, &argv, &cwd, &verdict, &reason, &user);
             running(shared, &id, &argv, &cwd, &verdict);
-            let mut ev = event(Status::Approved, &id, &argv, &cwd, &verdict);
+            let mut ev = tagged(Status::Approved, &id, &argv, &cwd, &verdict, &agent);
             ev.approval = Some(Approval {
                 justification: Some(reason.clone()),
                 approvers: vec![user.clone()],
@@ -459,7 +484,7 @@ async fn confirm(
         }
         Ok(Ok(Outcome::Denied { reason, user })) => {
             remove_held(shared, &id);
-            let mut ev = event(Status::Denied, &id, &argv, &cwd, &verdict);
+            let mut ev = tagged(Status::Denied, &id, &argv, &cwd, &verdict, &agent);
             ev.approval = Some(Approval {
                 justification: reason.clone(),
                 approvers: vec![user.clone()],
@@ -484,7 +509,7 @@ async fn confirm(
             {
                 h.waiter = None;
             }
-            let mut ev = event(Status::Expired, &id, &argv, &cwd, &verdict);
+            let mut ev = tagged(Status::Expired, &id, &argv, &cwd, &verdict, &agent);
             ev.approval = Some(Approval {
                 justification: None,
                 approvers: Vec::new(),
