@@ -33,6 +33,10 @@ pub struct HookArgs {
     #[arg(long, value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 
+    /// Read the payload from FILE instead of standard input (for tests and benchmarks).
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
     /// Seconds a held request can be approved and then used by the identical retry.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub approval_ttl: u64,
@@ -57,10 +61,15 @@ const MAX_INPUT: u64 = 16 << 20;
 /// Runs `interlock hook`. Never fails: any error becomes a deny in the agent's protocol.
 pub fn run(args: HookArgs) -> anyhow::Result<ExitStatus> {
     let mut input = String::new();
-    let read = std::io::stdin()
-        .take(MAX_INPUT)
-        .read_to_string(&mut input)
-        .context("cannot read the hook input");
+    let read = match &args.input {
+        Some(path) => std::fs::File::open(path)
+            .and_then(|f| f.take(MAX_INPUT).read_to_string(&mut input))
+            .with_context(|| format!("cannot read the hook input {}", path.display())),
+        None => std::io::stdin()
+            .take(MAX_INPUT)
+            .read_to_string(&mut input)
+            .context("cannot read the hook input"),
+    };
     let (event, answer) = match read.and_then(|_| decide(&args, &input)) {
         Ok(x) => x,
         Err(e) => (

@@ -7,6 +7,7 @@ mod audit;
 mod check;
 mod explain;
 mod hook;
+mod install;
 mod log;
 mod run;
 mod settings;
@@ -21,6 +22,7 @@ pub use audit::{AuditArgs, AuditCommand, LogLocation};
 pub use check::CheckArgs;
 pub use explain::ExplainArgs;
 pub use hook::{AskMode, HookArgs};
+pub use install::InstallArgs;
 pub use log::LogArgs;
 pub use run::RunArgs;
 pub use settings::RulesetArgs;
@@ -70,6 +72,14 @@ pub enum Command {
     /// Example (what the agent runs):
     ///   interlock hook --agent claude
     Hook(HookArgs),
+    /// Register `interlock hook` in an agent's settings (shows the diff and asks first).
+    ///
+    /// Examples:
+    ///   interlock install --agent claude --project
+    ///   interlock install --agent gemini --user --dry-run
+    Install(InstallArgs),
+    /// Remove interlock's hook from an agent's settings (shows the diff and asks first).
+    Uninstall(InstallArgs),
     /// Classify a command: allow, confirm (needs a human) or deny.
     ///
     /// Exit status: 0 allow, 10 confirm, 20 deny, 2 bad usage or unreadable input.
@@ -179,6 +189,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Approve(args) => approve::approve(args),
         Command::Deny(args) => approve::deny(args),
         Command::Hook(args) => hook::run(args),
+        Command::Install(args) => install::install(args),
+        Command::Uninstall(args) => install::uninstall(args),
         Command::Check(args) => check::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Log(args) => log::run(args),

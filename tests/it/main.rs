@@ -8,6 +8,7 @@ mod check;
 mod common;
 mod corpus;
 mod explain;
+mod hooks;
 mod properties;
 mod pty;
 mod rulesets;

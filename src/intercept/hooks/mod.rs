@@ -10,6 +10,7 @@ mod codex;
 mod copilot;
 mod cursor;
 mod gemini;
+pub mod install;
 
 use serde_json::Value;
 
