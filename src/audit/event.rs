@@ -25,6 +25,16 @@ pub enum Status {
 }
 
 impl Status {
+    /// Whether a record of this status is synced to disk before [`AuditLog::append`] returns:
+    /// an approval (a command runs on it; the sync also flushes the request before it) and an
+    /// exit. The others — harmless commands, denials, expiries, requests still held — run
+    /// nothing, and ride on the next sync.
+    ///
+    /// [`AuditLog::append`]: super::AuditLog::append
+    pub fn must_sync(self) -> bool {
+        matches!(self, Status::Approved | Status::Exited)
+    }
+
     /// The snake_case name used in the log.
     pub fn as_str(self) -> &'static str {
         match self {

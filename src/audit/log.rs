@@ -66,9 +66,23 @@ impl AuditLog {
         }
     }
 
-    /// Appends `event`, chained to the last record, and — unless it records a harmless command
-    /// allowed without asking — syncs it to disk before returning.
+    /// Appends `event`, chained to the last record, and — when a command runs on it (an approval)
+    /// or it records an exit ([`Status::must_sync`]) — syncs it and every earlier line to disk
+    /// before returning.
+    ///
+    /// [`Status::must_sync`]: super::Status::must_sync
     pub fn append(&self, event: &Event) -> Result<Appended, AuditError> {
+        self.write(event, event.status.must_sync())
+    }
+
+    /// Appends `event` and syncs it to disk before returning, whatever its status: for a record
+    /// a command may run on without a later approval record (a request handed to the agent's
+    /// own prompt).
+    pub fn append_synced(&self, event: &Event) -> Result<Appended, AuditError> {
+        self.write(event, true)
+    }
+
+    fn write(&self, event: &Event, sync: bool) -> Result<Appended, AuditError> {
         if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
         }
@@ -135,11 +149,14 @@ impl AuditLog {
         let mut line =
             serde_json::to_string(&record).map_err(|e| self.io(std::io::Error::other(e)))?;
         line.push('\n');
-        // One write of the whole line (O_APPEND), then data sync, all under the lock. Records of
-        // harmless commands are not synced one by one: the next synced record (any request,
-        // decision or exit) flushes them, and the chain shows any that a crash lost.
+        // One write of the whole line (O_APPEND), then data sync, all under the lock. Only the
+        // records a command runs on (an approval) and its exit are synced one by one; a sync
+        // flushes every earlier line too, so the request before an approval is on disk before the
+        // command runs. Records of commands that do not run (allowed-harmless lines ride along;
+        // denials, expiries, held requests) are flushed by the next sync, and the chain shows any
+        // a crash lost.
         file.write_all(line.as_bytes()).map_err(|e| self.io(e))?;
-        if event.status != super::Status::AutoAllowed {
+        if sync {
             file.sync_data().map_err(|e| self.io(e))?;
         }
         if let Ok(mut t) = self.tail.lock() {

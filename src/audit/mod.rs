@@ -1,9 +1,10 @@
 //! The audit log: one JSON object per line, append-only, hash-chained.
 //!
 //! Invariant: a record is written with one `write(2)` under an exclusive lock, and every record
-//! of a request, decision or exit is `fdatasync`'d before [`AuditLog::append`] returns (records
-//! of harmless commands allowed without asking ride on the next sync); each record carries the SHA-256 fingerprint of the one
-//! before it, so [`verify`] finds any edited, deleted, reordered or truncated line. A log that
+//! a command runs on (an approval, a request handed to the agent's own prompt) and every exit is
+//! `fdatasync`'d before [`AuditLog::append`] returns, flushing the lines before it (the request
+//! an approval answers); records of commands that do not run ride on the next sync. Each record
+//! carries the SHA-256 fingerprint of the one before it, so [`verify`] finds any edited, deleted, reordered or truncated line. A log that
 //! cannot be written or whose tail is damaged refuses further records (fail closed).
 
 mod error;

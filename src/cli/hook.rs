@@ -183,7 +183,8 @@ fn decide_alone(
     let verdict = engine.classify_in(&Action::Argv(argv.clone()), &env);
     let log = AuditLog::new(state_dir.join("audit.jsonl"));
     let id = request_id();
-    let record = |status: Status, approval: Option<Approval>| -> anyhow::Result<()> {
+    // `runs`: the command may run on this record alone, so it is synced whatever its status.
+    let record = |status: Status, approval: Option<Approval>, runs: bool| -> anyhow::Result<()> {
         let mut ev = Event::new(
             status,
             &id,
@@ -196,13 +197,17 @@ fn decide_alone(
         );
         ev.ai_agent = Some(agent.clone());
         ev.approval = approval;
-        log.append(&ev)
-            .map(drop)
-            .context("the audit log cannot be written, so nothing may run")
+        if runs {
+            log.append_synced(&ev)
+        } else {
+            log.append(&ev)
+        }
+        .map(drop)
+        .context("the audit log cannot be written, so nothing may run")
     };
     match verdict.decision {
         Decision::Allow => {
-            record(Status::AutoAllowed, None)?;
+            record(Status::AutoAllowed, None, false)?;
             Ok(Answer::Allow)
         }
         Decision::Deny => {
@@ -213,6 +218,7 @@ fn decide_alone(
                     approvers: Vec::new(),
                     method: "policy".into(),
                 }),
+                false,
             )?;
             Ok(Answer::Deny(format!(
                 "{} This is never allowed from an agent session.",
@@ -229,6 +235,7 @@ fn decide_alone(
                         approvers: vec![a.user],
                         method: format!("remote (approval of {})", approved.request),
                     }),
+                    true,
                 )?;
                 return Ok(Answer::Allow);
             }
@@ -240,11 +247,12 @@ fn decide_alone(
                         approvers: Vec::new(),
                         method: format!("{} native prompt", args.agent.name()),
                     }),
+                    true,
                 )?;
                 return Ok(Answer::Ask(verdict.reason.clone()));
             }
             hold(args, &state_dir, &id, &argv, &cwd, &verdict)?;
-            record(Status::Requested, None)?;
+            record(Status::Requested, None, false)?;
             Ok(Answer::Deny(format!(
                 "{} Held by interlock as request {id}: do not work around it. A human must approve it from another terminal with `interlock approve {id} --reason \"...\"`; after that, run the identical command again in the same directory (the approval works once, for {} s).",
                 verdict.reason, args.approval_ttl

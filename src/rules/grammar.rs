@@ -61,12 +61,21 @@ fn is_value_flag(g: &GrammarDef<'_>, name: &str) -> bool {
 
 /// Parses `args` (program first) with grammar `g`.
 pub fn parse<'a>(args: &'a [Arg], g: &GrammarDef<'_>) -> Parsed<'a> {
+    parse_except(args, &[], g)
+}
+
+/// Parses `args` (program first) with grammar `g`, leaving out the arguments at indexes `skip`
+/// (inline code, which is analysed on its own).
+pub fn parse_except<'a>(args: &'a [Arg], skip: &[usize], g: &GrammarDef<'_>) -> Parsed<'a> {
     let mut p = Parsed::default();
     let mut i = 1;
     let mut after_dd = false;
     let mut in_expression = false;
     while let Some(a) = args.get(i) {
         i += 1;
+        if skip.contains(&(i - 1)) {
+            continue;
+        }
         let t = a.text.as_str();
         let flag_like =
             !after_dd && t.len() > 1 && t.starts_with('-') && !(a.dynamic && a.static_len < 2);

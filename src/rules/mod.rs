@@ -9,6 +9,7 @@ pub mod paths;
 pub mod pattern;
 pub mod ruleset;
 pub mod schema;
+pub mod script;
 
 pub use error::RulesError;
 pub use paths::{PathClass, PathEnv};

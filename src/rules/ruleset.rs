@@ -6,17 +6,13 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
-
 use super::error::{Result, RulesError};
 use super::grammar::{self, Parsed};
 use super::paths::{self, PathClass, PathEnv};
 use super::pattern::{alt_match, command_match, glob_match};
 use super::schema::{BundleIndex, GrammarDef, RuleDef, SourceFile, Text, bundle};
+use super::script::ScriptPattern;
 use crate::shell::{Invocation, Opaque, StepKind};
-
-/// Size limit for one rule's compiled regex.
-const REGEX_SIZE_LIMIT: usize = 2 << 20;
 
 /// A rule decoded, with its conditions in typed form.
 #[derive(Debug)]
@@ -27,7 +23,7 @@ pub struct CompiledRule {
     redirects: Vec<PathClass>,
     opaque: Vec<Opaque>,
     within: Vec<StepKind>,
-    regex: OnceLock<Option<Regex>>,
+    regex: OnceLock<Option<ScriptPattern>>,
 }
 
 impl CompiledRule {
@@ -262,7 +258,7 @@ impl Ruleset {
 
     /// Parses an invocation with its program's grammar.
     pub fn parse<'a>(&self, inv: &'a Invocation) -> Parsed<'a> {
-        grammar::parse(&inv.args, self.grammar(inv.program_name()))
+        grammar::parse_except(&inv.args, &inv.code_args, self.grammar(inv.program_name()))
     }
 
     /// Whether rule `i` matches `inv` (already parsed as `parsed`).
@@ -345,20 +341,17 @@ impl Ruleset {
             let Some(code) = &inv.script else {
                 return false;
             };
-            let regex = compiled.regex.get_or_init(|| compile_regex(pattern).ok());
-            match regex {
-                Some(re) if re.is_match(code) => {}
-                _ => return false,
+            let regex = compiled
+                .regex
+                .get_or_init(|| ScriptPattern::new(pattern).ok());
+            // A pattern that does not compile (a ruleset loaded without `interlock rules
+            // check`) matches everything: unscannable is held, never silently allowed.
+            if regex.as_ref().is_some_and(|re| !re.is_match(code)) {
+                return false;
             }
         }
         true
     }
-}
-
-fn compile_regex(pattern: &str) -> std::result::Result<Regex, regex::Error> {
-    regex::RegexBuilder::new(pattern)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
 }
 
 /// Parses ruleset names of a closed set of values, naming the known ones on error.
@@ -442,7 +435,7 @@ fn strip_version(program: &str) -> &str {
 /// that start-up does not grow with the number of rules).
 pub fn check_regex(rs: &Ruleset, i: usize) -> std::result::Result<(), String> {
     match rs.rule(i).and_then(|r| r.script.as_ref()) {
-        Some(pattern) => compile_regex(pattern)
+        Some(pattern) => ScriptPattern::new(pattern)
             .map(drop)
             .map_err(|e| format!("`script` is not a valid regular expression: {e}")),
         None => Ok(()),

@@ -203,7 +203,7 @@ pub struct RuleDef<'a> {
     #[serde(borrow, default)]
     pub redirects_any: Vec<Text<'a>>,
     /// A regular expression searched in inline code (`python -c`, `node -e`, heredocs fed to an
-    /// interpreter). Compiled on first use.
+    /// interpreter). Compiled on first use, with ASCII classes (`\w`, `\s`, `(?i)` are ASCII).
     #[serde(borrow, default)]
     pub script: Option<Text<'a>>,
     /// The invocation is opaque in one of these ways (`dynamic-program`, `dynamic-code`,

@@ -5,7 +5,7 @@
 
 use std::sync::OnceLock;
 
-use regex::Regex;
+use regex::bytes::{Match, Regex, RegexBuilder};
 
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
 use super::walk::{State, Stdin, Walker};
@@ -196,6 +196,9 @@ pub fn unwrap_interpreter(
         return;
     }
     for code in codes {
+        if let Some(arg) = inv.args.iter().position(|a| std::ptr::eq(a, code)) {
+            w.mark_code_arg(index, arg);
+        }
         if code.dynamic {
             w.mark_opaque(index, Opaque::DynamicCode);
         }
@@ -252,9 +255,34 @@ pub enum Embedded {
 
 /// Compiles `pattern` once into `cell`. The patterns are constants covered by tests; should one
 /// ever fail to compile, it matches nothing (the code is still attached for `script` rules).
+/// Byte regexes without Unicode classes: the patterns only name ASCII syntax, and compiling the
+/// Unicode tables would cost more than the whole rest of a `check`.
 fn cached(cell: &'static OnceLock<Option<Regex>>, pattern: &str) -> Option<&'static Regex> {
-    cell.get_or_init(|| Regex::new(pattern).ok()).as_ref()
+    cell.get_or_init(|| RegexBuilder::new(pattern).unicode(false).build().ok())
+        .as_ref()
 }
+
+/// The text of `m` within `code`. Every pattern here starts and ends its captures at ASCII
+/// delimiters, so the slice is on character boundaries; one that is not is skipped.
+fn text<'a>(code: &'a str, m: Match<'_>) -> Option<&'a str> {
+    code.get(m.start()..m.end())
+}
+
+/// Substrings one of which every call `shell_call_re` matches contains: code with none of them
+/// cannot match, and skipping the regex spares compiling it in a process that checks one command.
+const SHELL_CALL_HINTS: [&str; 11] = [
+    "system",
+    "popen",
+    "subprocess",
+    "getoutput",
+    "check_",
+    "exec",
+    "spawn",
+    "passthru",
+    "proc_open",
+    "Open3",
+    "sh",
+];
 
 fn shell_call_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
@@ -301,20 +329,29 @@ fn unescape_literal(s: &str) -> String {
 /// `` `cmd` `` runs a shell (Ruby, Perl, PHP).
 pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
     let mut out = Vec::new();
-    let (Some(call), Some(literal)) = (shell_call_re(), string_literal_re()) else {
-        return out;
-    };
-    for cap in call.captures_iter(code) {
-        let Some(arg) = cap.get(1).map(|m| m.as_str()) else {
+    let calls = SHELL_CALL_HINTS
+        .iter()
+        .any(|hint| code.contains(hint))
+        .then(shell_call_re)
+        .flatten();
+    for cap in calls
+        .into_iter()
+        .flat_map(|re| re.captures_iter(code.as_bytes()))
+    {
+        let Some(arg) = cap.get(1).and_then(|m| text(code, m)) else {
             continue;
         };
         if arg.starts_with('[') {
+            let Some(literal) = string_literal_re() else {
+                continue;
+            };
             let words: Vec<String> = literal
-                .captures_iter(arg)
+                .captures_iter(arg.as_bytes())
                 .filter_map(|c| {
                     c.get(1)
                         .or_else(|| c.get(2))
-                        .map(|m| unescape_literal(m.as_str()))
+                        .and_then(|m| text(arg, m))
+                        .map(unescape_literal)
                 })
                 .collect();
             if !words.is_empty() {
@@ -328,15 +365,16 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
     let Some(ticks) = backtick_re().filter(|_| backticks) else {
         return out;
     };
-    for cap in ticks.captures_iter(code) {
-        if let Some(m) = cap.get(1).or_else(|| cap.get(2)) {
-            let text = m.as_str();
-            if !out
+    for cap in ticks.captures_iter(code.as_bytes()) {
+        if let Some(found) = cap
+            .get(1)
+            .or_else(|| cap.get(2))
+            .and_then(|m| text(code, m))
+            && !out
                 .iter()
-                .any(|e| matches!(e, Embedded::Shell(s) if s == text))
-            {
-                out.push(Embedded::Shell(text.to_string()));
-            }
+                .any(|e| matches!(e, Embedded::Shell(s) if s == found))
+        {
+            out.push(Embedded::Shell(found.to_string()));
         }
     }
     out
@@ -373,5 +411,45 @@ mod tests {
             vec![Embedded::Shell("rm -rf /".into())]
         );
         assert_eq!(embedded_commands("const s = `hi ${x}`", false), vec![]);
+    }
+
+    #[test]
+    fn every_call_form_carries_a_hint() {
+        let calls = [
+            "os.system('x')",
+            "os.popen('x')",
+            "subprocess.check_output('x')",
+            "commands.getoutput('x')",
+            "check_output('x')",
+            "check_call('x')",
+            "execSync('x')",
+            "exec('x')",
+            "spawnSync('x')",
+            "spawn('x')",
+            "execFileSync('x')",
+            "execFile('x')",
+            "system('x')",
+            "popen('x')",
+            "shell_exec('x')",
+            "passthru('x')",
+            "proc_open('x')",
+            "os.execute('x')",
+            "io.popen('x')",
+            "Open3.capture2('x')",
+            "sh('x')",
+        ];
+        let re = shell_call_re().unwrap();
+        for call in calls {
+            assert!(re.is_match(call.as_bytes()), "{call}");
+            assert!(
+                SHELL_CALL_HINTS.iter().any(|h| call.contains(h)),
+                "{call} has no hint"
+            );
+            assert_eq!(
+                embedded_commands(call, false),
+                vec![Embedded::Shell("x".into())],
+                "{call}"
+            );
+        }
     }
 }

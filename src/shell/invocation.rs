@@ -232,6 +232,10 @@ pub struct Invocation {
     pub script: Option<String>,
     /// Ways in which what it runs cannot be seen.
     pub opaque: Vec<Opaque>,
+    /// Indexes into `args` of arguments that are inline code (`bash -c CODE`, `python -c CODE`),
+    /// not operands: the code is analysed as commands or `script`, and rules never see it as a
+    /// positional word (a script *named* `teardown.sh` is one thing, code mentioning it another).
+    pub code_args: Vec<usize>,
 }
 
 impl Invocation {
@@ -259,6 +263,7 @@ impl Invocation {
             redirects: Vec::new(),
             script: None,
             opaque: Vec::new(),
+            code_args: Vec::new(),
         }
     }
 

@@ -63,6 +63,7 @@ pub fn analyze_argv(argv: &[String], ctx: &ShellContext) -> Analysis {
         redirects: Vec::new(),
         script: None,
         opaque: Vec::new(),
+        code_args: Vec::new(),
     };
     walker.emit(inv, None, &[], &st);
     walker.finish()

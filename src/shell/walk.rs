@@ -421,6 +421,7 @@ impl<'c> Walker<'c> {
             redirects: parts.redirects,
             script: None,
             opaque: Vec::new(),
+            code_args: Vec::new(),
         };
         let produced = producer_output(&inv, parts.stdin.as_ref());
         record_writes(&inv, produced.as_ref(), st);
@@ -600,6 +601,15 @@ impl<'c> Walker<'c> {
             && !inv.opaque.contains(&kind)
         {
             inv.opaque.push(kind);
+        }
+    }
+
+    /// Records that argument `arg` of invocation `index` is inline code, not an operand.
+    pub(super) fn mark_code_arg(&mut self, index: usize, arg: usize) {
+        if let Some(inv) = self.out.invocations.get_mut(index)
+            && !inv.code_args.contains(&arg)
+        {
+            inv.code_args.push(arg);
         }
     }
 

@@ -449,3 +449,27 @@ fn under_interlock_run_the_hook_asks_the_supervisor() {
         "{log}"
     );
 }
+
+#[test]
+fn words_inside_the_command_text_are_not_taken_for_a_script_name() {
+    // The hook classifies `bash -c TEXT`; TEXT is code, so a commit message or a grep pattern
+    // that mentions "teardown" or "purge" must not look like running a script of that name.
+    let t = InterlockTest::new();
+    let base: Value =
+        serde_json::from_str(&payload(&t, "claude-bash-harmless.json")).expect("json");
+    for (command, allowed) in [
+        ("git commit -m 'fix teardown flake'", true),
+        ("rg -n 'purge|wipe' src", true),
+        ("./scripts/teardown.sh staging", false),
+    ] {
+        let mut input = base.clone();
+        input["tool_input"]["command"] = Value::String(command.into());
+        let out = hook(&t, "claude", &input.to_string(), &[]);
+        if allowed {
+            assert_eq!(code(&out), 0, "{command}: {}", describe(&out));
+            assert!(out.stdout.is_empty(), "{command}: {}", describe(&out));
+        } else {
+            assert_eq!(code(&out), 2, "{command}: {}", describe(&out));
+        }
+    }
+}

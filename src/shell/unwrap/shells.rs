@@ -127,6 +127,9 @@ fn shell(
         break;
     }
     if command_mode {
+        if i < inv.args.len() {
+            w.mark_code_arg(index, i);
+        }
         match inv.args.get(i) {
             Some(code) if code.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
             Some(code) => w.run_text(
