@@ -2,7 +2,7 @@
 # Times `interlock hook` as an agent runs it: a fresh process per tool call, payload in, decision
 # out, audit record appended. Payload mix: git status, an inline python -c script, a long heredoc,
 # everyday commands, and destructive ones that are held (each writes a request file, fsync'd).
-# Reports median and 99th percentile over all calls.
+# Reports median and 99th percentile per payload and over all 700 calls.
 # Usage: benches/hook-latency.sh [path/to/interlock]   (default: builds target/release/interlock)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,16 +37,25 @@ cmds=()
 for p in "$work"/*.json; do
   cmds+=("$bin hook --agent claude --state-dir $work/state --input $p")
 done
-hyperfine -N -i --warmup 10 --runs 100 --export-json "$work/hook.json" "${cmds[@]}" > /dev/null 2>&1
-python3 - "$work/hook.json" <<'PY'
-import json, sys
-results = json.load(open(sys.argv[1]))["results"]
+# Five rounds of 20 runs per payload, so that a slow spell of a shared machine is spread over
+# every payload instead of landing on whichever one hyperfine happened to be timing.
+for round in 1 2 3 4 5; do
+  hyperfine -N -i --warmup 3 --runs 20 --export-json "$work/round$round.json" "${cmds[@]}" > /dev/null 2>&1
+done
+python3 - "$work" <<'PY'
+import glob, json, sys
+by_name = {}
+for f in sorted(glob.glob(f"{sys.argv[1]}/round*.json")):
+    for r in json.load(open(f))["results"]:
+        name = r["command"].rsplit("/", 1)[1].removesuffix(".json")
+        by_name.setdefault(name, []).extend(r["times"])
+def pct(ts, q):
+    return ts[min(len(ts) - 1, int(len(ts) * q))] * 1000
 times = []
-for r in results:
-    name = r["command"].rsplit("/", 1)[1].removesuffix(".json")
-    ts = sorted(r["times"])
+for name, ts in sorted(by_name.items()):
+    ts.sort()
     times += ts
-    print(f"{name:16} median {r['median'] * 1000:.2f} ms  p99 {ts[int(len(ts) * 0.99) - 1] * 1000:.2f} ms")
+    print(f"{name:16} median {pct(ts, 0.5):.2f} ms  p99 {pct(ts, 0.99):.2f} ms")
 times.sort()
-print(f"all {len(times)} calls: median {times[len(times) // 2] * 1000:.2f} ms, p99 {times[int(len(times) * 0.99) - 1] * 1000:.2f} ms")
+print(f"all {len(times)} calls: median {pct(times, 0.5):.2f} ms, p99 {pct(times, 0.99):.2f} ms")
 PY

@@ -56,6 +56,7 @@ pub enum Command {
     /// Examples:
     ///   interlock run -- claude
     ///   interlock run --non-interactive --wait 300 -- codex exec "fix the tests"
+    #[command(verbatim_doc_comment)]
     Run(RunArgs),
     /// List the commands waiting for a human, with their request ids.
     Pending(PendingArgs),
@@ -63,6 +64,7 @@ pub enum Command {
     ///
     /// Example:
     ///   interlock approve r-3f9c01a2b4 --reason "CHG-1234: retire the staging stack"
+    #[command(verbatim_doc_comment)]
     Approve(ApproveArgs),
     /// Refuse a held command.
     Deny(DenyArgs),
@@ -71,12 +73,14 @@ pub enum Command {
     ///
     /// Example (what the agent runs):
     ///   interlock hook --agent claude
+    #[command(verbatim_doc_comment)]
     Hook(HookArgs),
     /// Register `interlock hook` in an agent's settings (shows the diff and asks first).
     ///
     /// Examples:
     ///   interlock install --agent claude --project
     ///   interlock install --agent gemini --user --dry-run
+    #[command(verbatim_doc_comment)]
     Install(InstallArgs),
     /// Remove interlock's hook from an agent's settings (shows the diff and asks first).
     Uninstall(InstallArgs),
@@ -88,21 +92,25 @@ pub enum Command {
     ///   interlock check --shell 'rm -rf ~/projects'
     ///   interlock check --json -- aws cloudformation delete-stack --stack-name prod
     ///   interlock check --batch commands.jsonl
+    #[command(verbatim_doc_comment)]
     Check(CheckArgs),
     /// Show, for humans, every invocation found in a command and which rules matched and why.
     ///
     /// Example:
     ///   interlock explain --shell 'cd ~ && bash -c "rm -rf ."'
+    #[command(verbatim_doc_comment)]
     Explain(ExplainArgs),
     /// Show the audit log: every request, decision and exit, newest last.
     ///
     /// Example:
     ///   interlock log --since 2h --decision confirm
+    #[command(verbatim_doc_comment)]
     Log(LogArgs),
     /// Work with the audit log (verify its hash chain).
     ///
     /// Example:
     ///   interlock audit verify
+    #[command(verbatim_doc_comment)]
     Audit(AuditArgs),
 }
 

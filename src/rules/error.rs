@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum RulesError {
     /// A file or directory could not be read.
-    #[error("cannot read ruleset {path}: {source}")]
+    #[error("cannot read ruleset {path}")]
     Io {
         /// The path.
         path: PathBuf,
