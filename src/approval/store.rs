@@ -111,19 +111,29 @@ pub fn list(state_dir: &Path) -> Vec<StoredRequest> {
     out
 }
 
-/// Takes the approval for exactly this argv in this directory, if a human gave one: the file is
-/// renamed away first, so two racing retries cannot both use it.
+/// The request id of `argv` run in `cwd`: the same command in the same place is one request,
+/// however often the agent retries it, and its approval is found without reading any other.
+pub fn request_id_for(argv: &[String], cwd: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let key = serde_json::json!([argv, cwd]).to_string();
+    format!(
+        "h-{}",
+        &format!("{:x}", Sha256::digest(key.as_bytes()))[..12]
+    )
+}
+
+/// Takes the approval for exactly this argv in this directory, if a human gave one and it has
+/// not expired: the file is renamed away first, so two racing retries cannot both use it.
 pub fn take(state_dir: &Path, argv: &[String], cwd: &str) -> Option<StoredRequest> {
-    for req in list(state_dir) {
-        if req.approval.is_none() || req.argv != argv || req.cwd != cwd {
-            continue;
-        }
-        let from = path(state_dir, &req.request)?;
-        let claimed = dir(state_dir).join(format!(".{}.used.{}", req.request, std::process::id()));
-        if std::fs::rename(&from, &claimed).is_ok() {
-            let _ = std::fs::remove_file(&claimed);
-            return Some(req);
-        }
+    let id = request_id_for(argv, cwd);
+    let req = load(state_dir, &id)?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    if req.approval.is_none() || req.argv != argv || req.cwd != cwd || req.expires < now {
+        return None;
     }
-    None
+    let from = path(state_dir, &id)?;
+    let claimed = dir(state_dir).join(format!(".{id}.used.{}", std::process::id()));
+    std::fs::rename(&from, &claimed).ok()?;
+    let _ = std::fs::remove_file(&claimed);
+    Some(req)
 }

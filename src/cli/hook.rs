@@ -182,7 +182,12 @@ fn decide_alone(
     let env = Environment::detect(Some(cwd.clone()), None);
     let verdict = engine.classify_in(&Action::Argv(argv.clone()), &env);
     let log = AuditLog::new(state_dir.join("audit.jsonl"));
-    let id = request_id();
+    // A held command's id is derived from what it is and where, so retries are one request.
+    let id = if verdict.decision == Decision::Confirm {
+        store::request_id_for(&argv, &cwd)
+    } else {
+        request_id()
+    };
     // `runs`: the command may run on this record alone, so it is synced whatever its status.
     let record = |status: Status, approval: Option<Approval>, runs: bool| -> anyhow::Result<()> {
         let mut ev = Event::new(

@@ -294,6 +294,22 @@ fn an_approval_lets_the_identical_retry_through_once() {
                 .to_string()
         })
         .expect("request id");
+    // The agent retrying before anyone approved is the same request, not a new one.
+    let again = hook(&t, "claude", &input, &[]);
+    assert_eq!(code(&again), 2, "{}", describe(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains(&id),
+        "same request id {id}: {}",
+        describe(&again)
+    );
+    let held = std::fs::read_dir(t.home.join("state/hook-requests"))
+        .expect("requests dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".json"))
+        })
+        .count();
+    assert_eq!(held, 1, "one held request for one command");
     let state = t.home.join("state");
     let state = state.to_str().expect("path");
     let approve = t.run(
