@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times `interlock hook` as an agent runs it: a fresh process per tool call, payload in, decision
-# out, audit record appended. Payload mix: git status, an inline python -c script, a long heredoc,
-# everyday commands, and destructive ones that are held (each writes a request file, fsync'd).
+# out, audit record appended. Payload mix (20 payloads): 14 everyday commands (git status, git
+# diff, rg, cargo test, a commit, ...), inline python -c and node -e, a 300-line heredoc, two held
+# destructive commands (a request file and an audit record each) and a denied one.
 # Reports median and 99th percentile per payload and over all 700 calls.
 # Usage: benches/hook-latency.sh [path/to/interlock]   (default: builds target/release/interlock)
 set -euo pipefail
@@ -20,12 +21,28 @@ import json, sys
 work = sys.argv[1]
 heredoc = "cat > notes.md <<'EOF'\n" + "\n".join(f"line {i}: some notes with `code` and $VARS" for i in range(300)) + "\nEOF"
 commands = {
+    # Everyday commands, as most of an agent's calls are.
     "git-status": "git status",
-    "python-inline": "python3 -c 'import json,sys; d=json.load(open(\"package.json\")); print(d[\"version\"])'",
-    "long-heredoc": heredoc,
-    "cargo-test": "cargo test -- --nocapture 2>&1 | tail -50",
+    "git-diff": "git diff --stat HEAD~1",
+    "git-log": "git log --oneline -20",
+    "ls": "ls -la src",
+    "cat": "cat README.md",
+    "sed-range": "sed -n '120,180p' src/main.rs",
+    "rg": "rg -n 'fn main' --type rust",
     "grep-pipeline": "rg -n TODO src | sort | uniq -c | head",
+    "find": "find . -name '*.toml' -not -path './target/*'",
+    "cargo-test": "cargo test -- --nocapture 2>&1 | tail -50",
+    "npm-test": "npm test -- --watch=false",
+    "pytest": "python -m pytest -x -q tests/test_api.py",
+    "mkdir-cd": "mkdir -p build && cd build && cmake .. && make -j2",
+    "git-commit": "git add -A && git commit -m 'fix teardown of the test fixture'",
+    # Inline code and long input.
+    "python-inline": "python3 -c 'import json,sys; d=json.load(open(\"package.json\")); print(d[\"version\"])'",
+    "node-inline": "node -e 'console.log(require(\"./package.json\").version)'",
+    "long-heredoc": heredoc,
+    # Destructive: held (a request file and an audit record) or denied.
     "held-aws": "aws --profile prod cloudformation delete-stack --stack-name env",
+    "held-push": "git push --force origin main",
     "denied-rm": "rm -rf ~",
 }
 for name, cmd in commands.items():
@@ -37,10 +54,10 @@ cmds=()
 for p in "$work"/*.json; do
   cmds+=("$bin hook --agent claude --state-dir $work/state --input $p")
 done
-# Five rounds of 20 runs per payload, so that a slow spell of a shared machine is spread over
+# Five rounds of 7 runs per payload, so that a slow spell of a shared machine is spread over
 # every payload instead of landing on whichever one hyperfine happened to be timing.
 for round in 1 2 3 4 5; do
-  hyperfine -N -i --warmup 3 --runs 20 --export-json "$work/round$round.json" "${cmds[@]}" > /dev/null 2>&1
+  hyperfine -N -i --warmup 2 --runs 7 --export-json "$work/round$round.json" "${cmds[@]}" > /dev/null 2>&1
 done
 python3 - "$work" <<'PY'
 import glob, json, sys
