@@ -55,8 +55,10 @@ impl CompiledRule {
 pub struct Ruleset {
     index: BundleIndex<'static>,
     blob: &'static [u8],
-    grammars: Vec<OnceLock<Option<GrammarDef<'static>>>>,
-    rules: Vec<OnceLock<std::result::Result<CompiledRule, String>>>,
+    // Boxed: a decoded rule or grammar is hundreds of bytes, and an empty slot of that size for
+    // every rule would be most of the memory (and page faults) of a process that decodes few.
+    grammars: Vec<OnceLock<Option<Box<GrammarDef<'static>>>>>,
+    rules: Vec<OnceLock<std::result::Result<Box<CompiledRule>, String>>>,
 }
 
 /// The grammar used for programs that declare none: no value flags, no clusters.
@@ -141,8 +143,9 @@ impl Ruleset {
                 self.blob
                     .get(start..end)
                     .and_then(|b| postcard::from_bytes(b).ok())
+                    .map(Box::new)
             })
-            .as_ref()
+            .as_deref()
     }
 
     /// Number of rules.
@@ -169,10 +172,11 @@ impl Ruleset {
         let start = entry.start as usize;
         let end = start.saturating_add(entry.len as usize);
         cell.get_or_init(|| match self.blob.get(start..end) {
-            Some(bytes) => CompiledRule::decode(bytes),
+            Some(bytes) => CompiledRule::decode(bytes).map(Box::new),
             None => Err("the rule's encoding lies outside the bundle".to_string()),
         })
         .as_ref()
+        .map(|rule| &**rule)
         .map_err(String::as_str)
     }
 
