@@ -68,12 +68,8 @@ pub enum Command {
     Approve(ApproveArgs),
     /// Refuse a held command.
     Deny(DenyArgs),
-    /// The pre-tool hook for an agent (Claude Code, Codex, Gemini CLI, Cursor, Copilot CLI):
-    /// reads its JSON on stdin and answers in its protocol. Register it with `interlock install`.
-    ///
-    /// Example (what the agent runs):
-    ///   interlock hook --agent claude
-    #[command(verbatim_doc_comment)]
+    /// The pre-tool hook for an agent (help text: [`HOOK_LONG_ABOUT`]).
+    #[command(about = HOOK_ABOUT, long_about = HOOK_LONG_ABOUT)]
     Hook(HookArgs),
     /// Register `interlock hook` in an agent's settings (shows the diff and asks first).
     ///
@@ -166,7 +162,15 @@ pub fn main() -> ExitCode {
     if name != "interlock" && crate::intercept::shim::is_shim_name(&name) {
         return crate::intercept::shim::main(&name);
     }
-    let cli = match Cli::try_parse() {
+    let hook_only = std::env::args_os().nth(1).is_some_and(|a| a == "hook");
+    let parsed = if hook_only {
+        HookCli::try_parse_from(std::env::args_os().skip(1)).map(|h| Cli {
+            command: Command::Hook(h.args),
+        })
+    } else {
+        Cli::try_parse()
+    };
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let usage = e.use_stderr();
@@ -188,6 +192,34 @@ pub fn main() -> ExitCode {
             ExitStatus::Usage.into()
         }
     }
+}
+
+/// One line on `interlock hook`, for `interlock help` and `interlock hook -h`.
+const HOOK_ABOUT: &str = "The pre-tool hook for an agent (Claude Code, Codex, Gemini CLI, Cursor, Copilot CLI): \
+reads its JSON on stdin and answers in its protocol.";
+
+/// `interlock hook --help`.
+const HOOK_LONG_ABOUT: &str =
+    "The pre-tool hook for an agent (Claude Code, Codex, Gemini CLI, Cursor, Copilot CLI):
+reads its JSON on stdin and answers in its protocol. Register it with `interlock install`.
+
+Example (what the agent runs):
+  interlock hook --agent claude";
+
+/// `interlock hook` parsed on its own: an agent starts a fresh process for every shell command,
+/// and building the parsers of every other subcommand would be part of each call's latency.
+#[derive(Debug, Parser)]
+#[command(
+    name = "interlock hook",
+    bin_name = "interlock hook",
+    version,
+    max_term_width = 100,
+    about = HOOK_ABOUT,
+    long_about = HOOK_LONG_ABOUT
+)]
+struct HookCli {
+    #[command(flatten)]
+    args: HookArgs,
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitStatus> {

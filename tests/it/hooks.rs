@@ -489,3 +489,20 @@ fn words_inside_the_command_text_are_not_taken_for_a_script_name() {
         }
     }
 }
+
+#[test]
+fn hook_help_and_usage_errors_come_from_its_own_parser() {
+    let t = InterlockTest::new();
+    let help = t.run(&["hook", "--help"], "");
+    assert_eq!(code(&help), 0, "{}", describe(&help));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        text.contains("Usage: interlock hook") && text.contains("interlock install"),
+        "{text}"
+    );
+    let missing = t.run(&["hook"], "");
+    assert_eq!(code(&missing), 2, "{}", describe(&missing));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--agent"));
+    let listed = t.run(&["--help"], "");
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("The pre-tool hook for an agent"));
+}
