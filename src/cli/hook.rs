@@ -13,7 +13,7 @@ use crate::intercept::hooks::{self, Agent, Answer, Call};
 use crate::intercept::shim::SOCKET_ENV;
 use crate::supervisor::client;
 use crate::supervisor::protocol::{Request, Response};
-use crate::{Action, Decision, Environment, Verdict};
+use crate::{Action, Decision, Engine, Environment, Verdict};
 
 /// Arguments of `interlock hook`.
 #[derive(Debug, Args)]
@@ -178,7 +178,9 @@ fn decide_alone(
             "cannot find the state directory: set HOME or XDG_STATE_HOME, or pass --state-dir",
         )?,
     };
-    let engine = args.rules.engine()?;
+    // The process ends after this one decision: leaking the engine spares freeing every rule it
+    // decoded, which would only add to the agent's wait.
+    let engine: &Engine = Box::leak(Box::new(args.rules.engine()?));
     let env = Environment::detect(Some(cwd.clone()), None);
     let verdict = engine.classify_in(&Action::Argv(argv.clone()), &env);
     let log = AuditLog::new(state_dir.join("audit.jsonl"));
