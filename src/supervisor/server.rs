@@ -269,6 +269,32 @@ fn verdict_response(
     }
 }
 
+/// The answer when a record cannot be written: the command does not run (fail closed).
+fn unlogged(v: &Verdict, request: &str, error: &str) -> Response {
+    verdict_response(
+        v,
+        Decision::Deny,
+        request,
+        format!("Refused because the audit log cannot be written: {error}"),
+        false,
+    )
+}
+
+/// Writes the approval record `ev` and lets the command run with `reason`, or refuses it when
+/// the record cannot be written.
+async fn allow_approved(
+    shared: &Arc<Shared>,
+    ev: Event,
+    v: &Verdict,
+    request: &str,
+    reason: String,
+) -> Response {
+    match append(shared, ev).await {
+        Ok(()) => verdict_response(v, Decision::Allow, request, reason, true),
+        Err(e) => unlogged(v, request, &e),
+    }
+}
+
 async fn check(
     argv: Vec<String>,
     cwd: String,
@@ -295,13 +321,7 @@ async fn check(
                 verdict.reason.clone(),
                 false,
             ),
-            Err(e) => verdict_response(
-                &verdict,
-                Decision::Deny,
-                &id,
-                format!("Refused because the audit log cannot be written: {e}"),
-                false,
-            ),
+            Err(e) => unlogged(&verdict, &id, &e),
         },
         Decision::Deny => {
             let mut ev = tagged(Status::Denied, &id, &argv, &cwd, &verdict, &agent);
@@ -340,22 +360,8 @@ async fn confirm(
             approvers: vec![g.user.clone()],
             method: format!("remote (approval of {})", g.request),
         });
-        return match append(shared, ev).await {
-            Ok(()) => verdict_response(
-                &verdict,
-                Decision::Allow,
-                &id,
-                format!("Approved by {}: {}", g.user, g.reason),
-                true,
-            ),
-            Err(e) => verdict_response(
-                &verdict,
-                Decision::Deny,
-                &id,
-                format!("Refused because the audit log cannot be written: {e}"),
-                false,
-            ),
-        };
+        let reason = format!("Approved by {}: {}", g.user, g.reason);
+        return allow_approved(shared, ev, &verdict, &id, reason).await;
     }
     if let Err(e) = append(
         shared,
@@ -363,13 +369,7 @@ async fn confirm(
     )
     .await
     {
-        return verdict_response(
-            &verdict,
-            Decision::Deny,
-            &id,
-            format!("Refused because the audit log cannot be written: {e}"),
-            false,
-        );
+        return unlogged(&verdict, &id, &e);
     }
     if let Some(answer) = ask_terminal(shared, &id, &argv, &cwd, &verdict).await {
         return match answer {
@@ -396,22 +396,8 @@ async fn confirm(
                     approvers: vec![terminal_user()],
                     method,
                 });
-                match append(shared, ev).await {
-                    Ok(()) => verdict_response(
-                        &verdict,
-                        Decision::Allow,
-                        &id,
-                        format!("Approved at the terminal: {reason}"),
-                        true,
-                    ),
-                    Err(e) => verdict_response(
-                        &verdict,
-                        Decision::Deny,
-                        &id,
-                        format!("Refused because the audit log cannot be written: {e}"),
-                        false,
-                    ),
-                }
+                let reason = format!("Approved at the terminal: {reason}");
+                allow_approved(shared, ev, &verdict, &id, reason).await
             }
             PromptAnswer::Refused { why } => {
                 let mut ev = tagged(Status::Denied, &id, &argv, &cwd, &verdict, &agent);
@@ -465,22 +451,8 @@ async fn confirm(
                 approvers: vec![user.clone()],
                 method: "remote".into(),
             });
-            match append(shared, ev).await {
-                Ok(()) => verdict_response(
-                    &verdict,
-                    Decision::Allow,
-                    &id,
-                    format!("Approved by {user}: {reason}"),
-                    true,
-                ),
-                Err(e) => verdict_response(
-                    &verdict,
-                    Decision::Deny,
-                    &id,
-                    format!("Refused because the audit log cannot be written: {e}"),
-                    false,
-                ),
-            }
+            let reason = format!("Approved by {user}: {reason}");
+            allow_approved(shared, ev, &verdict, &id, reason).await
         }
         Ok(Ok(Outcome::Denied { reason, user })) => {
             remove_held(shared, &id);

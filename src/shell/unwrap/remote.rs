@@ -2,6 +2,7 @@
 //! `docker|podman exec|run ... CMD` (compose too). The inner command runs elsewhere: it has no
 //! local working directory and local paths do not apply.
 
+use super::shells::shell_words;
 use super::{nested_state, opts, remote, scan};
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
 use crate::shell::walk::{State, Stdin, Walker};
@@ -30,24 +31,13 @@ pub(super) fn unwrap(
 fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     let (k, _) = scan(&inv.args, 1, &opts("bcDEeFIiJLlmOopQRSWwB", &[]));
     let Some(host) = inv.args.get(k) else { return };
-    let Some(words) = inv.args.get(k + 1..).filter(|a| !a.is_empty()) else {
-        return;
-    };
-    if words.iter().any(|a| a.dynamic && a.static_len == 0) {
-        w.mark_opaque(index, Opaque::DynamicCode);
-    }
-    let text = words
-        .iter()
-        .map(|a| a.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ");
     let mut sub = nested_state(inv, st);
     sub.prov
         .push(Step::via(StepKind::Remote, format!("ssh {}", host.text)));
     sub.cwd = None;
     sub.remote = true;
     sub.stdin = stdin;
-    w.run_text(&text, &sub, None);
+    shell_words(w, index, inv, k + 1, &sub, None);
 }
 
 fn kubectl(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {

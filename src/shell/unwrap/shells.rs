@@ -234,14 +234,15 @@ pub(super) fn code_from_stdin(
     }
 }
 
-/// `watch 'cmd'` and `ssh host cmd args`: the words are joined and run by a shell.
+/// `watch 'cmd'` and `ssh host cmd args`: the words from `from` on are joined and run by a
+/// shell in state `sub` (already nested: a remote host, say), reached through `step`.
 pub(super) fn shell_words(
     w: &mut Walker<'_>,
     index: usize,
     inv: &Invocation,
     from: usize,
-    st: &State,
-    step: Step,
+    sub: &State,
+    step: Option<Step>,
 ) {
     let Some(words) = inv.args.get(from..).filter(|a| !a.is_empty()) else {
         return;
@@ -254,7 +255,7 @@ pub(super) fn shell_words(
         .map(|a| a.text.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    w.run_text(&text, &nested_state(inv, st), Some(step));
+    w.run_text(&text, sub, step);
 }
 
 /// `git -c alias.x='!cmd' x`: a shell alias defined on the command line runs `cmd`.

@@ -237,8 +237,8 @@ pub(super) fn unwrap(
                     index,
                     inv,
                     k,
-                    st,
-                    Step::via(StepKind::ShellString, "watch"),
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, "watch")),
                 );
             }
         }
