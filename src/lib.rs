@@ -16,6 +16,7 @@ pub mod approval;
 pub mod audit;
 pub mod classify;
 pub mod cli;
+pub mod ids;
 pub mod intercept;
 pub mod level;
 pub mod rules;

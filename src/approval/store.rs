@@ -114,12 +114,8 @@ pub fn list(state_dir: &Path) -> Vec<StoredRequest> {
 /// The request id of `argv` run in `cwd`: the same command in the same place is one request,
 /// however often the agent retries it, and its approval is found without reading any other.
 pub fn request_id_for(argv: &[String], cwd: &str) -> String {
-    use sha2::{Digest, Sha256};
     let key = serde_json::json!([argv, cwd]).to_string();
-    format!(
-        "h-{}",
-        &format!("{:x}", Sha256::digest(key.as_bytes()))[..12]
-    )
+    crate::ids::hashed_id("h", &key, 12)
 }
 
 /// Takes the approval for exactly this argv in this directory, if a human gave one and it has

@@ -218,15 +218,13 @@ impl AuditLog {
 
 /// A new chain id: the SHA-256 of this moment and process, shortened.
 fn new_chain_uid() -> String {
-    use sha2::{Digest, Sha256};
     let seed = format!(
         "{}:{}:{:?}",
         jiff::Timestamp::now().as_nanosecond(),
         std::process::id(),
         std::thread::current().id()
     );
-    let digest = format!("{:x}", Sha256::digest(seed.as_bytes()));
-    format!("chain-{}", &digest[..16])
+    crate::ids::hashed_id("chain", &seed, 16)
 }
 
 #[cfg(test)]

@@ -293,14 +293,10 @@ fn hold(
 }
 
 fn request_id() -> String {
-    use sha2::{Digest, Sha256};
     let seed = format!(
         "{}:{}",
         jiff::Timestamp::now().as_nanosecond(),
         std::process::id()
     );
-    format!(
-        "h-{}",
-        &format!("{:x}", Sha256::digest(seed.as_bytes()))[..10]
-    )
+    crate::ids::hashed_id("h", &seed, 10)
 }

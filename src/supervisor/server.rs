@@ -167,17 +167,13 @@ async fn handle(request: Request, peer_pid: Option<u32>, shared: &Arc<Shared>) -
 }
 
 fn new_request_id(shared: &Shared) -> String {
-    use sha2::{Digest, Sha256};
     let n = shared.counter.fetch_add(1, Ordering::Relaxed);
     let seed = format!(
         "{}:{}:{n}",
         jiff::Timestamp::now().as_nanosecond(),
         std::process::id()
     );
-    format!(
-        "r-{}",
-        &format!("{:x}", Sha256::digest(seed.as_bytes()))[..10]
-    )
+    crate::ids::hashed_id("r", &seed, 10)
 }
 
 fn event(status: Status, request: &str, argv: &[String], cwd: &str, verdict: &Verdict) -> Event {
