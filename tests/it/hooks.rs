@@ -53,6 +53,18 @@ fn hook(t: &InterlockTest, agent: &str, input: &str, extra: &[&str]) -> Output {
     child.wait_with_output().expect("wait hook")
 }
 
+/// The field of `agent`'s reply that carries its decision (allow, ask or deny).
+fn decision<'a>(agent: &str, reply: &'a Value) -> &'a Value {
+    let pointer = match agent {
+        "claude" | "codex" => "/hookSpecificOutput/permissionDecision",
+        "gemini" => "/decision",
+        "cursor" => "/permission",
+        "copilot" => "/permissionDecision",
+        other => panic!("no decision field known for {other}"),
+    };
+    reply.pointer(pointer).unwrap_or(&Value::Null)
+}
+
 fn stdout_json(out: &Output) -> Value {
     let text = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(text.trim())
@@ -111,57 +123,22 @@ fn claude_and_codex_deny_destructive_commands_and_stay_silent_otherwise() {
 #[test]
 fn native_ask_where_the_agent_has_one() {
     let t = InterlockTest::new();
-    let out = hook(
-        &t,
-        "claude",
-        &payload(&t, "claude-bash-destructive.json"),
-        &["--ask", "native"],
-    );
-    assert_eq!(
-        stdout_json(&out)["hookSpecificOutput"]["permissionDecision"],
-        "ask",
-        "{}",
-        describe(&out)
-    );
-    let out = hook(
-        &t,
-        "gemini",
-        &payload(&t, "gemini-shell-destructive.json"),
-        &["--ask", "native"],
-    );
-    assert_eq!(stdout_json(&out)["decision"], "ask", "{}", describe(&out));
-    let out = hook(
-        &t,
-        "cursor",
-        &payload(&t, "cursor-shell-destructive.json"),
-        &["--ask", "native"],
-    );
-    assert_eq!(stdout_json(&out)["permission"], "ask", "{}", describe(&out));
-    let out = hook(
-        &t,
-        "copilot",
-        &payload(&t, "copilot-bash-destructive.json"),
-        &["--ask", "native"],
-    );
-    assert_eq!(
-        stdout_json(&out)["permissionDecision"],
-        "ask",
-        "{}",
-        describe(&out)
-    );
-    // Codex cannot ask from a pre-tool hook (an "ask" would fail open): it is denied.
-    let out = hook(
-        &t,
-        "codex",
-        &payload(&t, "codex-bash-destructive.json"),
-        &["--ask", "native"],
-    );
-    assert_eq!(
-        stdout_json(&out)["hookSpecificOutput"]["permissionDecision"],
-        "deny",
-        "{}",
-        describe(&out)
-    );
+    for (agent, file, expected) in [
+        ("claude", "claude-bash-destructive.json", "ask"),
+        ("gemini", "gemini-shell-destructive.json", "ask"),
+        ("cursor", "cursor-shell-destructive.json", "ask"),
+        ("copilot", "copilot-bash-destructive.json", "ask"),
+        // Codex cannot ask from a pre-tool hook (an "ask" would fail open): it is denied.
+        ("codex", "codex-bash-destructive.json", "deny"),
+    ] {
+        let out = hook(&t, agent, &payload(&t, file), &["--ask", "native"]);
+        assert_eq!(
+            decision(agent, &stdout_json(&out)),
+            expected,
+            "{agent}: {}",
+            describe(&out)
+        );
+    }
 }
 
 #[test]
@@ -252,13 +229,12 @@ fn malformed_or_unknown_input_is_denied_in_every_protocol() {
     for agent in ["claude", "codex", "gemini", "cursor", "copilot"] {
         for input in ["", "not json", "[1,2]", "{\"unexpected\": true}"] {
             let out = hook(&t, agent, input, &[]);
-            let v = stdout_json(&out);
-            let denied = v.pointer("/hookSpecificOutput/permissionDecision")
-                == Some(&Value::from("deny"))
-                || v["decision"] == "deny"
-                || v["permission"] == "deny"
-                || v["permissionDecision"] == "deny";
-            assert!(denied, "{agent} {input:?}: {}", describe(&out));
+            assert_eq!(
+                decision(agent, &stdout_json(&out)),
+                "deny",
+                "{agent} {input:?}: {}",
+                describe(&out)
+            );
         }
     }
     // A ruleset that does not load is an internal error: denied too.
