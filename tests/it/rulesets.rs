@@ -1,6 +1,9 @@
 //! Rulesets from disk: they load only when their inline examples hold, and errors name the
 //! file, line, rule and example.
 
+use std::path::Path;
+use std::process::Output;
+
 use crate::common::{InterlockTest, code, describe};
 
 const GOOD: &str = r#"
@@ -15,6 +18,20 @@ command = ["deploy-prod"]
 match = ["make deploy-prod", "sudo make -j4 deploy-prod"]
 not_match = ["make test"]
 "#;
+
+/// Loads the ruleset at `path` (classifying a harmless `ls` with it).
+fn load(t: &InterlockTest, path: &Path) -> Output {
+    t.run(
+        &[
+            "check",
+            "--ruleset",
+            path.to_str().expect("path"),
+            "--shell",
+            "ls",
+        ],
+        "",
+    )
+}
 
 #[test]
 fn a_custom_ruleset_replaces_the_shipped_rules() {
@@ -66,16 +83,7 @@ fn a_failing_example_stops_the_load_with_a_precise_message() {
         "not_match = [\"make test\", \"make deploy-prod\"]",
     );
     let path = t.write("broken.toml", &broken);
-    let out = t.run(
-        &[
-            "check",
-            "--ruleset",
-            path.to_str().expect("path"),
-            "--shell",
-            "ls",
-        ],
-        "",
-    );
+    let out = load(&t, &path);
     assert_eq!(code(&out), 2, "{}", describe(&out));
     let err = String::from_utf8_lossy(&out.stderr);
     let expected = format!(
@@ -97,16 +105,7 @@ fn a_match_example_that_does_not_match_is_reported() {
         "match = [\"make deploy-staging\",",
     );
     let path = t.write("nomatch.toml", &broken);
-    let out = t.run(
-        &[
-            "check",
-            "--ruleset",
-            path.to_str().expect("path"),
-            "--shell",
-            "ls",
-        ],
-        "",
-    );
+    let out = load(&t, &path);
     assert_eq!(code(&out), 2);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -156,16 +155,7 @@ fn schema_errors_name_file_and_line() {
     ];
     for (name, text, needle) in cases {
         let path = t.write(name, &text);
-        let out = t.run(
-            &[
-                "check",
-                "--ruleset",
-                path.to_str().expect("path"),
-                "--shell",
-                "ls",
-            ],
-            "",
-        );
+        let out = load(&t, &path);
         assert_eq!(code(&out), 2, "{name}: {}", describe(&out));
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(
