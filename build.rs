@@ -3,6 +3,11 @@
 //! never parses TOML and decodes only the rules of the programs it sees. A ruleset that does not
 //! parse, or that repeats a rule id, fails the build with the file and line. The rules' inline
 //! examples are checked by the test suite, which runs the real shell front end.
+//!
+//! The rules' `script` patterns are compiled here too, into dense DFAs serialized for the target
+//! (`script-dfas.bin`, each entry 8-byte aligned, indexed by `script-dfas.rs`): loading one costs
+//! microseconds, where compiling it in the process that checks one `python -c` cost a
+//! fraction of a millisecond per pattern.
 
 use std::path::Path;
 
@@ -12,11 +17,14 @@ mod level;
 #[allow(dead_code)]
 #[path = "src/rules/schema.rs"]
 mod schema;
+#[path = "src/rules/script_syntax.rs"]
+mod script_syntax;
 
 fn main() {
     println!("cargo::rerun-if-changed=rulesets");
     println!("cargo::rerun-if-changed=src/rules/schema.rs");
     println!("cargo::rerun-if-changed=src/level.rs");
+    println!("cargo::rerun-if-changed=src/rules/script_syntax.rs");
     let dir = Path::new("rulesets");
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("cannot read rulesets/: {e}"))
@@ -49,6 +57,67 @@ fn main() {
     ] {
         let path = out.join(name);
         std::fs::write(&path, bytes)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    }
+    write_script_dfas(&files, &out);
+}
+
+/// Compiles every distinct `script` pattern of the shipped rules into a dense DFA for the
+/// target's byte order. A pattern that does not compile is left out: the runtime then compiles
+/// it itself and reports it the way it reports any bad pattern.
+fn write_script_dfas(files: &[schema::SourceFile<'_>], out: &Path) {
+    use regex_automata::dfa::{StartKind, dense};
+
+    let big_endian = std::env::var("CARGO_CFG_TARGET_ENDIAN").is_ok_and(|e| e == "big");
+    let mut patterns: Vec<&str> = files
+        .iter()
+        .flat_map(|f| &f.rules)
+        .filter_map(|r| r.item.script.as_ref().map(|s| s.as_str()))
+        .collect();
+    patterns.sort_unstable();
+    patterns.dedup();
+    let mut bytes = Vec::new();
+    let mut index = String::from(
+        "/// Shipped `script` patterns and where each one's dense DFA lies in the embedded bytes.\n\
+         static PRECOMPILED: &[(&str, usize, usize)] = &[\n",
+    );
+    for pattern in patterns {
+        let Ok(dfa) = dense::Builder::new()
+            .syntax(script_syntax::syntax_config())
+            .thompson(script_syntax::thompson_config())
+            // Minimized: loading validates every transition, so fewer states load faster. Not
+            // accelerated: inline code is short, and the accelerated loop's first memchr call
+            // probes the CPU, which costs more under a hypervisor than scanning the code.
+            .configure(
+                dense::Config::new()
+                    .start_kind(StartKind::Unanchored)
+                    .minimize(true)
+                    .accelerate(false),
+            )
+            .build(pattern)
+        else {
+            continue;
+        };
+        let (serialized, pad) = if big_endian {
+            dfa.to_bytes_big_endian()
+        } else {
+            dfa.to_bytes_little_endian()
+        };
+        let start = bytes.len();
+        bytes.extend_from_slice(&serialized[pad..]);
+        index.push_str(&format!(
+            "    ({pattern:?}, {start}, {}),\n",
+            bytes.len() - start
+        ));
+        bytes.resize(bytes.len().next_multiple_of(8), 0);
+    }
+    index.push_str("];\n");
+    for (name, contents) in [
+        ("script-dfas.bin", bytes),
+        ("script-dfas.rs", index.into_bytes()),
+    ] {
+        let path = out.join(name);
+        std::fs::write(&path, contents)
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
 }

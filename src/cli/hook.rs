@@ -13,7 +13,7 @@ use crate::intercept::hooks::{self, Agent, Answer, Call};
 use crate::intercept::shim::SOCKET_ENV;
 use crate::supervisor::client;
 use crate::supervisor::protocol::{Request, Response};
-use crate::{Action, Decision, Engine, Environment, Verdict};
+use crate::{Action, Decision, Engine, Verdict};
 
 /// Arguments of `interlock hook`.
 #[derive(Debug, Args)]
@@ -180,9 +180,8 @@ fn decide_alone(
     };
     // The process ends after this one decision: leaking the engine spares freeing every rule it
     // decoded, which would only add to the agent's wait.
-    let engine: &Engine = Box::leak(Box::new(args.rules.engine()?));
-    let env = Environment::detect(Some(cwd.clone()), None);
-    let verdict = engine.classify_in(&Action::Argv(argv.clone()), &env);
+    let engine: &Engine = Box::leak(Box::new(args.rules.engine_in(Some(cwd.clone()))?));
+    let verdict = engine.classify(&Action::Argv(argv.clone()));
     let log = AuditLog::new(state_dir.join("audit.jsonl"));
     // A held command's id is derived from what it is and where, so retries are one request.
     let id = if verdict.decision == Decision::Confirm {

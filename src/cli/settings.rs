@@ -30,12 +30,18 @@ pub struct RulesetArgs {
 impl RulesetArgs {
     /// Loads the rules and detects the environment.
     pub fn engine(&self) -> anyhow::Result<Engine> {
+        let cwd = self.cwd.as_ref().map(|p| absolute(p)).transpose()?;
+        self.engine_in(cwd)
+    }
+
+    /// Loads the rules and detects the environment of commands run in `cwd` (an absolute path;
+    /// `None`: the current directory), with the `--workspace` given, if any.
+    pub fn engine_in(&self, cwd: Option<String>) -> anyhow::Result<Engine> {
         let rules = if self.rulesets.is_empty() {
             load::shipped().context("cannot load the built-in rulesets")?
         } else {
             load::from_paths(&self.rulesets).context("cannot load rulesets")?
         };
-        let cwd = self.cwd.as_ref().map(|p| absolute(p)).transpose()?;
         let workspace = self.workspace.as_ref().map(|p| absolute(p)).transpose()?;
         Ok(Engine::new(rules, Environment::detect(cwd, workspace)))
     }

@@ -10,6 +10,7 @@ pub mod pattern;
 pub mod ruleset;
 pub mod schema;
 pub mod script;
+pub mod script_syntax;
 
 pub use error::RulesError;
 pub use paths::{PathClass, PathEnv};
