@@ -3,16 +3,26 @@
 # out, audit record appended. Payload mix (20 payloads): 14 everyday commands (git status, git
 # diff, rg, cargo test, a commit, ...), inline python -c and node -e, a 300-line heredoc, two held
 # destructive commands (a request file and an audit record each) and a denied one.
-# Reports median and 99th percentile per payload and over all 700 calls.
-# Usage: benches/hook-latency.sh [path/to/interlock]   (default: builds target/release/interlock)
+# Reports median and 99th percentile per payload and over all 700 calls of each binary.
+#
+# Usage: benches/hook-latency.sh [path/to/interlock...]
+# Without arguments it builds and compares, in the same interleaved rounds, the two ways of
+# installing interlock: `dynamic` (plain `cargo build --release`, as `cargo install --path .`)
+# and, on Linux with glibc, `static` (the static build the README recommends for hooks: no
+# dynamic loader, no shared libraries to map at every call).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=${1:-}
-if [ -z "$bin" ]; then
+bins=("$@")
+if [ ${#bins[@]} -eq 0 ]; then
   cargo build --release --quiet
-  bin=target/release/interlock
+  bins=(target/release/interlock)
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  if [[ $host == *-linux-gnu ]]; then
+    cargo build --release --quiet --target "$host" \
+      --config "target.$host.rustflags=['-C','target-feature=+crt-static']"
+    bins+=("target/$host/release/interlock")
+  fi
 fi
-bin=$(realpath "$bin")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/project/.git"
@@ -50,9 +60,16 @@ for name, cmd in commands.items():
                "tool_name": "Bash", "tool_input": {"command": cmd, "description": "bench"}, "tool_use_id": "t"}
     open(f"{work}/{name}.json", "w").write(json.dumps(payload))
 PY
+# Each binary is copied under a label (`dynamic`, `static`, or its position) that the report uses.
 cmds=()
-for p in "$work"/*.json; do
-  cmds+=("$bin hook --agent claude --state-dir $work/state --input $p")
+for i in "${!bins[@]}"; do
+  label=$i
+  if [ $# -eq 0 ]; then label=$([ "$i" -eq 0 ] && echo dynamic || echo static); fi
+  mkdir -p "$work/$label"
+  cp "$(realpath "${bins[$i]}")" "$work/$label/interlock"
+  for p in "$work"/*.json; do
+    cmds+=("$work/$label/interlock hook --agent claude --state-dir $work/state-$label --input $p")
+  done
 done
 # Five rounds of 7 runs per payload, so that a slow spell of a shared machine is spread over
 # every payload instead of landing on whichever one hyperfine happened to be timing.
@@ -61,18 +78,25 @@ for round in 1 2 3 4 5; do
 done
 python3 - "$work" <<'PY'
 import glob, json, sys
-by_name = {}
-for f in sorted(glob.glob(f"{sys.argv[1]}/round*.json")):
+work = sys.argv[1]
+by_bin = {}
+for f in sorted(glob.glob(f"{work}/round*.json")):
     for r in json.load(open(f))["results"]:
-        name = r["command"].rsplit("/", 1)[1].removesuffix(".json")
-        by_name.setdefault(name, []).extend(r["times"])
+        binary = r["command"].split(" ")[0]
+        payload = r["command"].rsplit("/", 1)[1].removesuffix(".json")
+        label = binary.removeprefix(work + "/").split("/")[0]
+        by_bin.setdefault(label, {}).setdefault(payload, []).extend(r["times"])
 def pct(ts, q):
     return ts[min(len(ts) - 1, int(len(ts) * q))] * 1000
-times = []
-for name, ts in sorted(by_name.items()):
-    ts.sort()
-    times += ts
-    print(f"{name:16} median {pct(ts, 0.5):.2f} ms  p99 {pct(ts, 0.99):.2f} ms")
-times.sort()
-print(f"all {len(times)} calls: median {pct(times, 0.5):.2f} ms, p99 {pct(times, 0.99):.2f} ms")
+labels = sorted(by_bin)
+print(f"{'payload':16}" + "".join(f"  {l + ' median':>16} {'p99':>8}" for l in labels))
+for name in sorted(by_bin[labels[0]]):
+    cells = ""
+    for l in labels:
+        ts = sorted(by_bin[l][name])
+        cells += f"  {pct(ts, 0.5):13.2f} ms {pct(ts, 0.99):5.2f} ms"
+    print(f"{name:16}{cells}")
+for l in labels:
+    times = sorted(t for ts in by_bin[l].values() for t in ts)
+    print(f"{l}: all {len(times)} calls: median {pct(times, 0.5):.2f} ms, p99 {pct(times, 0.99):.2f} ms")
 PY
