@@ -162,6 +162,13 @@ pub fn main() -> ExitCode {
     if name != "interlock" && crate::intercept::shim::is_shim_name(&name) {
         return crate::intercept::shim::main(&name);
     }
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    if std::env::args_os()
+        .nth(1)
+        .is_some_and(|a| a == crate::intercept::trace::trampoline::ARG)
+    {
+        return crate::intercept::trace::trampoline::main(std::env::args_os().collect());
+    }
     let hook_only = std::env::args_os().nth(1).is_some_and(|a| a == "hook");
     let parsed = if hook_only {
         HookCli::try_parse_from(std::env::args_os().skip(1)).map(|h| Cli {

@@ -1,7 +1,6 @@
 //! `interlock run -- PROG ARGS`: runs an agent under supervision.
 
 use std::path::PathBuf;
-use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -12,6 +11,7 @@ use clap::Args;
 use super::{ExitStatus, RulesetArgs};
 use crate::audit::{self, AuditLog};
 use crate::intercept::shim::{SHIM_DIR_ENV, SOCKET_ENV};
+use crate::supervisor::launch::{self, Launcher};
 use crate::supervisor::server::{self, Config};
 use crate::supervisor::session::Session;
 
@@ -41,6 +41,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "CHARS", default_value_t = crate::approval::MIN_JUSTIFICATION)]
     pub min_justification: usize,
 
+    /// How the agent's commands are intercepted. `trace`: every exec in the agent's process
+    /// tree stops for interlock (seccomp + ptrace; Linux x86_64), whatever path or name it uses.
+    /// `shims`: guarded programs are found first on PATH (an absolute path walks around them).
+    /// `auto`: trace where the kernel allows it, else shims with a warning.
+    #[arg(long, value_enum, default_value_t = Enforce::Auto, value_name = "HOW")]
+    pub enforce: Enforce,
+
     /// Rulesets and context.
     #[command(flatten)]
     pub rules: RulesetArgs,
@@ -50,9 +57,20 @@ pub struct RunArgs {
     pub command: Vec<String>,
 }
 
+/// How `interlock run` intercepts the agent's commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Enforce {
+    /// Trace where possible, else shims.
+    Auto,
+    /// Exec tracing, or refuse to start.
+    Trace,
+    /// PATH shims only.
+    Shims,
+}
+
 /// Runs `interlock run`.
 pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
-    let state_dir = match args.state_dir {
+    let state_dir = match args.state_dir.clone() {
         Some(d) => d,
         None => audit::default_state_dir().context(
             "cannot find the state directory: set HOME or XDG_STATE_HOME, or pass --state-dir",
@@ -91,31 +109,53 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         .spawn(move || runtime.block_on(server::serve(listener, config)))
         .context("cannot start the supervisor thread")?;
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let mut paths = vec![session.shims.clone()];
-    paths.extend(std::env::split_paths(&path));
     let (program, rest) = args
         .command
         .split_first()
         .context("no command given after --")?;
-    let envs: Vec<(&str, std::ffi::OsString)> = vec![
-        (
+    let trace = match args.enforce {
+        Enforce::Shims => false,
+        Enforce::Trace => {
+            launch::trace_available().map_err(|reason| {
+                anyhow::anyhow!(
+                    "cannot enforce by exec tracing: {reason}. Use --enforce shims to run with PATH shims only"
+                )
+            })?;
+            true
+        }
+        Enforce::Auto => match launch::trace_available() {
+            Ok(()) => true,
+            Err(reason) => {
+                eprintln!(
+                    "interlock: exec tracing is not available ({reason}); using PATH shims, which a command run by absolute path walks around"
+                );
+                false
+            }
+        },
+    };
+    let mut envs: Vec<(&str, std::ffi::OsString)> =
+        vec![(SOCKET_ENV, session.socket.clone().into_os_string())];
+    let launcher = if trace {
+        traced_launcher(&args, &state_dir, &session, &path)?
+    } else {
+        let mut paths = vec![session.shims.clone()];
+        paths.extend(std::env::split_paths(&path));
+        envs.push((
             "PATH",
             std::env::join_paths(paths).context("PATH contains a directory with ':' in it")?,
-        ),
-        (SOCKET_ENV, session.socket.clone().into_os_string()),
-        (SHIM_DIR_ENV, session.shims.clone().into_os_string()),
-    ];
+        ));
+        envs.push((SHIM_DIR_ENV, session.shims.clone().into_os_string()));
+        Launcher::Direct
+    };
+    let mut command = launcher.command(program, rest);
+    command.envs(envs);
     let status = if interactive {
-        crate::supervisor::pty::run(program, rest, envs, prompts, &agent_pid)?
+        crate::supervisor::pty::run(command, launcher, program, prompts, &agent_pid)?
     } else {
         drop(prompts);
-        let mut child = Command::new(program)
-            .args(rest)
-            .envs(envs)
-            .spawn()
-            .with_context(|| format!("cannot start {program}"))?;
-        agent_pid.store(child.id(), Ordering::SeqCst);
-        child.wait().context("cannot wait for the agent")?
+        let agent = launcher.start(command, program)?;
+        agent_pid.store(agent.pid(), Ordering::SeqCst);
+        agent.wait()?
     };
     drop(session);
     use std::os::unix::process::ExitStatusExt;
@@ -123,4 +163,41 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         .code()
         .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
     Ok(ExitStatus::Code(u8::try_from(code).unwrap_or(1)))
+}
+
+/// The exec tracer's launcher: its own rules engine, the supervisor's socket and log, and the
+/// guarded programs found on the agent's PATH.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn traced_launcher(
+    args: &RunArgs,
+    state_dir: &std::path::Path,
+    session: &Session,
+    path: &std::ffi::OsStr,
+) -> anyhow::Result<Launcher> {
+    use crate::intercept::trace::identity::Guarded;
+    use crate::intercept::trace::tracer::Setup;
+    let workspace = args
+        .rules
+        .workspace
+        .as_ref()
+        .map(|w| std::path::absolute(w).map(|p| p.to_string_lossy().into_owned()))
+        .transpose()
+        .context("cannot resolve --workspace")?;
+    Ok(Launcher::Traced(Box::new(Setup {
+        engine: args.rules.engine()?,
+        socket: session.socket.clone(),
+        log: AuditLog::new(state_dir.join("audit.jsonl")),
+        guarded: Guarded::new(crate::intercept::shim::programs(), path),
+        workspace,
+    })))
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn traced_launcher(
+    _: &RunArgs,
+    _: &std::path::Path,
+    _: &Session,
+    _: &std::ffi::OsStr,
+) -> anyhow::Result<Launcher> {
+    anyhow::bail!("exec tracing is implemented for Linux on x86_64 only")
 }

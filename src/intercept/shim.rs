@@ -37,19 +37,23 @@ const NOT_FOUND: u8 = 127;
 
 const SHELLS: &[&str] = &["sh", "bash", "zsh", "dash"];
 
+/// Whether `name args` is a shell run without code (`-c`): a script or an interactive shell,
+/// which passes a shim unchecked (what it runs is checked on its own). A shell is guarded when
+/// it is given code with `-c`.
+pub fn is_plain_shell(name: &str, args: &[String]) -> bool {
+    SHELLS.contains(&name)
+        && !args
+            .iter()
+            .take_while(|a| a.starts_with('-') || a.starts_with('+'))
+            .any(|a| a.len() > 1 && !a.starts_with("--") && a[1..].contains('c'))
+}
+
 /// Runs as the shim for `name` with the process's arguments.
 pub fn main(name: &str) -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
     let mut argv = vec![name.to_string()];
     argv.extend(args.iter().map(|a| a.to_string_lossy().into_owned()));
-    // A shell is guarded when it is given code with -c; scripts and interactive shells pass.
-    if SHELLS.contains(&name)
-        && !argv
-            .iter()
-            .skip(1)
-            .take_while(|a| a.starts_with('-') || a.starts_with('+'))
-            .any(|a| a.len() > 1 && !a.starts_with("--") && a[1..].contains('c'))
-    {
+    if is_plain_shell(name, &argv[1..]) {
         return exec_real(name, &args);
     }
     let cwd = std::env::current_dir()

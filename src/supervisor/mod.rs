@@ -2,6 +2,7 @@
 //! approval commands talk to it over a unix socket in a private (0700) session directory.
 
 pub mod client;
+pub mod launch;
 pub mod peer;
 pub mod protocol;
 pub mod pty;

@@ -3,7 +3,6 @@
 //! the request is drawn on the real terminal, and the keys typed go to the prompt — never to
 //! the agent. Afterwards the held output is released and the agent is made to redraw.
 
-use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -18,6 +17,7 @@ use anyhow::Context;
 use rustix::pty::{OpenptFlags, grantpt, openpt, ptsname, unlockpt};
 use rustix::termios::{OptionalActions, Termios, tcgetattr, tcgetwinsize, tcsetattr, tcsetwinsize};
 
+use super::launch::{Agent, Launcher};
 use crate::approval::{self, KeyReader, PromptRequest};
 
 /// Agent output held while a prompt is on screen beyond this is dropped (oldest first).
@@ -37,11 +37,11 @@ impl Drop for RawMode {
 /// Keys go to the agent, or to the prompt while one is shown.
 type KeyRoute = Arc<Mutex<Option<Sender<Vec<u8>>>>>;
 
-/// Runs `program args` in a new pty with `envs`, answering `prompts` on the real terminal.
+/// Runs `command` (from `launcher`) in a new pty, answering `prompts` on the real terminal.
 pub fn run(
+    mut command: Command,
+    launcher: Launcher,
     program: &str,
-    args: &[String],
-    envs: Vec<(&str, OsString)>,
     prompts: Receiver<PromptRequest>,
     agent_pid: &AtomicU32,
 ) -> anyhow::Result<ExitStatus> {
@@ -64,19 +64,13 @@ pub fn run(
         let _ = tcsetwinsize(&master, ws);
     }
     let slave: OwnedFd = slave.into();
-    let mut command = Command::new(program);
     command
-        .args(args)
-        .envs(envs)
         .stdin(slave.try_clone()?)
         .stdout(slave.try_clone()?)
         .stderr(slave);
     new_session_on_stdin(&mut command);
-    let child = command
-        .spawn()
-        .with_context(|| format!("cannot start {program}"))?;
-    drop(command);
-    agent_pid.store(child.id(), Ordering::SeqCst);
+    let agent = launcher.start(command, program)?;
+    agent_pid.store(agent.pid(), Ordering::SeqCst);
 
     let mut raw = original.clone();
     raw.make_raw();
@@ -101,8 +95,12 @@ pub fn run(
     spawn_prompts(prompts, Arc::clone(&master), route, paused, held);
     spawn_resize(Arc::clone(&master));
 
-    let status = wait_with_job_control(&child, &original, &raw, &master)?;
-    drop(child);
+    let status = match agent {
+        Agent::Direct(child) => wait_with_job_control(&child, &original, &raw, &master)?,
+        // The tracer owns every stop of the agent's tree: a Ctrl-Z does not stop it.
+        #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+        traced @ Agent::Traced(_) => traced.wait()?,
+    };
     // Let the last output through, but do not hang on processes the agent left behind.
     let _ = done_rx.recv_timeout(Duration::from_secs(1));
     Ok(status)

@@ -217,7 +217,9 @@ fn the_agent_cannot_approve_its_own_requests() {
          env -u INTERLOCK_SOCKET '{exe}' approve \"$id\" --reason 'the agent approves itself' --state-dir '{state}' 2>> inside.txt; echo \"rc=$?\" >> inside.txt\n\
          wait\n"
     );
-    let out = finish(s.run_agent(&["--wait", "3"], &script));
+    // With PATH shims the approval command itself runs and refuses; under the exec tracer it
+    // does not even start (see trace.rs).
+    let out = finish(s.run_agent(&["--wait", "3", "--enforce", "shims"], &script));
     let inside = std::fs::read_to_string(s.t.workspace.join("inside.txt")).expect("inside.txt");
     assert!(s.aws_calls().is_empty(), "{inside}\n{}", describe(&out));
     assert!(
@@ -237,7 +239,9 @@ fn without_a_supervisor_guarded_commands_are_refused() {
     let script = "touch ready\nwhile [ ! -e go ]; do sleep 0.05; done\n\
                   aws cloudformation delete-stack --stack-name env; echo \"held=$?\" > result.txt\n\
                   aws s3 ls; echo \"harmless=$?\" >> result.txt\n";
-    let mut child = s.run_agent(&[], script);
+    // With PATH shims the agent outlives a killed supervisor (under the exec tracer it dies
+    // with it: see trace.rs), and its shims must refuse on their own.
+    let mut child = s.run_agent(&["--enforce", "shims"], script);
     let ready = s.t.workspace.join("ready");
     wait_for("the agent to start", || ready.exists().then_some(()));
     // Kill the supervisor (the `interlock run` process); the agent lives on.

@@ -1,0 +1,11 @@
+//! Exec-level interception for `interlock run --enforce trace` (Linux, x86_64): the agent starts
+//! under a seccomp filter that stops only `execve`/`execveat` for a ptrace tracer in the
+//! supervisor, which decides each exec before it happens and checks each one after it happened.
+//! Nothing the agent's tree executes escapes it: absolute paths, `env -i`, scripts written to
+//! disk, static binaries and renamed copies of guarded programs are all seen.
+
+pub mod filter;
+pub mod identity;
+pub mod memory;
+pub mod tracer;
+pub mod trampoline;

@@ -1,0 +1,684 @@
+//! The tracer: one thread that owns every ptrace stop of the agent's tree.
+//!
+//! At each exec attempt (a seccomp stop) it reads the path and argv, recognises the program,
+//! classifies the invocation and lets it continue, fails it with `EPERM`, or keeps the thread
+//! stopped while the supervisor asks a human (on a worker thread, so every other process and
+//! thread of the agent keeps running). After each exec that succeeded (`PTRACE_EVENT_EXEC`: the
+//! new image is loaded and has not run an instruction) it compares what started — the file behind
+//! `/proc/PID/exe` and the new argv — with what was decided; a mismatch, or an exec nobody
+//! checked, is killed and logged. That post-exec check is the enforcement: the pre-exec read can
+//! be raced by another thread rewriting the path or argv.
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus};
+use std::sync::mpsc::{Sender, channel};
+use std::thread::JoinHandle;
+
+use anyhow::Context;
+use nix::errno::Errno;
+use nix::sys::ptrace::{self, Options};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::Pid;
+
+use super::identity::{self, FileId, Guarded};
+use super::memory::{self, ExecCall, Stopped};
+use super::trampoline;
+use crate::audit::{AuditLog, Event, Status};
+use crate::intercept::shim;
+use crate::supervisor::client;
+use crate::supervisor::protocol::{Request, Response};
+use crate::{Action, Decision, Engine, Environment, Severity, Verdict};
+
+/// What the tracer needs from the session.
+#[derive(Debug)]
+pub struct Setup {
+    /// Rules, for the decision at each exec.
+    pub engine: Engine,
+    /// The supervisor's socket: commands that need a human, and guarded programs (whose every
+    /// run is logged), are decided there.
+    pub socket: PathBuf,
+    /// The audit log, for execs killed by the post-exec check.
+    pub log: AuditLog,
+    /// The guarded programs on the agent's PATH.
+    pub guarded: Guarded,
+    /// The working tree given with `--workspace`, if any.
+    pub workspace: Option<String>,
+}
+
+/// A traced agent.
+#[derive(Debug)]
+pub struct Traced {
+    pid: u32,
+    tracer: JoinHandle<anyhow::Result<ExitStatus>>,
+}
+
+impl Traced {
+    /// The agent's pid.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// Waits until the agent exits, and returns its status.
+    pub fn wait(self) -> anyhow::Result<ExitStatus> {
+        self.tracer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the exec tracer failed"))?
+    }
+}
+
+/// The command that starts `program args` through the trampoline; the caller adds the
+/// environment, standard streams and session settings, then passes it to [`spawn`].
+pub fn trampoline_command(program: &str, args: &[String]) -> Command {
+    let mut command = Command::new("/proc/self/exe");
+    command
+        .arg(trampoline::ARG)
+        .arg("--")
+        .arg(program)
+        .args(args);
+    command
+}
+
+/// Starts `command` (from [`trampoline_command`]) under the tracer. `Ok(Err(reason))`: tracing is
+/// not possible here, and nothing of the agent ran.
+pub fn spawn(mut command: Command, setup: Setup) -> anyhow::Result<Result<Traced, String>> {
+    let (ready_tx, ready_rx) = channel::<Result<u32, Start>>();
+    let tracer = std::thread::Builder::new()
+        .name("interlock-tracer".into())
+        .spawn(move || -> anyhow::Result<ExitStatus> {
+            // ptrace requests must come from the thread that attached: this one, for good.
+            let attached = command
+                .spawn()
+                .map_err(|e| Start::Failed(format!("cannot start the agent: {e}")))
+                .and_then(|child| attach(child.id()));
+            match attached {
+                Ok(root) => {
+                    let _ = ready_tx.send(Ok(root.as_raw().unsigned_abs()));
+                    Tracer::new(root, setup).run()
+                }
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    Ok(ExitStatus::from_raw(0))
+                }
+            }
+        })
+        .context("cannot start the exec tracer thread")?;
+    match ready_rx.recv() {
+        Ok(Ok(pid)) => Ok(Ok(Traced { pid, tracer })),
+        Ok(Err(Start::Unavailable(reason))) => Ok(Err(reason)),
+        Ok(Err(Start::Failed(message))) => Err(anyhow::anyhow!(message)),
+        Err(_) => Err(anyhow::anyhow!(
+            "the exec tracer stopped before the agent started"
+        )),
+    }
+}
+
+/// Whether this process may trace its children, found by attaching to a trampoline that is
+/// killed before it runs anything.
+pub fn probe() -> Result<(), String> {
+    let mut command = trampoline_command("/bin/true", &[]);
+    command
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let child = command
+        .spawn()
+        .map_err(|e| format!("cannot start a test process: {e}"))?;
+    let pid = Pid::from_raw(i32::try_from(child.id()).map_err(|e| e.to_string())?);
+    let attached = attach(child.id());
+    let _ = kill(pid, Signal::SIGKILL);
+    let _ = waitpid(pid, None);
+    match attached {
+        Ok(_) => Ok(()),
+        Err(Start::Unavailable(reason) | Start::Failed(reason)) => Err(reason),
+    }
+}
+
+/// Why a traced start did not happen.
+#[derive(Debug)]
+enum Start {
+    /// The kernel does not let this process trace (the caller may fall back).
+    Unavailable(String),
+    /// Something else failed.
+    Failed(String),
+}
+
+fn options() -> Options {
+    Options::PTRACE_O_TRACESECCOMP
+        | Options::PTRACE_O_TRACEFORK
+        | Options::PTRACE_O_TRACEVFORK
+        | Options::PTRACE_O_TRACECLONE
+        | Options::PTRACE_O_TRACEEXEC
+        | Options::PTRACE_O_EXITKILL
+}
+
+/// Waits for the trampoline to stop itself, attaches, and lets it go on.
+fn attach(pid: u32) -> Result<Pid, Start> {
+    let pid = Pid::from_raw(
+        i32::try_from(pid).map_err(|_| Start::Failed("the agent's pid is out of range".into()))?,
+    );
+    loop {
+        match waitpid(pid, Some(WaitPidFlag::WUNTRACED)) {
+            Ok(WaitStatus::Stopped(_, Signal::SIGSTOP)) => break,
+            Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => {
+                return Err(Start::Failed(
+                    "the exec trampoline ended before the agent started (see its message above)"
+                        .into(),
+                ));
+            }
+            Ok(_) | Err(Errno::EINTR) => {}
+            Err(e) => return Err(Start::Failed(format!("cannot wait for the agent: {e}"))),
+        }
+    }
+    if let Err(e) = ptrace::seize(pid, options()) {
+        let _ = kill(pid, Signal::SIGKILL);
+        let _ = waitpid(pid, None);
+        return Err(Start::Unavailable(why_no_ptrace(e)));
+    }
+    kill(pid, Signal::SIGCONT)
+        .map_err(|e| Start::Failed(format!("cannot resume the agent: {e}")))?;
+    Ok(pid)
+}
+
+fn why_no_ptrace(e: Errno) -> String {
+    let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
+        .map(|s| format!(", Yama ptrace_scope is {}", s.trim()))
+        .unwrap_or_default();
+    format!(
+        "the kernel refused ptrace ({e}{scope}; containers need ptrace allowed by their seccomp profile)"
+    )
+}
+
+/// What the tracer hears about.
+enum Msg {
+    /// A wait status of a tracee.
+    Wait(WaitStatus),
+    /// Waiting failed (no tracee left, or worse).
+    WaitFailed(Errno),
+    /// The supervisor's answer for a held exec.
+    Decided { tid: Pid, answer: Answer },
+}
+
+/// The supervisor's answer.
+#[derive(Debug)]
+enum Answer {
+    /// Run it; `Some(request)` when a human approved it (its exit status is reported).
+    Allow(Option<String>),
+    /// Refuse it, telling the agent this.
+    Refuse(String),
+}
+
+/// An exec let through at its entry, to be compared with what actually started.
+#[derive(Debug, Clone)]
+struct Expected {
+    file: FileId,
+    argv: Vec<Vec<u8>>,
+    script: bool,
+}
+
+/// An exec waiting for the supervisor.
+#[derive(Debug)]
+struct Held {
+    expected: Expected,
+    attempt: Attempt,
+}
+
+/// A program and its arguments: a refusal applies to the same attempt again (a shell walking
+/// the rest of PATH), without asking twice.
+type Attempt = (String, Vec<String>);
+
+struct Tracer {
+    root: Pid,
+    setup: Setup,
+    envs: HashMap<String, Environment>,
+    pending: HashMap<Pid, Expected>,
+    held: HashMap<Pid, Held>,
+    refused: HashMap<Pid, Attempt>,
+    /// Processes running an approved command: the supervisor hears how they end.
+    approved: HashMap<Pid, String>,
+    tx: Sender<Msg>,
+    rx: std::sync::mpsc::Receiver<Msg>,
+}
+
+impl Tracer {
+    fn new(root: Pid, setup: Setup) -> Tracer {
+        let (tx, rx) = channel();
+        Tracer {
+            root,
+            setup,
+            envs: HashMap::new(),
+            pending: HashMap::new(),
+            held: HashMap::new(),
+            refused: HashMap::new(),
+            approved: HashMap::new(),
+            tx,
+            rx,
+        }
+    }
+
+    fn run(mut self) -> anyhow::Result<ExitStatus> {
+        let waits = self.tx.clone();
+        // Any thread of the tracing process may wait for the tracees; only this one may
+        // command them. The waiter turns stops into messages, so held execs and new stops are
+        // served by one loop.
+        std::thread::Builder::new()
+            .name("interlock-tracer-wait".into())
+            .spawn(move || {
+                loop {
+                    match waitpid(None::<Pid>, Some(WaitPidFlag::__WALL)) {
+                        Ok(status) => {
+                            if waits.send(Msg::Wait(status)).is_err() {
+                                return;
+                            }
+                        }
+                        Err(Errno::EINTR) => {}
+                        Err(e) => {
+                            let _ = waits.send(Msg::WaitFailed(e));
+                            return;
+                        }
+                    }
+                }
+            })
+            .context("cannot start the exec tracer's waiter")?;
+        loop {
+            match self.rx.recv() {
+                Ok(Msg::Wait(status)) => {
+                    if let Some(done) = self.on_wait(status) {
+                        return Ok(done);
+                    }
+                }
+                Ok(Msg::Decided { tid, answer }) => self.on_decided(tid, answer),
+                Ok(Msg::WaitFailed(e)) => {
+                    anyhow::bail!("lost track of the agent: {e}")
+                }
+                Err(_) => anyhow::bail!("the exec tracer's waiter stopped"),
+            }
+        }
+    }
+
+    /// Handles one stop or exit; the agent's own exit status ends the session.
+    fn on_wait(&mut self, status: WaitStatus) -> Option<ExitStatus> {
+        match status {
+            WaitStatus::Exited(pid, code) => {
+                self.ended(pid, code);
+                (pid == self.root).then(|| ExitStatus::from_raw((code & 0xff) << 8))
+            }
+            WaitStatus::Signaled(pid, signal, _) => {
+                self.ended(pid, 128 + signal as i32);
+                (pid == self.root).then(|| ExitStatus::from_raw(signal as i32))
+            }
+            WaitStatus::PtraceEvent(tid, _, nix::libc::PTRACE_EVENT_SECCOMP) => {
+                self.on_exec_attempt(tid);
+                None
+            }
+            WaitStatus::PtraceEvent(pid, _, nix::libc::PTRACE_EVENT_EXEC) => {
+                self.on_exec_done(pid);
+                None
+            }
+            // Forks and clones (the child is attached by the kernel), a new tracee's first stop,
+            // group stops: let them run on. Job control stops are not kept under the tracer.
+            WaitStatus::PtraceEvent(tid, _, _) => {
+                resume(tid, None);
+                None
+            }
+            // A signal on its way to the tracee: deliver it.
+            WaitStatus::Stopped(tid, signal) => {
+                resume(tid, Some(signal));
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// A tracee ended with `code` (128 + signal for a signal).
+    fn ended(&mut self, pid: Pid, code: i32) {
+        self.pending.remove(&pid);
+        self.held.remove(&pid);
+        self.refused.remove(&pid);
+        if let Some(request) = self.approved.remove(&pid) {
+            // Reported before the next stop is served: rare (a human approved the command), and
+            // the record must be written before the session can end.
+            let _ = client::ask(
+                &self.setup.socket,
+                &Request::Exited { request, code },
+                Some(std::time::Duration::from_secs(30)),
+            );
+        }
+    }
+
+    fn on_exec_attempt(&mut self, tid: Pid) {
+        let call = match memory::stopped_call(tid) {
+            Ok(Stopped::Exec(call)) => call,
+            // A stop for another call, from a filter the agent installed: not ours to judge.
+            Ok(Stopped::Other) => return resume(tid, None),
+            Ok(Stopped::ForeignExec) => {
+                return self.refuse(tid, "refused an exec through the x32 system call ABI");
+            }
+            Err(Errno::ESRCH) => return,
+            Err(e) => {
+                return self.refuse(
+                    tid,
+                    &format!("refused an exec whose arguments could not be read ({e})"),
+                );
+            }
+        };
+        let target = target_path(tid, &call);
+        // A target that does not exist or is no regular file fails in the kernel too (a shell
+        // or execvp trying each PATH directory): no question to ask. Should it appear in the
+        // meantime, the post-exec check finds an exec nobody checked.
+        let meta = match std::fs::metadata(&target) {
+            Ok(meta) if meta.is_file() => meta,
+            _ => return resume(tid, None),
+        };
+        let name = self
+            .setup
+            .guarded
+            .identify(&target, &meta)
+            .map(str::to_string)
+            .unwrap_or_else(|| base_name(&call.path, &target));
+        let args: Vec<String> = call
+            .argv
+            .iter()
+            .skip(1)
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect();
+        let attempt: Attempt = (name.clone(), args.clone());
+        if self.refused.get(&tid) == Some(&attempt) {
+            // The same command again, further along PATH: refused again, not asked again.
+            return deny(tid);
+        }
+        let cwd = std::fs::read_link(format!("/proc/{tid}/cwd"))
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| "/".into());
+        let (argv, verdict) = self.classify(&name, &call.argv, &args, &cwd);
+        let expected = Expected {
+            file: (meta.dev(), meta.ino()),
+            argv: call.argv.clone(),
+            script: identity::is_script(&target),
+        };
+        if verdict.decision != Decision::Deny
+            && let Some(why) = elevation(&meta)
+        {
+            self.refused.insert(tid, attempt);
+            self.record(&argv, &cwd, &verdict, &why);
+            return self.refuse(tid, &format!("refused `{}`: {why}", argv.join(" ")));
+        }
+        // Harmless, and no guarded program (whose every run is logged, as its shim would):
+        // decided here, in microseconds.
+        let logged = self.setup.guarded.is_guarded(&name) && !shim::is_plain_shell(&name, &args);
+        if verdict.decision == Decision::Allow && !logged {
+            self.pending.insert(tid, expected);
+            return resume(tid, None);
+        }
+        // Held: the supervisor logs it and, if it needs a human, asks one.
+        self.held.insert(tid, Held { expected, attempt });
+        let socket = self.setup.socket.clone();
+        let tx = self.tx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("interlock-tracer-ask".into())
+            .spawn(move || {
+                let answer = ask_supervisor(&socket, argv, cwd);
+                let _ = tx.send(Msg::Decided { tid, answer });
+            });
+        if spawned.is_err() {
+            self.held.remove(&tid);
+            self.refuse(
+                tid,
+                "refused a command that needs a decision: cannot start a thread to ask",
+            );
+        }
+    }
+
+    /// Classifies the invocation as the program it is and, when argv[0] names another program
+    /// (a multi-call binary), as that one too; the stricter verdict wins.
+    fn classify(
+        &mut self,
+        name: &str,
+        raw_argv: &[Vec<u8>],
+        args: &[String],
+        cwd: &str,
+    ) -> (Vec<String>, Verdict) {
+        let workspace = self.setup.workspace.clone();
+        let env = self
+            .envs
+            .entry(cwd.to_string())
+            .or_insert_with(|| Environment::detect(Some(cwd.to_string()), workspace));
+        let mut names = vec![name.to_string()];
+        if let Some(zero) = raw_argv
+            .first()
+            .and_then(|a| Path::new(OsStr::from_bytes(a)).file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| !n.is_empty() && n != name)
+        {
+            names.push(zero);
+        }
+        let mut best: Option<(Vec<String>, Verdict)> = None;
+        for program in names {
+            let mut argv = vec![program];
+            argv.extend(args.iter().cloned());
+            let verdict = self
+                .setup
+                .engine
+                .classify_in(&Action::Argv(argv.clone()), env);
+            if best
+                .as_ref()
+                .is_none_or(|(_, b)| verdict.decision > b.decision)
+            {
+                best = Some((argv, verdict));
+            }
+        }
+        best.unwrap_or_else(|| {
+            (
+                Vec::new(),
+                self.setup
+                    .engine
+                    .classify_in(&Action::Argv(Vec::new()), env),
+            )
+        })
+    }
+
+    fn on_decided(&mut self, tid: Pid, answer: Answer) {
+        let Some(held) = self.held.remove(&tid) else {
+            return;
+        };
+        match answer {
+            Answer::Allow(request) => {
+                self.pending.insert(tid, held.expected);
+                if let Some(request) = request {
+                    self.approved.insert(tid, request);
+                }
+                resume(tid, None);
+            }
+            Answer::Refuse(message) => {
+                self.refused.insert(tid, held.attempt);
+                self.refuse(tid, &message);
+            }
+        }
+    }
+
+    /// Fails the stopped exec of `tid` with EPERM, telling the agent why on its stderr.
+    fn refuse(&mut self, tid: Pid, message: &str) {
+        tell(tid, message);
+        deny(tid);
+    }
+
+    fn on_exec_done(&mut self, pid: Pid) {
+        // When a thread other than the leader execs, it takes over the leader's pid; the event
+        // message is its former id.
+        let former = ptrace::getevent(pid)
+            .ok()
+            .and_then(|t| i32::try_from(t).ok())
+            .map_or(pid, Pid::from_raw);
+        let expected = self
+            .pending
+            .remove(&former)
+            .or_else(|| self.pending.remove(&pid));
+        self.held.remove(&former);
+        if let Some(request) = self.approved.remove(&former) {
+            self.approved.insert(pid, request);
+        }
+        let started = started_argv(pid);
+        let mismatch = match &expected {
+            None => Some("an exec that was never checked ran (a filter was bypassed or replaced)"),
+            Some(e) => (!matches(pid, e, &started))
+                .then_some("what started is not what was checked (changed between check and exec)"),
+        };
+        if let Some(why) = mismatch {
+            let _ = kill(pid, Signal::SIGKILL);
+            let argv: Vec<String> = started
+                .iter()
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"))
+                .map(|p| p.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            self.record_kill(&argv, &cwd, why);
+        }
+        resume(pid, None);
+    }
+
+    /// Logs a refusal decided here (not by the supervisor).
+    fn record(&self, argv: &[String], cwd: &str, verdict: &Verdict, why: &str) {
+        let ev = Event::new(
+            Status::Denied,
+            &crate::ids::hashed_id("x", &format!("{argv:?}{cwd}{}", jiff::Timestamp::now()), 10),
+            argv,
+            cwd,
+            Decision::Deny,
+            verdict.severity.max(Severity::Medium),
+            &["interlock.exec-setuid".to_string()],
+            why,
+        );
+        if let Err(e) = self.setup.log.append(&ev) {
+            eprintln!("interlock: cannot write the audit log: {e}");
+        }
+    }
+
+    fn record_kill(&self, argv: &[String], cwd: &str, why: &str) {
+        let ev = Event::new(
+            Status::Denied,
+            &crate::ids::hashed_id("x", &format!("{argv:?}{cwd}{}", jiff::Timestamp::now()), 10),
+            argv,
+            cwd,
+            Decision::Deny,
+            Severity::Critical,
+            &["interlock.exec-mismatch".to_string()],
+            &format!("Killed at exec: {why}."),
+        );
+        if let Err(e) = self.setup.log.append(&ev) {
+            eprintln!("interlock: cannot write the audit log: {e}");
+        }
+    }
+}
+
+/// The file an exec call names, as this process can open it.
+fn target_path(tid: Pid, call: &ExecCall) -> PathBuf {
+    let path = Path::new(OsStr::from_bytes(&call.path));
+    match call.dirfd {
+        Some(fd) if call.empty_path => PathBuf::from(format!("/proc/{tid}/fd/{fd}")),
+        _ if path.is_absolute() => path.to_path_buf(),
+        None => Path::new(&format!("/proc/{tid}/cwd")).join(path),
+        Some(fd) => Path::new(&format!("/proc/{tid}/fd/{fd}")).join(path),
+    }
+}
+
+/// The name of the program: the last part of the path as given, else of the resolved target.
+fn base_name(path: &[u8], target: &Path) -> String {
+    Path::new(OsStr::from_bytes(path))
+        .file_name()
+        .or_else(|| target.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Why running `meta` would need privileges the tracer takes away, if it would: a setuid or
+/// setgid program owned by someone else does not gain them under ptrace.
+fn elevation(meta: &std::fs::Metadata) -> Option<String> {
+    let mode = meta.mode();
+    let setuid = mode & nix::libc::S_ISUID != 0 && meta.uid() != nix::unistd::geteuid().as_raw();
+    let setgid = mode & nix::libc::S_ISGID != 0 && meta.gid() != nix::unistd::getegid().as_raw();
+    (setuid || setgid).then(|| {
+        "setuid and setgid programs (sudo, su, pkexec, ...) cannot gain privileges while interlock \
+         traces the agent's execs, so it would fail in confusing ways; run it yourself outside the \
+         agent session"
+            .to_string()
+    })
+}
+
+/// Asks the supervisor; any failure refuses (fail closed).
+fn ask_supervisor(socket: &Path, argv: Vec<String>, cwd: String) -> Answer {
+    let shown = argv.join(" ");
+    let request = Request::Check {
+        argv,
+        cwd,
+        agent: None,
+    };
+    match client::ask(socket, &request, None) {
+        Ok(Response::Verdict {
+            decision: Decision::Allow,
+            request,
+            approved,
+            ..
+        }) => Answer::Allow(approved.then_some(request)),
+        Ok(Response::Verdict {
+            reason, request, ..
+        }) => Answer::Refuse(format!("refused `{shown}`: {reason} (request {request})")),
+        Ok(other) => Answer::Refuse(format!(
+            "refused `{shown}`: the supervisor answered {other:?}"
+        )),
+        Err(e) => Answer::Refuse(format!("refused `{shown}`: {e}")),
+    }
+}
+
+/// The argv of the image that just started (at `PTRACE_EVENT_EXEC` nothing of it has run, so
+/// this is what the kernel was given).
+fn started_argv(pid: Pid) -> Vec<Vec<u8>> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let raw = raw.strip_suffix(&[0]).unwrap_or(&raw);
+    if raw.is_empty() {
+        return Vec::new();
+    }
+    raw.split(|&b| b == 0).map(<[u8]>::to_vec).collect()
+}
+
+/// Whether the image that started is the one that was checked.
+fn matches(pid: Pid, expected: &Expected, started: &[Vec<u8>]) -> bool {
+    if expected.script {
+        // The kernel runs the `#!` interpreter with the script's path, then the arguments.
+        let args = expected.argv.get(1..).unwrap_or(&[]);
+        return started.len() > args.len() && started.ends_with(args);
+    }
+    let exe = std::fs::metadata(format!("/proc/{pid}/exe")).ok();
+    exe.is_some_and(|m| (m.dev(), m.ino()) == expected.file) && started == expected.argv
+}
+
+/// Resumes a stopped tracee (one that is gone is no error).
+fn resume(tid: Pid, signal: Option<Signal>) {
+    let _ = ptrace::cont(tid, signal);
+}
+
+/// Fails the stopped exec call of `tid` with EPERM and resumes it.
+fn deny(tid: Pid) {
+    if memory::fail_call(tid, Errno::EPERM).is_err() {
+        // Registers cannot be set: the tracee must not go on into the exec.
+        let _ = kill(tid, Signal::SIGKILL);
+    }
+    resume(tid, None);
+}
+
+/// Writes `message` to the tracee's standard error, if it has a writable one.
+fn tell(tid: Pid, message: &str) {
+    if let Ok(mut err) = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(nix::libc::O_NONBLOCK)
+        .open(format!("/proc/{tid}/fd/2"))
+    {
+        let _ = writeln!(err, "interlock: {message}");
+    }
+}
