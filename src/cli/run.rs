@@ -183,11 +183,16 @@ fn traced_launcher(
         .map(|w| std::path::absolute(w).map(|p| p.to_string_lossy().into_owned()))
         .transpose()
         .context("cannot resolve --workspace")?;
+    let mut guarded = Guarded::new(crate::intercept::shim::programs(), path);
+    // A copy of interlock under another name is still interlock (`approve` from inside).
+    if let Ok(exe) = std::env::current_exe() {
+        guarded.recognise("interlock", &exe);
+    }
     Ok(Launcher::Traced(Box::new(Setup {
         engine: args.rules.engine()?,
         socket: session.socket.clone(),
         log: AuditLog::new(state_dir.join("audit.jsonl")),
-        guarded: Guarded::new(crate::intercept::shim::programs(), path),
+        guarded,
         workspace,
     })))
 }

@@ -13,3 +13,4 @@ mod properties;
 mod pty;
 mod rulesets;
 mod run;
+mod trace;

@@ -1,0 +1,265 @@
+//! `interlock run --enforce trace`: the exec tracer with real processes — a fake `aws` on PATH
+//! that records its argv, a static binary and a racing two-thread program built here with
+//! rustc, Python, `env -i`, scripts written at run time. Skipped, with the reason printed, where
+//! the kernel does not let a process trace its children.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::{InterlockTest, code, describe};
+
+/// A traced session's fixture: a fake `aws`, a state directory, an agent script.
+struct Traced {
+    t: InterlockTest,
+    bin: PathBuf,
+    state: PathBuf,
+}
+
+impl Traced {
+    /// The fixture, or `None` (after printing why) when exec tracing is not possible here.
+    fn new() -> Option<Traced> {
+        let t = InterlockTest::new();
+        let bin = t.home.join("fakebin");
+        std::fs::create_dir_all(&bin).expect("mkdir");
+        let record = t.home.join("aws.calls");
+        write_executable(
+            &bin.join("aws"),
+            &format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
+                record.display()
+            ),
+        );
+        let state = t.home.join("state");
+        let s = Traced { t, bin, state };
+        let probe = s
+            .interlock(&["run", "--enforce", "trace", "--non-interactive", "--"])
+            .arg("/bin/true")
+            .output()
+            .expect("run interlock");
+        let stderr = String::from_utf8_lossy(&probe.stderr);
+        if stderr.contains("cannot enforce by exec tracing") {
+            eprintln!("skipped: {stderr}");
+            return None;
+        }
+        assert_eq!(code(&probe), 0, "{}", describe(&probe));
+        Some(s)
+    }
+
+    fn interlock(&self, args: &[&str]) -> Command {
+        let mut paths = vec![self.bin.clone()];
+        paths.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        let mut c = self.t.cmd(args);
+        c.env("PATH", std::env::join_paths(paths).expect("PATH"));
+        c
+    }
+
+    /// Starts `agent` (an executable written to the workspace) under the tracer.
+    fn start(&self, agent: &str) -> Child {
+        let file = self.t.workspace.join("agent");
+        write_executable(&file, agent);
+        let state = self.state.to_str().expect("path").to_string();
+        self.interlock(&[
+            "run",
+            "--state-dir",
+            &state,
+            "--non-interactive",
+            "--enforce",
+            "trace",
+            "--",
+        ])
+        .arg(&file)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn interlock run")
+    }
+
+    fn run(&self, agent: &str) -> Output {
+        self.start(agent)
+            .wait_with_output()
+            .expect("wait for interlock run")
+    }
+
+    fn aws_calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.t.home.join("aws.calls"))
+            .map(|s| s.lines().map(str::to_string).collect())
+            .unwrap_or_default()
+    }
+
+    fn aws(&self) -> String {
+        self.bin.join("aws").display().to_string()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.state.join("audit.jsonl")).unwrap_or_default()
+    }
+
+    /// Compiles `tests/programs/NAME.rs` into the temp root; `static` links it statically.
+    fn build(&self, name: &str, statically: bool) -> PathBuf {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/programs/{name}.rs"));
+        let out = self.t.home.join(name);
+        let mut rustc = Command::new("rustc");
+        rustc
+            .args(["--edition", "2024", "-O", "-o"])
+            .arg(&out)
+            .arg(&src);
+        if statically {
+            rustc.args(["-C", "target-feature=+crt-static"]);
+        }
+        let built = rustc.output().expect("run rustc");
+        assert!(built.status.success(), "{}", describe(&built));
+        out
+    }
+}
+
+fn write_executable(path: &Path, text: &str) {
+    std::fs::write(path, text).expect("write");
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+}
+
+/// Waits for `check` to hold, polling; generous deadline, no fixed sleeps in assertions.
+fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn every_way_around_a_shim_is_refused() {
+    let Some(s) = Traced::new() else { return };
+    let aws = s.aws();
+    let static_exec = s.build("exec_aws", true);
+    let work = s.t.workspace.display().to_string();
+    let agent = format!(
+        r#"#!/bin/sh
+cd '{work}'
+'{aws}' s3 ls; echo "harmless=$?"
+'{aws}' cloudformation delete-stack --stack-name by-absolute-path; echo "absolute=$?"
+printf '#!/bin/sh\n%s cloudformation delete-stack --stack-name from-env-i\n' '{aws}' > inner.sh
+chmod +x inner.sh
+env -i ./inner.sh; echo "env-i=$?"
+printf '#!/bin/sh\n%s cloudformation delete-stack --stack-name from-a-script\n' '{aws}' > written.sh
+chmod +x written.sh
+./written.sh; echo "script=$?"
+printf '#!/usr/bin/env python3\nimport subprocess, sys\nsys.exit(subprocess.run(["%s", "cloudformation", "delete-stack", "--stack-name", "from-python"]).returncode)\n' '{aws}' > sub.py
+chmod +x sub.py
+./sub.py 2>/dev/null; echo "python=$?"
+'{static}' '{aws}'; echo "static=$?"
+cp '{aws}' ./renamed
+./renamed cloudformation delete-stack --stack-name by-a-copy; echo "copy=$?"
+"#,
+        static = static_exec.display(),
+    );
+    let out = s.run(&agent);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(s.aws_calls(), ["s3 ls"], "{}", describe(&out));
+    assert!(stdout.contains("harmless=0"), "{}", describe(&out));
+    for case in ["absolute", "env-i", "script", "static", "copy"] {
+        assert!(
+            stdout.contains(&format!("{case}=126")),
+            "{case}: {}",
+            describe(&out)
+        );
+    }
+    // Python's subprocess raises PermissionError: a non-zero exit, and no aws call (above).
+    assert!(stdout.contains("python=1"), "{}", describe(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("interlock: refused `aws cloudformation delete-stack"),
+        "{}",
+        describe(&out)
+    );
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+}
+
+#[test]
+fn a_thread_swapping_the_exec_path_never_runs_the_refused_program() {
+    let Some(s) = Traced::new() else { return };
+    let racer = s.build("exec_racer", false);
+    let agent = format!(
+        "#!/bin/sh\ni=0\nwhile [ $i -lt 60 ]; do '{racer}' '{aws}'; echo \"rc=$?\"; i=$((i+1)); done\n",
+        racer = racer.display(),
+        aws = s.aws(),
+    );
+    let out = s.run(&agent);
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.matches("rc=").count(), 60, "{}", describe(&out));
+    assert!(
+        s.aws_calls().is_empty(),
+        "the refused program ran: {:?}",
+        s.aws_calls()
+    );
+}
+
+#[test]
+fn killing_the_supervisor_kills_the_agent_tree() {
+    let Some(s) = Traced::new() else { return };
+    let mut child = s.start("#!/bin/sh\nsleep 300 &\necho $! > sleep.pid\nwait\n");
+    let pid_file = s.t.workspace.join("sleep.pid");
+    let pid: i32 = wait_for("the agent's child", || {
+        std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse().ok())
+    });
+    child.kill().expect("kill the supervisor");
+    let _ = child.wait();
+    wait_for("the agent's child to die with the supervisor", || {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        // Gone, or a zombie waiting for whoever adopted it.
+        (status.is_empty() || status.contains("State:\tZ")).then_some(())
+    });
+}
+
+#[test]
+fn the_agent_cannot_run_the_approval_command() {
+    let Some(s) = Traced::new() else { return };
+    let exe = env!("CARGO_BIN_EXE_interlock");
+    let state = s.state.display().to_string();
+    let copy = s.t.home.join("innocent");
+    std::fs::copy(exe, &copy).expect("copy interlock");
+    let out = s.run(&format!(
+        "#!/bin/sh\n'{exe}' approve r-0123456789 --reason 'approving myself' --state-dir '{state}'; echo \"rc=$?\"\n\
+         '{copy}' approve r-0123456789 --reason 'approving myself' --state-dir '{state}'; echo \"copy=$?\"\n",
+        copy = copy.display(),
+    ));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("rc=126"), "{}", describe(&out));
+    assert!(stdout.contains("copy=126"), "{}", describe(&out));
+}
+
+#[test]
+fn a_setuid_program_is_refused_with_the_reason() {
+    let Some(s) = Traced::new() else { return };
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("skipped: giving a program to another owner needs root");
+        return;
+    }
+    let program = s.t.home.join("elevate");
+    std::fs::copy("/bin/true", &program).expect("copy");
+    nix::unistd::chown(&program, Some(nix::unistd::Uid::from_raw(65534)), None).expect("chown");
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o4755)).expect("setuid");
+    let out = s.run(&format!(
+        "#!/bin/sh\n'{}'; echo \"rc=$?\"\n",
+        program.display()
+    ));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("rc=126"), "{}", describe(&out));
+    assert!(
+        stderr.contains("cannot gain privileges"),
+        "{}",
+        describe(&out)
+    );
+    assert!(s.log().contains("interlock.exec-setuid"), "{}", s.log());
+}
