@@ -48,6 +48,12 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = Enforce::Auto, value_name = "HOW")]
     pub enforce: Enforce,
 
+    /// Under `--enforce trace`, let the agent also write beneath PATH (repeatable). By default
+    /// it writes only to the working tree, temp dirs, build caches and Claude Code's data;
+    /// interlock's state, rulesets and every other file are read-only to it (Landlock).
+    #[arg(long, value_name = "PATH")]
+    pub allow_write: Vec<PathBuf>,
+
     /// Rulesets and context.
     #[command(flatten)]
     pub rules: RulesetArgs,
@@ -136,6 +142,10 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let mut envs: Vec<(&str, std::ffi::OsString)> =
         vec![(SOCKET_ENV, session.socket.clone().into_os_string())];
     let launcher = if trace {
+        envs.push((
+            crate::intercept::trace::sandbox::WRITABLE_ENV,
+            writable_paths(&args)?,
+        ));
         traced_launcher(&args, &state_dir, &session, &path)?
     } else {
         let mut paths = vec![session.shims.clone()];
@@ -195,6 +205,47 @@ fn traced_launcher(
         guarded,
         workspace,
     })))
+}
+
+/// Where the traced agent may write (see `--allow-write`), as the trampoline reads it.
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn writable_paths(args: &RunArgs) -> anyhow::Result<std::ffi::OsString> {
+    use crate::intercept::trace::sandbox;
+    let cwd = std::env::current_dir().context("cannot find the current directory")?;
+    let workspace = args
+        .rules
+        .workspace
+        .as_ref()
+        .map(std::path::absolute)
+        .transpose()
+        .context("cannot resolve --workspace")?
+        .or_else(|| {
+            crate::Environment::detect(None, None)
+                .paths
+                .workspace
+                .map(PathBuf::from)
+        })
+        .unwrap_or(cwd);
+    let extra = args
+        .allow_write
+        .iter()
+        .map(std::path::absolute)
+        .collect::<Result<Vec<_>, _>>()
+        .context("cannot resolve --allow-write")?;
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    sandbox::encode(&sandbox::default_writable(
+        &workspace,
+        home.as_deref(),
+        &extra,
+    ))
+    .map_err(|e| anyhow::anyhow!(e))
+}
+
+#[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
+fn writable_paths(_: &RunArgs) -> anyhow::Result<std::ffi::OsString> {
+    anyhow::bail!(
+        "the Landlock sandbox comes with exec tracing, implemented for Linux on x86_64 only"
+    )
 }
 
 #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]

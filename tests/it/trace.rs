@@ -20,7 +20,10 @@ struct Traced {
 impl Traced {
     /// The fixture, or `None` (after printing why) when exec tracing is not possible here.
     fn new() -> Option<Traced> {
-        let t = InterlockTest::new();
+        Traced::with(InterlockTest::new())
+    }
+
+    fn with(t: InterlockTest) -> Option<Traced> {
         let bin = t.home.join("fakebin");
         std::fs::create_dir_all(&bin).expect("mkdir");
         let record = t.home.join("aws.calls");
@@ -59,24 +62,31 @@ impl Traced {
 
     /// Starts `agent` (an executable written to the workspace) under the tracer.
     fn start(&self, agent: &str) -> Child {
+        self.start_with(&[], agent)
+    }
+
+    /// Starts `agent` with `extra` options of `interlock run`.
+    fn start_with(&self, extra: &[&str], agent: &str) -> Child {
         let file = self.t.workspace.join("agent");
         write_executable(&file, agent);
         let state = self.state.to_str().expect("path").to_string();
-        self.interlock(&[
+        let mut args = vec![
             "run",
             "--state-dir",
             &state,
             "--non-interactive",
             "--enforce",
             "trace",
-            "--",
-        ])
-        .arg(&file)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn interlock run")
+        ];
+        args.extend_from_slice(extra);
+        args.push("--");
+        self.interlock(&args)
+            .arg(&file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn interlock run")
     }
 
     fn run(&self, agent: &str) -> Output {
@@ -262,4 +272,79 @@ fn a_setuid_program_is_refused_with_the_reason() {
         describe(&out)
     );
     assert!(s.log().contains("interlock.exec-setuid"), "{}", s.log());
+}
+
+#[test]
+fn the_agent_writes_only_where_it_may() {
+    let Some(s) = Traced::with(InterlockTest::outside_tmp()) else {
+        return;
+    };
+    let rules = s.t.home.join("rules");
+    std::fs::create_dir_all(&rules).expect("mkdir");
+    std::fs::write(rules.join("org.toml"), "# the organisation's rules\n").expect("write");
+    let precious = s.t.home.join("precious");
+    std::fs::create_dir_all(precious.join("data")).expect("mkdir");
+    // The fake cloud records its calls outside the working tree: the policy allows that file.
+    let calls = s.t.home.join("aws.calls");
+    std::fs::write(&calls, "").expect("create the calls file");
+    let allow = calls.to_str().expect("path");
+    let agent = format!(
+        r#"#!/usr/bin/env python3
+import os, shutil
+def attempt(name, action):
+    try:
+        action()
+        print(name + "=written")
+    except PermissionError:
+        print(name + "=refused")
+def append(path):
+    with open(path, "a") as f:
+        f.write("forged record\n")
+import subprocess
+subprocess.run(["{aws}", "s3", "ls"], check=True)
+attempt("audit", lambda: append("{state}/audit.jsonl"))
+attempt("rules", lambda: append("{rules}/org.toml"))
+attempt("rmtree", lambda: shutil.rmtree("{precious}"))
+attempt("workspace", lambda: append("notes.txt"))
+attempt("tmp", lambda: append("/tmp/interlock-sandbox-test-%d" % os.getpid()))
+"#,
+        state = s.state.display(),
+        rules = rules.display(),
+        precious = precious.display(),
+        aws = s.aws(),
+    );
+    let out = s
+        .start_with(&["--allow-write", allow], &agent)
+        .wait_with_output()
+        .expect("wait for interlock run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if stderr.contains("writes are not restricted") {
+        eprintln!("skipped: {stderr}");
+        return;
+    }
+    assert!(stderr.contains("Landlock ABI"), "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for refused in ["audit", "rules", "rmtree"] {
+        assert!(
+            stdout.contains(&format!("{refused}=refused")),
+            "{}",
+            describe(&out)
+        );
+    }
+    for written in ["workspace", "tmp"] {
+        assert!(
+            stdout.contains(&format!("{written}=written")),
+            "{}",
+            describe(&out)
+        );
+    }
+    assert!(precious.join("data").exists());
+    assert_eq!(s.aws_calls(), ["s3 ls"]);
+    assert!(!s.log().contains("forged record"));
+    let state = s.state.to_str().expect("path");
+    let verify = s
+        .interlock(&["audit", "verify", "--state-dir", state])
+        .output()
+        .expect("audit verify");
+    assert_eq!(code(&verify), 0, "{}", describe(&verify));
 }

@@ -2,10 +2,12 @@
 //! under a seccomp filter that stops only `execve`/`execveat` for a ptrace tracer in the
 //! supervisor, which decides each exec before it happens and checks each one after it happened.
 //! Nothing the agent's tree executes escapes it: absolute paths, `env -i`, scripts written to
-//! disk, static binaries and renamed copies of guarded programs are all seen.
+//! disk, static binaries and renamed copies of guarded programs are all seen. A Landlock sandbox
+//! keeps the same tree from writing outside the working tree and a few other places.
 
 pub mod filter;
 pub mod identity;
 pub mod memory;
+pub mod sandbox;
 pub mod tracer;
 pub mod trampoline;

@@ -11,7 +11,7 @@ use std::process::{Command, ExitCode};
 
 use nix::sys::signal::{Signal, raise};
 
-use super::filter;
+use super::{filter, sandbox};
 
 /// The hidden first argument that starts the trampoline.
 pub const ARG: &str = "--interlock-exec-trampoline";
@@ -40,8 +40,27 @@ fn run(args: Vec<OsString>) -> Result<std::convert::Infallible, String> {
     if !is_traced() {
         return Err("the exec tracer is not attached; nothing ran".into());
     }
+    if let Some(writable) = sandbox::from_env() {
+        match sandbox::restrict(&writable)? {
+            sandbox::Outcome::Enforced { abi, fully } => eprintln!(
+                "interlock: Landlock ABI {abi}{}: the agent writes only beneath {} paths (the working tree, temp dirs, caches)",
+                if fully {
+                    ""
+                } else {
+                    " (partly: an older kernel)"
+                },
+                writable.len()
+            ),
+            sandbox::Outcome::Unavailable(why) => eprintln!(
+                "interlock: {why}: the agent's writes are not restricted (its execs still are)"
+            ),
+        }
+    }
     filter::install(&exec_filter)?;
-    let err = Command::new(&program).args(args).exec();
+    let err = Command::new(&program)
+        .args(args)
+        .env_remove(sandbox::WRITABLE_ENV)
+        .exec();
     Err(format!("cannot run {}: {err}", program.to_string_lossy()))
 }
 

@@ -16,7 +16,18 @@ pub struct InterlockTest {
 
 impl InterlockTest {
     pub fn new() -> InterlockTest {
-        let dir = tempfile::tempdir().expect("create temp dir");
+        InterlockTest::in_dir(tempfile::tempdir().expect("create temp dir"))
+    }
+
+    /// The fixture under the build's own temp directory instead of `/tmp` (for sandbox tests:
+    /// `/tmp` is writable to a sandboxed agent).
+    pub fn outside_tmp() -> InterlockTest {
+        InterlockTest::in_dir(
+            tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("create temp dir"),
+        )
+    }
+
+    fn in_dir(dir: tempfile::TempDir) -> InterlockTest {
         let root = dir.path().canonicalize().expect("canonical temp dir");
         let home = root.join("home/user");
         let workspace = home.join("project");
