@@ -195,14 +195,10 @@ fn why_no_ptrace(e: Errno) -> String {
     )
 }
 
-/// What the tracer hears about.
-enum Msg {
-    /// A wait status of a tracee.
-    Wait(WaitStatus),
-    /// Waiting failed (no tracee left, or worse).
-    WaitFailed(Errno),
-    /// The supervisor's answer for a held exec.
-    Decided { tid: Pid, answer: Answer },
+/// The supervisor's answer for a held exec.
+struct Decided {
+    tid: Pid,
+    answer: Answer,
 }
 
 /// The supervisor's answer.
@@ -242,8 +238,8 @@ struct Tracer {
     refused: HashMap<Pid, Attempt>,
     /// Processes running an approved command: the supervisor hears how they end.
     approved: HashMap<Pid, String>,
-    tx: Sender<Msg>,
-    rx: std::sync::mpsc::Receiver<Msg>,
+    tx: Sender<Decided>,
+    rx: std::sync::mpsc::Receiver<Decided>,
 }
 
 impl Tracer {
@@ -263,41 +259,32 @@ impl Tracer {
     }
 
     fn run(mut self) -> anyhow::Result<ExitStatus> {
-        let waits = self.tx.clone();
-        // Any thread of the tracing process may wait for the tracees; only this one may
-        // command them. The waiter turns stops into messages, so held execs and new stops are
-        // served by one loop.
-        std::thread::Builder::new()
-            .name("interlock-tracer-wait".into())
-            .spawn(move || {
-                loop {
-                    match waitpid(None::<Pid>, Some(WaitPidFlag::__WALL)) {
-                        Ok(status) => {
-                            if waits.send(Msg::Wait(status)).is_err() {
-                                return;
-                            }
-                        }
-                        Err(Errno::EINTR) => {}
-                        Err(e) => {
-                            let _ = waits.send(Msg::WaitFailed(e));
-                            return;
-                        }
+        loop {
+            while let Ok(Decided { tid, answer }) = self.rx.try_recv() {
+                self.on_decided(tid, answer);
+            }
+            // Nothing held (nearly always): block in the kernel until the next stop, with no
+            // thread between the tracee and this loop. While the supervisor decides a held exec,
+            // alternate between stops that are ready and its answer.
+            let mut flags = WaitPidFlag::__WALL;
+            if !self.held.is_empty() {
+                flags |= WaitPidFlag::WNOHANG;
+            }
+            match waitpid(None::<Pid>, Some(flags)) {
+                Ok(WaitStatus::StillAlive) => {
+                    if let Ok(Decided { tid, answer }) =
+                        self.rx.recv_timeout(std::time::Duration::from_millis(2))
+                    {
+                        self.on_decided(tid, answer);
                     }
                 }
-            })
-            .context("cannot start the exec tracer's waiter")?;
-        loop {
-            match self.rx.recv() {
-                Ok(Msg::Wait(status)) => {
+                Ok(status) => {
                     if let Some(done) = self.on_wait(status) {
                         return Ok(done);
                     }
                 }
-                Ok(Msg::Decided { tid, answer }) => self.on_decided(tid, answer),
-                Ok(Msg::WaitFailed(e)) => {
-                    anyhow::bail!("lost track of the agent: {e}")
-                }
-                Err(_) => anyhow::bail!("the exec tracer's waiter stopped"),
+                Err(Errno::EINTR) => {}
+                Err(e) => anyhow::bail!("lost track of the agent: {e}"),
             }
         }
     }
@@ -424,7 +411,7 @@ impl Tracer {
             .name("interlock-tracer-ask".into())
             .spawn(move || {
                 let answer = ask_supervisor(&socket, argv, cwd);
-                let _ = tx.send(Msg::Decided { tid, answer });
+                let _ = tx.send(Decided { tid, answer });
             });
         if spawned.is_err() {
             self.held.remove(&tid);
