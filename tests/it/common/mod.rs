@@ -19,12 +19,25 @@ impl InterlockTest {
         InterlockTest::in_dir(tempfile::tempdir().expect("create temp dir"))
     }
 
-    /// The fixture under the build's own temp directory instead of `/tmp` (for sandbox tests:
-    /// `/tmp` is writable to a sandboxed agent).
-    pub fn outside_tmp() -> InterlockTest {
-        InterlockTest::in_dir(
-            tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("create temp dir"),
-        )
+    /// The fixture outside every temp directory (for sandbox tests: temp directories are
+    /// writable to a sandboxed agent): under the build's own temp directory, else under `$HOME`
+    /// (removed afterwards). `None` when both are inside a temp directory.
+    pub fn outside_tmp() -> Option<InterlockTest> {
+        let temps: Vec<PathBuf> = ["/tmp", "/var/tmp", "/dev/shm"]
+            .into_iter()
+            .map(PathBuf::from)
+            .chain(std::env::var_os("TMPDIR").map(PathBuf::from))
+            .filter_map(|p| p.canonicalize().ok())
+            .collect();
+        [
+            Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR"))),
+            std::env::var_os("HOME").map(PathBuf::from),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p.canonicalize().ok())
+        .find(|p| !temps.iter().any(|t| p.starts_with(t)))
+        .map(|base| InterlockTest::in_dir(tempfile::tempdir_in(base).expect("create temp dir")))
     }
 
     fn in_dir(dir: tempfile::TempDir) -> InterlockTest {
