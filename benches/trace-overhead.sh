@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times the exec tracer against bare runs, side by side in the same hyperfine invocation:
 #  1. a loop of 2,000 execs of /bin/true (the worst case: nothing but execs);
-#  2. a real build: `make -j2` of a small generated C project (60 files), from clean.
+#  2. real builds from clean: `make -j2` of a small generated C project (40 files of ~120
+#     lines), and `cargo build` of a small generated crate.
 # Budget (issue 5): the loop at most 1.3x the bare run under trace, the build at most 1.05x.
 # Usage: benches/trace-overhead.sh [path/to/interlock]   (default: builds target/release/interlock)
 set -euo pipefail
@@ -20,9 +21,22 @@ run="$bin run --non-interactive --enforce trace --state-dir $work/state --"
 hyperfine -N --warmup 2 --runs 10 \
   -n bare "sh -c '$loop'" \
   -n traced "$run sh -c '$loop'"
-# The C project: 60 small translation units and a Makefile.
-for i in $(seq 60); do
-  printf 'int f%d(int x) { int s = 0; for (int i = 0; i < x; i++) s += i * %d; return s; }\n' "$i" "$i" > "$work/proj/f$i.c"
+# A small C project: 40 translation units of ~120 lines each, and a Makefile.
+for i in $(seq 40); do
+  {
+    printf '#include <string.h>\n#include <stdlib.h>\n'
+    printf 'struct item%d { int key; double weight; char name[32]; };\n' "$i"
+    for j in $(seq 12); do
+      printf 'static int cmp%d_%d(const void *a, const void *b) {\n' "$i" "$j"
+      printf '  const struct item%d *x = a, *y = b;\n' "$i"
+      printf '  if (x->key != y->key) return x->key < y->key ? -1 : 1;\n'
+      printf '  return strcmp(x->name, y->name);\n}\n'
+      printf 'double work%d_%d(struct item%d *v, int n) {\n' "$i" "$j" "$i"
+      printf '  qsort(v, n, sizeof *v, cmp%d_%d);\n  double s = 0;\n' "$i" "$j"
+      printf '  for (int k = 0; k < n; k++) { s += v[k].weight * (k %% %d + 1); v[k].key ^= k * %d; }\n' "$((j + 2))" "$j"
+      printf '  return s;\n}\n'
+    done
+  } > "$work/proj/f$i.c"
 done
 printf 'int main(void) { return 0; }\n' > "$work/proj/main.c"
 cat > "$work/proj/Makefile" <<'MK'
@@ -35,7 +49,23 @@ app: $(OBJS)
 clean:
 	rm -f *.o app
 MK
-cd "$work/proj"
-hyperfine -N --warmup 1 --runs 6 --prepare 'make clean' \
-  -n bare 'make -j2 app' \
-  -n traced "$run make -j2 app"
+(
+  cd "$work/proj"
+  hyperfine -N --warmup 1 --runs 8 --prepare 'make clean' \
+    -n bare 'make -j2 app' \
+    -n traced "$run make -j2 app"
+)
+# A small Rust crate (no dependencies): cargo and rustc, from clean.
+cargo new --quiet --vcs none "$work/small"
+for m in $(seq 24); do
+  echo "pub mod m$m;" >> "$work/small/src/main.rs"
+  for f in $(seq 30); do
+    printf 'pub fn f%d(v: &mut Vec<u64>) -> u64 { v.sort_unstable(); v.iter().enumerate().map(|(i, x)| x.wrapping_mul(i as u64 + %d)).sum() }\n' "$f" "$f"
+  done > "$work/small/src/m$m.rs"
+done
+(
+  cd "$work/small"
+  hyperfine -N --warmup 1 --runs 6 --prepare 'cargo clean --quiet' \
+    -n bare 'cargo build --quiet --offline' \
+    -n traced "$run cargo build --quiet --offline"
+)

@@ -82,8 +82,33 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
             "cannot find the state directory: set HOME or XDG_STATE_HOME, or pass --state-dir",
         )?,
     };
+    let (program, rest) = args
+        .command
+        .split_first()
+        .context("no command given after --")?;
+    let trace = match args.enforce {
+        Enforce::Shims => false,
+        Enforce::Trace => {
+            launch::trace_available().map_err(|reason| {
+                anyhow::anyhow!(
+                    "cannot enforce by exec tracing: {reason}. Use --enforce shims to run with PATH shims only"
+                )
+            })?;
+            true
+        }
+        Enforce::Auto => match launch::trace_available() {
+            Ok(()) => true,
+            Err(reason) => {
+                eprintln!(
+                    "interlock: exec tracing is not available ({reason}); using PATH shims, which a command run by absolute path walks around"
+                );
+                false
+            }
+        },
+    };
     let engine = args.rules.engine()?;
-    let session = Session::create(&state_dir)?;
+    // Shims only where they are the interception: the tracer sees every exec without them.
+    let session = Session::create(&state_dir, !trace)?;
     let listener = std::os::unix::net::UnixListener::bind(&session.socket)
         .with_context(|| format!("cannot listen on {}", session.socket.display()))?;
     listener.set_nonblocking(true)?;
@@ -115,30 +140,6 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         .spawn(move || runtime.block_on(server::serve(listener, config)))
         .context("cannot start the supervisor thread")?;
     let path = std::env::var_os("PATH").unwrap_or_default();
-    let (program, rest) = args
-        .command
-        .split_first()
-        .context("no command given after --")?;
-    let trace = match args.enforce {
-        Enforce::Shims => false,
-        Enforce::Trace => {
-            launch::trace_available().map_err(|reason| {
-                anyhow::anyhow!(
-                    "cannot enforce by exec tracing: {reason}. Use --enforce shims to run with PATH shims only"
-                )
-            })?;
-            true
-        }
-        Enforce::Auto => match launch::trace_available() {
-            Ok(()) => true,
-            Err(reason) => {
-                eprintln!(
-                    "interlock: exec tracing is not available ({reason}); using PATH shims, which a command run by absolute path walks around"
-                );
-                false
-            }
-        },
-    };
     let mut envs: Vec<(&str, std::ffi::OsString)> =
         vec![(SOCKET_ENV, session.socket.clone().into_os_string())];
     let launcher = if trace {

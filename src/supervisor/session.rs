@@ -47,8 +47,9 @@ fn private_dir(path: &Path) -> anyhow::Result<()> {
 }
 
 impl Session {
-    /// Creates a new session directory with its shims pointing at this binary.
-    pub fn create(state_dir: &Path) -> anyhow::Result<Session> {
+    /// Creates a new session directory, with its shims pointing at this binary when
+    /// `link_shims` (an empty shim directory otherwise).
+    pub fn create(state_dir: &Path, link_shims: bool) -> anyhow::Result<Session> {
         private_dir(state_dir)?;
         let id = format!(
             "{}-{}",
@@ -61,7 +62,7 @@ impl Session {
         private_dir(&shims)?;
         let exe =
             std::env::current_exe().context("cannot find the interlock binary to link shims to")?;
-        for name in shim::programs() {
+        for name in shim::programs().filter(|_| link_shims) {
             let link = shims.join(name);
             std::os::unix::fs::symlink(&exe, &link)
                 .with_context(|| format!("cannot create the shim {}", link.display()))?;

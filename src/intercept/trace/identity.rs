@@ -34,8 +34,15 @@ impl Guarded {
         let mut by_file = HashMap::new();
         let mut by_size: HashMap<u64, Vec<(&'static str, PathBuf)>> = HashMap::new();
         for dir in std::env::split_paths(path) {
-            for &name in &names {
-                let file = dir.join(name);
+            // One directory listing instead of a lookup per guarded name.
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for entry in entries.filter_map(Result::ok) {
+                let Some(&name) = entry.file_name().to_str().and_then(|n| names.get(n)) else {
+                    continue;
+                };
+                let file = entry.path();
                 let Ok(meta) = std::fs::metadata(&file) else {
                     continue;
                 };
