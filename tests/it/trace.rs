@@ -352,3 +352,74 @@ attempt("tmp", lambda: append("/tmp/interlock-sandbox-test-%d" % os.getpid()))
         .expect("audit verify");
     assert_eq!(code(&verify), 0, "{}", describe(&verify));
 }
+
+#[test]
+fn an_approved_shell_line_is_asked_once_not_again_for_what_it_runs() {
+    let Some(s) = Traced::new() else { return };
+    let child = s.start_with(
+        &["--wait", "60"],
+        &format!(
+            "#!/bin/sh\nsh -c '{aws} cloudformation delete-stack --stack-name env; echo \"rc=$?\"'\n\
+             {aws} cloudformation delete-stack --stack-name other; echo \"again=$?\"\n",
+            aws = s.aws()
+        ),
+    );
+    let state = s.state.to_str().expect("path").to_string();
+    let pending = |s: &Traced| -> Option<Vec<String>> {
+        let out = s
+            .interlock(&["pending", "--json", "--state-dir", &state])
+            .output()
+            .ok()?;
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        Some(
+            list.as_array()?
+                .iter()
+                .filter_map(|r| r["request"].as_str().map(str::to_string))
+                .collect(),
+        )
+    };
+    let id = wait_for("the shell line to be held", || {
+        pending(&s).and_then(|ids| ids.into_iter().next())
+    });
+    let approve = |id: &str| {
+        let out = s
+            .interlock(&[
+                "approve",
+                id,
+                "--reason",
+                "CHG-7 retire env",
+                "--state-dir",
+                &state,
+            ])
+            .output()
+            .expect("approve");
+        assert_eq!(code(&out), 0, "{}", describe(&out));
+    };
+    approve(&id);
+    // A delete outside the approved line is a request of its own: deny it.
+    let second = wait_for("the command outside the approved line to be held", || {
+        pending(&s).and_then(|ids| ids.into_iter().find(|i| *i != id))
+    });
+    let out = s
+        .interlock(&[
+            "deny",
+            &second,
+            "--reason",
+            "not this one",
+            "--state-dir",
+            &state,
+        ])
+        .output()
+        .expect("deny");
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("rc=0"), "{}", describe(&out));
+    assert!(stdout.contains("again=126"), "{}", describe(&out));
+    assert_eq!(
+        s.aws_calls(),
+        ["cloudformation delete-stack --stack-name env"]
+    );
+    let requested = s.log().matches("\"status\":\"requested\"").count();
+    assert_eq!(requested, 2, "{}", s.log());
+}

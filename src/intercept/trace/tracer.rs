@@ -223,6 +223,20 @@ struct Expected {
 struct Held {
     expected: Expected,
     attempt: Attempt,
+    /// The invocations inside the command that made it need a human (`aws ...` in
+    /// `sh -c "aws ..."`): once it is approved, they run in its process tree without asking
+    /// again.
+    covers: Vec<Vec<String>>,
+}
+
+/// An approved command still running: the invocations its approval covers, for the processes
+/// it starts.
+#[derive(Debug)]
+struct Scope {
+    /// The process running the approved command.
+    owner: Pid,
+    /// Program name and arguments of each covered invocation.
+    covers: Vec<Vec<String>>,
 }
 
 /// A program and its arguments: a refusal applies to the same attempt again (a shell walking
@@ -238,6 +252,10 @@ struct Tracer {
     refused: HashMap<Pid, Attempt>,
     /// Processes running an approved command: the supervisor hears how they end.
     approved: HashMap<Pid, String>,
+    /// What approved commands cover in their process trees.
+    scopes: Vec<Scope>,
+    /// The parent of each tracee that was started under the tracer.
+    parents: HashMap<Pid, Pid>,
     tx: Sender<Decided>,
     rx: std::sync::mpsc::Receiver<Decided>,
 }
@@ -253,6 +271,8 @@ impl Tracer {
             held: HashMap::new(),
             refused: HashMap::new(),
             approved: HashMap::new(),
+            scopes: Vec::new(),
+            parents: HashMap::new(),
             tx,
             rx,
         }
@@ -308,8 +328,25 @@ impl Tracer {
                 self.on_exec_done(pid);
                 None
             }
-            // Forks and clones (the child is attached by the kernel), a new tracee's first stop,
-            // group stops: let them run on. Job control stops are not kept under the tracer.
+            // A fork or clone: the child is attached by the kernel; remember whose it is.
+            WaitStatus::PtraceEvent(
+                tid,
+                _,
+                nix::libc::PTRACE_EVENT_FORK
+                | nix::libc::PTRACE_EVENT_VFORK
+                | nix::libc::PTRACE_EVENT_CLONE,
+            ) => {
+                if let Some(child) = ptrace::getevent(tid)
+                    .ok()
+                    .and_then(|c| i32::try_from(c).ok())
+                {
+                    self.parents.insert(Pid::from_raw(child), tid);
+                }
+                resume(tid, None);
+                None
+            }
+            // A new tracee's first stop, group stops: let them run on. Job control stops are not
+            // kept under the tracer.
             WaitStatus::PtraceEvent(tid, _, _) => {
                 resume(tid, None);
                 None
@@ -328,6 +365,8 @@ impl Tracer {
         self.pending.remove(&pid);
         self.held.remove(&pid);
         self.refused.remove(&pid);
+        self.parents.remove(&pid);
+        self.scopes.retain(|s| s.owner != pid);
         if let Some(request) = self.approved.remove(&pid) {
             // Reported before the next stop is served: rare (a human approved the command), and
             // the record must be written before the session can end.
@@ -399,12 +438,22 @@ impl Tracer {
         // Harmless, and no guarded program (whose every run is logged, as its shim would):
         // decided here, in microseconds.
         let logged = self.setup.guarded.is_guarded(&name) && !shim::is_plain_shell(&name, &args);
-        if verdict.decision == Decision::Allow && !logged {
+        if verdict.decision == Decision::Allow && !logged
+            || verdict.decision == Decision::Confirm && self.covered(tid, &argv)
+        {
             self.pending.insert(tid, expected);
             return resume(tid, None);
         }
         // Held: the supervisor logs it and, if it needs a human, asks one.
-        self.held.insert(tid, Held { expected, attempt });
+        let covers = covered_invocations(&verdict);
+        self.held.insert(
+            tid,
+            Held {
+                expected,
+                attempt,
+                covers,
+            },
+        );
         let socket = self.setup.socket.clone();
         let tx = self.tx.clone();
         let spawned = std::thread::Builder::new()
@@ -479,6 +528,10 @@ impl Tracer {
                 self.pending.insert(tid, held.expected);
                 if let Some(request) = request {
                     self.approved.insert(tid, request);
+                    self.scopes.push(Scope {
+                        owner: tid,
+                        covers: held.covers,
+                    });
                 }
                 resume(tid, None);
             }
@@ -487,6 +540,23 @@ impl Tracer {
                 self.refuse(tid, &message);
             }
         }
+    }
+
+    /// Whether `argv`, run by `tid`, is covered by an approval of a command `tid` descends from
+    /// (or is running).
+    fn covered(&self, tid: Pid, argv: &[String]) -> bool {
+        let mut lineage = vec![tid];
+        let mut at = tid;
+        while let Some(&parent) = self.parents.get(&at) {
+            if lineage.len() > 256 || lineage.contains(&parent) {
+                break;
+            }
+            lineage.push(parent);
+            at = parent;
+        }
+        self.scopes
+            .iter()
+            .any(|s| lineage.contains(&s.owner) && s.covers.iter().any(|c| c == argv))
     }
 
     /// Fails the stopped exec of `tid` with EPERM, telling the agent why on its stderr.
@@ -509,6 +579,9 @@ impl Tracer {
         self.held.remove(&former);
         if let Some(request) = self.approved.remove(&former) {
             self.approved.insert(pid, request);
+        }
+        for scope in self.scopes.iter_mut().filter(|s| s.owner == former) {
+            scope.owner = pid;
         }
         let started = started_argv(pid);
         let mismatch = match &expected {
@@ -562,6 +635,22 @@ impl Tracer {
             eprintln!("interlock: cannot write the audit log: {e}");
         }
     }
+}
+
+/// The invocations of `verdict` that matched a rule, as program name and arguments, when each
+/// word of them is known exactly (a word that depends on expansion is not covered).
+fn covered_invocations(verdict: &Verdict) -> Vec<Vec<String>> {
+    verdict
+        .matches
+        .iter()
+        .filter_map(|m| verdict.invocations.get(m.invocation?))
+        .filter(|inv| !inv.args.iter().any(|a| a.dynamic))
+        .map(|inv| {
+            std::iter::once(inv.program_name().to_string())
+                .chain(inv.args.iter().skip(1).map(|a| a.text.clone()))
+                .collect()
+        })
+        .collect()
 }
 
 /// The file an exec call names, as this process can open it.
