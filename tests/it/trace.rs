@@ -423,3 +423,23 @@ fn an_approved_shell_line_is_asked_once_not_again_for_what_it_runs() {
     let requested = s.log().matches("\"status\":\"requested\"").count();
     assert_eq!(requested, 2, "{}", s.log());
 }
+
+#[test]
+fn a_nested_sandbox_cannot_install_a_notification_listener() {
+    let Some(s) = Traced::new() else { return };
+    let program = s.build("notify_filter", false);
+    // Outside interlock the kernel grants the listener: the test can tell the difference.
+    let bare = Command::new(&program).output().expect("run bare");
+    assert_eq!(String::from_utf8_lossy(&bare.stdout).trim(), "listener");
+    let out = s.run(&format!(
+        "#!/bin/sh\n'{}'\necho \"rc=$?\"\n",
+        program.display()
+    ));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("refused errno=1"), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("notification listener"),
+        "{}",
+        describe(&out)
+    );
+}

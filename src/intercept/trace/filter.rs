@@ -4,11 +4,15 @@
 //! With no tracer attached, a traced call fails with `ENOSYS`, so an agent that outlives its
 //! supervisor cannot run anything (fail closed). Calls through a foreign ABI (32-bit `int 0x80`)
 //! kill the process; the x32 numbers of both exec calls stop for the tracer too, which refuses
-//! them.
+//! them. So does installing a seccomp filter with a user-notification listener: a nested
+//! sandbox's listener would take precedence over this filter's stops and decide execs itself.
 
 use std::collections::BTreeMap;
 
-use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
+use seccompiler::{
+    BpfProgram, SeccompAction, SeccompCmpArgLen, SeccompCmpOp, SeccompCondition, SeccompFilter,
+    SeccompRule, TargetArch,
+};
 
 /// The value the filter attaches to its stops (`PTRACE_GETEVENTMSG`), telling interlock's own
 /// stops from those of a filter the agent installed itself.
@@ -18,6 +22,12 @@ pub const TAG: u32 = 0x1a7e;
 pub const EXECVE: u64 = 59;
 /// `execveat` on x86_64.
 pub const EXECVEAT: u64 = 322;
+/// `seccomp` on x86_64.
+pub const SECCOMP: u64 = 317;
+/// `SECCOMP_SET_MODE_FILTER`.
+pub const SET_MODE_FILTER: u64 = 1;
+/// `SECCOMP_FILTER_FLAG_NEW_LISTENER`.
+pub const NEW_LISTENER: u64 = 1 << 3;
 /// The bit that marks an x32 system call number.
 pub const X32: u64 = 0x4000_0000;
 /// `execve` and `execveat` in the x32 ABI (without [`X32`]).
@@ -33,6 +43,19 @@ pub fn exec_trap() -> Result<BpfProgram, String> {
         let nr = i64::try_from(nr).map_err(|e| e.to_string())?;
         rules.insert(nr, Vec::new());
     }
+    let listener = |index, op, value| {
+        SeccompCondition::new(index, SeccompCmpArgLen::Dword, op, value)
+            .map_err(|e| format!("cannot build the exec filter: {e}"))
+    };
+    let new_listener = SeccompRule::new(vec![
+        listener(0, SeccompCmpOp::Eq, SET_MODE_FILTER)?,
+        listener(1, SeccompCmpOp::MaskedEq(NEW_LISTENER), NEW_LISTENER)?,
+    ])
+    .map_err(|e| format!("cannot build the exec filter: {e}"))?;
+    rules.insert(
+        i64::try_from(SECCOMP).map_err(|e| e.to_string())?,
+        vec![new_listener],
+    );
     let filter = SeccompFilter::new(
         rules,
         SeccompAction::Allow,

@@ -11,7 +11,7 @@ use nix::sys::ptrace;
 use nix::sys::uio::{RemoteIoVec, process_vm_readv};
 use nix::unistd::Pid;
 
-use super::filter::{EXECVE, EXECVEAT, X32, X32_EXECS};
+use super::filter::{EXECVE, EXECVEAT, NEW_LISTENER, SECCOMP, SET_MODE_FILTER, X32, X32_EXECS};
 
 /// Longest path read.
 const MAX_PATH: usize = 4096;
@@ -40,6 +40,8 @@ pub enum Stopped {
     Exec(ExecCall),
     /// An exec through the x32 ABI: refused.
     ForeignExec,
+    /// A seccomp filter with a user-notification listener (a nested sandbox): refused.
+    NotifyFilter,
     /// Some other call, stopped by a filter the agent installed itself: not ours to judge.
     Other,
 }
@@ -56,6 +58,9 @@ pub fn stopped_call(tid: Pid) -> nix::Result<Stopped> {
         });
     }
     let (dirfd, path, argv, flags) = match nr {
+        SECCOMP if regs.rdi == SET_MODE_FILTER && regs.rsi & NEW_LISTENER != 0 => {
+            return Ok(Stopped::NotifyFilter);
+        }
         EXECVE => (None, regs.rdi, regs.rsi, 0),
         EXECVEAT => {
             // The kernel takes the descriptor as a 32-bit int.

@@ -386,6 +386,12 @@ impl Tracer {
             Ok(Stopped::ForeignExec) => {
                 return self.refuse(tid, "refused an exec through the x32 system call ABI");
             }
+            Ok(Stopped::NotifyFilter) => {
+                return self.refuse(
+                    tid,
+                    "refused a seccomp filter with a notification listener: a nested sandbox cannot take over deciding execs",
+                );
+            }
             Err(Errno::ESRCH) => return,
             Err(e) => {
                 return self.refuse(
