@@ -199,12 +199,18 @@ fn traced_launcher(
     if let Ok(exe) = std::env::current_exe() {
         guarded.recognise("interlock", &exe);
     }
+    let guard_paths = std::iter::once(state_dir.to_path_buf())
+        .chain(args.rules.rulesets.iter().cloned())
+        .filter_map(|p| std::path::absolute(p).ok())
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     Ok(Launcher::Traced(Box::new(Setup {
         engine: args.rules.engine()?,
         socket: session.socket.clone(),
         log: AuditLog::new(state_dir.join("audit.jsonl")),
         guarded,
         workspace,
+        guard_paths,
     })))
 }
 

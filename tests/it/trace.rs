@@ -307,6 +307,8 @@ def append(path):
 import subprocess
 subprocess.run(["{aws}", "s3", "ls"], check=True)
 attempt("audit", lambda: append("{state}/audit.jsonl"))
+# Through a shell: refused before it runs, and logged.
+attempt("shell", lambda: subprocess.run(["sh", "-c", "echo forged record >> {state}/audit.jsonl"]))
 attempt("rules", lambda: append("{rules}/org.toml"))
 attempt("rmtree", lambda: shutil.rmtree("{precious}"))
 attempt("workspace", lambda: append("notes.txt"))
@@ -344,7 +346,17 @@ attempt("tmp", lambda: append("/tmp/interlock-sandbox-test-%d" % os.getpid()))
     }
     assert!(precious.join("data").exists());
     assert_eq!(s.aws_calls(), ["s3 ls"]);
-    assert!(!s.log().contains("forged record"));
+    assert!(stdout.contains("shell=refused"), "{}", describe(&out));
+    let log = s.log();
+    let refusal = log
+        .lines()
+        .find(|l| l.contains("\"status\":\"denied\"") && l.contains("audit.jsonl"))
+        .unwrap_or_else(|| panic!("the attempt is not logged: {log}"));
+    assert!(refusal.contains("guard.interlock"), "{refusal}");
+    assert!(
+        !log.lines().any(|l| l.starts_with("forged record")),
+        "{log}"
+    );
     let state = s.state.to_str().expect("path");
     let verify = s
         .interlock(&["audit", "verify", "--state-dir", state])

@@ -50,6 +50,10 @@ pub struct Setup {
     pub guarded: Guarded,
     /// The working tree given with `--workspace`, if any.
     pub workspace: Option<String>,
+    /// More paths the agent may not touch (the session's state directory and rulesets when
+    /// they are not in their usual places): commands naming them are judged as touching
+    /// interlock itself.
+    pub guard_paths: Vec<String>,
 }
 
 /// A traced agent.
@@ -434,11 +438,34 @@ impl Tracer {
             argv: call.argv.clone(),
             script: identity::is_script(&target),
         };
-        if verdict.decision != Decision::Deny
-            && let Some(why) = elevation(&meta)
-        {
+        if verdict.decision == Decision::Deny {
+            // Never from an agent session: no human to ask.
             self.refused.insert(tid, attempt);
-            self.record(&argv, &cwd, &verdict, &why);
+            let id = self.record(
+                &argv,
+                &cwd,
+                verdict.severity,
+                &verdict.rules,
+                &verdict.reason,
+            );
+            return self.refuse(
+                tid,
+                &format!(
+                    "refused `{}`: {} This is never allowed from an agent session (record {id}).",
+                    argv.join(" "),
+                    verdict.reason
+                ),
+            );
+        }
+        if let Some(why) = elevation(&meta) {
+            self.refused.insert(tid, attempt);
+            self.record(
+                &argv,
+                &cwd,
+                verdict.severity.max(Severity::Medium),
+                &["interlock.exec-setuid".to_string()],
+                &why,
+            );
             return self.refuse(tid, &format!("refused `{}`: {why}", argv.join(" ")));
         }
         // Harmless, and no guarded program (whose every run is logged, as its shim would):
@@ -487,10 +514,15 @@ impl Tracer {
         cwd: &str,
     ) -> (Vec<String>, Verdict) {
         let workspace = self.setup.workspace.clone();
-        let env = self
-            .envs
-            .entry(cwd.to_string())
-            .or_insert_with(|| Environment::detect(Some(cwd.to_string()), workspace));
+        let guard_paths = &self.setup.guard_paths;
+        let env = self.envs.entry(cwd.to_string()).or_insert_with(|| {
+            let mut env = Environment::detect(Some(cwd.to_string()), workspace);
+            for path in guard_paths {
+                env.paths.guard_globs.push(path.clone());
+                env.paths.guard_globs.push(format!("{path}/*"));
+            }
+            env
+        });
         let mut names = vec![name.to_string()];
         if let Some(zero) = raw_argv
             .first()
@@ -604,42 +636,43 @@ impl Tracer {
             let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"))
                 .map(|p| p.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            self.record_kill(&argv, &cwd, why);
+            self.record(
+                &argv,
+                &cwd,
+                Severity::Critical,
+                &["interlock.exec-mismatch".to_string()],
+                &format!("Killed at exec: {why}."),
+            );
         }
         resume(pid, None);
     }
 
-    /// Logs a refusal decided here (not by the supervisor).
-    fn record(&self, argv: &[String], cwd: &str, verdict: &Verdict, why: &str) {
+    /// Logs a refusal decided here, not by the supervisor (a denial, a setuid program, a
+    /// killed exec); returns the record's id.
+    fn record(
+        &self,
+        argv: &[String],
+        cwd: &str,
+        severity: Severity,
+        rules: &[String],
+        reason: &str,
+    ) -> String {
+        let id =
+            crate::ids::hashed_id("x", &format!("{argv:?}{cwd}{}", jiff::Timestamp::now()), 10);
         let ev = Event::new(
             Status::Denied,
-            &crate::ids::hashed_id("x", &format!("{argv:?}{cwd}{}", jiff::Timestamp::now()), 10),
+            &id,
             argv,
             cwd,
             Decision::Deny,
-            verdict.severity.max(Severity::Medium),
-            &["interlock.exec-setuid".to_string()],
-            why,
+            severity,
+            rules,
+            reason,
         );
         if let Err(e) = self.setup.log.append(&ev) {
             eprintln!("interlock: cannot write the audit log: {e}");
         }
-    }
-
-    fn record_kill(&self, argv: &[String], cwd: &str, why: &str) {
-        let ev = Event::new(
-            Status::Denied,
-            &crate::ids::hashed_id("x", &format!("{argv:?}{cwd}{}", jiff::Timestamp::now()), 10),
-            argv,
-            cwd,
-            Decision::Deny,
-            Severity::Critical,
-            &["interlock.exec-mismatch".to_string()],
-            &format!("Killed at exec: {why}."),
-        );
-        if let Err(e) = self.setup.log.append(&ev) {
-            eprintln!("interlock: cannot write the audit log: {e}");
-        }
+        id
     }
 }
 
