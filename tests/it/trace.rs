@@ -455,3 +455,17 @@ fn a_nested_sandbox_cannot_install_a_notification_listener() {
         describe(&out)
     );
 }
+
+#[test]
+fn long_and_odd_argvs_pass_the_post_exec_check_intact() {
+    let Some(s) = Traced::new() else { return };
+    // 5,000 arguments span pages of pointers; empty and non-UTF-8 arguments must be read as
+    // the kernel reads them, or the post-exec check would kill the program.
+    let out = s.run(
+        "#!/bin/sh\n/bin/echo $(seq 5000) | wc -w\n/bin/printf '[%s]' '' \"$(printf 'caf\\351')\" x; echo\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().next() == Some("5000"), "{}", describe(&out));
+    assert!(stdout.contains("[][caf\u{fffd}][x]"), "{}", describe(&out));
+    assert!(!s.log().contains("exec-mismatch"), "{}", s.log());
+}

@@ -123,28 +123,35 @@ fn read_cstr(tid: Pid, mut addr: u64, max: usize) -> nix::Result<Vec<u8>> {
 }
 
 /// A NULL-terminated array of string pointers (a null array is an empty argv, as the kernel
-/// takes it).
+/// takes it). Pointers are read a page's worth at a time.
 fn read_argv(tid: Pid, mut addr: u64) -> nix::Result<Vec<Vec<u8>>> {
     let mut args = Vec::new();
     if addr == 0 {
         return Ok(args);
     }
     let mut total = 0;
+    let mut buf = [0u8; 4096];
     loop {
-        let mut word = [0u8; 8];
-        if read_mem(tid, addr, &mut word)? != 8 {
+        let room = (4096 - (addr as usize & 4095)) & !7;
+        let room = if room == 0 { 8 } else { room };
+        let n = read_mem(tid, addr, &mut buf[..room])?;
+        if n < 8 {
             return Err(Errno::EFAULT);
         }
-        let ptr = u64::from_ne_bytes(word);
-        if ptr == 0 {
-            return Ok(args);
+        for word in buf[..n - n % 8].chunks_exact(8) {
+            let mut bytes = [0u8; 8];
+            bytes.copy_from_slice(word);
+            let ptr = u64::from_ne_bytes(bytes);
+            if ptr == 0 {
+                return Ok(args);
+            }
+            if args.len() >= MAX_ARGS {
+                return Err(Errno::E2BIG);
+            }
+            let arg = read_cstr(tid, ptr, MAX_ARGV_BYTES.saturating_sub(total))?;
+            total += arg.len() + 1;
+            args.push(arg);
         }
-        if args.len() >= MAX_ARGS {
-            return Err(Errno::E2BIG);
-        }
-        let arg = read_cstr(tid, ptr, MAX_ARGV_BYTES - total)?;
-        total += arg.len() + 1;
-        args.push(arg);
-        addr += 8;
+        addr += (n - n % 8) as u64;
     }
 }

@@ -243,6 +243,14 @@ struct Scope {
     covers: Vec<Vec<String>>,
 }
 
+/// An exec already found harmless (allowed, not logged, no privileges to lose): the file (device,
+/// inode, mode), the program name, the working directory and the argv. The same exec again
+/// (a build running the compiler a thousand times) skips classification.
+type Harmless = (FileId, u32, String, String, Vec<Vec<u8>>);
+
+/// Most harmless execs remembered; the set starts over when full.
+const MAX_HARMLESS: usize = 4096;
+
 /// A program and its arguments: a refusal applies to the same attempt again (a shell walking
 /// the rest of PATH), without asking twice.
 type Attempt = (String, Vec<String>);
@@ -260,6 +268,10 @@ struct Tracer {
     scopes: Vec<Scope>,
     /// The parent of each tracee that was started under the tracer.
     parents: HashMap<Pid, Pid>,
+    /// Execs found harmless before.
+    harmless: std::collections::HashSet<Harmless>,
+    /// Whether each file seen is a `#!` script, by identity, size and modification time.
+    scripts: HashMap<(FileId, u64, i64, i64), bool>,
     tx: Sender<Decided>,
     rx: std::sync::mpsc::Receiver<Decided>,
 }
@@ -277,6 +289,8 @@ impl Tracer {
             approved: HashMap::new(),
             scopes: Vec::new(),
             parents: HashMap::new(),
+            harmless: std::collections::HashSet::new(),
+            scripts: HashMap::new(),
             tx,
             rx,
         }
@@ -432,12 +446,23 @@ impl Tracer {
         let cwd = std::fs::read_link(format!("/proc/{tid}/cwd"))
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|_| "/".into());
-        let (argv, verdict) = self.classify(&name, &call.argv, &args, &cwd);
+        let file = (meta.dev(), meta.ino());
+        let script = *self
+            .scripts
+            .entry((file, meta.len(), meta.mtime(), meta.mtime_nsec()))
+            .or_insert_with(|| identity::is_script(&target));
         let expected = Expected {
-            file: (meta.dev(), meta.ino()),
+            file,
             argv: call.argv.clone(),
-            script: identity::is_script(&target),
+            script,
         };
+        let seen: Harmless = (file, meta.mode(), name.clone(), cwd, call.argv);
+        if self.harmless.contains(&seen) {
+            self.pending.insert(tid, expected);
+            return resume(tid, None);
+        }
+        let cwd = seen.3.clone();
+        let (argv, verdict) = self.classify(&name, &seen.4, &args, &cwd);
         if verdict.decision == Decision::Deny {
             // Never from an agent session: no human to ask.
             self.refused.insert(tid, attempt);
@@ -471,9 +496,15 @@ impl Tracer {
         // Harmless, and no guarded program (whose every run is logged, as its shim would):
         // decided here, in microseconds.
         let logged = self.setup.guarded.is_guarded(&name) && !shim::is_plain_shell(&name, &args);
-        if verdict.decision == Decision::Allow && !logged
-            || verdict.decision == Decision::Confirm && self.covered(tid, &argv)
-        {
+        if verdict.decision == Decision::Allow && !logged {
+            if self.harmless.len() >= MAX_HARMLESS {
+                self.harmless.clear();
+            }
+            self.harmless.insert(seen);
+            self.pending.insert(tid, expected);
+            return resume(tid, None);
+        }
+        if verdict.decision == Decision::Confirm && self.covered(tid, &argv) {
             self.pending.insert(tid, expected);
             return resume(tid, None);
         }
@@ -754,7 +785,11 @@ fn ask_supervisor(socket: &Path, argv: Vec<String>, cwd: String) -> Answer {
 /// The argv of the image that just started (at `PTRACE_EVENT_EXEC` nothing of it has run, so
 /// this is what the kernel was given).
 fn started_argv(pid: Pid) -> Vec<Vec<u8>> {
-    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    use std::io::Read;
+    let mut raw = Vec::with_capacity(4096);
+    if let Ok(mut file) = std::fs::File::open(format!("/proc/{pid}/cmdline")) {
+        let _ = file.read_to_end(&mut raw);
+    }
     let raw = raw.strip_suffix(&[0]).unwrap_or(&raw);
     if raw.is_empty() {
         return Vec::new();
