@@ -61,7 +61,7 @@ struct Held {
 
 /// An approval that arrived after its request was refused: it lets the same argv in the same
 /// directory run once, before it expires.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Grant {
     request: String,
     argv: Vec<String>,
@@ -341,12 +341,16 @@ async fn confirm(
     agent: Option<AiAgent>,
     shared: &Arc<Shared>,
 ) -> Response {
-    // An approval given after an earlier identical request was refused lets this one run once.
+    // An approval given after an earlier identical request was refused lets this one run once;
+    // so does an approval that covered every part of this command that needs a human (a
+    // command approved through an agent's hook, now run inside the agent's own shell wrapper).
     let grant = shared.grants.lock().ok().and_then(|mut grants| {
         let now = Instant::now();
         grants.retain(|g| g.until > now);
-        let at = grants.iter().position(|g| g.argv == argv && g.cwd == cwd)?;
-        Some(grants.remove(at))
+        if let Some(at) = grants.iter().position(|g| g.argv == argv && g.cwd == cwd) {
+            return Some(grants.remove(at));
+        }
+        take_covering(&mut grants, &verdict, &argv, &cwd)
     });
     if let Some(g) = grant {
         running(shared, &id, &argv, &cwd, &verdict);
@@ -523,6 +527,48 @@ fn grant_inner(
             until,
         });
     }
+}
+
+/// Takes the grants that cover every invocation of `verdict` that needs a human (other than
+/// the whole command), if there are such invocations and each has a grant in its directory.
+fn take_covering(
+    grants: &mut Vec<Grant>,
+    verdict: &Verdict,
+    argv: &[String],
+    cwd: &str,
+) -> Option<Grant> {
+    let mut needed: Vec<(Vec<String>, String)> = Vec::new();
+    for m in verdict
+        .matches
+        .iter()
+        .filter(|m| m.decision >= Decision::Confirm)
+    {
+        // A reason about the whole line (unparseable, too deep) is covered by nothing.
+        let inv = verdict.invocations.get(m.invocation?)?;
+        let key = (
+            inv.argv(),
+            inv.cwd.clone().unwrap_or_else(|| cwd.to_string()),
+        );
+        if key.0 == argv || inv.remote {
+            return None;
+        }
+        if !needed.contains(&key) {
+            needed.push(key);
+        }
+    }
+    let positions: Vec<usize> = needed
+        .iter()
+        .map(|(a, c)| grants.iter().position(|g| &g.argv == a && &g.cwd == c))
+        .collect::<Option<_>>()?;
+    let first = positions.first().copied()?;
+    let covering = grants[first].clone();
+    let mut taken = positions;
+    taken.sort_unstable();
+    taken.dedup();
+    for at in taken.into_iter().rev() {
+        grants.remove(at);
+    }
+    Some(covering)
 }
 
 /// The user at the supervisor's terminal.

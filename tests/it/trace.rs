@@ -469,3 +469,57 @@ fn long_and_odd_argvs_pass_the_post_exec_check_intact() {
     assert!(stdout.contains("[][caf\u{fffd}][x]"), "{}", describe(&out));
     assert!(!s.log().contains("exec-mismatch"), "{}", s.log());
 }
+
+#[test]
+fn a_command_approved_through_the_agents_hook_is_not_asked_again_when_it_runs() {
+    let Some(s) = Traced::new() else { return };
+    let exe = env!("CARGO_BIN_EXE_interlock");
+    let work = s.t.workspace.display().to_string();
+    let command = "aws cloudformation delete-stack --stack-name env";
+    let payload = serde_json::json!({
+        "session_id": "s1", "cwd": work, "hook_event_name": "PreToolUse", "tool_name": "Bash",
+        "tool_input": {"command": command, "description": "retire the env stack"},
+        "tool_use_id": "t1"
+    });
+    std::fs::write(s.t.workspace.join("payload.json"), payload.to_string()).expect("payload");
+    // What Claude Code does: the hook first, then the command inside its own shell wrapper.
+    let child = s.start_with(
+        &["--wait", "60"],
+        &format!(
+            "#!/bin/sh\n'{exe}' hook --agent claude --input payload.json > hook.json; echo \"hook=$?\"\n\
+             bash -c \"eval '{command}' < /dev/null\"; echo \"rc=$?\"\n"
+        ),
+    );
+    let state = s.state.to_str().expect("path").to_string();
+    let id = wait_for("the hook's request", || {
+        let out = s
+            .interlock(&["pending", "--json", "--state-dir", &state])
+            .output()
+            .ok()?;
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        list.get(0)?.get("request")?.as_str().map(str::to_string)
+    });
+    let out = s
+        .interlock(&[
+            "approve",
+            &id,
+            "--reason",
+            "CHG-9 retire env",
+            "--state-dir",
+            &state,
+        ])
+        .output()
+        .expect("approve");
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    let out = child.wait_with_output().expect("wait");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("hook=0"), "{}", describe(&out));
+    assert!(stdout.contains("rc=0"), "{}", describe(&out));
+    assert_eq!(
+        s.aws_calls(),
+        ["cloudformation delete-stack --stack-name env"]
+    );
+    let log = s.log();
+    assert_eq!(log.matches("\"status\":\"requested\"").count(), 1, "{log}");
+    assert!(log.contains(&format!("approval of {id}")), "{log}");
+}
