@@ -3,9 +3,8 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-use crate::common::{InterlockTest, code, describe};
+use crate::common::{InterlockTest, code, describe, wait_for};
 
 /// A test session: the fixture plus a fake `aws` and a state directory.
 struct Session {
@@ -90,18 +89,6 @@ fn statuses(log: &[serde_json::Value]) -> Vec<String> {
     log.iter()
         .map(|r| r["status"].as_str().unwrap_or("").to_string())
         .collect()
-}
-
-/// Waits for `check` to hold, polling; generous deadline, no fixed sleeps in assertions.
-fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 fn finish(child: Child) -> Output {

@@ -6,9 +6,8 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-use crate::common::{InterlockTest, code, describe};
+use crate::common::{InterlockTest, code, describe, wait_for};
 
 /// A traced session's fixture: a fake `aws`, a state directory, an agent script.
 struct Traced {
@@ -95,6 +94,33 @@ impl Traced {
             .expect("wait for interlock run")
     }
 
+    /// The ids of the requests waiting for a human, oldest first.
+    fn pending(&self) -> Vec<String> {
+        let state = self.state.to_str().expect("path");
+        let out = self
+            .interlock(&["pending", "--json", "--state-dir", state])
+            .output()
+            .expect("interlock pending");
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        list.as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|r| r["request"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// `interlock approve|deny ID --reason REASON` from outside the agent's tree.
+    fn decide(&self, verb: &str, id: &str, reason: &str) {
+        let state = self.state.to_str().expect("path");
+        let out = self
+            .interlock(&[verb, id, "--reason", reason, "--state-dir", state])
+            .output()
+            .expect("interlock approve/deny");
+        assert_eq!(code(&out), 0, "{}", describe(&out));
+    }
+
     fn aws_calls(&self) -> Vec<String> {
         std::fs::read_to_string(self.t.home.join("aws.calls"))
             .map(|s| s.lines().map(str::to_string).collect())
@@ -130,18 +156,6 @@ impl Traced {
 fn write_executable(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write");
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-}
-
-/// Waits for `check` to hold, polling; generous deadline, no fixed sleeps in assertions.
-fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(v) = check() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 #[test]
@@ -376,54 +390,15 @@ fn an_approved_shell_line_is_asked_once_not_again_for_what_it_runs() {
             aws = s.aws()
         ),
     );
-    let state = s.state.to_str().expect("path").to_string();
-    let pending = |s: &Traced| -> Option<Vec<String>> {
-        let out = s
-            .interlock(&["pending", "--json", "--state-dir", &state])
-            .output()
-            .ok()?;
-        let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-        Some(
-            list.as_array()?
-                .iter()
-                .filter_map(|r| r["request"].as_str().map(str::to_string))
-                .collect(),
-        )
-    };
     let id = wait_for("the shell line to be held", || {
-        pending(&s).and_then(|ids| ids.into_iter().next())
+        s.pending().into_iter().next()
     });
-    let approve = |id: &str| {
-        let out = s
-            .interlock(&[
-                "approve",
-                id,
-                "--reason",
-                "CHG-7 retire env",
-                "--state-dir",
-                &state,
-            ])
-            .output()
-            .expect("approve");
-        assert_eq!(code(&out), 0, "{}", describe(&out));
-    };
-    approve(&id);
+    s.decide("approve", &id, "CHG-7 retire env");
     // A delete outside the approved line is a request of its own: deny it.
     let second = wait_for("the command outside the approved line to be held", || {
-        pending(&s).and_then(|ids| ids.into_iter().find(|i| *i != id))
+        s.pending().into_iter().find(|i| *i != id)
     });
-    let out = s
-        .interlock(&[
-            "deny",
-            &second,
-            "--reason",
-            "not this one",
-            "--state-dir",
-            &state,
-        ])
-        .output()
-        .expect("deny");
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    s.decide("deny", &second, "not this one");
     let out = child.wait_with_output().expect("wait");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("rc=0"), "{}", describe(&out));
@@ -490,27 +465,8 @@ fn a_command_approved_through_the_agents_hook_is_not_asked_again_when_it_runs() 
              bash -c \"eval '{command}' < /dev/null\"; echo \"rc=$?\"\n"
         ),
     );
-    let state = s.state.to_str().expect("path").to_string();
-    let id = wait_for("the hook's request", || {
-        let out = s
-            .interlock(&["pending", "--json", "--state-dir", &state])
-            .output()
-            .ok()?;
-        let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-        list.get(0)?.get("request")?.as_str().map(str::to_string)
-    });
-    let out = s
-        .interlock(&[
-            "approve",
-            &id,
-            "--reason",
-            "CHG-9 retire env",
-            "--state-dir",
-            &state,
-        ])
-        .output()
-        .expect("approve");
-    assert_eq!(code(&out), 0, "{}", describe(&out));
+    let id = wait_for("the hook's request", || s.pending().into_iter().next());
+    s.decide("approve", &id, "CHG-9 retire env");
     let out = child.wait_with_output().expect("wait");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("hook=0"), "{}", describe(&out));
