@@ -479,3 +479,26 @@ fn a_command_approved_through_the_agents_hook_is_not_asked_again_when_it_runs() 
     assert_eq!(log.matches("\"status\":\"requested\"").count(), 1, "{log}");
     assert!(log.contains(&format!("approval of {id}")), "{log}");
 }
+
+#[test]
+fn a_shell_walking_path_after_a_refusal_is_refused_again_without_a_second_request() {
+    let Some(s) = Traced::new() else { return };
+    // A second `aws` later on PATH (a copy, as when two installs coexist).
+    let later = s.t.home.join("laterbin");
+    std::fs::create_dir_all(&later).expect("mkdir");
+    std::fs::copy(s.bin.join("aws"), later.join("aws")).expect("copy aws");
+    let path = format!(
+        "{}:{}:{}",
+        s.bin.display(),
+        later.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = s.run(&format!(
+        "#!/bin/sh\nexport PATH='{path}'\naws cloudformation delete-stack --stack-name env; echo \"rc=$?\"\n"
+    ));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("rc=126"), "{}", describe(&out));
+    assert!(s.aws_calls().is_empty(), "{:?}", s.aws_calls());
+    let log = s.log();
+    assert_eq!(log.matches("\"status\":\"requested\"").count(), 1, "{log}");
+}
