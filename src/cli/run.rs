@@ -142,12 +142,19 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut envs: Vec<(&str, std::ffi::OsString)> =
         vec![(SOCKET_ENV, session.socket.clone().into_os_string())];
+    // With a terminal, the agent's job-control stops reach the terminal proxy.
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = if interactive && trace {
+        (Some(stop_tx), Some(stop_rx))
+    } else {
+        (None, None)
+    };
     let launcher = if trace {
         envs.push((
             crate::intercept::trace::sandbox::WRITABLE_ENV,
             writable_paths(&args)?,
         ));
-        traced_launcher(&args, &state_dir, &session, &path)?
+        traced_launcher(&args, &state_dir, &session, &path, stop_tx)?
     } else {
         let mut paths = vec![session.shims.clone()];
         paths.extend(std::env::split_paths(&path));
@@ -161,7 +168,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let mut command = launcher.command(program, rest);
     command.envs(envs);
     let status = if interactive {
-        crate::supervisor::pty::run(command, launcher, program, prompts, &agent_pid)?
+        crate::supervisor::pty::run(command, launcher, program, prompts, stop_rx, &agent_pid)?
     } else {
         drop(prompts);
         let agent = launcher.start(command, program)?;
@@ -184,6 +191,7 @@ fn traced_launcher(
     state_dir: &std::path::Path,
     session: &Session,
     path: &std::ffi::OsStr,
+    stops: Option<std::sync::mpsc::Sender<()>>,
 ) -> anyhow::Result<Launcher> {
     use crate::intercept::trace::identity::Guarded;
     use crate::intercept::trace::tracer::Setup;
@@ -211,6 +219,7 @@ fn traced_launcher(
         guarded,
         workspace,
         guard_paths,
+        stops,
     })))
 }
 
@@ -261,6 +270,7 @@ fn traced_launcher(
     _: &std::path::Path,
     _: &Session,
     _: &std::ffi::OsStr,
+    _: Option<std::sync::mpsc::Sender<()>>,
 ) -> anyhow::Result<Launcher> {
     anyhow::bail!("exec tracing is implemented for Linux on x86_64 only")
 }

@@ -43,6 +43,7 @@ pub fn run(
     launcher: Launcher,
     program: &str,
     prompts: Receiver<PromptRequest>,
+    stops: Option<Receiver<()>>,
     agent_pid: &AtomicU32,
 ) -> anyhow::Result<ExitStatus> {
     let stdin = std::io::stdin();
@@ -97,9 +98,22 @@ pub fn run(
 
     let status = match agent {
         Agent::Direct(child) => wait_with_job_control(&child, &original, &raw, &master)?,
-        // The tracer owns every stop of the agent's tree: a Ctrl-Z does not stop it.
+        // The tracer owns every wait on the agent's tree; it says when the agent stops.
         #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-        traced @ Agent::Traced(_) => traced.wait()?,
+        traced @ Agent::Traced(_) => {
+            if let Some(stops) = stops {
+                let pid = nix::unistd::Pid::from_raw(
+                    i32::try_from(traced.pid()).context("the agent's pid is out of range")?,
+                );
+                let (original, raw, master) = (original.clone(), raw.clone(), Arc::clone(&master));
+                std::thread::spawn(move || {
+                    for () in stops {
+                        suspend_with_agent(pid, &original, &raw, &master);
+                    }
+                });
+            }
+            traced.wait()?
+        }
     };
     // Let the last output through, but do not hang on processes the agent left behind.
     let _ = done_rx.recv_timeout(Duration::from_secs(1));
@@ -114,7 +128,6 @@ fn wait_with_job_control(
     raw: &Termios,
     master: &OwnedFd,
 ) -> anyhow::Result<ExitStatus> {
-    use nix::sys::signal::{Signal, killpg, raise};
     use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
     use nix::unistd::Pid;
     use std::os::unix::process::ExitStatusExt;
@@ -123,17 +136,22 @@ fn wait_with_job_control(
         match waitpid(pid, Some(WaitPidFlag::WUNTRACED)).context("cannot wait for the agent")? {
             WaitStatus::Exited(_, code) => return Ok(ExitStatus::from_raw((code & 0xff) << 8)),
             WaitStatus::Signaled(_, signal, _) => return Ok(ExitStatus::from_raw(signal as i32)),
-            WaitStatus::Stopped(_, _) => {
-                let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, original);
-                let _ = raise(Signal::SIGSTOP);
-                // Resumed by the outer shell.
-                let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, raw);
-                let _ = killpg(pid, Signal::SIGCONT);
-                redraw(master);
-            }
+            WaitStatus::Stopped(_, _) => suspend_with_agent(pid, original, raw, master),
             _ => {}
         }
     }
+}
+
+/// The agent stopped (Ctrl-Z): gives the terminal back and stops interlock too, so the outer
+/// shell regains control; on `fg`, takes the terminal again and resumes the agent.
+fn suspend_with_agent(pid: nix::unistd::Pid, original: &Termios, raw: &Termios, master: &OwnedFd) {
+    use nix::sys::signal::{Signal, killpg, raise};
+    let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, original);
+    let _ = raise(Signal::SIGSTOP);
+    // Resumed by the outer shell.
+    let _ = tcsetattr(std::io::stdin(), OptionalActions::Now, raw);
+    let _ = killpg(pid, Signal::SIGCONT);
+    redraw(master);
 }
 
 /// `O_NOCTTY`, so opening the slave does not make it this process's controlling terminal.

@@ -6,6 +6,7 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
 
 use crate::common::{InterlockTest, code, describe, wait_for};
 
@@ -501,4 +502,58 @@ fn a_shell_walking_path_after_a_refusal_is_refused_again_without_a_second_reques
     assert!(s.aws_calls().is_empty(), "{:?}", s.aws_calls());
     let log = s.log();
     assert_eq!(log.matches("\"status\":\"requested\"").count(), 1, "{log}");
+}
+
+/// The state letter of `pid` (`R`, `S`, `T`, `t`, ...), from `/proc/PID/stat`.
+fn state_of(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(") ")?.1.chars().next()
+}
+
+#[test]
+fn a_stopped_agent_stops_interlock_and_fg_resumes_both() {
+    let Some(s) = Traced::new() else { return };
+    write_executable(
+        &s.t.workspace.join("agent"),
+        "#!/bin/sh\necho agent-ready\nwhile :; do sleep 0.1; done\n",
+    );
+    let mut cmd = s.interlock(&["run", "--enforce", "trace", "--state-dir"]);
+    cmd.arg(&s.state)
+        .arg("--")
+        .arg("./agent")
+        .env("TERM", "xterm");
+    let mut p = expectrl::Session::spawn(cmd).expect("spawn in a pty");
+    p.set_expect_timeout(Some(Duration::from_secs(60)));
+    p.expect("agent-ready").expect("the agent starts");
+    // expectrl speaks an older nix: carry the pid as a number.
+    let interlock = nix::unistd::Pid::from_raw(p.get_process().pid().as_raw());
+    // The agent: interlock's child, leader of its own session on the inner terminal.
+    let agent: i32 = wait_for("the agent's pid", || {
+        std::fs::read_dir(format!("/proc/{interlock}/task"))
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|t| std::fs::read_to_string(t.path().join("children")).ok())
+            .flat_map(|c| c.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+            .find_map(|c| c.parse().ok())
+    });
+    // The agent leads its own session, like a program under a terminal emulator: it decides
+    // what Ctrl-Z does (SIGTSTP to an orphaned group is dropped). SIGSTOP always stops it.
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(agent), nix::sys::signal::SIGSTOP)
+        .expect("SIGSTOP");
+    wait_for("interlock to stop with its agent", || {
+        (state_of(interlock.as_raw()) == Some('T')).then_some(())
+    });
+    assert!(
+        matches!(state_of(agent), Some('t' | 'T')),
+        "{:?}",
+        state_of(agent)
+    );
+    // What `fg` does: SIGCONT to interlock, which resumes the agent.
+    nix::sys::signal::kill(interlock, nix::sys::signal::SIGCONT).expect("SIGCONT");
+    wait_for("the agent to run again", || {
+        matches!(state_of(agent), Some('S' | 'R')).then_some(())
+    });
+    p.get_process_mut()
+        .kill(expectrl::Signal::SIGKILL)
+        .expect("end the session");
 }

@@ -50,6 +50,9 @@ pub struct Setup {
     pub guarded: Guarded,
     /// The working tree given with `--workspace`, if any.
     pub workspace: Option<String>,
+    /// Told each time the agent itself is stopped by job control (the terminal proxy then
+    /// hands the terminal back); `None` without a terminal.
+    pub stops: Option<Sender<()>>,
     /// More paths the agent may not touch (the session's state directory and rulesets when
     /// they are not in their usual places): commands naming them are judged as touching
     /// interlock itself.
@@ -268,6 +271,8 @@ struct Tracer {
     scopes: Vec<Scope>,
     /// The parent of each tracee that was started under the tracer.
     parents: HashMap<Pid, Pid>,
+    /// Tracees past their first stop: a later stop with a stop signal is job control.
+    running: std::collections::HashSet<Pid>,
     /// Execs found harmless before.
     harmless: std::collections::HashSet<Harmless>,
     /// Whether each file seen is a `#!` script, by identity, size and modification time.
@@ -289,6 +294,7 @@ impl Tracer {
             approved: HashMap::new(),
             scopes: Vec::new(),
             parents: HashMap::new(),
+            running: std::collections::HashSet::new(),
             harmless: std::collections::HashSet::new(),
             scripts: HashMap::new(),
             tx,
@@ -363,9 +369,25 @@ impl Tracer {
                 resume(tid, None);
                 None
             }
-            // A new tracee's first stop, group stops: let them run on. Job control stops are not
-            // kept under the tracer.
+            // A job-control stop (Ctrl-Z, SIGSTOP) of a running tracee: it stays stopped until
+            // SIGCONT, as it would without the tracer; the agent's own stop is reported.
+            WaitStatus::PtraceEvent(
+                tid,
+                Signal::SIGSTOP | Signal::SIGTSTP | Signal::SIGTTIN | Signal::SIGTTOU,
+                nix::libc::PTRACE_EVENT_STOP,
+            ) if self.running.contains(&tid) => {
+                listen(tid);
+                if tid == self.root
+                    && let Some(stops) = &self.setup.stops
+                {
+                    let _ = stops.send(());
+                }
+                None
+            }
+            // A new tracee's first stop (the agent's own, after attaching, included), and other
+            // events: let it run on.
             WaitStatus::PtraceEvent(tid, _, _) => {
+                self.running.insert(tid);
                 resume(tid, None);
                 None
             }
@@ -384,6 +406,7 @@ impl Tracer {
         self.held.remove(&pid);
         self.refused.remove(&pid);
         self.parents.remove(&pid);
+        self.running.remove(&pid);
         self.scopes.retain(|s| s.owner != pid);
         if let Some(request) = self.approved.remove(&pid) {
             // Reported before the next stop is served: rare (a human approved the command), and
@@ -811,6 +834,25 @@ fn matches(pid: Pid, expected: &Expected, started: &[Vec<u8>]) -> bool {
 /// Resumes a stopped tracee (one that is gone is no error).
 fn resume(tid: Pid, signal: Option<Signal>) {
     let _ = ptrace::cont(tid, signal);
+}
+
+/// Leaves a tracee in its job-control stop, but lets SIGCONT wake it (`PTRACE_LISTEN`).
+#[allow(unsafe_code)]
+fn listen(tid: Pid) {
+    // SAFETY: PTRACE_LISTEN takes no addresses (both are 0); it only changes the state of a
+    // tracee of this thread, which is in a group-stop. nix has no wrapper for it.
+    let done = unsafe {
+        nix::libc::ptrace(
+            nix::libc::PTRACE_LISTEN,
+            tid.as_raw(),
+            std::ptr::null_mut::<nix::libc::c_void>(),
+            std::ptr::null_mut::<nix::libc::c_void>(),
+        )
+    };
+    if done != 0 {
+        // Could not listen: better running than stuck where nothing will wake it.
+        resume(tid, None);
+    }
 }
 
 /// Fails the stopped exec call of `tid` with EPERM and resumes it.
