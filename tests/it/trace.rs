@@ -557,3 +557,57 @@ fn a_stopped_agent_stops_interlock_and_fg_resumes_both() {
         .kill(expectrl::Signal::SIGKILL)
         .expect("end the session");
 }
+
+#[test]
+fn without_ptrace_auto_falls_back_to_shims_and_says_so_while_trace_refuses_to_start() {
+    let Some(s) = Traced::new() else { return };
+    let no_ptrace = s.build("no_ptrace", false);
+    write_executable(
+        &s.t.workspace.join("agent"),
+        "#!/bin/sh\naws cloudformation delete-stack --stack-name env; echo \"rc=$?\"\n",
+    );
+    let state = s.state.to_str().expect("path").to_string();
+    let exe = env!("CARGO_BIN_EXE_interlock");
+    let run = |enforce: &str| {
+        let mut c = s.interlock(&[]);
+        c.env_remove("INTERLOCK_SOCKET");
+        let mut cmd = Command::new(&no_ptrace);
+        cmd.arg(exe)
+            .args([
+                "run",
+                "--non-interactive",
+                "--enforce",
+                enforce,
+                "--state-dir",
+                &state,
+                "--",
+            ])
+            .arg("./agent")
+            .current_dir(&s.t.workspace)
+            .env_clear()
+            .envs(c.get_envs().filter_map(|(k, v)| Some((k, v?))));
+        cmd.output().expect("run interlock without ptrace")
+    };
+    let auto = run("auto");
+    let stderr = String::from_utf8_lossy(&auto.stderr);
+    assert!(
+        stderr.contains("exec tracing is not available"),
+        "{}",
+        describe(&auto)
+    );
+    assert!(stderr.contains("using PATH shims"), "{}", describe(&auto));
+    // The shims still hold the destructive command.
+    assert!(
+        String::from_utf8_lossy(&auto.stdout).contains("rc=126"),
+        "{}",
+        describe(&auto)
+    );
+    assert!(s.aws_calls().is_empty());
+    let trace = run("trace");
+    assert_ne!(code(&trace), 0, "{}", describe(&trace));
+    assert!(
+        String::from_utf8_lossy(&trace.stderr).contains("cannot enforce by exec tracing"),
+        "{}",
+        describe(&trace)
+    );
+}
