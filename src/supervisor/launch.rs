@@ -6,7 +6,9 @@ use std::process::{Child, Command, ExitStatus};
 use anyhow::Context;
 
 #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-use crate::intercept::trace::tracer::{self, Setup, Traced};
+use crate::intercept::trace::start::{self, Traced};
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+use crate::intercept::trace::tracer::Setup;
 
 /// How the agent is started.
 #[derive(Debug)]
@@ -39,7 +41,7 @@ impl Launcher {
                 command
             }
             #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-            Launcher::Traced(_) => tracer::trampoline_command(program, args),
+            Launcher::Traced(_) => start::trampoline_command(program, args),
         }
     }
 
@@ -52,7 +54,7 @@ impl Launcher {
                     .with_context(|| format!("cannot start {program}"))?,
             )),
             #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
-            Launcher::Traced(setup) => match tracer::spawn(command, *setup)? {
+            Launcher::Traced(setup) => match start::spawn(command, *setup)? {
                 Ok(traced) => Ok(Agent::Traced(traced)),
                 Err(reason) => Err(anyhow::anyhow!(
                     "cannot trace {program}: {reason}. Use --enforce shims to run it with PATH shims only"
@@ -86,7 +88,7 @@ impl Agent {
 pub fn trace_available() -> Result<(), String> {
     #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
     {
-        tracer::probe()
+        start::probe()
     }
     #[cfg(not(all(target_os = "linux", target_arch = "x86_64")))]
     {

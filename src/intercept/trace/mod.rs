@@ -9,5 +9,7 @@ pub mod filter;
 pub mod identity;
 pub mod memory;
 pub mod sandbox;
+pub mod start;
+pub mod tracee;
 pub mod tracer;
 pub mod trampoline;

@@ -11,25 +11,22 @@
 
 use std::collections::HashMap;
 use std::ffi::OsStr;
-use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus};
+use std::process::ExitStatus;
 use std::sync::mpsc::{Sender, channel};
-use std::thread::JoinHandle;
 
-use anyhow::Context;
 use nix::errno::Errno;
-use nix::sys::ptrace::{self, Options};
+use nix::sys::ptrace;
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::Pid;
 
 use super::identity::{self, FileId, Guarded};
-use super::memory::{self, ExecCall, Stopped};
-use super::trampoline;
+use super::memory::{self, Stopped};
+use super::tracee::{base_name, deny, listen, resume, started_argv, target_path, tell};
 use crate::audit::{AuditLog, Event, Status};
 use crate::intercept::shim;
 use crate::supervisor::client;
@@ -57,149 +54,6 @@ pub struct Setup {
     /// they are not in their usual places): commands naming them are judged as touching
     /// interlock itself.
     pub guard_paths: Vec<String>,
-}
-
-/// A traced agent.
-#[derive(Debug)]
-pub struct Traced {
-    pid: u32,
-    tracer: JoinHandle<anyhow::Result<ExitStatus>>,
-}
-
-impl Traced {
-    /// The agent's pid.
-    pub fn pid(&self) -> u32 {
-        self.pid
-    }
-
-    /// Waits until the agent exits, and returns its status.
-    pub fn wait(self) -> anyhow::Result<ExitStatus> {
-        self.tracer
-            .join()
-            .map_err(|_| anyhow::anyhow!("the exec tracer failed"))?
-    }
-}
-
-/// The command that starts `program args` through the trampoline; the caller adds the
-/// environment, standard streams and session settings, then passes it to [`spawn`].
-pub fn trampoline_command(program: &str, args: &[String]) -> Command {
-    let mut command = Command::new("/proc/self/exe");
-    command
-        .arg(trampoline::ARG)
-        .arg("--")
-        .arg(program)
-        .args(args);
-    command
-}
-
-/// Starts `command` (from [`trampoline_command`]) under the tracer. `Ok(Err(reason))`: tracing is
-/// not possible here, and nothing of the agent ran.
-pub fn spawn(mut command: Command, setup: Setup) -> anyhow::Result<Result<Traced, String>> {
-    let (ready_tx, ready_rx) = channel::<Result<u32, Start>>();
-    let tracer = std::thread::Builder::new()
-        .name("interlock-tracer".into())
-        .spawn(move || -> anyhow::Result<ExitStatus> {
-            // ptrace requests must come from the thread that attached: this one, for good.
-            let attached = command
-                .spawn()
-                .map_err(|e| Start::Failed(format!("cannot start the agent: {e}")))
-                .and_then(|child| attach(child.id()));
-            match attached {
-                Ok(root) => {
-                    let _ = ready_tx.send(Ok(root.as_raw().unsigned_abs()));
-                    Tracer::new(root, setup).run()
-                }
-                Err(e) => {
-                    let _ = ready_tx.send(Err(e));
-                    Ok(ExitStatus::from_raw(0))
-                }
-            }
-        })
-        .context("cannot start the exec tracer thread")?;
-    match ready_rx.recv() {
-        Ok(Ok(pid)) => Ok(Ok(Traced { pid, tracer })),
-        Ok(Err(Start::Unavailable(reason))) => Ok(Err(reason)),
-        Ok(Err(Start::Failed(message))) => Err(anyhow::anyhow!(message)),
-        Err(_) => Err(anyhow::anyhow!(
-            "the exec tracer stopped before the agent started"
-        )),
-    }
-}
-
-/// Whether this process may trace its children, found by attaching to a trampoline that is
-/// killed before it runs anything.
-pub fn probe() -> Result<(), String> {
-    let mut command = trampoline_command("/bin/true", &[]);
-    command
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let child = command
-        .spawn()
-        .map_err(|e| format!("cannot start a test process: {e}"))?;
-    let pid = Pid::from_raw(i32::try_from(child.id()).map_err(|e| e.to_string())?);
-    let attached = attach(child.id());
-    let _ = kill(pid, Signal::SIGKILL);
-    let _ = waitpid(pid, None);
-    match attached {
-        Ok(_) => Ok(()),
-        Err(Start::Unavailable(reason) | Start::Failed(reason)) => Err(reason),
-    }
-}
-
-/// Why a traced start did not happen.
-#[derive(Debug)]
-enum Start {
-    /// The kernel does not let this process trace (the caller may fall back).
-    Unavailable(String),
-    /// Something else failed.
-    Failed(String),
-}
-
-fn options() -> Options {
-    Options::PTRACE_O_TRACESECCOMP
-        | Options::PTRACE_O_TRACEFORK
-        | Options::PTRACE_O_TRACEVFORK
-        | Options::PTRACE_O_TRACECLONE
-        | Options::PTRACE_O_TRACEEXEC
-        | Options::PTRACE_O_EXITKILL
-}
-
-/// Waits for the trampoline to stop itself, attaches, and lets it go on.
-fn attach(pid: u32) -> Result<Pid, Start> {
-    let pid = Pid::from_raw(
-        i32::try_from(pid).map_err(|_| Start::Failed("the agent's pid is out of range".into()))?,
-    );
-    loop {
-        match waitpid(pid, Some(WaitPidFlag::WUNTRACED)) {
-            Ok(WaitStatus::Stopped(_, Signal::SIGSTOP)) => break,
-            Ok(WaitStatus::Exited(..) | WaitStatus::Signaled(..)) => {
-                return Err(Start::Failed(
-                    "the exec trampoline ended before the agent started (see its message above)"
-                        .into(),
-                ));
-            }
-            Ok(_) | Err(Errno::EINTR) => {}
-            Err(e) => return Err(Start::Failed(format!("cannot wait for the agent: {e}"))),
-        }
-    }
-    if let Err(e) = ptrace::seize(pid, options()) {
-        let _ = kill(pid, Signal::SIGKILL);
-        let _ = waitpid(pid, None);
-        return Err(Start::Unavailable(why_no_ptrace(e)));
-    }
-    kill(pid, Signal::SIGCONT)
-        .map_err(|e| Start::Failed(format!("cannot resume the agent: {e}")))?;
-    Ok(pid)
-}
-
-fn why_no_ptrace(e: Errno) -> String {
-    let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope")
-        .map(|s| format!(", Yama ptrace_scope is {}", s.trim()))
-        .unwrap_or_default();
-    format!(
-        "the kernel refused ptrace ({e}{scope}; containers need ptrace allowed by their seccomp profile)"
-    )
 }
 
 /// The supervisor's answer for a held exec.
@@ -258,7 +112,8 @@ const MAX_HARMLESS: usize = 4096;
 /// the rest of PATH), without asking twice.
 type Attempt = (String, Vec<String>);
 
-struct Tracer {
+/// The tracing loop's state; it lives on the thread that attached.
+pub(super) struct Tracer {
     root: Pid,
     setup: Setup,
     envs: HashMap<String, Environment>,
@@ -282,7 +137,8 @@ struct Tracer {
 }
 
 impl Tracer {
-    fn new(root: Pid, setup: Setup) -> Tracer {
+    /// A tracer for the agent `root`.
+    pub(super) fn new(root: Pid, setup: Setup) -> Tracer {
         let (tx, rx) = channel();
         Tracer {
             root,
@@ -302,7 +158,8 @@ impl Tracer {
         }
     }
 
-    fn run(mut self) -> anyhow::Result<ExitStatus> {
+    /// Serves every stop of the agent's tree until the agent exits; returns its status.
+    pub(super) fn run(mut self) -> anyhow::Result<ExitStatus> {
         loop {
             while let Ok(Decided { tid, answer }) = self.rx.try_recv() {
                 self.on_decided(tid, answer);
@@ -746,26 +603,6 @@ fn covered_invocations(verdict: &Verdict) -> Vec<Vec<String>> {
         .collect()
 }
 
-/// The file an exec call names, as this process can open it.
-fn target_path(tid: Pid, call: &ExecCall) -> PathBuf {
-    let path = Path::new(OsStr::from_bytes(&call.path));
-    match call.dirfd {
-        Some(fd) if call.empty_path => PathBuf::from(format!("/proc/{tid}/fd/{fd}")),
-        _ if path.is_absolute() => path.to_path_buf(),
-        None => Path::new(&format!("/proc/{tid}/cwd")).join(path),
-        Some(fd) => Path::new(&format!("/proc/{tid}/fd/{fd}")).join(path),
-    }
-}
-
-/// The name of the program: the last part of the path as given, else of the resolved target.
-fn base_name(path: &[u8], target: &Path) -> String {
-    Path::new(OsStr::from_bytes(path))
-        .file_name()
-        .or_else(|| target.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
-}
-
 /// Why running `meta` would need privileges the tracer takes away, if it would: a setuid or
 /// setgid program owned by someone else does not gain them under ptrace.
 fn elevation(meta: &std::fs::Metadata) -> Option<String> {
@@ -805,21 +642,6 @@ fn ask_supervisor(socket: &Path, argv: Vec<String>, cwd: String) -> Answer {
     }
 }
 
-/// The argv of the image that just started (at `PTRACE_EVENT_EXEC` nothing of it has run, so
-/// this is what the kernel was given).
-fn started_argv(pid: Pid) -> Vec<Vec<u8>> {
-    use std::io::Read;
-    let mut raw = Vec::with_capacity(4096);
-    if let Ok(mut file) = std::fs::File::open(format!("/proc/{pid}/cmdline")) {
-        let _ = file.read_to_end(&mut raw);
-    }
-    let raw = raw.strip_suffix(&[0]).unwrap_or(&raw);
-    if raw.is_empty() {
-        return Vec::new();
-    }
-    raw.split(|&b| b == 0).map(<[u8]>::to_vec).collect()
-}
-
 /// Whether the image that started is the one that was checked.
 fn matches(pid: Pid, expected: &Expected, started: &[Vec<u8>]) -> bool {
     if expected.script {
@@ -829,48 +651,4 @@ fn matches(pid: Pid, expected: &Expected, started: &[Vec<u8>]) -> bool {
     }
     let exe = std::fs::metadata(format!("/proc/{pid}/exe")).ok();
     exe.is_some_and(|m| (m.dev(), m.ino()) == expected.file) && started == expected.argv
-}
-
-/// Resumes a stopped tracee (one that is gone is no error).
-fn resume(tid: Pid, signal: Option<Signal>) {
-    let _ = ptrace::cont(tid, signal);
-}
-
-/// Leaves a tracee in its job-control stop, but lets SIGCONT wake it (`PTRACE_LISTEN`).
-#[allow(unsafe_code)]
-fn listen(tid: Pid) {
-    // SAFETY: PTRACE_LISTEN takes no addresses (both are 0); it only changes the state of a
-    // tracee of this thread, which is in a group-stop. nix has no wrapper for it.
-    let done = unsafe {
-        nix::libc::ptrace(
-            nix::libc::PTRACE_LISTEN,
-            tid.as_raw(),
-            std::ptr::null_mut::<nix::libc::c_void>(),
-            std::ptr::null_mut::<nix::libc::c_void>(),
-        )
-    };
-    if done != 0 {
-        // Could not listen: better running than stuck where nothing will wake it.
-        resume(tid, None);
-    }
-}
-
-/// Fails the stopped exec call of `tid` with EPERM and resumes it.
-fn deny(tid: Pid) {
-    if memory::fail_call(tid, Errno::EPERM).is_err() {
-        // Registers cannot be set: the tracee must not go on into the exec.
-        let _ = kill(tid, Signal::SIGKILL);
-    }
-    resume(tid, None);
-}
-
-/// Writes `message` to the tracee's standard error, if it has a writable one.
-fn tell(tid: Pid, message: &str) {
-    if let Ok(mut err) = std::fs::OpenOptions::new()
-        .write(true)
-        .custom_flags(nix::libc::O_NONBLOCK)
-        .open(format!("/proc/{tid}/fd/2"))
-    {
-        let _ = writeln!(err, "interlock: {message}");
-    }
 }
