@@ -23,6 +23,20 @@ pub enum Action {
     Argv(Vec<String>),
 }
 
+impl Action {
+    /// The command as one line for people: the shell text, or the argv quoted where needed.
+    pub fn text(&self) -> String {
+        match self {
+            Action::Shell(text) => text.clone(),
+            Action::Argv(argv) => argv
+                .iter()
+                .map(|w| crate::shell::quote_for_display(w))
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+}
+
 /// Where commands run: the directory, the workspace, home and temp dirs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Environment {

@@ -20,6 +20,7 @@ pub mod ids;
 pub mod intercept;
 pub mod level;
 pub mod rules;
+pub mod sequence;
 pub mod shell;
 pub mod supervisor;
 pub mod verdict;

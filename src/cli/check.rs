@@ -8,6 +8,7 @@ use clap::{ArgGroup, Args};
 use serde::Deserialize;
 
 use super::{ExitStatus, RulesetArgs};
+use crate::sequence::Sequences;
 use crate::{Action, Decision, Engine, Severity, Verdict};
 
 /// Arguments of `interlock check`.
@@ -19,7 +20,10 @@ pub struct CheckArgs {
     pub shell: Option<String>,
 
     /// Classify one JSON object per line of FILE (`-` for stdin): `{"cmd": "..."}` or
-    /// `{"argv": [...]}`; other fields are ignored. Prints one JSON verdict per input line, in
+    /// `{"argv": [...]}`, optionally with `"session"` (a name) and `"time"` (milliseconds since
+    /// the epoch): lines of one session are judged as one agent's sequence, so a create of
+    /// something the session deleted before is escalated (delete-and-recreate) — replay an
+    /// audit log this way. Other fields are ignored. Prints one JSON verdict per input line, in
     /// order; a bad line gets a `confirm` verdict saying why and the batch goes on.
     #[arg(long, value_name = "FILE", help_heading = "Input")]
     pub batch: Option<PathBuf>,
@@ -47,7 +51,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitStatus> {
         Some(text) => Action::Shell(text),
         None => Action::Argv(args.argv),
     };
-    let verdict = engine.classify(&action);
+    let mut verdict = engine.classify(&action);
+    // Both halves of a delete-and-recreate can stand in one line.
+    Sequences::new().observe("", now_ms(), &action.text(), &mut verdict);
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer(&mut out, &verdict)?;
@@ -78,6 +84,15 @@ fn write_human(out: &mut impl Write, v: &Verdict) -> std::io::Result<()> {
 struct BatchLine {
     cmd: Option<String>,
     argv: Option<Vec<String>>,
+    session: Option<String>,
+    time: Option<i64>,
+}
+
+/// A batch line to classify: the command, and the session it belongs to, if any.
+struct Line {
+    action: Action,
+    session: Option<String>,
+    time: Option<i64>,
 }
 
 fn batch(engine: &Engine, path: &std::path::Path) -> anyhow::Result<ExitStatus> {
@@ -90,6 +105,7 @@ fn batch(engine: &Engine, path: &std::path::Path) -> anyhow::Result<ExitStatus> 
     };
     let mut out = BufWriter::new(std::io::stdout().lock());
     let mut strictest = Decision::Allow;
+    let mut sequences = Sequences::new();
     let mut reader = reader;
     let mut line = Vec::new();
     let mut number = 0usize;
@@ -103,7 +119,16 @@ fn batch(engine: &Engine, path: &std::path::Path) -> anyhow::Result<ExitStatus> 
         }
         number += 1;
         let verdict = match parse_line(&line) {
-            Ok(action) => engine.classify(&action),
+            Ok(line) => {
+                let mut verdict = engine.classify(&line.action);
+                let at = line.time.unwrap_or_else(now_ms);
+                let text = line.action.text();
+                match &line.session {
+                    Some(session) => sequences.observe(session, at, &text, &mut verdict),
+                    None => Sequences::new().observe("", at, &text, &mut verdict),
+                }
+                verdict
+            }
             Err(why) => bad_line(number, &why),
         };
         strictest = strictest.max(verdict.decision);
@@ -114,7 +139,7 @@ fn batch(engine: &Engine, path: &std::path::Path) -> anyhow::Result<ExitStatus> 
     Ok(strictest.into())
 }
 
-fn parse_line(raw: &[u8]) -> Result<Action, String> {
+fn parse_line(raw: &[u8]) -> Result<Line, String> {
     let text = std::str::from_utf8(raw).map_err(|e| format!("the line is not UTF-8 ({e})"))?;
     let text = text.trim_end_matches(['\n', '\r']);
     if text.trim().is_empty() {
@@ -122,11 +147,24 @@ fn parse_line(raw: &[u8]) -> Result<Action, String> {
     }
     let line: BatchLine =
         serde_json::from_str(text).map_err(|e| format!("the line is not a JSON object ({e})"))?;
-    match (line.cmd, line.argv) {
-        (Some(cmd), _) => Ok(Action::Shell(cmd)),
-        (None, Some(argv)) if !argv.is_empty() => Ok(Action::Argv(argv)),
-        _ => Err("the object has neither a \"cmd\" string nor a non-empty \"argv\" array".into()),
-    }
+    let action = match (line.cmd, line.argv) {
+        (Some(cmd), _) => Action::Shell(cmd),
+        (None, Some(argv)) if !argv.is_empty() => Action::Argv(argv),
+        _ => {
+            return Err(
+                "the object has neither a \"cmd\" string nor a non-empty \"argv\" array".into(),
+            );
+        }
+    };
+    Ok(Line {
+        action,
+        session: line.session,
+        time: line.time,
+    })
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
 }
 
 /// The verdict for an input line that cannot be classified: held, never allowed.

@@ -15,6 +15,7 @@ use super::peer;
 use super::protocol::{PendingRequest, Request, Response};
 use crate::approval::{self, PromptAnswer, PromptRequest};
 use crate::audit::{AiAgent, Approval, AuditLog, Event, Status};
+use crate::sequence::Sequences;
 use crate::{Action, Decision, Engine, Environment, Severity, Verdict};
 
 /// How the supervisor behaves.
@@ -87,6 +88,8 @@ struct Shared {
     running: Mutex<HashMap<String, Running>>,
     grants: Mutex<Vec<Grant>>,
     counter: AtomicU64,
+    /// What this session deleted so far, to see it recreated.
+    sequences: Mutex<Sequences>,
 }
 
 /// Serves `listener` until the process ends.
@@ -97,6 +100,7 @@ pub async fn serve(listener: UnixListener, config: Config) {
         running: Mutex::new(HashMap::new()),
         grants: Mutex::new(Vec::new()),
         counter: AtomicU64::new(0),
+        sequences: Mutex::new(Sequences::new()),
     });
     loop {
         let Ok((stream, _)) = listener.accept().await else {
@@ -298,10 +302,12 @@ async fn check(
     shared: &Arc<Shared>,
 ) -> Response {
     let env = Environment::detect(Some(cwd.clone()), None);
-    let verdict = shared
-        .config
-        .engine
-        .classify_in(&Action::Argv(argv.clone()), &env);
+    let action = Action::Argv(argv.clone());
+    let mut verdict = shared.config.engine.classify_in(&action, &env);
+    if let Ok(mut sequences) = shared.sequences.lock() {
+        let now = jiff::Timestamp::now().as_millisecond();
+        sequences.observe("session", now, &action.text(), &mut verdict);
+    }
     let id = new_request_id(shared);
     match verdict.decision {
         Decision::Allow => match append(

@@ -13,4 +13,5 @@ mod properties;
 mod pty;
 mod rulesets;
 mod run;
+mod sequence;
 mod trace;

@@ -1,0 +1,514 @@
+//! Delete-and-recreate: a command that creates a resource the same session deleted before (or
+//! that deletes and recreates it in one line) is the incident this project exists for — an
+//! agent deciding to "delete and recreate the environment". Each command alone can look routine
+//! (`create-stack`, `kubectl create namespace`); the sequence is what is dangerous.
+//!
+//! [`Sequences`] keeps, per session, the resources deleted so far; [`Sequences::observe`]
+//! escalates a verdict whose command recreates one of them to critical, naming both commands,
+//! the time between them and the resource.
+
+use std::collections::HashMap;
+
+use crate::shell::Invocation;
+use crate::{Decision, RuleMatch, Severity, Verdict};
+
+/// The rule id of a delete-and-recreate escalation.
+pub const RULE: &str = "sequence.delete-recreate";
+
+/// Whether a command removes or makes a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Deletes, destroys, terminates, drops.
+    Delete,
+    /// Creates, makes, applies.
+    Create,
+}
+
+/// One resource a command deletes or creates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touch {
+    /// Delete or create.
+    pub change: Change,
+    /// The resource, as shown to a human: its kind and name (`CloudFormation stack env`).
+    pub resource: String,
+}
+
+/// A delete seen earlier in a session.
+#[derive(Debug, Clone)]
+struct Deleted {
+    resource: String,
+    command: String,
+    at_ms: i64,
+}
+
+/// The deletes of each session so far.
+#[derive(Debug, Default)]
+pub struct Sequences {
+    sessions: HashMap<String, Vec<Deleted>>,
+}
+
+/// Deletes remembered per session; the oldest are forgotten first.
+const MAX_REMEMBERED: usize = 1024;
+
+impl Sequences {
+    /// An empty record.
+    pub fn new() -> Sequences {
+        Sequences::default()
+    }
+
+    /// Records what `command` (classified as `verdict`, at `at_ms` milliseconds since the epoch,
+    /// in session `session`) deletes, and escalates `verdict` when it recreates something this
+    /// session deleted before — earlier in the same line included.
+    pub fn observe(&mut self, session: &str, at_ms: i64, command: &str, verdict: &mut Verdict) {
+        let touches: Vec<(usize, Touch)> = verdict
+            .invocations
+            .iter()
+            .enumerate()
+            .flat_map(|(i, inv)| touches(inv).into_iter().map(move |t| (i, t)))
+            .collect();
+        let history = self.sessions.entry(session.to_string()).or_default();
+        let mut found: Option<(usize, String, Deleted)> = None;
+        let mut in_line: Vec<Deleted> = Vec::new();
+        for (index, touch) in &touches {
+            match touch.change {
+                Change::Delete => in_line.push(Deleted {
+                    resource: touch.resource.clone(),
+                    command: command.to_string(),
+                    at_ms,
+                }),
+                Change::Create => {
+                    let earlier = in_line
+                        .iter()
+                        .rev()
+                        .chain(history.iter().rev())
+                        .find(|d| d.resource == touch.resource);
+                    if found.is_none()
+                        && let Some(d) = earlier
+                    {
+                        found = Some((*index, touch.resource.clone(), d.clone()));
+                    }
+                }
+            }
+        }
+        history.extend(in_line);
+        if history.len() > MAX_REMEMBERED {
+            let excess = history.len() - MAX_REMEMBERED;
+            history.drain(..excess);
+        }
+        if let Some((index, resource, deleted)) = found {
+            escalate(verdict, index, &resource, &deleted, command, at_ms);
+        }
+    }
+}
+
+fn escalate(
+    verdict: &mut Verdict,
+    index: usize,
+    resource: &str,
+    deleted: &Deleted,
+    command: &str,
+    at_ms: i64,
+) {
+    let when = if deleted.command == command && deleted.at_ms == at_ms {
+        "earlier in the same command".to_string()
+    } else {
+        format!(
+            "{} before, by `{}`",
+            elapsed(at_ms - deleted.at_ms),
+            deleted.command
+        )
+    };
+    let reason = format!(
+        "Delete-and-recreate of {resource}: it was deleted {when}, and `{command}` creates it again. \
+         Recreating an environment takes down everything that depends on it in between."
+    );
+    verdict.decision = verdict.decision.max(Decision::Confirm);
+    verdict.severity = Severity::Critical;
+    verdict.rules.retain(|r| r != RULE);
+    verdict.rules.insert(0, RULE.to_string());
+    verdict.reason = reason.clone();
+    verdict.matches.insert(
+        0,
+        RuleMatch {
+            rule: RULE.to_string(),
+            decision: Decision::Confirm,
+            severity: Severity::Critical,
+            declared: Severity::Critical,
+            reason,
+            invocation: Some(index),
+        },
+    );
+}
+
+/// A duration for humans: `42 s`, `3 min`, `2 h 5 min`.
+fn elapsed(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        _ => format!("{} h {} min", s / 3600, s % 3600 / 60),
+    }
+}
+
+/// What `inv` deletes or creates, by each tool's grammar.
+pub fn touches(inv: &Invocation) -> Vec<Touch> {
+    let argv = inv.argv();
+    let program = inv.program_name();
+    let words: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    let cwd = inv.cwd.as_deref().unwrap_or(".");
+    let touch = |change, resource: String| vec![Touch { change, resource }];
+    match program {
+        "aws" => aws(&words),
+        "kubectl" | "oc" => kubectl(&words),
+        "gcloud" => verb_operand(&words, &["delete"], &["create"], "gcloud"),
+        "az" => az(&words),
+        "terraform" | "tofu" | "terragrunt" => match operands(&words).as_slice() {
+            ["workspace", "delete", name, ..] => {
+                touch(Change::Delete, format!("Terraform workspace {name}"))
+            }
+            ["workspace", "new", name, ..] => {
+                touch(Change::Create, format!("Terraform workspace {name}"))
+            }
+            ["destroy", ..] => touch(Change::Delete, format!("the Terraform state in {cwd}")),
+            ["apply", ..] if !words.contains(&"-destroy") => {
+                touch(Change::Create, format!("the Terraform state in {cwd}"))
+            }
+            _ => Vec::new(),
+        },
+        "pulumi" => match operands(&words).as_slice() {
+            ["stack", "rm", name, ..] => touch(Change::Delete, format!("Pulumi stack {name}")),
+            ["stack", "init", name, ..] => touch(Change::Create, format!("Pulumi stack {name}")),
+            ["destroy", ..] => touch(Change::Delete, format!("the Pulumi stack in {cwd}")),
+            ["up", ..] => touch(Change::Create, format!("the Pulumi stack in {cwd}")),
+            _ => Vec::new(),
+        },
+        "helm" => match operands(&words).as_slice() {
+            ["uninstall" | "delete" | "del", name, ..] => {
+                touch(Change::Delete, format!("Helm release {name}"))
+            }
+            ["install", name, ..] => touch(Change::Create, format!("Helm release {name}")),
+            _ => Vec::new(),
+        },
+        "dropdb" => operands(&words)
+            .first()
+            .map_or_else(Vec::new, |n| touch(Change::Delete, format!("database {n}"))),
+        "createdb" => operands(&words)
+            .first()
+            .map_or_else(Vec::new, |n| touch(Change::Create, format!("database {n}"))),
+        "sql" => sql(&words),
+        "rm" if words.iter().any(|w| is_recursive_flag(w)) => operands(&words)
+            .into_iter()
+            .map(|p| Touch {
+                change: Change::Delete,
+                resource: format!("directory {}", absolute(p, cwd)),
+            })
+            .collect(),
+        "mkdir" => operands(&words)
+            .into_iter()
+            .map(|p| Touch {
+                change: Change::Create,
+                resource: format!("directory {}", absolute(p, cwd)),
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The words that are not flags, skipping the value of `--flag value` pairs only when the flag
+/// is known to take one is beyond this module: callers match leading words, which come before
+/// flag values in these tools' grammars.
+fn operands<'a>(words: &[&'a str]) -> Vec<&'a str> {
+    words
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect()
+}
+
+/// The value of the first of `names` (`--name value` or `--name=value`).
+fn flag<'a>(words: &[&'a str], names: &[&str]) -> Option<&'a str> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        names.iter().find_map(|n| {
+            if w == n {
+                words.get(i + 1).copied()
+            } else {
+                w.strip_prefix(n).and_then(|rest| rest.strip_prefix('='))
+            }
+        })
+    })
+}
+
+fn aws(words: &[&str]) -> Vec<Touch> {
+    let ops = operands(words);
+    let (Some(service), Some(verb)) = (ops.first(), ops.get(1)) else {
+        return Vec::new();
+    };
+    let by_flag = |kind: &str, names: &[&str]| -> Option<String> {
+        flag(words, names).map(|n| format!("{kind} {n}"))
+    };
+    let (change, resource) = match (*service, *verb) {
+        ("cloudformation", "delete-stack") => (
+            Change::Delete,
+            by_flag("CloudFormation stack", &["--stack-name"]),
+        ),
+        ("cloudformation", "create-stack" | "deploy") => (
+            Change::Create,
+            by_flag("CloudFormation stack", &["--stack-name"]),
+        ),
+        ("elasticbeanstalk", "terminate-environment") => (
+            Change::Delete,
+            by_flag("Elastic Beanstalk environment", &["--environment-name"]),
+        ),
+        ("elasticbeanstalk", "create-environment") => (
+            Change::Create,
+            by_flag("Elastic Beanstalk environment", &["--environment-name"]),
+        ),
+        ("rds", "delete-db-instance") => (
+            Change::Delete,
+            by_flag("RDS instance", &["--db-instance-identifier"]),
+        ),
+        ("rds", "create-db-instance") => (
+            Change::Create,
+            by_flag("RDS instance", &["--db-instance-identifier"]),
+        ),
+        ("rds", "delete-db-cluster") => (
+            Change::Delete,
+            by_flag("RDS cluster", &["--db-cluster-identifier"]),
+        ),
+        ("rds", "create-db-cluster") => (
+            Change::Create,
+            by_flag("RDS cluster", &["--db-cluster-identifier"]),
+        ),
+        ("s3api", "delete-bucket") => (Change::Delete, by_flag("S3 bucket", &["--bucket"])),
+        ("s3api", "create-bucket") => (Change::Create, by_flag("S3 bucket", &["--bucket"])),
+        ("s3", "rb") => (
+            Change::Delete,
+            ops.get(2).map(|b| format!("S3 bucket {}", bucket(b))),
+        ),
+        ("s3", "mb") => (
+            Change::Create,
+            ops.get(2).map(|b| format!("S3 bucket {}", bucket(b))),
+        ),
+        ("eks", "delete-cluster") => (Change::Delete, by_flag("EKS cluster", &["--name"])),
+        ("eks", "create-cluster") => (Change::Create, by_flag("EKS cluster", &["--name"])),
+        ("dynamodb", "delete-table") => {
+            (Change::Delete, by_flag("DynamoDB table", &["--table-name"]))
+        }
+        ("dynamodb", "create-table") => {
+            (Change::Create, by_flag("DynamoDB table", &["--table-name"]))
+        }
+        _ => return Vec::new(),
+    };
+    resource.map_or_else(Vec::new, |resource| vec![Touch { change, resource }])
+}
+
+fn bucket(uri: &str) -> &str {
+    uri.trim_start_matches("s3://").trim_end_matches('/')
+}
+
+/// `kubectl delete|create TYPE NAME` (or `TYPE/NAME`), in a namespace when one is given.
+fn kubectl(words: &[&str]) -> Vec<Touch> {
+    let ops = operands(words);
+    let change = match ops.first() {
+        Some(&"delete") => Change::Delete,
+        Some(&"create") => Change::Create,
+        _ => return Vec::new(),
+    };
+    let (kind, name) = match (ops.get(1), ops.get(2)) {
+        (Some(t), _) if t.contains('/') => match t.split_once('/') {
+            Some((k, n)) => (k, n),
+            None => return Vec::new(),
+        },
+        (Some(t), Some(n)) => (*t, *n),
+        _ => return Vec::new(),
+    };
+    let kind = match kind {
+        "ns" | "namespaces" => "namespace",
+        "deploy" | "deployments" => "deployment",
+        "svc" | "services" => "service",
+        "sts" | "statefulsets" => "statefulset",
+        "pvc" | "persistentvolumeclaims" => "persistentvolumeclaim",
+        other => other,
+    };
+    let namespace = flag(words, &["-n", "--namespace"])
+        .filter(|_| kind != "namespace")
+        .map(|n| format!(" in namespace {n}"))
+        .unwrap_or_default();
+    vec![Touch {
+        change,
+        resource: format!("Kubernetes {kind} {name}{namespace}"),
+    }]
+}
+
+/// `gcloud GROUP... delete NAME` / `create NAME`: the resource is the groups and the name.
+fn verb_operand(words: &[&str], deletes: &[&str], creates: &[&str], tool: &str) -> Vec<Touch> {
+    let ops = operands(words);
+    let Some(at) = ops
+        .iter()
+        .position(|w| deletes.contains(w) || creates.contains(w))
+    else {
+        return Vec::new();
+    };
+    let Some(name) = ops.get(at + 1) else {
+        return Vec::new();
+    };
+    let change = if deletes.contains(&ops[at]) {
+        Change::Delete
+    } else {
+        Change::Create
+    };
+    vec![Touch {
+        change,
+        resource: format!("{tool} {} {name}", ops[..at].join(" ")),
+    }]
+}
+
+/// `az GROUP... delete|create --name NAME`.
+fn az(words: &[&str]) -> Vec<Touch> {
+    let ops = operands(words);
+    let Some(at) = ops.iter().position(|w| *w == "delete" || *w == "create") else {
+        return Vec::new();
+    };
+    let Some(name) = flag(words, &["--name", "-n"]) else {
+        return Vec::new();
+    };
+    let change = if ops[at] == "delete" {
+        Change::Delete
+    } else {
+        Change::Create
+    };
+    vec![Touch {
+        change,
+        resource: format!("az {} {name}", ops[..at].join(" ")),
+    }]
+}
+
+/// `DROP DATABASE|SCHEMA|TABLE [IF EXISTS] name` / `CREATE ... name` (the SQL front end gives
+/// lowercase words).
+fn sql(words: &[&str]) -> Vec<Touch> {
+    let change = match words.first() {
+        Some(&"drop") => Change::Delete,
+        Some(&"create") => Change::Create,
+        _ => return Vec::new(),
+    };
+    let Some(kind) = words
+        .get(1)
+        .filter(|k| matches!(**k, "database" | "schema" | "table"))
+    else {
+        return Vec::new();
+    };
+    let name = words
+        .iter()
+        .skip(2)
+        .find(|w| !matches!(**w, "if" | "not" | "exists"))
+        .map(|n| n.trim_end_matches(';').trim_matches('"'));
+    name.map_or_else(Vec::new, |n| {
+        vec![Touch {
+            change,
+            resource: format!("{kind} {n}"),
+        }]
+    })
+}
+
+fn is_recursive_flag(word: &str) -> bool {
+    word == "--recursive"
+        || (word.starts_with('-')
+            && !word.starts_with("--")
+            && (word.contains('r') || word.contains('R')))
+}
+
+fn absolute(path: &str, cwd: &str) -> String {
+    let joined = if path.starts_with('/') {
+        path.to_string()
+    } else {
+        format!("{}/{path}", cwd.trim_end_matches('/'))
+    };
+    crate::shell::normalize(&joined)
+        .trim_end_matches('/')
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Action, Engine, Environment};
+
+    fn engine() -> Engine {
+        let rules = crate::rules::load::shipped().unwrap();
+        Engine::new(
+            rules,
+            Environment::detect(Some("/work/project".into()), Some("/work/project".into())),
+        )
+    }
+
+    fn observe(seq: &mut Sequences, e: &Engine, session: &str, at_ms: i64, cmd: &str) -> Verdict {
+        let mut v = e.classify(&Action::Shell(cmd.into()));
+        seq.observe(session, at_ms, cmd, &mut v);
+        v
+    }
+
+    #[test]
+    fn a_create_after_a_delete_of_the_same_resource_is_critical_and_names_both() {
+        let e = engine();
+        let mut seq = Sequences::new();
+        let cases = [
+            (
+                "aws cloudformation delete-stack --stack-name env",
+                "aws cloudformation create-stack --stack-name env --template-body file://t.yaml",
+            ),
+            ("kubectl delete namespace prod", "kubectl create ns prod"),
+            (
+                "psql -c 'DROP DATABASE orders'",
+                "psql -c 'CREATE DATABASE orders'",
+            ),
+            (
+                "aws elasticbeanstalk terminate-environment --environment-name web-prod",
+                "aws elasticbeanstalk create-environment --application-name web --environment-name web-prod",
+            ),
+            ("aws s3 rb s3://assets --force", "aws s3 mb s3://assets"),
+            (
+                "terraform workspace delete staging",
+                "terraform workspace new staging",
+            ),
+            ("rm -rf build/env", "mkdir -p build/env"),
+        ];
+        for (i, (delete, create)) in cases.iter().enumerate() {
+            let t = i64::try_from(i).unwrap() * 100_000;
+            observe(&mut seq, &e, "s", t, delete);
+            let v = observe(&mut seq, &e, "s", t + 95_000, create);
+            assert_eq!(v.severity, Severity::Critical, "{create}");
+            assert!(v.decision >= Decision::Confirm, "{create}");
+            assert_eq!(v.rules.first().map(String::as_str), Some(RULE), "{create}");
+            assert!(v.reason.contains(delete), "{create}: {}", v.reason);
+            assert!(v.reason.contains(create), "{create}: {}", v.reason);
+            assert!(v.reason.contains("1 min before"), "{create}: {}", v.reason);
+        }
+    }
+
+    #[test]
+    fn both_halves_in_one_line_are_caught() {
+        let e = engine();
+        let mut seq = Sequences::new();
+        let cmd = "aws cloudformation delete-stack --stack-name env && aws cloudformation wait stack-delete-complete --stack-name env && aws cloudformation create-stack --stack-name env --template-body file://t.yaml";
+        let v = observe(&mut seq, &e, "s", 0, cmd);
+        assert_eq!(v.rules[0], RULE);
+        assert!(
+            v.reason.contains("earlier in the same command"),
+            "{}",
+            v.reason
+        );
+    }
+
+    #[test]
+    fn other_resources_and_other_sessions_are_left_alone() {
+        let e = engine();
+        let mut seq = Sequences::new();
+        observe(&mut seq, &e, "a", 0, "kubectl delete namespace prod");
+        let other_name = observe(&mut seq, &e, "a", 1, "kubectl create namespace staging");
+        assert!(!other_name.rules.contains(&RULE.to_string()));
+        let other_session = observe(&mut seq, &e, "b", 2, "kubectl create namespace prod");
+        assert!(!other_session.rules.contains(&RULE.to_string()));
+        let create_first = observe(&mut seq, &e, "c", 0, "kubectl create namespace x");
+        assert!(!create_first.rules.contains(&RULE.to_string()));
+    }
+}
