@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use crate::rules::{Ruleset, grammar};
 use crate::shell::Invocation;
 use crate::{Decision, RuleMatch, Severity, Verdict};
 
@@ -59,12 +60,21 @@ impl Sequences {
     /// Records what `command` (classified as `verdict`, at `at_ms` milliseconds since the epoch,
     /// in session `session`) deletes, and escalates `verdict` when it recreates something this
     /// session deleted before — earlier in the same line included.
-    pub fn observe(&mut self, session: &str, at_ms: i64, command: &str, verdict: &mut Verdict) {
+    /// `rules` supply each program's grammar (which flags take values), so global flags
+    /// anywhere (`aws --profile prod cloudformation ...`) read the same.
+    pub fn observe(
+        &mut self,
+        rules: &Ruleset,
+        session: &str,
+        at_ms: i64,
+        command: &str,
+        verdict: &mut Verdict,
+    ) {
         let touches: Vec<(usize, Touch)> = verdict
             .invocations
             .iter()
             .enumerate()
-            .flat_map(|(i, inv)| touches(inv).into_iter().map(move |t| (i, t)))
+            .flat_map(|(i, inv)| touches(inv, rules).into_iter().map(move |t| (i, t)))
             .collect();
         let history = self.sessions.entry(session.to_string()).or_default();
         let mut found: Option<(usize, String, Deleted)> = None;
@@ -151,18 +161,24 @@ fn elapsed(ms: i64) -> String {
 }
 
 /// What `inv` deletes or creates, by each tool's grammar.
-pub fn touches(inv: &Invocation) -> Vec<Touch> {
+pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
     let argv = inv.argv();
     let program = inv.program_name();
     let words: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    let parsed = grammar::parse_except(&inv.args, &inv.code_args, rules.grammar(program));
+    let ops: Vec<&str> = parsed
+        .positional_args
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect();
     let cwd = inv.cwd.as_deref().unwrap_or(".");
     let touch = |change, resource: String| vec![Touch { change, resource }];
     match program {
-        "aws" => aws(&words),
-        "kubectl" | "oc" => kubectl(&words),
-        "gcloud" => verb_operand(&words, &["delete"], &["create"], "gcloud"),
-        "az" => az(&words),
-        "terraform" | "tofu" | "terragrunt" => match operands(&words).as_slice() {
+        "aws" => aws(&words, &ops),
+        "kubectl" | "oc" => kubectl(&words, &ops),
+        "gcloud" => verb_operand(&ops, &["delete"], &["create"], "gcloud"),
+        "az" => az(&words, &ops),
+        "terraform" | "tofu" | "terragrunt" => match ops.as_slice() {
             ["workspace", "delete", name, ..] => {
                 touch(Change::Delete, format!("Terraform workspace {name}"))
             }
@@ -175,36 +191,36 @@ pub fn touches(inv: &Invocation) -> Vec<Touch> {
             }
             _ => Vec::new(),
         },
-        "pulumi" => match operands(&words).as_slice() {
+        "pulumi" => match ops.as_slice() {
             ["stack", "rm", name, ..] => touch(Change::Delete, format!("Pulumi stack {name}")),
             ["stack", "init", name, ..] => touch(Change::Create, format!("Pulumi stack {name}")),
             ["destroy", ..] => touch(Change::Delete, format!("the Pulumi stack in {cwd}")),
             ["up", ..] => touch(Change::Create, format!("the Pulumi stack in {cwd}")),
             _ => Vec::new(),
         },
-        "helm" => match operands(&words).as_slice() {
+        "helm" => match ops.as_slice() {
             ["uninstall" | "delete" | "del", name, ..] => {
                 touch(Change::Delete, format!("Helm release {name}"))
             }
             ["install", name, ..] => touch(Change::Create, format!("Helm release {name}")),
             _ => Vec::new(),
         },
-        "dropdb" => operands(&words)
+        "dropdb" => ops
             .first()
             .map_or_else(Vec::new, |n| touch(Change::Delete, format!("database {n}"))),
-        "createdb" => operands(&words)
+        "createdb" => ops
             .first()
             .map_or_else(Vec::new, |n| touch(Change::Create, format!("database {n}"))),
         "sql" => sql(&words),
-        "rm" if words.iter().any(|w| is_recursive_flag(w)) => operands(&words)
-            .into_iter()
+        "rm" if words.iter().any(|w| is_recursive_flag(w)) => ops
+            .iter()
             .map(|p| Touch {
                 change: Change::Delete,
                 resource: format!("directory {}", absolute(p, cwd)),
             })
             .collect(),
-        "mkdir" => operands(&words)
-            .into_iter()
+        "mkdir" => ops
+            .iter()
             .map(|p| Touch {
                 change: Change::Create,
                 resource: format!("directory {}", absolute(p, cwd)),
@@ -212,17 +228,6 @@ pub fn touches(inv: &Invocation) -> Vec<Touch> {
             .collect(),
         _ => Vec::new(),
     }
-}
-
-/// The words that are not flags, skipping the value of `--flag value` pairs only when the flag
-/// is known to take one is beyond this module: callers match leading words, which come before
-/// flag values in these tools' grammars.
-fn operands<'a>(words: &[&'a str]) -> Vec<&'a str> {
-    words
-        .iter()
-        .copied()
-        .filter(|w| !w.starts_with('-'))
-        .collect()
 }
 
 /// The value of the first of `names` (`--name value` or `--name=value`).
@@ -238,8 +243,7 @@ fn flag<'a>(words: &[&'a str], names: &[&str]) -> Option<&'a str> {
     })
 }
 
-fn aws(words: &[&str]) -> Vec<Touch> {
-    let ops = operands(words);
+fn aws(words: &[&str], ops: &[&str]) -> Vec<Touch> {
     let (Some(service), Some(verb)) = (ops.first(), ops.get(1)) else {
         return Vec::new();
     };
@@ -307,8 +311,7 @@ fn bucket(uri: &str) -> &str {
 }
 
 /// `kubectl delete|create TYPE NAME` (or `TYPE/NAME`), in a namespace when one is given.
-fn kubectl(words: &[&str]) -> Vec<Touch> {
-    let ops = operands(words);
+fn kubectl(words: &[&str], ops: &[&str]) -> Vec<Touch> {
     let change = match ops.first() {
         Some(&"delete") => Change::Delete,
         Some(&"create") => Change::Create,
@@ -341,8 +344,7 @@ fn kubectl(words: &[&str]) -> Vec<Touch> {
 }
 
 /// `gcloud GROUP... delete NAME` / `create NAME`: the resource is the groups and the name.
-fn verb_operand(words: &[&str], deletes: &[&str], creates: &[&str], tool: &str) -> Vec<Touch> {
-    let ops = operands(words);
+fn verb_operand(ops: &[&str], deletes: &[&str], creates: &[&str], tool: &str) -> Vec<Touch> {
     let Some(at) = ops
         .iter()
         .position(|w| deletes.contains(w) || creates.contains(w))
@@ -364,8 +366,7 @@ fn verb_operand(words: &[&str], deletes: &[&str], creates: &[&str], tool: &str) 
 }
 
 /// `az GROUP... delete|create --name NAME`.
-fn az(words: &[&str]) -> Vec<Touch> {
-    let ops = operands(words);
+fn az(words: &[&str], ops: &[&str]) -> Vec<Touch> {
     let Some(at) = ops.iter().position(|w| *w == "delete" || *w == "create") else {
         return Vec::new();
     };
@@ -443,7 +444,7 @@ mod tests {
 
     fn observe(seq: &mut Sequences, e: &Engine, session: &str, at_ms: i64, cmd: &str) -> Verdict {
         let mut v = e.classify(&Action::Shell(cmd.into()));
-        seq.observe(session, at_ms, cmd, &mut v);
+        seq.observe(e.rules(), session, at_ms, cmd, &mut v);
         v
     }
 
@@ -471,6 +472,28 @@ mod tests {
                 "terraform workspace new staging",
             ),
             ("rm -rf build/env", "mkdir -p build/env"),
+            // Global flags anywhere, in either half.
+            (
+                "aws --profile prod-admin --region eu-west-1 cloudformation delete-stack --stack-name api",
+                "aws cloudformation create-stack --stack-name api --template-url https://x/t.yaml --profile prod-admin",
+            ),
+            (
+                "kubectl -n shop delete deploy web",
+                "kubectl create deployment web --image=nginx -n shop",
+            ),
+            (
+                "gcloud --project acme sql instances delete main-db",
+                "gcloud sql instances create main-db --project acme --tier db-f1-micro",
+            ),
+            (
+                "az group delete --name rg-prod --yes",
+                "az group create -n rg-prod -l westeurope",
+            ),
+            ("helm uninstall shop", "helm install shop ./chart"),
+            (
+                "dropdb -h db.internal orders",
+                "createdb -h db.internal orders",
+            ),
         ];
         for (i, (delete, create)) in cases.iter().enumerate() {
             let t = i64::try_from(i).unwrap() * 100_000;

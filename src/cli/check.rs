@@ -53,7 +53,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitStatus> {
     };
     let mut verdict = engine.classify(&action);
     // Both halves of a delete-and-recreate can stand in one line.
-    Sequences::new().observe("", now_ms(), &action.text(), &mut verdict);
+    Sequences::new().observe(engine.rules(), "", now_ms(), &action.text(), &mut verdict);
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer(&mut out, &verdict)?;
@@ -124,8 +124,10 @@ fn batch(engine: &Engine, path: &std::path::Path) -> anyhow::Result<ExitStatus> 
                 let at = line.time.unwrap_or_else(now_ms);
                 let text = line.action.text();
                 match &line.session {
-                    Some(session) => sequences.observe(session, at, &text, &mut verdict),
-                    None => Sequences::new().observe("", at, &text, &mut verdict),
+                    Some(session) => {
+                        sequences.observe(engine.rules(), session, at, &text, &mut verdict)
+                    }
+                    None => Sequences::new().observe(engine.rules(), "", at, &text, &mut verdict),
                 }
                 verdict
             }

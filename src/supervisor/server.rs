@@ -306,7 +306,13 @@ async fn check(
     let mut verdict = shared.config.engine.classify_in(&action, &env);
     if let Ok(mut sequences) = shared.sequences.lock() {
         let now = jiff::Timestamp::now().as_millisecond();
-        sequences.observe("session", now, &action.text(), &mut verdict);
+        sequences.observe(
+            shared.config.engine.rules(),
+            "session",
+            now,
+            &action.text(),
+            &mut verdict,
+        );
     }
     let id = new_request_id(shared);
     match verdict.decision {
