@@ -3,9 +3,12 @@
 //! agent deciding to "delete and recreate the environment". Each command alone can look routine
 //! (`create-stack`, `kubectl create namespace`); the sequence is what is dangerous.
 //!
-//! [`Sequences`] keeps, per session, the resources deleted so far; [`Sequences::observe`]
-//! escalates a verdict whose command recreates one of them to critical, naming both commands,
-//! the time between them and the resource.
+//! The same holds one step earlier: turning off a resource's termination or deletion
+//! protection, or deleting its lock, then deleting it.
+//!
+//! [`Sequences`] keeps, per session, the resources deleted or unprotected so far;
+//! [`Sequences::observe`] escalates a verdict whose command recreates (or deletes) one of them to
+//! critical, naming both commands, the time between them and the resource.
 
 use std::collections::HashMap;
 
@@ -15,6 +18,8 @@ use crate::{Decision, RuleMatch, Severity, Verdict};
 
 /// The rule id of a delete-and-recreate escalation.
 pub const RULE: &str = "sequence.delete-recreate";
+/// The rule id of a delete after the resource's protection was removed.
+pub const UNPROTECT_RULE: &str = "sequence.unprotect-delete";
 
 /// Whether a command removes or makes a resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,6 +28,19 @@ pub enum Change {
     Delete,
     /// Creates, makes, applies.
     Create,
+    /// Turns off termination or deletion protection, removes a lock or lien.
+    Unprotect,
+}
+
+impl Change {
+    /// What must have happened earlier for this change to complete a dangerous sequence.
+    fn completes(self) -> Option<Change> {
+        match self {
+            Change::Create => Some(Change::Delete),
+            Change::Delete => Some(Change::Unprotect),
+            Change::Unprotect => None,
+        }
+    }
 }
 
 /// One resource a command deletes or creates.
@@ -34,9 +52,10 @@ pub struct Touch {
     pub resource: String,
 }
 
-/// A delete seen earlier in a session.
+/// A delete or unprotect seen earlier in a session.
 #[derive(Debug, Clone)]
-struct Deleted {
+struct Earlier {
+    change: Change,
     resource: String,
     command: String,
     at_ms: i64,
@@ -45,7 +64,7 @@ struct Deleted {
 /// The deletes of each session so far.
 #[derive(Debug, Default)]
 pub struct Sequences {
-    sessions: HashMap<String, Vec<Deleted>>,
+    sessions: HashMap<String, Vec<Earlier>>,
 }
 
 /// Deletes remembered per session; the oldest are forgotten first.
@@ -77,27 +96,28 @@ impl Sequences {
             .flat_map(|(i, inv)| touches(inv, rules).into_iter().map(move |t| (i, t)))
             .collect();
         let history = self.sessions.entry(session.to_string()).or_default();
-        let mut found: Option<(usize, String, Deleted)> = None;
-        let mut in_line: Vec<Deleted> = Vec::new();
+        let mut found: Option<(usize, Touch, Earlier)> = None;
+        let mut in_line: Vec<Earlier> = Vec::new();
         for (index, touch) in &touches {
-            match touch.change {
-                Change::Delete => in_line.push(Deleted {
+            if let Some(before) = touch.change.completes() {
+                let earlier = in_line
+                    .iter()
+                    .rev()
+                    .chain(history.iter().rev())
+                    .find(|e| e.change == before && e.resource == touch.resource);
+                if found.is_none()
+                    && let Some(e) = earlier
+                {
+                    found = Some((*index, touch.clone(), e.clone()));
+                }
+            }
+            if touch.change != Change::Create {
+                in_line.push(Earlier {
+                    change: touch.change,
                     resource: touch.resource.clone(),
                     command: command.to_string(),
                     at_ms,
-                }),
-                Change::Create => {
-                    let earlier = in_line
-                        .iter()
-                        .rev()
-                        .chain(history.iter().rev())
-                        .find(|d| d.resource == touch.resource);
-                    if found.is_none()
-                        && let Some(d) = earlier
-                    {
-                        found = Some((*index, touch.resource.clone(), d.clone()));
-                    }
-                }
+                });
             }
         }
         history.extend(in_line);
@@ -105,8 +125,8 @@ impl Sequences {
             let excess = history.len() - MAX_REMEMBERED;
             history.drain(..excess);
         }
-        if let Some((index, resource, deleted)) = found {
-            escalate(verdict, index, &resource, &deleted, command, at_ms);
+        if let Some((index, touch, earlier)) = found {
+            escalate(verdict, index, &touch, &earlier, command, at_ms);
         }
     }
 }
@@ -114,33 +134,47 @@ impl Sequences {
 fn escalate(
     verdict: &mut Verdict,
     index: usize,
-    resource: &str,
-    deleted: &Deleted,
+    touch: &Touch,
+    earlier: &Earlier,
     command: &str,
     at_ms: i64,
 ) {
-    let when = if deleted.command == command && deleted.at_ms == at_ms {
+    let resource = &touch.resource;
+    let when = if earlier.command == command && earlier.at_ms == at_ms {
         "earlier in the same command".to_string()
     } else {
         format!(
             "{} before, by `{}`",
-            elapsed(at_ms - deleted.at_ms),
-            deleted.command
+            elapsed(at_ms - earlier.at_ms),
+            earlier.command
         )
     };
-    let reason = format!(
-        "Delete-and-recreate of {resource}: it was deleted {when}, and `{command}` creates it again. \
-         Recreating an environment takes down everything that depends on it in between."
-    );
+    let (rule, reason) = if touch.change == Change::Create {
+        (
+            RULE,
+            format!(
+                "Delete-and-recreate of {resource}: it was deleted {when}, and `{command}` creates it again. \
+                 Recreating an environment takes down everything that depends on it in between."
+            ),
+        )
+    } else {
+        (
+            UNPROTECT_RULE,
+            format!(
+                "Deletes {resource} after its protection was removed {when}: \
+                 `{command}` takes away what the protection was there to keep."
+            ),
+        )
+    };
     verdict.decision = verdict.decision.max(Decision::Confirm);
     verdict.severity = Severity::Critical;
-    verdict.rules.retain(|r| r != RULE);
-    verdict.rules.insert(0, RULE.to_string());
+    verdict.rules.retain(|r| r != rule);
+    verdict.rules.insert(0, rule.to_string());
     verdict.reason = reason.clone();
     verdict.matches.insert(
         0,
         RuleMatch {
-            rule: RULE.to_string(),
+            rule: rule.to_string(),
             decision: Decision::Confirm,
             severity: Severity::Critical,
             declared: Severity::Critical,
@@ -176,7 +210,21 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
     match program {
         "aws" => aws(&words, &ops),
         "kubectl" | "oc" => kubectl(&words, &ops),
+        "gcloud" if words.contains(&"--no-deletion-protection") => {
+            verb_operand(&ops, &["update", "patch"], &[], "gcloud")
+                .into_iter()
+                .map(|t| Touch {
+                    change: Change::Unprotect,
+                    ..t
+                })
+                .collect()
+        }
         "gcloud" => verb_operand(&ops, &["delete"], &["create"], "gcloud"),
+        "az" if ops.starts_with(&["lock", "delete"]) => flag(&words, &["--resource-group", "-g"])
+            .filter(|_| flag(&words, &["--resource", "--resource-name"]).is_none())
+            .map_or_else(Vec::new, |rg| {
+                touch(Change::Unprotect, format!("az group {rg}"))
+            }),
         "az" => az(&words, &ops),
         "terraform" | "tofu" | "terragrunt" => match ops.as_slice() {
             ["workspace", "delete", name, ..] => {
@@ -192,6 +240,14 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
             _ => Vec::new(),
         },
         "pulumi" => match ops.as_slice() {
+            ["state", "unprotect", urn, ..] => {
+                touch(Change::Unprotect, format!("Pulumi resource {urn}"))
+            }
+            ["destroy", ..] if flag(&words, &["--target", "-t"]).is_some() => {
+                flag(&words, &["--target", "-t"]).map_or_else(Vec::new, |urn| {
+                    touch(Change::Delete, format!("Pulumi resource {urn}"))
+                })
+            }
             ["stack", "rm", name, ..] => touch(Change::Delete, format!("Pulumi stack {name}")),
             ["stack", "init", name, ..] => touch(Change::Create, format!("Pulumi stack {name}")),
             ["destroy", ..] => touch(Change::Delete, format!("the Pulumi stack in {cwd}")),
@@ -301,9 +357,53 @@ fn aws(words: &[&str], ops: &[&str]) -> Vec<Touch> {
         ("dynamodb", "create-table") => {
             (Change::Create, by_flag("DynamoDB table", &["--table-name"]))
         }
+        ("dynamodb", "update-table") if words.contains(&"--no-deletion-protection-enabled") => (
+            Change::Unprotect,
+            by_flag("DynamoDB table", &["--table-name"]),
+        ),
+        ("cloudformation", "update-termination-protection")
+            if words.contains(&"--no-enable-termination-protection") =>
+        {
+            (
+                Change::Unprotect,
+                by_flag("CloudFormation stack", &["--stack-name"]),
+            )
+        }
+        ("rds", "modify-db-instance") if words.contains(&"--no-deletion-protection") => (
+            Change::Unprotect,
+            by_flag("RDS instance", &["--db-instance-identifier"]),
+        ),
+        ("rds", "modify-db-cluster") if words.contains(&"--no-deletion-protection") => (
+            Change::Unprotect,
+            by_flag("RDS cluster", &["--db-cluster-identifier"]),
+        ),
+        ("ec2", "modify-instance-attribute") if words.contains(&"--no-disable-api-termination") => {
+            (
+                Change::Unprotect,
+                by_flag("EC2 instance", &["--instance-id"]),
+            )
+        }
+        ("ec2", "terminate-instances") => {
+            return flag_values(words, "--instance-ids")
+                .map(|id| Touch {
+                    change: Change::Delete,
+                    resource: format!("EC2 instance {id}"),
+                })
+                .collect();
+        }
         _ => return Vec::new(),
     };
     resource.map_or_else(Vec::new, |resource| vec![Touch { change, resource }])
+}
+
+/// The values of a list flag (`--instance-ids a b c`, up to the next flag).
+fn flag_values<'a>(words: &'a [&'a str], name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+    words
+        .iter()
+        .skip_while(move |w| **w != name)
+        .skip(1)
+        .take_while(|w| !w.starts_with('-'))
+        .copied()
 }
 
 fn bucket(uri: &str) -> &str {
@@ -505,6 +605,51 @@ mod tests {
             assert!(v.reason.contains(delete), "{create}: {}", v.reason);
             assert!(v.reason.contains(create), "{create}: {}", v.reason);
             assert!(v.reason.contains("1 min before"), "{create}: {}", v.reason);
+        }
+    }
+
+    #[test]
+    fn a_delete_after_its_protection_was_removed_is_critical_and_names_both() {
+        let e = engine();
+        let mut seq = Sequences::new();
+        let cases = [
+            (
+                "aws cloudformation update-termination-protection --no-enable-termination-protection --stack-name env",
+                "aws cloudformation delete-stack --stack-name env",
+            ),
+            (
+                "aws rds modify-db-instance --db-instance-identifier main --no-deletion-protection --apply-immediately",
+                "aws rds delete-db-instance --db-instance-identifier main --skip-final-snapshot",
+            ),
+            (
+                "aws ec2 modify-instance-attribute --instance-id i-0abc --no-disable-api-termination",
+                "aws ec2 terminate-instances --instance-ids i-0def i-0abc",
+            ),
+            (
+                "gcloud sql instances patch main-db --no-deletion-protection",
+                "gcloud sql instances delete main-db --quiet",
+            ),
+            (
+                "az lock delete --name keep --resource-group rg-prod",
+                "az group delete -n rg-prod --yes",
+            ),
+            (
+                "pulumi state unprotect 'urn:pulumi:prod::shop::aws:rds/instance:Instance::db'",
+                "pulumi destroy --target 'urn:pulumi:prod::shop::aws:rds/instance:Instance::db' --yes",
+            ),
+        ];
+        for (i, (unprotect, delete)) in cases.iter().enumerate() {
+            let t = i64::try_from(i).unwrap() * 100_000;
+            observe(&mut seq, &e, "s", t, unprotect);
+            let v = observe(&mut seq, &e, "s", t + 30_000, delete);
+            assert_eq!(
+                v.rules.first().map(String::as_str),
+                Some(UNPROTECT_RULE),
+                "{delete}"
+            );
+            assert_eq!(v.severity, Severity::Critical, "{delete}");
+            assert!(v.reason.contains(unprotect), "{delete}: {}", v.reason);
+            assert!(v.reason.contains(delete), "{delete}: {}", v.reason);
         }
     }
 
