@@ -60,6 +60,39 @@ fn main() {
             .unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     }
     write_script_dfas(&files, &out);
+    write_tiers(&out);
+}
+
+/// One environment tier as `rulesets/environments/tiers.toml` declares it; encoded with postcard
+/// in the field order of `interlock::tiers::Tier` (name, name globs, directory globs).
+#[derive(serde::Deserialize, serde::Serialize)]
+struct TierDef {
+    name: String,
+    #[serde(rename = "match")]
+    globs: Vec<String>,
+    #[serde(default)]
+    dirs: Vec<String>,
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+struct TiersDef {
+    #[serde(rename = "tier")]
+    tiers: Vec<TierDef>,
+}
+
+/// Parses the environment tiers at build time, so a process never parses TOML to find them.
+fn write_tiers(out: &Path) {
+    let path = Path::new("rulesets/environments/tiers.toml");
+    println!("cargo::rerun-if-changed={}", path.display());
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let tiers: TiersDef =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let bytes = postcard::to_allocvec(&tiers)
+        .unwrap_or_else(|e| panic!("cannot encode {}: {e}", path.display()));
+    let target = out.join("tiers.postcard");
+    std::fs::write(&target, bytes)
+        .unwrap_or_else(|e| panic!("cannot write {}: {e}", target.display()));
 }
 
 /// Compiles every distinct `script` pattern of the shipped rules into a dense DFA for the

@@ -216,7 +216,9 @@ impl Engine {
                 invocation: None,
             });
         }
-        Verdict::from_matches(analysis.invocations, matches)
+        let mut verdict = Verdict::from_matches(analysis.invocations, matches);
+        crate::tiers::apply(&mut verdict, crate::tiers::Tiers::shipped());
+        verdict
     }
 
     fn match_invocation(

@@ -23,6 +23,7 @@ pub mod rules;
 pub mod sequence;
 pub mod shell;
 pub mod supervisor;
+pub mod tiers;
 pub mod verdict;
 
 pub use classify::{Action, Engine, Environment};

@@ -45,6 +45,9 @@ pub struct Verdict {
     /// Every (rule, invocation) match, for `explain` and the audit log.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub matches: Vec<RuleMatch>,
+    /// The environment the command acts on, and its tier, when one is named.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<crate::tiers::Target>,
 }
 
 impl Verdict {
@@ -93,6 +96,7 @@ impl Verdict {
             reason,
             invocations,
             matches,
+            environment: None,
         }
     }
 }

@@ -14,4 +14,5 @@ mod pty;
 mod rulesets;
 mod run;
 mod sequence;
+mod tiers;
 mod trace;

@@ -1,0 +1,235 @@
+//! Environments and their tiers: which environment a command acts on — an AWS profile, a kube
+//! context or namespace, a gcloud project, an Azure subscription or resource group, a Terraform
+//! workspace or directory, a database host — and whether that is `prod`, `staging` or `dev`
+//! (`rulesets/environments/tiers.toml`). The environment is shown in the verdict; in `prod`, every
+//! command that needs a human is at least high severity and its reason says where it runs.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::rules::pattern::glob_match;
+use crate::shell::Invocation;
+use crate::{Decision, Severity, Verdict};
+
+/// The environment a command acts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Target {
+    /// The environment's name as given (`prod-admin`, `gke_acme_prod`, `db.prod.internal`).
+    pub name: String,
+    /// Where the name came from (`--profile`, `AWS_PROFILE`, `cwd`).
+    pub from: String,
+    /// Its tier, when one matches.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<String>,
+}
+
+/// One tier and the globs of the names in it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tier {
+    /// The tier's name.
+    pub name: String,
+    /// Globs of the environment names in it.
+    #[serde(rename = "match")]
+    pub globs: Vec<String>,
+    /// Globs of the directories in it (whole paths).
+    #[serde(default)]
+    pub dirs: Vec<String>,
+}
+
+/// The tiers, in the order they are tried.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tiers {
+    /// The tiers.
+    #[serde(rename = "tier")]
+    pub tiers: Vec<Tier>,
+}
+
+/// The tier whose commands are escalated.
+pub const PROD: &str = "prod";
+
+impl Tiers {
+    /// The shipped tiers (`rulesets/environments/tiers.toml`, encoded by the build script),
+    /// decoded once. A tier table that cannot be decoded leaves every environment untiered.
+    pub fn shipped() -> &'static Tiers {
+        static SHIPPED: OnceLock<Tiers> = OnceLock::new();
+        SHIPPED.get_or_init(|| {
+            postcard::from_bytes(include_bytes!(concat!(env!("OUT_DIR"), "/tiers.postcard")))
+                .unwrap_or(Tiers { tiers: Vec::new() })
+        })
+    }
+
+    /// The tier `name` belongs to (globs compared case-insensitively); a directory is matched
+    /// against the tiers' `dirs` globs instead.
+    pub fn tier_of(&self, name: &str, directory: bool) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.tiers
+            .iter()
+            .find(|t| {
+                let globs = if directory { &t.dirs } else { &t.globs };
+                globs
+                    .iter()
+                    .any(|g| glob_match(&g.to_ascii_lowercase(), &name))
+            })
+            .map(|t| t.name.as_str())
+    }
+}
+
+/// The environments named by `inv`: its flags, then the process's selecting variables for the
+/// tool, then its working directory.
+pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
+    let argv = inv.argv();
+    let words: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    let program = inv.program_name();
+    let (flags, variables): (&[&str], &[&str]) = match program {
+        "aws" | "sam" | "cdk" => (&["--profile"], &["AWS_PROFILE"]),
+        "kubectl" | "oc" | "helm" | "kustomize" => {
+            (&["--context", "--kube-context", "--namespace", "-n"], &[])
+        }
+        "gcloud" | "gsutil" | "bq" => (&["--project"], &["CLOUDSDK_CORE_PROJECT"]),
+        "az" => (&["--subscription", "--resource-group", "-g"], &[]),
+        "terraform" | "tofu" | "terragrunt" => (&["-chdir"], &["TF_WORKSPACE"]),
+        "pulumi" => (&["--stack", "-s"], &["PULUMI_STACK"]),
+        "psql" | "pg_dump" | "pg_restore" | "dropdb" | "createdb" | "mysql" | "mysqldump"
+        | "mongosh" | "redis-cli" => (&["-h", "--host"], &["PGHOST", "MYSQL_HOST"]),
+        _ => (&[], &[]),
+    };
+    let mut out = Vec::new();
+    for name in flags {
+        if let Some(value) = flag(&words, name) {
+            out.push((value.to_string(), (*name).to_string()));
+        }
+    }
+    if let ["workspace", "select" | "new", name, ..] = words.as_slice()
+        && matches!(program, "terraform" | "tofu")
+    {
+        out.push(((*name).to_string(), "terraform workspace".to_string()));
+    }
+    for var in variables {
+        if let Ok(value) = std::env::var(var)
+            && !value.is_empty()
+        {
+            out.push((value, (*var).to_string()));
+        }
+    }
+    if let Some(cwd) = &inv.cwd {
+        out.push((cwd.clone(), "cwd".to_string()));
+    }
+    out
+}
+
+/// The value of `name` in `words` (`--name value`, `--name=value`, `-chdir=DIR`).
+fn flag<'a>(words: &[&'a str], name: &str) -> Option<&'a str> {
+    words.iter().enumerate().find_map(|(i, w)| {
+        if *w == name {
+            words.get(i + 1).copied().filter(|v| !v.starts_with('-'))
+        } else {
+            w.strip_prefix(name).and_then(|rest| rest.strip_prefix('='))
+        }
+    })
+}
+
+/// The environment of `verdict`'s command: the one of the highest tier any invocation names
+/// (the first tier in `tiers` is the highest), else the first one named.
+pub fn target_of(verdict: &Verdict, tiers: &Tiers) -> Option<Target> {
+    let mut best: Option<(usize, Target)> = None;
+    for inv in &verdict.invocations {
+        for (name, from) in targets(inv) {
+            let directory = from == "cwd" || from == "-chdir";
+            let tier = tiers.tier_of(&name, directory).map(str::to_string);
+            let rank = tier
+                .as_deref()
+                .and_then(|t| tiers.tiers.iter().position(|x| x.name == t))
+                .unwrap_or(usize::MAX);
+            // The working directory counts only when it is in a tier.
+            if from == "cwd" && tier.is_none() {
+                continue;
+            }
+            if best.as_ref().is_none_or(|(r, _)| rank < *r) {
+                best = Some((rank, Target { name, from, tier }));
+            }
+        }
+    }
+    best.map(|(_, t)| t)
+}
+
+/// Records the environment in `verdict` and applies its tier: in `prod`, a command that needs a
+/// human is at least high severity, and its reason says where it runs.
+pub fn apply(verdict: &mut Verdict, tiers: &Tiers) {
+    let Some(target) = target_of(verdict, tiers) else {
+        return;
+    };
+    if target.tier.as_deref() == Some(PROD) && verdict.decision >= Decision::Confirm {
+        verdict.severity = verdict.severity.max(Severity::High);
+        verdict.reason = format!(
+            "{} In production: {} `{}`.",
+            verdict.reason, target.from, target.name
+        );
+    }
+    verdict.environment = Some(target);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Action, Engine, Environment};
+
+    fn verdict(cmd: &str) -> Verdict {
+        let engine = Engine::new(
+            crate::rules::load::shipped().unwrap(),
+            Environment::detect(Some("/work/project".into()), None),
+        );
+        engine.classify(&Action::Shell(cmd.into()))
+    }
+
+    #[test]
+    fn names_are_put_in_tiers_by_flag_and_directory() {
+        let cases = [
+            ("aws --profile prod-admin s3 ls", Some("prod")),
+            ("aws --profile dev s3 ls", Some("dev")),
+            ("aws s3 ls --profile=live-eu", Some("prod")),
+            (
+                "kubectl --context gke_acme_production get pods",
+                Some("prod"),
+            ),
+            ("kubectl -n staging-api get pods", Some("staging")),
+            ("gcloud --project acme-prd-1 sql instances list", None),
+            ("gcloud --project prd-acme sql instances list", Some("prod")),
+            (
+                "az group list --subscription Prod-Subscription",
+                Some("prod"),
+            ),
+            ("psql -h db.prod.internal -c 'select 1'", Some("prod")),
+            ("terraform -chdir=envs/prod plan", Some("prod")),
+            ("cd /srv/envs/production && terraform apply", Some("prod")),
+            // A directory is judged by the directory globs, not by the words in its name.
+            ("cd /home/me/productivity-app && make", None),
+            ("git status", None),
+        ];
+        for (cmd, tier) in cases {
+            let v = verdict(cmd);
+            let got = target_of(&v, Tiers::shipped()).and_then(|t| t.tier);
+            assert_eq!(got.as_deref(), tier, "{cmd}");
+        }
+    }
+
+    #[test]
+    fn in_prod_a_held_command_is_at_least_high_and_says_where() {
+        let mut v = verdict("kubectl --context prod-eu delete pod web-1");
+        let before = v.severity;
+        apply(&mut v, Tiers::shipped());
+        assert!(v.severity >= Severity::High && v.severity >= before);
+        assert!(
+            v.reason.contains("In production: --context `prod-eu`"),
+            "{}",
+            v.reason
+        );
+        assert_eq!(
+            v.environment.as_ref().unwrap().tier.as_deref(),
+            Some("prod")
+        );
+        let mut dev = verdict("kubectl --context dev-eu delete pod web-1");
+        apply(&mut dev, Tiers::shipped());
+        assert!(!dev.reason.contains("In production"));
+    }
+}
