@@ -19,6 +19,7 @@ pub mod cli;
 pub mod ids;
 pub mod intercept;
 pub mod level;
+pub mod plans;
 pub mod rules;
 pub mod sequence;
 pub mod shell;

@@ -52,6 +52,14 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitStatus> {
         None => Action::Argv(args.argv),
     };
     let mut verdict = engine.classify(&action);
+    // A saved plan is judged by what it does (the tool's own preview).
+    let cwd = engine
+        .environment()
+        .shell
+        .cwd
+        .clone()
+        .unwrap_or_else(|| ".".into());
+    crate::plans::apply(&mut verdict, &cwd);
     // Both halves of a delete-and-recreate can stand in one line.
     Sequences::new().observe(engine.rules(), "", now_ms(), &action.text(), &mut verdict);
     let mut out = std::io::stdout().lock();

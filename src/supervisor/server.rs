@@ -304,6 +304,17 @@ async fn check(
     let env = Environment::detect(Some(cwd.clone()), None);
     let action = Action::Argv(argv.clone());
     let mut verdict = shared.config.engine.classify_in(&action, &env);
+    if crate::plans::wants_preview(&verdict) {
+        // The preview runs the tool: off the server's thread.
+        let dir = cwd.clone();
+        let mut held = verdict.clone();
+        verdict = tokio::task::spawn_blocking(move || {
+            crate::plans::apply(&mut held, &dir);
+            held
+        })
+        .await
+        .unwrap_or(verdict);
+    }
     if let Ok(mut sequences) = shared.sequences.lock() {
         let now = jiff::Timestamp::now().as_millisecond();
         sequences.observe(

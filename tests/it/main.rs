@@ -9,6 +9,7 @@ mod common;
 mod corpus;
 mod explain;
 mod hooks;
+mod plans;
 mod properties;
 mod pty;
 mod rulesets;

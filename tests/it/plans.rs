@@ -1,0 +1,70 @@
+//! Plans, not command lines: `terraform apply PLAN` judged through a fake `terraform` on PATH
+//! whose `show -json` prints the plan (the stand-in for the real tool and its providers).
+
+use std::os::unix::fs::PermissionsExt;
+
+use crate::common::{InterlockTest, json_lines};
+
+/// A fake `terraform` whose `show -json` prints `plan`, and `check --json -- terraform apply
+/// plan.out` run with it first on PATH.
+fn apply_with_plan(plan: &str) -> serde_json::Value {
+    let t = InterlockTest::new();
+    let bin = t.home.join("fakebin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::write(t.home.join("plan.json"), plan).expect("plan json");
+    let script = format!(
+        "#!/bin/sh\nif [ \"$1 $2 $3\" = 'show -json plan.out' ]; then cat '{}'; else exit 1; fi\n",
+        t.home.join("plan.json").display()
+    );
+    let fake = bin.join("terraform");
+    std::fs::write(&fake, script).expect("fake terraform");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(t.workspace.join("plan.out"), "binary plan").expect("plan file");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = t
+        .cmd(&["check", "--json", "--", "terraform", "apply", "plan.out"])
+        .env("PATH", path)
+        .output()
+        .expect("run check");
+    json_lines(&out).remove(0)
+}
+
+#[test]
+fn a_plan_replacing_a_database_makes_apply_critical_and_lists_it() {
+    let v = apply_with_plan(
+        r#"{"format_version": "1.2", "resource_changes": [
+            {"address": "aws_db_instance.main", "type": "aws_db_instance", "change": {"actions": ["delete", "create"]}},
+            {"address": "aws_instance.web", "type": "aws_instance", "change": {"actions": ["update"]}}
+        ]}"#,
+    );
+    assert_eq!(v["severity"], "critical", "{v:#}");
+    assert_eq!(v["decision"], "confirm");
+    assert_eq!(v["rules"][0], "plan.destroys-resources");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("aws_db_instance.main (replace)"),
+        "{reason}"
+    );
+    assert!(!reason.contains("aws_instance.web"), "{reason}");
+}
+
+#[test]
+fn a_plan_that_destroys_nothing_keeps_the_usual_verdict_and_an_unreadable_one_says_so() {
+    let v = apply_with_plan(
+        r#"{"resource_changes": [{"address": "aws_instance.web", "type": "aws_instance", "change": {"actions": ["update"]}}]}"#,
+    );
+    assert_eq!(v["rules"][0], "iac.terraform.apply", "{v:#}");
+    let broken = apply_with_plan("not json");
+    assert_eq!(broken["rules"][0], "plan.unreadable", "{broken:#}");
+    assert_ne!(broken["decision"], "allow");
+    assert!(
+        broken["reason"]
+            .as_str()
+            .unwrap()
+            .contains("could not be previewed")
+    );
+}
