@@ -1,6 +1,8 @@
 //! Plans, not just command lines: `terraform apply PLAN` (and `tofu`) is judged by what the plan
-//! does, read through the tool's own preview (`terraform show -json PLAN`). Every resource the
-//! plan deletes or replaces is listed by address in the reason; a delete or replace of a stateful
+//! does, read through the tool's own preview (`terraform show -json PLAN`), and `aws
+//! cloudformation execute-change-set` by its change set (`describe-change-set`: removals and
+//! `Replacement: True`). Every resource the plan deletes or replaces is listed by address in the
+//! reason; a delete or replace of a stateful
 //! resource (a database, volume, bucket, cluster, ...) makes the command critical. When the
 //! preview cannot be read, the command needs a human and the reason says why.
 //!
@@ -56,6 +58,51 @@ const STATEFUL: &[&str] = &[
     "kubernetes_persistent_volume*",
 ];
 
+/// CloudFormation resource types whose delete loses data.
+const STATEFUL_CFN: &[&str] = &[
+    "AWS::RDS::*",
+    "AWS::DynamoDB::*",
+    "AWS::S3::Bucket",
+    "AWS::EC2::Volume",
+    "AWS::EFS::*",
+    "AWS::ElastiCache::*",
+    "AWS::Redshift::*",
+    "AWS::DocDB::*",
+    "AWS::Neptune::*",
+    "AWS::OpenSearchService::*",
+    "AWS::Elasticsearch::*",
+    "AWS::EKS::Cluster",
+    "AWS::ECS::Cluster",
+    "AWS::KMS::Key",
+    "AWS::Kinesis::Stream",
+    "AWS::SQS::Queue",
+];
+
+/// A change set as `aws cloudformation describe-change-set` reports it.
+#[derive(Debug, Deserialize)]
+struct ChangeSetJson {
+    #[serde(rename = "Changes", default)]
+    changes: Vec<ChangeSetEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ChangeSetEntry {
+    #[serde(rename = "ResourceChange")]
+    resource: Option<CfnChange>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CfnChange {
+    #[serde(rename = "Action", default)]
+    action: String,
+    #[serde(rename = "LogicalResourceId", default)]
+    logical_id: String,
+    #[serde(rename = "ResourceType", default)]
+    kind: String,
+    #[serde(rename = "Replacement", default)]
+    replacement: String,
+}
+
 /// What a plan does to one resource, as `terraform show -json` reports it.
 #[derive(Debug, Deserialize)]
 struct ResourceChange {
@@ -88,35 +135,84 @@ pub struct Destroyed {
     pub stateful: bool,
 }
 
-/// The saved plan `inv` applies, if it is `terraform|tofu apply PLAN`: (program, plan file).
-fn saved_plan(inv: &Invocation) -> Option<(String, String)> {
+/// A preview to read: the tool, the arguments that print it as JSON, and what is previewed.
+struct Preview {
+    program: String,
+    args: Vec<String>,
+    what: String,
+    kind: PreviewKind,
+}
+
+enum PreviewKind {
+    Terraform,
+    ChangeSet,
+}
+
+/// The preview of what `inv` applies, if it applies a saved plan: `terraform|tofu apply PLAN`,
+/// or `aws cloudformation execute-change-set`.
+fn preview_of(inv: &Invocation) -> Option<Preview> {
     let program = inv.program_name();
-    if !matches!(program, "terraform" | "tofu") {
-        return None;
-    }
     let argv = inv.argv();
-    let words: Vec<&str> = argv
+    let all: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    let words: Vec<&str> = all
         .iter()
-        .skip(1)
-        .map(String::as_str)
+        .copied()
         .filter(|w| !w.starts_with('-'))
         .collect();
-    match words.as_slice() {
-        ["apply", plan] => Some((inv.program().to_string(), (*plan).to_string())),
+    match (program, words.as_slice()) {
+        ("terraform" | "tofu", ["apply", plan]) => Some(Preview {
+            program: inv.program().to_string(),
+            args: vec!["show".into(), "-json".into(), (*plan).to_string()],
+            what: format!("plan {plan}"),
+            kind: PreviewKind::Terraform,
+        }),
+        ("aws", _)
+            if all
+                .windows(2)
+                .any(|w| w == ["cloudformation", "execute-change-set"]) =>
+        {
+            let value = |name: &str| {
+                all.iter()
+                    .position(|w| *w == name)
+                    .and_then(|i| all.get(i + 1))
+                    .map(|v| (*v).to_string())
+            };
+            let change_set = value("--change-set-name")?;
+            let mut args: Vec<String> = vec![
+                "cloudformation".into(),
+                "describe-change-set".into(),
+                "--change-set-name".into(),
+                change_set.clone(),
+                "--output".into(),
+                "json".into(),
+            ];
+            for flag in ["--stack-name", "--profile", "--region"] {
+                if let Some(v) = value(flag) {
+                    args.extend([flag.to_string(), v]);
+                }
+            }
+            Some(Preview {
+                program: inv.program().to_string(),
+                args,
+                what: format!("change set {change_set}"),
+                kind: PreviewKind::ChangeSet,
+            })
+        }
         _ => None,
     }
 }
 
-/// Reads the plan through `program show -json PLAN` in `cwd`, and lists what it destroys.
-pub fn preview(program: &str, plan: &str, cwd: &str) -> Result<Vec<Destroyed>, String> {
-    let mut child = Command::new(program)
-        .args(["show", "-json", plan])
+/// Runs the preview in `cwd` and lists what it destroys.
+fn preview(p: &Preview, cwd: &str) -> Result<Vec<Destroyed>, String> {
+    let shown = format!("{} {}", p.program, p.args.join(" "));
+    let mut child = Command::new(&p.program)
+        .args(&p.args)
         .current_dir(cwd)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("cannot run `{program} show -json {plan}`: {e}"))?;
+        .map_err(|e| format!("cannot run `{shown}`: {e}"))?;
     let mut text = String::new();
     let read = child
         .stdout
@@ -130,16 +226,42 @@ pub fn preview(program: &str, plan: &str, cwd: &str) -> Result<Vec<Destroyed>, S
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("`{program} show -json {plan}` did not finish"));
+                return Err(format!("`{shown}` did not finish"));
             }
         }
     };
     if !status.success() || !matches!(read, Some(Ok(_))) {
-        return Err(format!("`{program} show -json {plan}` failed ({status})"));
+        return Err(format!("`{shown}` failed ({status})"));
     }
-    let json: PlanJson = serde_json::from_str(&text)
-        .map_err(|e| format!("`{program} show -json {plan}` gave no plan JSON ({e})"))?;
-    Ok(destroyed(&json))
+    match p.kind {
+        PreviewKind::Terraform => serde_json::from_str::<PlanJson>(&text)
+            .map(|json| destroyed(&json))
+            .map_err(|e| format!("`{shown}` gave no plan JSON ({e})")),
+        PreviewKind::ChangeSet => serde_json::from_str::<ChangeSetJson>(&text)
+            .map(|json| removed(&json))
+            .map_err(|e| format!("`{shown}` gave no change set JSON ({e})")),
+    }
+}
+
+fn removed(set: &ChangeSetJson) -> Vec<Destroyed> {
+    set.changes
+        .iter()
+        .filter_map(|c| c.resource.as_ref())
+        .filter_map(|r| {
+            let action = match (r.action.as_str(), r.replacement.as_str()) {
+                ("Remove", _) => "delete",
+                (_, "True") => "replace",
+                _ => return None,
+            };
+            Some(Destroyed {
+                address: format!("{} ({})", r.logical_id, r.kind),
+                action,
+                stateful: STATEFUL_CFN
+                    .iter()
+                    .any(|g| crate::rules::pattern::glob_match(g, &r.kind)),
+            })
+        })
+        .collect()
 }
 
 fn destroyed(plan: &PlanJson) -> Vec<Destroyed> {
@@ -164,23 +286,24 @@ pub fn wants_preview(verdict: &Verdict) -> bool {
     verdict
         .invocations
         .iter()
-        .any(|inv| saved_plan(inv).is_some())
+        .any(|inv| preview_of(inv).is_some())
 }
 
 /// Reads the saved plan of each `terraform apply PLAN` in `verdict` and judges the command by it.
 pub fn apply(verdict: &mut Verdict, cwd: &str) {
-    let found: Vec<(usize, String, String, String)> = verdict
+    let found: Vec<(usize, Preview, String)> = verdict
         .invocations
         .iter()
         .enumerate()
         .filter_map(|(i, inv)| {
-            let (program, plan) = saved_plan(inv)?;
+            let p = preview_of(inv)?;
             let dir = inv.cwd.clone().unwrap_or_else(|| cwd.to_string());
-            Some((i, program, plan, dir))
+            Some((i, p, dir))
         })
         .collect();
-    for (index, program, plan, dir) in found {
-        let (rule, severity, decision, reason) = match preview(&program, &plan, &dir) {
+    for (index, p, dir) in found {
+        let plan = &p.what;
+        let (rule, severity, decision, reason) = match preview(&p, &dir) {
             Ok(list) if list.is_empty() => continue,
             Ok(list) => {
                 let stateful = list.iter().any(|d| d.stateful);
@@ -197,7 +320,7 @@ pub fn apply(verdict: &mut Verdict, cwd: &str) {
                     },
                     Decision::Confirm,
                     format!(
-                        "The plan {plan} deletes or replaces {} resource(s){}: {}.",
+                        "The {plan} deletes or replaces {} resource(s){}: {}.",
                         list.len(),
                         if stateful {
                             ", including ones that hold data"
@@ -213,7 +336,7 @@ pub fn apply(verdict: &mut Verdict, cwd: &str) {
                 Severity::High,
                 Decision::Confirm,
                 format!(
-                    "The plan {plan} could not be previewed ({why}), so what it deletes is unknown."
+                    "The {plan} could not be previewed ({why}), so what it deletes is unknown."
                 ),
             ),
         };
@@ -239,6 +362,24 @@ pub fn apply(verdict: &mut Verdict, cwd: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn change_set_removals_and_replacements_are_listed() {
+        let set: ChangeSetJson = serde_json::from_str(
+            r#"{"Changes": [
+                {"Type": "Resource", "ResourceChange": {"Action": "Modify", "LogicalResourceId": "Db", "ResourceType": "AWS::RDS::DBInstance", "Replacement": "True"}},
+                {"Type": "Resource", "ResourceChange": {"Action": "Modify", "LogicalResourceId": "Web", "ResourceType": "AWS::EC2::Instance", "Replacement": "False"}},
+                {"Type": "Resource", "ResourceChange": {"Action": "Remove", "LogicalResourceId": "Old", "ResourceType": "AWS::SNS::Topic"}}
+            ]}"#,
+        )
+        .unwrap();
+        let found = removed(&set);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].action, "replace");
+        assert!(found[0].stateful);
+        assert_eq!(found[1].address, "Old (AWS::SNS::Topic)");
+        assert!(!found[1].stateful);
+    }
 
     #[test]
     fn replaces_and_deletes_are_listed_and_stateful_ones_marked() {

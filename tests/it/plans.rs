@@ -68,3 +68,48 @@ fn a_plan_that_destroys_nothing_keeps_the_usual_verdict_and_an_unreadable_one_sa
             .contains("could not be previewed")
     );
 }
+
+#[test]
+fn a_change_set_replacing_a_database_makes_execute_critical_and_lists_it() {
+    let t = InterlockTest::new();
+    let bin = t.home.join("fakebin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::write(
+        t.home.join("set.json"),
+        r#"{"Changes": [{"Type": "Resource", "ResourceChange": {"Action": "Modify", "LogicalResourceId": "OrdersDb", "ResourceType": "AWS::RDS::DBInstance", "Replacement": "True"}}]}"#,
+    )
+    .expect("change set json");
+    let fake = bin.join("aws");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *describe-change-set*) cat '{}';; *) exit 1;; esac\n",
+            t.home.join("set.json").display()
+        ),
+    )
+    .expect("fake aws");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = t
+        .cmd(&[
+            "check",
+            "--json",
+            "--shell",
+            "aws cloudformation execute-change-set --change-set-name cs-42 --stack-name orders",
+        ])
+        .env("PATH", path)
+        .output()
+        .expect("run check");
+    let v = json_lines(&out).remove(0);
+    assert_eq!(v["severity"], "critical", "{v:#}");
+    let reason = v["reason"].as_str().unwrap();
+    assert!(reason.contains("change set cs-42"), "{reason}");
+    assert!(
+        reason.contains("OrdersDb (AWS::RDS::DBInstance) (replace)"),
+        "{reason}"
+    );
+}
