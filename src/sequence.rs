@@ -11,6 +11,11 @@
 //! critical, naming both commands, the time between them and the resource.
 
 use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
 
 use crate::rules::{Ruleset, grammar};
 use crate::shell::Invocation;
@@ -22,7 +27,8 @@ pub const RULE: &str = "sequence.delete-recreate";
 pub const UNPROTECT_RULE: &str = "sequence.unprotect-delete";
 
 /// Whether a command removes or makes a resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Change {
     /// Deletes, destroys, terminates, drops.
     Delete,
@@ -53,7 +59,7 @@ pub struct Touch {
 }
 
 /// A delete or unprotect seen earlier in a session.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Earlier {
     change: Change,
     resource: String,
@@ -89,38 +95,10 @@ impl Sequences {
         command: &str,
         verdict: &mut Verdict,
     ) {
-        let touches: Vec<(usize, Touch)> = verdict
-            .invocations
-            .iter()
-            .enumerate()
-            .flat_map(|(i, inv)| touches(inv, rules).into_iter().map(move |t| (i, t)))
-            .collect();
+        let touches = all_touches(verdict, rules);
         let history = self.sessions.entry(session.to_string()).or_default();
-        let mut found: Option<(usize, Touch, Earlier)> = None;
-        let mut in_line: Vec<Earlier> = Vec::new();
-        for (index, touch) in &touches {
-            if let Some(before) = touch.change.completes() {
-                let earlier = in_line
-                    .iter()
-                    .rev()
-                    .chain(history.iter().rev())
-                    .find(|e| e.change == before && e.resource == touch.resource);
-                if found.is_none()
-                    && let Some(e) = earlier
-                {
-                    found = Some((*index, touch.clone(), e.clone()));
-                }
-            }
-            if touch.change != Change::Create {
-                in_line.push(Earlier {
-                    change: touch.change,
-                    resource: touch.resource.clone(),
-                    command: command.to_string(),
-                    at_ms,
-                });
-            }
-        }
-        history.extend(in_line);
+        let (found, new) = judge(history, &touches, command, at_ms);
+        history.extend(new);
         if history.len() > MAX_REMEMBERED {
             let excess = history.len() - MAX_REMEMBERED;
             history.drain(..excess);
@@ -129,6 +107,100 @@ impl Sequences {
             escalate(verdict, index, &touch, &earlier, command, at_ms);
         }
     }
+}
+
+/// The same as [`Sequences::observe`] for a session kept in a file under `dir` (one process per
+/// command, as agent hooks run): the file is read only when the command deletes, unprotects or
+/// creates something, and appended to only when it deletes or unprotects.
+pub fn observe_stored(
+    dir: &Path,
+    rules: &Ruleset,
+    session: &str,
+    at_ms: i64,
+    command: &str,
+    verdict: &mut Verdict,
+) -> std::io::Result<()> {
+    let touches = all_touches(verdict, rules);
+    if touches.is_empty() {
+        return Ok(());
+    }
+    let path = dir.join(format!("{}.jsonl", crate::ids::hashed_id("s", session, 16)));
+    let history: Vec<Earlier> = match std::fs::read_to_string(&path) {
+        Ok(text) => text
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e),
+    };
+    let start = history.len().saturating_sub(MAX_REMEMBERED);
+    let (found, new) = judge(&history[start..], &touches, command, at_ms);
+    if !new.is_empty() {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
+        let mut lines = String::new();
+        for e in &new {
+            lines.push_str(&serde_json::to_string(e).map_err(std::io::Error::other)?);
+            lines.push('\n');
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(&path)?;
+        file.write_all(lines.as_bytes())?;
+    }
+    if let Some((index, touch, earlier)) = found {
+        escalate(verdict, index, &touch, &earlier, command, at_ms);
+    }
+    Ok(())
+}
+
+/// Every resource each invocation of `verdict` touches, with the invocation's index.
+fn all_touches(verdict: &Verdict, rules: &Ruleset) -> Vec<(usize, Touch)> {
+    verdict
+        .invocations
+        .iter()
+        .enumerate()
+        .flat_map(|(i, inv)| touches(inv, rules).into_iter().map(move |t| (i, t)))
+        .collect()
+}
+
+/// Looks up, for each touch in order, what it would complete (in this line first, then in
+/// `history`): the first such pair, and what this line adds to the history.
+fn judge(
+    history: &[Earlier],
+    touches: &[(usize, Touch)],
+    command: &str,
+    at_ms: i64,
+) -> (Option<(usize, Touch, Earlier)>, Vec<Earlier>) {
+    let mut found: Option<(usize, Touch, Earlier)> = None;
+    let mut in_line: Vec<Earlier> = Vec::new();
+    for (index, touch) in touches {
+        if let Some(before) = touch.change.completes() {
+            let earlier = in_line
+                .iter()
+                .rev()
+                .chain(history.iter().rev())
+                .find(|e| e.change == before && e.resource == touch.resource);
+            if found.is_none()
+                && let Some(e) = earlier
+            {
+                found = Some((*index, touch.clone(), e.clone()));
+            }
+        }
+        if touch.change != Change::Create {
+            in_line.push(Earlier {
+                change: touch.change,
+                resource: touch.resource.clone(),
+                command: command.to_string(),
+                at_ms,
+            });
+        }
+    }
+    (found, in_line)
 }
 
 fn escalate(

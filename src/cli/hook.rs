@@ -11,6 +11,7 @@ use crate::approval::store::{self, StoredRequest};
 use crate::audit::{self, AiAgent, Approval, AuditLog, Event, Status};
 use crate::intercept::hooks::{self, Agent, Answer, Call};
 use crate::intercept::shim::SOCKET_ENV;
+use crate::sequence::{self, Sequences};
 use crate::supervisor::client;
 use crate::supervisor::protocol::{Request, Response};
 use crate::{Action, Decision, Engine, Verdict};
@@ -181,7 +182,28 @@ fn decide_alone(
     // The process ends after this one decision: leaking the engine spares freeing every rule it
     // decoded, which would only add to the agent's wait.
     let engine: &Engine = Box::leak(Box::new(args.rules.engine_in(Some(cwd.clone()))?));
-    let verdict = engine.classify(&Action::Argv(argv.clone()));
+    let action = Action::Argv(argv.clone());
+    let mut verdict = engine.classify(&action);
+    // Delete-and-recreate across the agent's calls: the session's history is kept on disk, one
+    // process per call.
+    let now = jiff::Timestamp::now().as_millisecond();
+    let text = call_text(&argv);
+    match &agent.session_uid {
+        Some(session) => {
+            let dir = state_dir.join("sequences");
+            if let Err(e) =
+                sequence::observe_stored(&dir, engine.rules(), session, now, &text, &mut verdict)
+            {
+                verdict.decision = verdict.decision.max(Decision::Confirm);
+                verdict.reason = format!(
+                    "{} (The session's earlier deletes cannot be read from {}: {e}; a recreate cannot be ruled out.)",
+                    verdict.reason,
+                    dir.display()
+                );
+            }
+        }
+        None => Sequences::new().observe(engine.rules(), "", now, &text, &mut verdict),
+    }
     let log = AuditLog::new(state_dir.join("audit.jsonl"));
     // A held command's id is derived from what it is and where, so retries are one request.
     let id = if verdict.decision == Decision::Confirm {
@@ -289,6 +311,14 @@ fn hold(
         approval: None,
     };
     store::save(state_dir, &req).context("cannot record the held request")
+}
+
+/// The command as the agent wrote it: the text of `SHELL -c TEXT`, else the argv.
+fn call_text(argv: &[String]) -> String {
+    match argv {
+        [_, flag, text] if flag == "-c" || flag == "-Command" => text.clone(),
+        _ => Action::Argv(argv.to_vec()).text(),
+    }
 }
 
 fn request_id() -> String {

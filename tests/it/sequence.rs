@@ -92,3 +92,37 @@ fn both_halves_in_one_line_are_escalated() {
             .contains("earlier in the same command")
     );
 }
+
+#[test]
+fn an_agent_hook_sees_the_recreate_across_calls_of_one_session() {
+    let t = InterlockTest::new();
+    let state = t.home.join("state");
+    let state = state.to_str().unwrap();
+    let call = |session: &str, command: &str| -> String {
+        let payload = serde_json::json!({
+            "session_id": session, "cwd": t.workspace, "hook_event_name": "PreToolUse",
+            "tool_name": "Bash", "tool_input": {"command": command}, "tool_use_id": "t"
+        });
+        let out = t.run(
+            &["hook", "--agent", "claude", "--state-dir", state],
+            &payload.to_string(),
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    call("s1", "aws cloudformation delete-stack --stack-name env");
+    let create = "aws cloudformation create-stack --stack-name env --template-body file://t.yaml";
+    let same_session = call("s1", create);
+    assert!(
+        same_session.contains("Delete-and-recreate"),
+        "{same_session}"
+    );
+    assert!(
+        same_session.contains("aws cloudformation delete-stack --stack-name env"),
+        "{same_session}"
+    );
+    let other_session = call("s2", create);
+    assert!(
+        !other_session.contains("Delete-and-recreate"),
+        "{other_session}"
+    );
+}
