@@ -72,6 +72,12 @@ struct TierDef {
     globs: Vec<String>,
     #[serde(default)]
     dirs: Vec<String>,
+    #[serde(default = "one")]
+    approvers: u8,
+}
+
+fn one() -> u8 {
+    1
 }
 
 #[derive(serde::Deserialize, serde::Serialize)]

@@ -35,6 +35,8 @@ pub struct Tier {
     /// Globs of the directories in it (whole paths).
     #[serde(default)]
     pub dirs: Vec<String>,
+    /// How many distinct humans must approve a critical command in it.
+    pub approvers: u8,
 }
 
 /// The tiers, in the order they are tried.
@@ -164,6 +166,21 @@ pub fn apply(verdict: &mut Verdict, tiers: &Tiers) {
         verdict.reason = format!(
             "{} In production: {} `{}`.",
             verdict.reason, target.from, target.name
+        );
+    }
+    let approvers = target
+        .tier
+        .as_deref()
+        .and_then(|t| tiers.tiers.iter().find(|x| x.name == t))
+        .map_or(1, |t| t.approvers.max(1));
+    if approvers > 1
+        && verdict.decision == Decision::Confirm
+        && verdict.severity == Severity::Critical
+    {
+        verdict.approvers = approvers;
+        verdict.reason = format!(
+            "{} It needs {approvers} different approvers.",
+            verdict.reason
         );
     }
     verdict.environment = Some(target);

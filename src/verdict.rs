@@ -48,6 +48,13 @@ pub struct Verdict {
     /// The environment the command acts on, and its tier, when one is named.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub environment: Option<crate::tiers::Target>,
+    /// How many distinct humans must approve it (more than one in a tier that asks for it).
+    #[serde(skip_serializing_if = "is_one")]
+    pub approvers: u8,
+}
+
+fn is_one(n: &u8) -> bool {
+    *n == 1
 }
 
 impl Verdict {
@@ -97,6 +104,7 @@ impl Verdict {
             invocations,
             matches,
             environment: None,
+            approvers: 1,
         }
     }
 }

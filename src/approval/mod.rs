@@ -6,6 +6,7 @@
 //! molly-guard asks for the hostname). Esc, Ctrl-C or Ctrl-D refuse at any point.
 
 mod keys;
+pub mod signature;
 pub mod store;
 mod target;
 

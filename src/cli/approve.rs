@@ -48,6 +48,14 @@ pub struct ApproveArgs {
     /// Why this command may run: recorded verbatim in the audit log.
     #[arg(long, value_name = "TEXT")]
     pub reason: String,
+    /// An SSH signature over the approval (made with `interlock approve ID --reason ...
+    /// --print-message | ssh-keygen -Y sign -f KEY -n interlock > FILE`): the approver is the
+    /// key's principal in the session's allowed signers, wherever this command runs.
+    #[arg(long, value_name = "FILE")]
+    pub signature: Option<std::path::PathBuf>,
+    /// Print the exact text to sign for this request and reason, and exit.
+    #[arg(long)]
+    pub print_message: bool,
     /// Sessions.
     #[command(flatten)]
     pub state: StateDirArg,
@@ -122,6 +130,7 @@ fn decide(state: &StateDirArg, request: Request) -> anyhow::Result<ExitStatus> {
             request,
             reason,
             user,
+            ..
         } => (
             request.clone(),
             Some(StoredApproval {
@@ -192,12 +201,28 @@ pub fn approve(args: ApproveArgs) -> anyhow::Result<ExitStatus> {
             "--reason must say why in at least {MIN_REASON} characters (it is recorded in the audit log)"
         );
     }
+    if args.print_message {
+        print!(
+            "{}",
+            crate::approval::signature::message(&args.request, &args.reason)
+        );
+        return Ok(ExitStatus::Allow);
+    }
+    let signature = args
+        .signature
+        .as_ref()
+        .map(|path| {
+            std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the signature {}", path.display()))
+        })
+        .transpose()?;
     decide(
         &args.state,
         Request::Approve {
             request: args.request,
             reason: args.reason,
             user: user(),
+            signature,
         },
     )
 }

@@ -54,6 +54,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub allow_write: Vec<PathBuf>,
 
+    /// Approvers on other machines: an `ssh-keygen` allowed-signers file. `interlock approve
+    /// ID --reason ... --signature FILE` then counts as the approval of the key's principal
+    /// (commands that need several approvers need that many distinct ones).
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+
     /// Rulesets and context.
     #[command(flatten)]
     pub rules: RulesetArgs,
@@ -120,6 +126,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let config = Config {
         prompter: interactive.then_some(prompter),
         min_justification: args.min_justification.max(1),
+        allowed_signers: args
+            .allowed_signers
+            .as_ref()
+            .map(std::path::absolute)
+            .transpose()
+            .context("cannot resolve --allowed-signers")?,
         engine,
         log: AuditLog::new(state_dir.join("audit.jsonl")),
         wait: Duration::from_secs(args.wait),

@@ -36,6 +36,10 @@ pub enum Request {
         reason: String,
         /// Who (the approver's user name).
         user: String,
+        /// An SSH signature (`ssh-keygen -Y sign -n interlock`) over the approval message,
+        /// identifying an approver on another machine by the policy's allowed signers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
     },
     /// A human refuses a request.
     Deny {

@@ -36,6 +36,8 @@ pub struct Config {
     pub prompter: Option<std::sync::mpsc::Sender<PromptRequest>>,
     /// The shortest justification accepted at the terminal.
     pub min_justification: usize,
+    /// Who may sign approvals from other machines (`ssh-keygen` allowed-signers format).
+    pub allowed_signers: Option<std::path::PathBuf>,
 }
 
 /// A human's decision.
@@ -58,6 +60,8 @@ struct Held {
     verdict: Verdict,
     until: Instant,
     waiter: Option<oneshot::Sender<Outcome>>,
+    /// Distinct approvers so far, with their reasons.
+    approvals: Vec<(String, String)>,
 }
 
 /// An approval that arrived after its request was refused: it lets the same argv in the same
@@ -114,16 +118,16 @@ pub async fn serve(listener: UnixListener, config: Config) {
 }
 
 async fn connection(stream: UnixStream, shared: Arc<Shared>) -> std::io::Result<()> {
-    let peer_pid = stream
-        .peer_cred()
-        .ok()
+    let cred = stream.peer_cred().ok();
+    let peer_pid = cred
         .and_then(|c| c.pid())
         .and_then(|p| u32::try_from(p).ok());
+    let peer_uid = cred.map(|c| c.uid());
     let (read, mut write) = stream.into_split();
     let mut line = String::new();
     BufReader::new(read).read_line(&mut line).await?;
     let response = match serde_json::from_str::<Request>(&line) {
-        Ok(request) => handle(request, peer_pid, &shared).await,
+        Ok(request) => handle(request, peer_pid, peer_uid, &shared).await,
         Err(e) => Response::Error {
             message: format!("unreadable request: {e}"),
         },
@@ -134,7 +138,12 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>) -> std::io::Result<
     write.write_all(out.as_bytes()).await
 }
 
-async fn handle(request: Request, peer_pid: Option<u32>, shared: &Arc<Shared>) -> Response {
+async fn handle(
+    request: Request,
+    peer_pid: Option<u32>,
+    peer_uid: Option<u32>,
+    shared: &Arc<Shared>,
+) -> Response {
     match request {
         Request::Check { argv, cwd, agent } => check(argv, cwd, agent, shared).await,
         Request::Exited { request, code } => {
@@ -153,12 +162,17 @@ async fn handle(request: Request, peer_pid: Option<u32>, shared: &Arc<Shared>) -
             request,
             reason,
             user,
+            signature,
         } => {
+            let who = match approver(shared, peer_uid, &request, &reason, signature, user).await {
+                Ok(who) => who,
+                Err(message) => return Response::Error { message },
+            };
             decide(
                 shared,
                 peer_pid,
                 request,
-                Outcome::Approved { reason, user },
+                Outcome::Approved { reason, user: who },
             )
             .await
         }
@@ -168,6 +182,40 @@ async fn handle(request: Request, peer_pid: Option<u32>, shared: &Arc<Shared>) -
             user,
         } => decide(shared, peer_pid, request, Outcome::Denied { reason, user }).await,
     }
+}
+
+/// Who approves: the principal whose SSH key signed the approval (checked against the session's
+/// allowed signers), else the OS user the connection comes from (peer credentials, not the name
+/// the client sends), else that name.
+async fn approver(
+    shared: &Arc<Shared>,
+    peer_uid: Option<u32>,
+    request: &str,
+    reason: &str,
+    signature: Option<String>,
+    claimed: String,
+) -> Result<String, String> {
+    if let Some(signature) = signature {
+        let Some(allowed) = shared.config.allowed_signers.clone() else {
+            return Err("refused: this session takes no signed approvals (start it with --allowed-signers FILE)".into());
+        };
+        let message = approval::signature::message(request, reason);
+        return tokio::task::spawn_blocking(move || {
+            approval::signature::signer(&allowed, &message, &signature)
+        })
+        .await
+        .map_err(|e| format!("cannot check the signature: {e}"))?
+        .map(|principal| format!("{principal} (ssh signature)"))
+        .map_err(|e| format!("refused: {e}"));
+    }
+    Ok(peer_uid
+        .and_then(|uid| {
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+        })
+        .map(|u| u.name)
+        .unwrap_or(claimed))
 }
 
 fn new_request_id(shared: &Shared) -> String {
@@ -394,51 +442,74 @@ async fn confirm(
     {
         return unlogged(&verdict, &id, &e);
     }
+    // A command that needs several approvers: the human at the terminal is one of them at most.
+    let mut initial: Vec<(String, String)> = Vec::new();
     if let Some(answer) = ask_terminal(shared, &id, &argv, &cwd, &verdict).await {
-        return match answer {
-            PromptAnswer::Approved {
-                justification,
-                method,
-            } => {
-                let reason = justification
-                    .clone()
-                    .unwrap_or_else(|| "confirmed at the terminal".into());
-                grant_inner(
-                    shared,
-                    &id,
-                    &argv,
-                    &cwd,
-                    &verdict,
-                    &reason,
-                    &terminal_user(),
-                );
-                running(shared, &id, &argv, &cwd, &verdict);
-                let mut ev = tagged(Status::Approved, &id, &argv, &cwd, &verdict, &agent);
-                ev.approval = Some(Approval {
+        if let PromptAnswer::Approved {
+            justification,
+            method,
+        } = &answer
+            && verdict.approvers > 1
+        {
+            let reason = justification
+                .clone()
+                .unwrap_or_else(|| "confirmed at the terminal".into());
+            let mut ev = tagged(Status::Requested, &id, &argv, &cwd, &verdict, &agent);
+            ev.approval = Some(Approval {
+                justification: justification.clone(),
+                approvers: vec![terminal_user()],
+                method: format!("{method}: approver 1 of {}", verdict.approvers),
+            });
+            if let Err(e) = append(shared, ev).await {
+                return unlogged(&verdict, &id, &e);
+            }
+            initial.push((terminal_user(), reason));
+        } else {
+            return match answer {
+                PromptAnswer::Approved {
                     justification,
-                    approvers: vec![terminal_user()],
                     method,
-                });
-                let reason = format!("Approved at the terminal: {reason}");
-                allow_approved(shared, ev, &verdict, &id, reason).await
-            }
-            PromptAnswer::Refused { why } => {
-                let mut ev = tagged(Status::Denied, &id, &argv, &cwd, &verdict, &agent);
-                ev.approval = Some(Approval {
-                    justification: Some(why.clone()),
-                    approvers: vec![terminal_user()],
-                    method: "tty".into(),
-                });
-                let _ = append(shared, ev).await;
-                verdict_response(
-                    &verdict,
-                    Decision::Deny,
-                    &id,
-                    format!("Refused at the terminal ({why})."),
-                    false,
-                )
-            }
-        };
+                } => {
+                    let reason = justification
+                        .clone()
+                        .unwrap_or_else(|| "confirmed at the terminal".into());
+                    grant_inner(
+                        shared,
+                        &id,
+                        &argv,
+                        &cwd,
+                        &verdict,
+                        &reason,
+                        &terminal_user(),
+                    );
+                    running(shared, &id, &argv, &cwd, &verdict);
+                    let mut ev = tagged(Status::Approved, &id, &argv, &cwd, &verdict, &agent);
+                    ev.approval = Some(Approval {
+                        justification,
+                        approvers: vec![terminal_user()],
+                        method,
+                    });
+                    let reason = format!("Approved at the terminal: {reason}");
+                    allow_approved(shared, ev, &verdict, &id, reason).await
+                }
+                PromptAnswer::Refused { why } => {
+                    let mut ev = tagged(Status::Denied, &id, &argv, &cwd, &verdict, &agent);
+                    ev.approval = Some(Approval {
+                        justification: Some(why.clone()),
+                        approvers: vec![terminal_user()],
+                        method: "tty".into(),
+                    });
+                    let _ = append(shared, ev).await;
+                    verdict_response(
+                        &verdict,
+                        Decision::Deny,
+                        &id,
+                        format!("Refused at the terminal ({why})."),
+                        false,
+                    )
+                }
+            };
+        }
     }
     let (tx, rx) = oneshot::channel();
     let ttl = shared.config.approval_ttl;
@@ -459,6 +530,7 @@ async fn confirm(
                 verdict: verdict.clone(),
                 until: Instant::now() + ttl,
                 waiter: Some(tx),
+                approvals: initial,
             },
         );
     }
@@ -549,6 +621,13 @@ fn grant_inner(
             user: user.to_string(),
             until,
         });
+    }
+}
+
+/// Puts a request that is still waiting back where approvals find it.
+fn put_back(shared: &Shared, id: String, held: Held) {
+    if let Ok(mut all) = shared.held.lock() {
+        all.insert(id, held);
     }
 }
 
@@ -666,7 +745,7 @@ async fn decide(
     if inside {
         return Response::Error { message: "refused: approvals and denials cannot come from inside the agent's own process tree; run `interlock approve` from another terminal".into() };
     }
-    let Some(held) = shared.held.lock().ok().and_then(|mut h| {
+    let Some(mut held) = shared.held.lock().ok().and_then(|mut h| {
         let now = Instant::now();
         h.retain(|_, x| x.until > now);
         h.remove(&id)
@@ -677,6 +756,58 @@ async fn decide(
             ),
         };
     };
+    let mut outcome = outcome;
+    if let Outcome::Approved { reason, user } = &outcome
+        && held.verdict.approvers > 1
+    {
+        let needed = usize::from(held.verdict.approvers);
+        if held.approvals.iter().any(|(who, _)| who == user) {
+            let message = format!(
+                "refused: {user} has already approved {id}; it needs {needed} different approvers"
+            );
+            put_back(shared, id, held);
+            return Response::Error { message };
+        }
+        held.approvals.push((user.clone(), reason.clone()));
+        let count = held.approvals.len();
+        if count < needed {
+            let mut ev = event(
+                Status::Requested,
+                &id,
+                &held.info.argv,
+                &held.info.cwd,
+                &held.verdict,
+            );
+            ev.approval = Some(Approval {
+                justification: Some(reason.clone()),
+                approvers: vec![user.clone()],
+                method: format!("remote: approver {count} of {needed}"),
+            });
+            if let Err(e) = append(shared, ev).await {
+                held.approvals.pop();
+                put_back(shared, id, held);
+                return Response::Error {
+                    message: format!("not approved: the audit log cannot be written: {e}"),
+                };
+            }
+            let message = format!(
+                "{id}: approved by {user} ({count} of {needed}); it runs when {} more approve",
+                needed - count
+            );
+            put_back(shared, id, held);
+            return Response::Done { message };
+        }
+        let users: Vec<&str> = held.approvals.iter().map(|(w, _)| w.as_str()).collect();
+        let reasons: Vec<String> = held
+            .approvals
+            .iter()
+            .map(|(w, r)| format!("{w}: {r}"))
+            .collect();
+        outcome = Outcome::Approved {
+            reason: reasons.join("; "),
+            user: users.join(", "),
+        };
+    }
     match held.waiter {
         Some(tx) => {
             let what = match &outcome {

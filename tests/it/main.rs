@@ -12,6 +12,7 @@ mod hooks;
 mod plans;
 mod properties;
 mod pty;
+mod quorum;
 mod rulesets;
 mod run;
 mod sequence;

@@ -1,0 +1,176 @@
+//! The two-person rule: a critical command in `prod` needs two distinct approvers. Approvers on
+//! other machines sign with SSH keys (`ssh-keygen -Y sign`), checked against the session's
+//! allowed signers. Real `interlock run`, real ssh-keygen, a fake `aws` recording its argv.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::common::{InterlockTest, code, describe, wait_for};
+
+fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
+    let key = dir.join(name);
+    let out = Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+        .arg(&key)
+        .output()
+        .expect("run ssh-keygen");
+    assert!(out.status.success(), "{}", describe(&out));
+    let public = std::fs::read_to_string(key.with_extension("pub")).expect("public key");
+    (key, public.trim().to_string())
+}
+
+/// Signs `message` with `key` the way an approver would.
+fn sign(key: &Path, message: &[u8], out: &Path) {
+    let mut child = Command::new("ssh-keygen")
+        .args(["-Y", "sign", "-n", "interlock", "-f"])
+        .arg(key)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ssh-keygen -Y sign");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(message)
+        .expect("message");
+    let signed = child.wait_with_output().expect("signature");
+    assert!(signed.status.success());
+    std::fs::write(out, signed.stdout).expect("write signature");
+}
+
+#[test]
+fn a_prod_destroy_runs_only_after_two_distinct_approvers() {
+    if Command::new("ssh-keygen").arg("-?").output().is_err() {
+        eprintln!("skipped: no ssh-keygen");
+        return;
+    }
+    let t = InterlockTest::new();
+    let keys = t.home.join("keys");
+    std::fs::create_dir_all(&keys).expect("mkdir");
+    let (alice, alice_pub) = keygen(&keys, "alice");
+    let (bob, bob_pub) = keygen(&keys, "bob");
+    let allowed = keys.join("allowed_signers");
+    std::fs::write(
+        &allowed,
+        format!("alice@example.com {alice_pub}\nbob@example.com {bob_pub}\n"),
+    )
+    .expect("allowed signers");
+    let bin = t.home.join("fakebin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let calls = t.home.join("aws.calls");
+    let aws = bin.join("aws");
+    std::fs::write(
+        &aws,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
+            calls.display()
+        ),
+    )
+    .expect("fake aws");
+    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(
+        t.workspace.join("agent.sh"),
+        "aws --profile prod-admin cloudformation delete-stack --stack-name api; echo \"rc=$?\" > rc.txt\n",
+    )
+    .expect("agent");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let state = t.home.join("state");
+    let state_s = state.to_str().expect("path").to_string();
+    let interlock = |args: &[&str]| {
+        let mut c = t.cmd(args);
+        c.env("PATH", &path);
+        c
+    };
+    let child = interlock(&[
+        "run",
+        "--non-interactive",
+        "--wait",
+        "120",
+        "--state-dir",
+        &state_s,
+        "--allowed-signers",
+        allowed.to_str().expect("path"),
+        "--",
+        "sh",
+        "agent.sh",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("interlock run");
+    let pending = || -> Vec<String> {
+        let out = interlock(&["pending", "--json", "--state-dir", &state_s])
+            .output()
+            .expect("pending");
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        list.as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|r| r["request"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let id = wait_for("the prod destroy to be held", || {
+        pending().into_iter().next()
+    });
+    let approve = |key: &Path, reason: &str| {
+        let message = interlock(&["approve", &id, "--reason", reason, "--print-message"])
+            .output()
+            .expect("message");
+        let sig = keys.join(format!("{}.sig", reason.len()));
+        sign(key, &message.stdout, &sig);
+        interlock(&[
+            "approve",
+            &id,
+            "--reason",
+            reason,
+            "--signature",
+            sig.to_str().expect("path"),
+            "--state-dir",
+            &state_s,
+        ])
+        .output()
+        .expect("approve")
+    };
+    let first = approve(&alice, "CHG-1 retire the api stack");
+    assert_eq!(code(&first), 0, "{}", describe(&first));
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("1 of 2"),
+        "{}",
+        describe(&first)
+    );
+    // One approval: still held, nothing ran.
+    assert_eq!(pending(), std::slice::from_ref(&id));
+    assert!(!calls.exists());
+    // The same approver again does not count twice.
+    let again = approve(&alice, "CHG-1 retire the api stack, really");
+    assert_ne!(code(&again), 0, "{}", describe(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already approved"),
+        "{}",
+        describe(&again)
+    );
+    assert!(!calls.exists());
+    let second = approve(&bob, "CHG-1 second pair of eyes: ok");
+    assert_eq!(code(&second), 0, "{}", describe(&second));
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(
+        std::fs::read_to_string(&calls).expect("aws ran"),
+        "--profile prod-admin cloudformation delete-stack --stack-name api\n"
+    );
+    let log = std::fs::read_to_string(state.join("audit.jsonl")).expect("log");
+    assert!(log.contains("alice@example.com (ssh signature)"), "{log}");
+    assert!(log.contains("bob@example.com (ssh signature)"), "{log}");
+    assert!(log.contains("approver 1 of 2"), "{log}");
+}
