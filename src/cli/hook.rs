@@ -253,6 +253,23 @@ fn decide_alone(
                 verdict.reason
             )))
         }
+        // Several approvers cannot be gathered through a hook's single-use approval: only the
+        // supervisor holds a command until its quorum is met.
+        Decision::Confirm if verdict.approvers > 1 => {
+            record(
+                Status::Denied,
+                Some(Approval {
+                    justification: None,
+                    approvers: Vec::new(),
+                    method: "policy (needs several approvers)".into(),
+                }),
+                false,
+            )?;
+            Ok(Answer::Deny(format!(
+                "{} Without `interlock run` there is no way to gather {} approvers, so it is refused here: run the agent under `interlock run`, where the approvers can approve it.",
+                verdict.reason, verdict.approvers
+            )))
+        }
         Decision::Confirm => {
             if let Some(approved) = store::take(&state_dir, &argv, &cwd) {
                 let approval = approved.approval.clone();

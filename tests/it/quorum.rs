@@ -174,3 +174,37 @@ fn a_prod_destroy_runs_only_after_two_distinct_approvers() {
     assert!(log.contains("bob@example.com (ssh signature)"), "{log}");
     assert!(log.contains("approver 1 of 2"), "{log}");
 }
+
+#[test]
+fn without_a_supervisor_a_command_needing_two_approvers_is_refused_with_the_reason() {
+    let t = InterlockTest::new();
+    let state = t.home.join("state");
+    let payload = serde_json::json!({
+        "session_id": "s", "cwd": t.workspace, "hook_event_name": "PreToolUse",
+        "tool_name": "Bash",
+        "tool_input": {"command": "aws --profile prod-admin cloudformation delete-stack --stack-name api"},
+        "tool_use_id": "t"
+    });
+    let out = t.run(
+        &[
+            "hook",
+            "--agent",
+            "claude",
+            "--state-dir",
+            state.to_str().expect("path"),
+        ],
+        &payload.to_string(),
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("\"permissionDecision\":\"deny\""),
+        "{}",
+        describe(&out)
+    );
+    assert!(stdout.contains("2 approvers"), "{}", describe(&out));
+    assert!(
+        !stdout.contains("interlock approve h-"),
+        "{}",
+        describe(&out)
+    );
+}
