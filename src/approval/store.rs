@@ -30,8 +30,18 @@ pub struct StoredRequest {
     pub agent: String,
     /// Milliseconds since the epoch after which it can no longer be approved or used.
     pub expires: i64,
-    /// The human's approval, once given.
+    /// The human's approval, once given (all the approvers it needs).
     pub approval: Option<StoredApproval>,
+    /// How many distinct humans must approve it.
+    #[serde(default = "one")]
+    pub needed: u8,
+    /// Approvals so far, while fewer than `needed`.
+    #[serde(default)]
+    pub approvals: Vec<StoredApproval>,
+}
+
+fn one() -> u8 {
+    1
 }
 
 /// A human's approval of a stored request.

@@ -100,6 +100,15 @@ fn user() -> String {
         })
 }
 
+/// The OS user this process runs as (by uid, not `$USER`): what makes approvers distinct.
+fn os_user() -> String {
+    let uid = nix::unistd::getuid();
+    nix::unistd::User::from_uid(uid)
+        .ok()
+        .flatten()
+        .map_or_else(|| format!("uid {uid}"), |u| u.name)
+}
+
 fn refuse_inside_session() -> anyhow::Result<()> {
     if std::env::var_os(SOCKET_ENV).is_some() {
         bail!(
@@ -151,6 +160,63 @@ fn decide(state: &StateDirArg, request: Request) -> anyhow::Result<ExitStatus> {
         );
     }
     let log = AuditLog::new(dir.join("audit.jsonl"));
+    // Several approvers: each distinct OS user counts once, and the retry waits for all.
+    let mut outcome = outcome;
+    if let Some(approval) = &outcome
+        && held.needed > 1
+    {
+        let who = os_user();
+        if held.approvals.iter().any(|a| a.user == who) {
+            bail!(
+                "refused: {who} has already approved {id}; it needs {} different approvers",
+                held.needed
+            );
+        }
+        held.approvals.push(StoredApproval {
+            reason: approval.reason.clone(),
+            user: who.clone(),
+        });
+        let (count, needed) = (held.approvals.len(), usize::from(held.needed));
+        if count < needed {
+            let mut ev = Event::new(
+                Status::Requested,
+                &id,
+                &held.argv,
+                &held.cwd,
+                Decision::Confirm,
+                held.severity,
+                &held.rules,
+                &held.reason,
+            );
+            ev.approval = Some(Approval {
+                justification: Some(approval.reason.clone()),
+                approvers: vec![who.clone()],
+                method: format!("remote: approver {count} of {needed}"),
+            });
+            log.append(&ev)
+                .context("the audit log cannot be written, so the approval is not recorded")?;
+            store::save(&dir, &held).context("cannot record the approval")?;
+            println!(
+                "{id}: approved by {who} ({count} of {needed}); the retry runs when {} more approve",
+                needed - count
+            );
+            return Ok(ExitStatus::Allow);
+        }
+        outcome = Some(StoredApproval {
+            reason: held
+                .approvals
+                .iter()
+                .map(|a| format!("{}: {}", a.user, a.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+            user: held
+                .approvals
+                .iter()
+                .map(|a| a.user.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
     let status = if outcome.is_some() {
         Status::Approved
     } else {

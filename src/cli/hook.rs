@@ -253,23 +253,6 @@ fn decide_alone(
                 verdict.reason
             )))
         }
-        // Several approvers cannot be gathered through a hook's single-use approval: only the
-        // supervisor holds a command until its quorum is met.
-        Decision::Confirm if verdict.approvers > 1 => {
-            record(
-                Status::Denied,
-                Some(Approval {
-                    justification: None,
-                    approvers: Vec::new(),
-                    method: "policy (needs several approvers)".into(),
-                }),
-                false,
-            )?;
-            Ok(Answer::Deny(format!(
-                "{} Without `interlock run` there is no way to gather {} approvers, so it is refused here: run the agent under `interlock run`, where the approvers can approve it.",
-                verdict.reason, verdict.approvers
-            )))
-        }
         Decision::Confirm => {
             if let Some(approved) = store::take(&state_dir, &argv, &cwd) {
                 let approval = approved.approval.clone();
@@ -284,7 +267,9 @@ fn decide_alone(
                 )?;
                 return Ok(Answer::Allow);
             }
-            if args.ask == AskMode::Native && args.agent.has_native_ask() {
+            // The agent's own prompt asks one human: not enough where several must approve.
+            if args.ask == AskMode::Native && args.agent.has_native_ask() && verdict.approvers <= 1
+            {
                 record(
                     Status::Requested,
                     Some(Approval {
@@ -326,6 +311,12 @@ fn hold(
         expires: jiff::Timestamp::now().as_millisecond()
             + i64::try_from(args.approval_ttl).unwrap_or(600) * 1000,
         approval: None,
+        needed: verdict.approvers,
+        // A retry before the quorum is met keeps the approvals already given.
+        approvals: store::load(state_dir, id)
+            .filter(|earlier| earlier.argv == argv && earlier.cwd == cwd)
+            .map(|earlier| earlier.approvals)
+            .unwrap_or_default(),
     };
     store::save(state_dir, &req).context("cannot record the held request")
 }

@@ -176,35 +176,76 @@ fn a_prod_destroy_runs_only_after_two_distinct_approvers() {
 }
 
 #[test]
-fn without_a_supervisor_a_command_needing_two_approvers_is_refused_with_the_reason() {
+fn through_a_hook_a_prod_destroy_waits_for_two_distinct_approvers() {
     let t = InterlockTest::new();
     let state = t.home.join("state");
+    let state = state.to_str().expect("path").to_string();
     let payload = serde_json::json!({
         "session_id": "s", "cwd": t.workspace, "hook_event_name": "PreToolUse",
         "tool_name": "Bash",
         "tool_input": {"command": "aws --profile prod-admin cloudformation delete-stack --stack-name api"},
         "tool_use_id": "t"
-    });
-    let out = t.run(
-        &[
-            "hook",
-            "--agent",
-            "claude",
-            "--state-dir",
-            state.to_str().expect("path"),
-        ],
-        &payload.to_string(),
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    })
+    .to_string();
+    // As an agent runs its hook: a child of a shell (the agent's tree is not the approvers').
+    let call = |extra: &[&str]| {
+        let script = format!(
+            "'{}' hook --agent claude --state-dir '{state}' {}; exit $?",
+            env!("CARGO_BIN_EXE_interlock"),
+            extra.join(" ")
+        );
+        let mut child = Command::new("sh")
+            .args(["-c", &script])
+            .current_dir(&t.workspace)
+            .env_clear()
+            .env("HOME", &t.home)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn hook");
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(payload.as_bytes())
+            .expect("payload");
+        let out = child.wait_with_output().expect("hook");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // The agent's own prompt asks one human: not enough here, so it is held with an id.
+    let first = call(&["--ask", "native"]);
+    assert!(first.contains("\"permissionDecision\":\"deny\""), "{first}");
+    assert!(first.contains("2 different approvers"), "{first}");
+    let id = first
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .find(|w| w.starts_with("h-"))
+        .expect("request id")
+        .to_string();
+    let approve = |reason: &str| {
+        t.run(
+            &["approve", &id, "--reason", reason, "--state-dir", &state],
+            "",
+        )
+    };
+    let one = approve("CHG-3 retire the api stack");
+    assert_eq!(code(&one), 0, "{}", describe(&one));
     assert!(
-        stdout.contains("\"permissionDecision\":\"deny\""),
+        String::from_utf8_lossy(&one.stdout).contains("1 of 2"),
         "{}",
-        describe(&out)
+        describe(&one)
     );
-    assert!(stdout.contains("2 approvers"), "{}", describe(&out));
+    // One approval is not enough: the retry is still refused, and keeps the approval given.
+    assert!(call(&[]).contains("\"permissionDecision\":\"deny\""));
+    // The same OS user does not count twice.
+    let twice = approve("CHG-3 retire the api stack, again");
+    assert_ne!(code(&twice), 0, "{}", describe(&twice));
     assert!(
-        !stdout.contains("interlock approve h-"),
+        String::from_utf8_lossy(&twice.stderr).contains("already approved"),
         "{}",
-        describe(&out)
+        describe(&twice)
     );
+    assert!(call(&[]).contains("\"permissionDecision\":\"deny\""));
 }
