@@ -281,6 +281,20 @@ fn destroyed(plan: &PlanJson) -> Vec<Destroyed> {
         .collect()
 }
 
+/// Whether `inv` changes infrastructure without a saved plan to preview (`terraform apply`,
+/// `terraform destroy`).
+fn unpreviewable(inv: &Invocation) -> bool {
+    let argv = inv.argv();
+    let words: Vec<&str> = argv
+        .iter()
+        .skip(1)
+        .map(String::as_str)
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    matches!(inv.program_name(), "terraform" | "tofu")
+        && matches!(words.as_slice(), ["apply"] | ["destroy", ..])
+}
+
 /// Whether `verdict`'s command applies a saved plan, whose preview [`apply`] would read.
 pub fn wants_preview(verdict: &Verdict) -> bool {
     verdict
@@ -301,6 +315,12 @@ pub fn apply(verdict: &mut Verdict, cwd: &str) {
             Some((i, p, dir))
         })
         .collect();
+    if verdict.invocations.iter().any(unpreviewable) && verdict.decision != Decision::Allow {
+        verdict.reason = format!(
+            "{} There is no saved plan to preview, so what it deletes is unknown: `terraform plan [-destroy] -out=tfplan`, then `terraform apply tfplan`, is judged by the plan.",
+            verdict.reason
+        );
+    }
     for (index, p, dir) in found {
         let plan = &p.what;
         let (rule, severity, decision, reason) = match preview(&p, &dir) {

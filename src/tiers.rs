@@ -50,6 +50,166 @@ pub struct Tiers {
 /// The tier whose commands are escalated.
 pub const PROD: &str = "prod";
 
+/// The rule id of a change to production that no other rule holds.
+pub const PROD_CHANGE_RULE: &str = "tier.prod-change";
+
+/// Verbs that change something, per cloud and cluster tool (a word equal to one, or starting
+/// with one and a dash: `create-stack`, `put-object`).
+const MUTATING: &[&str] = &[
+    "create",
+    "put",
+    "update",
+    "modify",
+    "delete",
+    "remove",
+    "rm",
+    "run",
+    "start",
+    "stop",
+    "terminate",
+    "reboot",
+    "attach",
+    "detach",
+    "associate",
+    "disassociate",
+    "authorize",
+    "revoke",
+    "register",
+    "deregister",
+    "tag",
+    "untag",
+    "enable",
+    "disable",
+    "set",
+    "import",
+    "restore",
+    "execute",
+    "invoke",
+    "publish",
+    "send",
+    "deploy",
+    "cp",
+    "mv",
+    "sync",
+    "mb",
+    "rb",
+    "apply",
+    "edit",
+    "patch",
+    "replace",
+    "scale",
+    "rollout",
+    "label",
+    "annotate",
+    "drain",
+    "cordon",
+    "uncordon",
+    "taint",
+    "untaint",
+    "expose",
+    "autoscale",
+    "install",
+    "upgrade",
+    "uninstall",
+    "rollback",
+    "destroy",
+    "up",
+    "add",
+    "reset",
+    "resize",
+    "restart",
+    "purge",
+    "copy",
+    "move",
+    "rename",
+    "promote",
+    "failover",
+    "reset-password",
+];
+
+/// Verbs that only read: the first verb of a command decides, so `kubectl get deploy` reads.
+const READING: &[&str] = &[
+    "get",
+    "describe",
+    "list",
+    "ls",
+    "show",
+    "logs",
+    "top",
+    "explain",
+    "api-resources",
+    "api-versions",
+    "version",
+    "diff",
+    "auth",
+    "config",
+    "wait",
+    "events",
+    "help",
+    "plan",
+    "output",
+    "validate",
+    "fmt",
+    "whoami",
+    "head",
+    "lookup",
+    "query",
+    "scan",
+    "search",
+    "status",
+    "history",
+    "preview",
+    "synth",
+    "info",
+    "view",
+    "print",
+    "check",
+    "test",
+    "select",
+];
+
+/// Whether `word` is `verb` or starts with `verb-` (`create-stack`, `describe-instances`).
+fn is_verb(word: &str, verbs: &[&str]) -> bool {
+    verbs.iter().any(|v| {
+        word == *v
+            || word
+                .strip_prefix(v)
+                .is_some_and(|rest| rest.starts_with('-'))
+    })
+}
+
+/// Whether `inv` changes something through a cloud or cluster tool: its first word that is a
+/// known verb changes something.
+fn mutates(inv: &Invocation) -> bool {
+    if !matches!(
+        inv.program_name(),
+        "aws"
+            | "gcloud"
+            | "gsutil"
+            | "bq"
+            | "az"
+            | "kubectl"
+            | "oc"
+            | "helm"
+            | "terraform"
+            | "tofu"
+            | "terragrunt"
+            | "pulumi"
+            | "cdk"
+            | "sam"
+            | "eksctl"
+    ) {
+        return false;
+    }
+    inv.args
+        .iter()
+        .skip(1)
+        .map(|a| a.text.as_str())
+        .filter(|w| !w.starts_with('-'))
+        .find(|w| is_verb(w, MUTATING) || is_verb(w, READING))
+        .is_some_and(|w| is_verb(w, MUTATING) && !is_verb(w, READING))
+}
+
 impl Tiers {
     /// The shipped tiers (`rulesets/environments/tiers.toml`, encoded by the build script),
     /// decoded once. A tier table that cannot be decoded leaves every environment untiered.
@@ -161,6 +321,31 @@ pub fn apply(verdict: &mut Verdict, tiers: &Tiers) {
     let Some(target) = target_of(verdict, tiers) else {
         return;
     };
+    // In production, every change needs a human, not only the destructive ones.
+    if target.tier.as_deref() == Some(PROD)
+        && verdict.decision == Decision::Allow
+        && let Some(index) = verdict.invocations.iter().position(mutates)
+    {
+        let reason = format!(
+            "Changes production ({} `{}`): in prod, every change needs a human.",
+            target.from, target.name
+        );
+        verdict.decision = Decision::Confirm;
+        verdict.severity = verdict.severity.max(Severity::Medium);
+        verdict.rules.insert(0, PROD_CHANGE_RULE.to_string());
+        verdict.reason = reason.clone();
+        verdict.matches.insert(
+            0,
+            crate::RuleMatch {
+                rule: PROD_CHANGE_RULE.to_string(),
+                decision: Decision::Confirm,
+                severity: Severity::Medium,
+                declared: Severity::Medium,
+                reason,
+                invocation: Some(index),
+            },
+        );
+    }
     if target.tier.as_deref() == Some(PROD) && verdict.decision >= Decision::Confirm {
         verdict.severity = verdict.severity.max(Severity::High);
         verdict.reason = format!(
@@ -227,6 +412,36 @@ mod tests {
             let v = verdict(cmd);
             let got = target_of(&v, Tiers::shipped()).and_then(|t| t.tier);
             assert_eq!(got.as_deref(), tier, "{cmd}");
+        }
+    }
+
+    #[test]
+    fn in_prod_every_change_needs_a_human_and_reads_do_not() {
+        for (cmd, held) in [
+            (
+                "aws --profile prod-admin s3 cp build.zip s3://releases/",
+                true,
+            ),
+            (
+                "kubectl --context prod-eu scale deploy web --replicas=3",
+                true,
+            ),
+            (
+                "gcloud --project prd-shop compute instances start web-1",
+                true,
+            ),
+            ("aws --profile prod-admin s3 ls s3://releases/", false),
+            ("kubectl --context prod-eu get pods", false),
+            ("kubectl get deploy -n prod -o yaml", false),
+            ("aws --profile prod-admin ec2 describe-instances", false),
+            (
+                "aws --profile prod-admin cloudformation deploy --stack-name x --template-file t.yaml",
+                true,
+            ),
+            ("aws --profile dev s3 cp build.zip s3://releases/", false),
+        ] {
+            let v = verdict(cmd);
+            assert_eq!(v.decision != Decision::Allow, held, "{cmd}: {}", v.reason);
         }
     }
 
