@@ -113,3 +113,62 @@ fn a_change_set_replacing_a_database_makes_execute_critical_and_lists_it() {
         "{reason}"
     );
 }
+
+#[test]
+fn the_supervisor_previews_plans_while_it_traces_the_agent() {
+    // The tracer waits only for its own tracees: the preview the supervisor runs beside it is
+    // never reaped from under it (which made previews fail at random before).
+    let t = InterlockTest::new();
+    let bin = t.home.join("fakebin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    std::fs::write(
+        t.home.join("plan.json"),
+        r#"{"resource_changes": [{"address": "aws_db_instance.main", "type": "aws_db_instance", "change": {"actions": ["delete", "create"]}}]}"#,
+    )
+    .expect("plan json");
+    let fake = bin.join("terraform");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = show ]; then cat '{}'; else echo applied; fi\n",
+            t.home.join("plan.json").display()
+        ),
+    )
+    .expect("fake terraform");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(t.workspace.join("plan.out"), "binary plan").expect("plan file");
+    std::fs::write(
+        t.workspace.join("agent.sh"),
+        "i=0\nwhile [ $i -lt 10 ]; do terraform apply plan.out; i=$((i+1)); done\n",
+    )
+    .expect("agent");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let state = t.home.join("state");
+    let out = t
+        .cmd(&[
+            "run",
+            "--non-interactive",
+            "--state-dir",
+            state.to_str().expect("path"),
+            "--",
+            "sh",
+            "agent.sh",
+        ])
+        .env("PATH", path)
+        .output()
+        .expect("interlock run");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("applied"));
+    let log = std::fs::read_to_string(state.join("audit.jsonl")).expect("log");
+    let held = log
+        .lines()
+        .filter(|l| l.contains("\"status\":\"requested\""))
+        .collect::<Vec<_>>();
+    assert_eq!(held.len(), 10, "{log}");
+    for line in held {
+        assert!(line.contains("aws_db_instance.main (replace)"), "{line}");
+    }
+}

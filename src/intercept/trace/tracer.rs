@@ -167,7 +167,9 @@ impl Tracer {
             // Nothing held (nearly always): block in the kernel until the next stop, with no
             // thread between the tracee and this loop. While the supervisor decides a held exec,
             // alternate between stops that are ready and its answer.
-            let mut flags = WaitPidFlag::__WALL;
+            // Only this thread's children and tracees: processes other threads of the
+            // supervisor start (a plan preview, ssh-keygen) are theirs to reap.
+            let mut flags = WaitPidFlag::__WALL | WaitPidFlag::__WNOTHREAD;
             if !self.held.is_empty() {
                 flags |= WaitPidFlag::WNOHANG;
             }
