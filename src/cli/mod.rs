@@ -9,6 +9,7 @@ mod explain;
 mod hook;
 mod install;
 mod log;
+mod rules;
 mod run;
 mod settings;
 
@@ -90,6 +91,8 @@ pub enum Command {
     ///   interlock check --batch commands.jsonl
     #[command(verbatim_doc_comment)]
     Check(CheckArgs),
+    /// Test rulesets: their inline examples and corpus files of expectations.
+    Rules(rules::RulesArgs),
     /// Show, for humans, every invocation found in a command and which rules matched and why.
     ///
     /// Example:
@@ -239,6 +242,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Install(args) => install::install(args),
         Command::Uninstall(args) => install::uninstall(args),
         Command::Check(args) => check::run(args),
+        Command::Rules(args) => rules::run(args),
         Command::Explain(args) => explain::run(args),
         Command::Log(args) => log::run(args),
         Command::Audit(args) => audit::run(args),

@@ -13,6 +13,7 @@ mod plans;
 mod properties;
 mod pty;
 mod quorum;
+mod rules_test;
 mod rulesets;
 mod run;
 mod sequence;
