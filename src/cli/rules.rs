@@ -1,11 +1,11 @@
 //! `interlock rules`: tooling for the people who own the rules.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::ExitStatus;
 use crate::rules::{examples, load};
@@ -33,6 +33,44 @@ pub enum RulesCommand {
     ///   interlock rules test ./rules --corpus team.jsonl
     #[command(verbatim_doc_comment)]
     Test(TestArgs),
+    /// List the loaded rules: id, action, severity, programs, and where each is declared.
+    List(ListArgs),
+    /// Show one rule in full: what it matches, why, its examples, where it is declared.
+    Show(ShowArgs),
+}
+
+/// Arguments of `interlock rules list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Ruleset files or directories (default: the shipped rules).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// One JSON array instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Arguments of `interlock rules show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The rule id.
+    pub id: String,
+    /// Ruleset files or directories (default: the shipped rules).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+/// One rule as `rules list --json` prints it.
+#[derive(Debug, Serialize)]
+struct Listed<'a> {
+    id: &'a str,
+    action: &'static str,
+    severity: &'static str,
+    programs: Vec<&'a str>,
+    tags: Vec<&'a str>,
+    file: &'a str,
+    line: u32,
+    enabled: bool,
 }
 
 /// Arguments of `interlock rules test`.
@@ -59,7 +97,83 @@ struct Expectation {
 pub fn run(args: RulesArgs) -> anyhow::Result<ExitStatus> {
     match args.command {
         RulesCommand::Test(args) => test(args),
+        RulesCommand::List(args) => list(args),
+        RulesCommand::Show(args) => show(args),
     }
+}
+
+fn load_rules(paths: &[PathBuf]) -> anyhow::Result<crate::rules::Ruleset> {
+    if paths.is_empty() {
+        load::shipped().context("cannot load the shipped rules")
+    } else {
+        load::from_paths(paths).context("cannot load the rules")
+    }
+}
+
+fn list(args: ListArgs) -> anyhow::Result<ExitStatus> {
+    let rules = load_rules(&args.paths)?;
+    let mut rows = Vec::new();
+    for i in rules.indices() {
+        let (file, line) = rules.location(i);
+        let def = rules
+            .compiled(i)
+            .map_err(|e| anyhow::anyhow!("rule {} cannot be read: {e}", rules.id(i)))?
+            .def();
+        rows.push(Listed {
+            id: def.id.as_str(),
+            action: def.action.as_str(),
+            severity: def.severity.as_str(),
+            programs: def
+                .program
+                .iter()
+                .chain(def.programs.iter())
+                .map(|p| p.as_str())
+                .collect(),
+            tags: def.tags.iter().map(|t| t.as_str()).collect(),
+            file,
+            line,
+            enabled: true,
+        });
+    }
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &rows)?;
+        writeln!(out)?;
+    } else {
+        for r in &rows {
+            writeln!(
+                out,
+                "{:<44} {:<8} {:<9} {:<24} {}:{}",
+                r.id,
+                r.action,
+                r.severity,
+                r.programs.join(","),
+                r.file,
+                r.line
+            )?;
+        }
+        writeln!(out, "{} rules", rows.len())?;
+    }
+    Ok(ExitStatus::Allow)
+}
+
+fn show(args: ShowArgs) -> anyhow::Result<ExitStatus> {
+    let rules = load_rules(&args.paths)?;
+    let Some(i) = rules.indices().find(|&i| rules.id(i) == args.id) else {
+        anyhow::bail!(
+            "no rule {} is loaded; `interlock rules list` shows the ids",
+            args.id
+        );
+    };
+    let (file, line) = rules.location(i);
+    let def = rules
+        .compiled(i)
+        .map_err(|e| anyhow::anyhow!("rule {} cannot be read: {e}", args.id))?
+        .def();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "# {file}:{line}")?;
+    writeln!(out, "{}", serde_json::to_string_pretty(def)?)?;
+    Ok(ExitStatus::Allow)
 }
 
 fn test(args: TestArgs) -> anyhow::Result<ExitStatus> {

@@ -55,3 +55,28 @@ not_match = ["terraform plan"]
         "{stdout}"
     );
 }
+
+#[test]
+fn rules_list_and_show_say_what_is_loaded_and_from_where() {
+    let t = InterlockTest::new();
+    let out = t.run(&["rules", "list", "--json"], "");
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    let rules: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let rules = rules.as_array().expect("array");
+    assert!(rules.len() > 200);
+    let force = rules
+        .iter()
+        .find(|r| r["id"] == "git.push.force-protected")
+        .expect("a shipped rule");
+    assert_eq!(force["file"], "git.toml");
+    assert_eq!(force["action"], "confirm");
+    assert_eq!(force["enabled"], true);
+    let show = t.run(&["rules", "show", "git.push.force-protected"], "");
+    assert_eq!(code(&show), 0, "{}", describe(&show));
+    let text = String::from_utf8_lossy(&show.stdout);
+    assert!(text.starts_with("# git.toml:"), "{text}");
+    assert!(text.contains("\"not_match\""), "{text}");
+    let missing = t.run(&["rules", "show", "no.such.rule"], "");
+    assert_ne!(code(&missing), 0);
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("rules list"));
+}
