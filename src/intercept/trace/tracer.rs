@@ -498,8 +498,10 @@ impl Tracer {
     fn covered(&self, tid: Pid, argv: &[String]) -> bool {
         let mut lineage = vec![tid];
         let mut at = tid;
-        while let Some(&parent) = self.parents.get(&at) {
-            if lineage.len() > 256 || lineage.contains(&parent) {
+        // A child can stop at its exec before its parent's fork event is served: then the kernel
+        // knows the parent (`/proc/PID/stat`) before this map does.
+        while let Some(parent) = self.parents.get(&at).copied().or_else(|| parent_of(at)) {
+            if lineage.len() > 256 || lineage.contains(&parent) || parent.as_raw() <= 1 {
                 break;
             }
             lineage.push(parent);
@@ -603,6 +605,13 @@ fn covered_invocations(verdict: &Verdict) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
+}
+
+/// The parent process of `pid`, as the kernel has it.
+fn parent_of(pid: Pid) -> Option<Pid> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let ppid = stat.rsplit_once(") ")?.1.split_whitespace().nth(1)?;
+    ppid.parse().ok().map(Pid::from_raw)
 }
 
 /// Why running `meta` would need privileges the tracer takes away, if it would: a setuid or
