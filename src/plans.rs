@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 
 use crate::shell::Invocation;
-use crate::{Decision, RuleMatch, Severity, Verdict};
+use crate::{Decision, Severity, Verdict};
 
 /// The rule id of a plan that deletes or replaces resources.
 pub const RULE: &str = "plan.destroys-resources";
@@ -360,22 +360,7 @@ pub fn apply(verdict: &mut Verdict, cwd: &str) {
                 ),
             ),
         };
-        verdict.decision = verdict.decision.max(decision);
-        verdict.severity = verdict.severity.max(severity);
-        verdict.rules.retain(|r| r != rule);
-        verdict.rules.insert(0, rule.to_string());
-        verdict.reason = reason.clone();
-        verdict.matches.insert(
-            0,
-            RuleMatch {
-                rule: rule.to_string(),
-                decision,
-                severity,
-                declared: severity,
-                reason,
-                invocation: Some(index),
-            },
-        );
+        verdict.escalate(rule, decision, severity, reason, Some(index));
     }
 }
 

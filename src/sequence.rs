@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::rules::{Ruleset, grammar};
 use crate::shell::Invocation;
-use crate::{Decision, RuleMatch, Severity, Verdict};
+use crate::{Decision, Severity, Verdict};
 
 /// The rule id of a delete-and-recreate escalation.
 pub const RULE: &str = "sequence.delete-recreate";
@@ -238,21 +238,12 @@ fn escalate(
             ),
         )
     };
-    verdict.decision = verdict.decision.max(Decision::Confirm);
-    verdict.severity = Severity::Critical;
-    verdict.rules.retain(|r| r != rule);
-    verdict.rules.insert(0, rule.to_string());
-    verdict.reason = reason.clone();
-    verdict.matches.insert(
-        0,
-        RuleMatch {
-            rule: rule.to_string(),
-            decision: Decision::Confirm,
-            severity: Severity::Critical,
-            declared: Severity::Critical,
-            reason,
-            invocation: Some(index),
-        },
+    verdict.escalate(
+        rule,
+        Decision::Confirm,
+        Severity::Critical,
+        reason,
+        Some(index),
     );
 }
 

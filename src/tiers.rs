@@ -330,20 +330,12 @@ pub fn apply(verdict: &mut Verdict, tiers: &Tiers) {
             "Changes production ({} `{}`): in prod, every change needs a human.",
             target.from, target.name
         );
-        verdict.decision = Decision::Confirm;
-        verdict.severity = verdict.severity.max(Severity::Medium);
-        verdict.rules.insert(0, PROD_CHANGE_RULE.to_string());
-        verdict.reason = reason.clone();
-        verdict.matches.insert(
-            0,
-            crate::RuleMatch {
-                rule: PROD_CHANGE_RULE.to_string(),
-                decision: Decision::Confirm,
-                severity: Severity::Medium,
-                declared: Severity::Medium,
-                reason,
-                invocation: Some(index),
-            },
+        verdict.escalate(
+            PROD_CHANGE_RULE,
+            Decision::Confirm,
+            Severity::Medium,
+            reason,
+            Some(index),
         );
     }
     if target.tier.as_deref() == Some(PROD) && verdict.decision >= Decision::Confirm {

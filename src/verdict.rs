@@ -58,6 +58,35 @@ fn is_one(n: &u8) -> bool {
 }
 
 impl Verdict {
+    /// Puts a finding about the whole command first (a sequence, a plan, a tier): the decision
+    /// and severity rise to at least `decision` and `severity`, `reason` becomes the verdict's
+    /// reason, and `rule` leads the rules and the matches.
+    pub fn escalate(
+        &mut self,
+        rule: &str,
+        decision: Decision,
+        severity: Severity,
+        reason: String,
+        invocation: Option<usize>,
+    ) {
+        self.decision = self.decision.max(decision);
+        self.severity = self.severity.max(severity);
+        self.rules.retain(|r| r != rule);
+        self.rules.insert(0, rule.to_string());
+        self.reason = reason.clone();
+        self.matches.insert(
+            0,
+            RuleMatch {
+                rule: rule.to_string(),
+                decision,
+                severity,
+                declared: severity,
+                reason,
+                invocation,
+            },
+        );
+    }
+
     /// Builds a verdict from the matches found, applying "strictest wins".
     pub fn from_matches(invocations: Vec<Invocation>, mut matches: Vec<RuleMatch>) -> Verdict {
         matches.sort_by(|a, b| {
