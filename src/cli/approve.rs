@@ -100,6 +100,22 @@ fn user() -> String {
         })
 }
 
+/// The audit record of a step of the held hook request `held`.
+fn held_event(held: &store::StoredRequest, id: &str, status: Status, approval: Approval) -> Event {
+    let mut ev = Event::new(
+        status,
+        id,
+        &held.argv,
+        &held.cwd,
+        Decision::Confirm,
+        held.severity,
+        &held.rules,
+        &held.reason,
+    );
+    ev.approval = Some(approval);
+    ev
+}
+
 /// The OS user this process runs as (by uid, not `$USER`): what makes approvers distinct.
 fn os_user() -> String {
     let uid = nix::unistd::getuid();
@@ -178,21 +194,16 @@ fn decide(state: &StateDirArg, request: Request) -> anyhow::Result<ExitStatus> {
         });
         let (count, needed) = (held.approvals.len(), usize::from(held.needed));
         if count < needed {
-            let mut ev = Event::new(
-                Status::Requested,
+            let ev = held_event(
+                &held,
                 &id,
-                &held.argv,
-                &held.cwd,
-                Decision::Confirm,
-                held.severity,
-                &held.rules,
-                &held.reason,
+                Status::Requested,
+                Approval {
+                    justification: Some(approval.reason.clone()),
+                    approvers: vec![who.clone()],
+                    method: format!("remote: approver {count} of {needed}"),
+                },
             );
-            ev.approval = Some(Approval {
-                justification: Some(approval.reason.clone()),
-                approvers: vec![who.clone()],
-                method: format!("remote: approver {count} of {needed}"),
-            });
             log.append(&ev)
                 .context("the audit log cannot be written, so the approval is not recorded")?;
             store::save(&dir, &held).context("cannot record the approval")?;
@@ -222,25 +233,25 @@ fn decide(state: &StateDirArg, request: Request) -> anyhow::Result<ExitStatus> {
     } else {
         Status::Denied
     };
-    let mut ev = Event::new(
-        status,
+    let approvers = if held.approvals.len() > 1 && status == Status::Approved {
+        held.approvals.iter().map(|a| a.user.clone()).collect()
+    } else {
+        vec![user()]
+    };
+    let ev = held_event(
+        &held,
         &id,
-        &held.argv,
-        &held.cwd,
-        Decision::Confirm,
-        held.severity,
-        &held.rules,
-        &held.reason,
-    );
-    ev.approval = Some(Approval {
-        justification: match &request {
-            Request::Approve { reason, .. } => Some(reason.clone()),
-            Request::Deny { reason, .. } => reason.clone(),
-            _ => None,
+        status,
+        Approval {
+            justification: match &request {
+                Request::Approve { reason, .. } => Some(reason.clone()),
+                Request::Deny { reason, .. } => reason.clone(),
+                _ => None,
+            },
+            approvers,
+            method: "remote".into(),
         },
-        approvers: vec![user()],
-        method: "remote".into(),
-    });
+    );
     log.append(&ev)
         .context("the audit log cannot be written, so the decision is not recorded")?;
     match outcome {
