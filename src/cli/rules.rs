@@ -37,6 +37,32 @@ pub enum RulesCommand {
     List(ListArgs),
     /// Show one rule in full: what it matches, why, its examples, where it is declared.
     Show(ShowArgs),
+    /// Compare two rulesets over a corpus of commands: every command whose verdict changes,
+    /// weakenings first, then the rules' text diff. Exit 1 when anything weakened.
+    ///
+    /// Examples:
+    ///   interlock rules diff rules-v1/ rules-v2/ --corpus commands.jsonl
+    #[command(verbatim_doc_comment)]
+    Diff(DiffArgs),
+}
+
+/// Arguments of `interlock rules diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The ruleset before the change (file or directory).
+    pub old: PathBuf,
+    /// The ruleset after the change.
+    pub new: PathBuf,
+    /// Commands to judge with both: one `{"cmd": "..."}` (or `{"argv": [...]}`) per line.
+    #[arg(long, value_name = "FILE", required = true)]
+    pub corpus: PathBuf,
+}
+
+/// One command of a diff corpus.
+#[derive(Debug, Deserialize)]
+struct DiffLine {
+    cmd: Option<String>,
+    argv: Option<Vec<String>>,
 }
 
 /// Arguments of `interlock rules list`.
@@ -99,6 +125,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitStatus> {
         RulesCommand::Test(args) => test(args),
         RulesCommand::List(args) => list(args),
         RulesCommand::Show(args) => show(args),
+        RulesCommand::Diff(args) => diff(args),
     }
 }
 
@@ -252,4 +279,110 @@ fn test(args: TestArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Code(1)
     })
+}
+
+fn diff(args: DiffArgs) -> anyhow::Result<ExitStatus> {
+    let env = || Environment {
+        shell: examples::example_shell_context(),
+        paths: examples::example_path_env(),
+    };
+    let old = Engine::new(load_rules(std::slice::from_ref(&args.old))?, env());
+    let new = Engine::new(load_rules(std::slice::from_ref(&args.new))?, env());
+    let file = std::fs::File::open(&args.corpus)
+        .with_context(|| format!("cannot open the corpus {}", args.corpus.display()))?;
+    let (mut weaker, mut stricter, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut total = 0usize;
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line.with_context(|| format!("cannot read {}", args.corpus.display()))?;
+        let Ok(entry) = serde_json::from_str::<DiffLine>(&line) else {
+            continue;
+        };
+        let action = match (entry.cmd, entry.argv) {
+            (Some(cmd), _) => Action::Shell(cmd),
+            (None, Some(argv)) if !argv.is_empty() => Action::Argv(argv),
+            _ => continue,
+        };
+        total += 1;
+        let (a, b) = (old.classify(&action), new.classify(&action));
+        let shown = format!(
+            "{}  [{} {} {}] -> [{} {} {}]",
+            action.text(),
+            a.decision.as_str(),
+            a.severity.as_str(),
+            a.rules.join(","),
+            b.decision.as_str(),
+            b.severity.as_str(),
+            b.rules.join(",")
+        );
+        if b.decision < a.decision {
+            weaker.push(shown);
+        } else if b.decision > a.decision {
+            stricter.push(shown);
+        } else if a.rules != b.rules || a.severity != b.severity {
+            changed.push(shown);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for (title, list) in [
+        ("WEAKENED: newly allowed or less strict", &weaker),
+        ("newly blocked or stricter", &stricter),
+        ("changed rule or severity", &changed),
+    ] {
+        writeln!(out, "== {title} ({})", list.len())?;
+        for item in list {
+            writeln!(out, "  {item}")?;
+        }
+    }
+    writeln!(out, "== rules text")?;
+    let (old_text, new_text) = (ruleset_text(&args.old)?, ruleset_text(&args.new)?);
+    let text = similar::TextDiff::from_lines(&old_text, &new_text);
+    write!(
+        out,
+        "{}",
+        text.unified_diff().context_radius(2).header(
+            &args.old.display().to_string(),
+            &args.new.display().to_string()
+        )
+    )?;
+    writeln!(
+        out,
+        "{total} commands: {} weakened, {} stricter, {} changed",
+        weaker.len(),
+        stricter.len(),
+        changed.len()
+    )?;
+    Ok(if weaker.is_empty() {
+        ExitStatus::Allow
+    } else {
+        ExitStatus::Code(1)
+    })
+}
+
+/// The text of a ruleset file, or of a directory's `*.toml` files in order.
+fn ruleset_text(path: &std::path::Path) -> anyhow::Result<String> {
+    let files = if path.is_dir() {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut text = String::new();
+    for file in files {
+        text.push_str(&format!(
+            "# {}\n",
+            file.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
+        ));
+        text.push_str(
+            &std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?,
+        );
+    }
+    Ok(text)
 }

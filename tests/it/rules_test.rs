@@ -80,3 +80,82 @@ fn rules_list_and_show_say_what_is_loaded_and_from_where() {
     assert_ne!(code(&missing), 0);
     assert!(String::from_utf8_lossy(&missing.stderr).contains("rules list"));
 }
+
+#[test]
+fn diff_against_a_copy_without_one_rule_lists_what_it_caught_as_weakened() {
+    let t = InterlockTest::new();
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rulesets");
+    let copy = t.home.join("rules-new");
+    std::fs::create_dir_all(&copy).expect("mkdir");
+    for entry in std::fs::read_dir(&shipped).expect("rulesets") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|x| x == "toml") {
+            let mut text = std::fs::read_to_string(&path).expect("read");
+            if let Some(start) = text.find("[[rule]]\nid = \"pkg.publish\"") {
+                let end = text[start + 8..]
+                    .find("[[rule]]")
+                    .map_or(text.len(), |e| start + 8 + e);
+                text.replace_range(start..end, "");
+            }
+            std::fs::write(copy.join(path.file_name().expect("name")), text).expect("write");
+        }
+    }
+    let corpus = t.write(
+        "corpus.jsonl",
+        &[
+            "npm publish",
+            "cargo publish",
+            "twine upload dist/*",
+            "npm publish --dry-run",
+            "git status",
+            "rm -rf ~",
+            "git push --force origin main",
+        ]
+        .iter()
+        .map(|c| format!("{}\n", serde_json::json!({ "cmd": c })))
+        .collect::<String>(),
+    );
+    let out = t.run(
+        &[
+            "rules",
+            "diff",
+            shipped.to_str().unwrap(),
+            copy.to_str().unwrap(),
+            "--corpus",
+            corpus.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code(&out), 1, "weakening exits 1: {}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let weakened: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("== WEAKENED"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("=="))
+        .map(|l| l.trim().split("  [").next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        weakened,
+        ["npm publish", "cargo publish", "twine upload dist/*"],
+        "{stdout}"
+    );
+    assert!(stdout.contains("-id = \"pkg.publish\""), "{stdout}");
+    assert!(
+        stdout.contains("7 commands: 3 weakened, 0 stricter, 0 changed"),
+        "{stdout}"
+    );
+    // The same rules on both sides: nothing changes, exit 0.
+    let same = t.run(
+        &[
+            "rules",
+            "diff",
+            shipped.to_str().unwrap(),
+            shipped.to_str().unwrap(),
+            "--corpus",
+            corpus.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code(&same), 0, "{}", describe(&same));
+}
