@@ -54,8 +54,17 @@ pub struct DiffArgs {
     /// The ruleset after the change.
     pub new: PathBuf,
     /// Commands to judge with both: one `{"cmd": "..."}` (or `{"argv": [...]}`) per line.
-    #[arg(long, value_name = "FILE", required = true)]
-    pub corpus: PathBuf,
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "audit_log",
+        conflicts_with = "audit_log"
+    )]
+    pub corpus: Option<PathBuf>,
+    /// Judge the commands of an audit log instead (each request once: the record that first
+    /// decided it).
+    #[arg(long, value_name = "FILE")]
+    pub audit_log: Option<PathBuf>,
 }
 
 /// One command of a diff corpus.
@@ -288,19 +297,31 @@ fn diff(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     };
     let old = Engine::new(load_rules(std::slice::from_ref(&args.old))?, env());
     let new = Engine::new(load_rules(std::slice::from_ref(&args.new))?, env());
-    let file = std::fs::File::open(&args.corpus)
-        .with_context(|| format!("cannot open the corpus {}", args.corpus.display()))?;
+    let (input, audit) = match (&args.corpus, &args.audit_log) {
+        (Some(corpus), _) => (corpus, false),
+        (None, Some(log)) => (log, true),
+        (None, None) => anyhow::bail!("give --corpus FILE or --audit-log FILE"),
+    };
+    let file =
+        std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
     let (mut weaker, mut stricter, mut changed) = (Vec::new(), Vec::new(), Vec::new());
     let mut total = 0usize;
     for line in std::io::BufReader::new(file).lines() {
-        let line = line.with_context(|| format!("cannot read {}", args.corpus.display()))?;
-        let Ok(entry) = serde_json::from_str::<DiffLine>(&line) else {
-            continue;
-        };
-        let action = match (entry.cmd, entry.argv) {
-            (Some(cmd), _) => Action::Shell(cmd),
-            (None, Some(argv)) if !argv.is_empty() => Action::Argv(argv),
-            _ => continue,
+        let line = line.with_context(|| format!("cannot read {}", input.display()))?;
+        let action = if audit {
+            match audited_command(&line) {
+                Some(action) => action,
+                None => continue,
+            }
+        } else {
+            let Ok(entry) = serde_json::from_str::<DiffLine>(&line) else {
+                continue;
+            };
+            match (entry.cmd, entry.argv) {
+                (Some(cmd), _) => Action::Shell(cmd),
+                (None, Some(argv)) if !argv.is_empty() => Action::Argv(argv),
+                _ => continue,
+            }
         };
         total += 1;
         let (a, b) = (old.classify(&action), new.classify(&action));
@@ -356,6 +377,23 @@ fn diff(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Code(1)
     })
+}
+
+/// The command of an audit record that first decided a request (`requested`, `auto_allowed`
+/// or `denied`; approvals and exits of the same request are skipped).
+fn audited_command(line: &str) -> Option<Action> {
+    let record: serde_json::Value = serde_json::from_str(line).ok()?;
+    let status = record.get("status")?.as_str()?;
+    if !matches!(status, "requested" | "auto_allowed" | "denied") {
+        return None;
+    }
+    let argv: Vec<String> = record
+        .pointer("/process/args")?
+        .as_array()?
+        .iter()
+        .map(|a| a.as_str().map(str::to_string))
+        .collect::<Option<_>>()?;
+    (!argv.is_empty()).then_some(Action::Argv(argv))
 }
 
 /// The text of a ruleset file, or of a directory's `*.toml` files in order.

@@ -145,6 +145,41 @@ fn diff_against_a_copy_without_one_rule_lists_what_it_caught_as_weakened() {
         stdout.contains("7 commands: 3 weakened, 0 stricter, 0 changed"),
         "{stdout}"
     );
+    // The same change judged over an audit log: the hook logged a held `npm publish` and an
+    // allowed `git status`; only the first is weakened.
+    let state = t.home.join("state");
+    for cmd in ["npm publish", "git status"] {
+        let payload = serde_json::json!({
+            "session_id": "s", "cwd": t.workspace, "hook_event_name": "PreToolUse",
+            "tool_name": "Bash", "tool_input": {"command": cmd}, "tool_use_id": "t"
+        });
+        t.run(
+            &[
+                "hook",
+                "--agent",
+                "claude",
+                "--state-dir",
+                state.to_str().unwrap(),
+            ],
+            &payload.to_string(),
+        );
+    }
+    let log = state.join("audit.jsonl");
+    let replay = t.run(
+        &[
+            "rules",
+            "diff",
+            shipped.to_str().unwrap(),
+            copy.to_str().unwrap(),
+            "--audit-log",
+            log.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code(&replay), 1, "{}", describe(&replay));
+    let text = String::from_utf8_lossy(&replay.stdout);
+    assert!(text.contains("2 commands: 1 weakened"), "{text}");
+    assert!(text.contains("bash -c 'npm publish'"), "{text}");
     // The same rules on both sides: nothing changes, exit 0.
     let same = t.run(
         &[
