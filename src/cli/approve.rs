@@ -91,13 +91,7 @@ fn user() -> String {
     std::env::var("USER")
         .ok()
         .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| {
-            nix::unistd::User::from_uid(nix::unistd::getuid())
-                .ok()
-                .flatten()
-                .map(|u| u.name)
-                .unwrap_or_else(|| format!("uid {}", nix::unistd::getuid()))
-        })
+        .unwrap_or_else(os_user)
 }
 
 /// The audit record of a step of the held hook request `held`.

@@ -1,11 +1,11 @@
 //! `interlock hook --agent NAME` with recorded payloads in each agent's exact format, and
 //! `interlock install` / `uninstall` on real settings files.
 
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
 
 use serde_json::Value;
 
-use crate::common::{InterlockTest, code, describe};
+use crate::common::{InterlockTest, code, describe, run_hook};
 
 /// A recorded payload from tests/hooks, with the working directory filled in.
 fn payload(t: &InterlockTest, name: &str) -> String {
@@ -13,44 +13,6 @@ fn payload(t: &InterlockTest, name: &str) -> String {
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{path}: {e}"))
         .replace("__CWD__", t.workspace.to_str().expect("utf-8"))
-}
-
-/// Runs the hook the way an agent does: a child of another process (here `sh`), payload on stdin.
-fn hook(t: &InterlockTest, agent: &str, input: &str, extra: &[&str]) -> Output {
-    let state = t.home.join("state");
-    let mut args = vec![
-        "hook".to_string(),
-        "--agent".into(),
-        agent.into(),
-        "--state-dir".into(),
-        state.to_str().expect("path").into(),
-    ];
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
-    let script = format!(
-        "'{}' {}; exit $?",
-        env!("CARGO_BIN_EXE_interlock"),
-        quoted.join(" ")
-    );
-    let mut child = Command::new("sh")
-        .args(["-c", &script])
-        .current_dir(&t.workspace)
-        .env_clear()
-        .env("HOME", &t.home)
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn hook");
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write payload");
-    child.wait_with_output().expect("wait hook")
 }
 
 /// The field of `agent`'s reply that carries its decision (allow, ask or deny).
@@ -78,7 +40,7 @@ fn claude_and_codex_deny_destructive_commands_and_stay_silent_otherwise() {
         ("claude", "claude-bash-destructive.json"),
         ("codex", "codex-bash-destructive.json"),
     ] {
-        let out = hook(&t, agent, &payload(&t, file), &[]);
+        let out = run_hook(&t, agent, &payload(&t, file), &[]);
         assert_eq!(code(&out), 2, "{agent}: {}", describe(&out));
         let v = stdout_json(&out);
         assert_eq!(v["hookSpecificOutput"]["hookEventName"], "PreToolUse");
@@ -98,7 +60,7 @@ fn claude_and_codex_deny_destructive_commands_and_stay_silent_otherwise() {
         ("claude", "claude-edit.json"),
         ("codex", "codex-apply-patch.json"),
     ] {
-        let out = hook(&t, agent, &payload(&t, file), &[]);
+        let out = run_hook(&t, agent, &payload(&t, file), &[]);
         assert_eq!(code(&out), 0, "{agent} {file}: {}", describe(&out));
         assert!(
             out.stdout.is_empty(),
@@ -106,7 +68,7 @@ fn claude_and_codex_deny_destructive_commands_and_stay_silent_otherwise() {
             describe(&out)
         );
     }
-    let out = hook(
+    let out = run_hook(
         &t,
         "claude",
         &payload(&t, "claude-permission-request.json"),
@@ -131,7 +93,7 @@ fn native_ask_where_the_agent_has_one() {
         // Codex cannot ask from a pre-tool hook (an "ask" would fail open): it is denied.
         ("codex", "codex-bash-destructive.json", "deny"),
     ] {
-        let out = hook(&t, agent, &payload(&t, file), &["--ask", "native"]);
+        let out = run_hook(&t, agent, &payload(&t, file), &["--ask", "native"]);
         assert_eq!(
             decision(agent, &stdout_json(&out)),
             expected,
@@ -144,7 +106,7 @@ fn native_ask_where_the_agent_has_one() {
 #[test]
 fn gemini_cursor_and_copilot_speak_their_own_protocols() {
     let t = InterlockTest::new();
-    let out = hook(
+    let out = run_hook(
         &t,
         "gemini",
         &payload(&t, "gemini-shell-destructive.json"),
@@ -152,7 +114,7 @@ fn gemini_cursor_and_copilot_speak_their_own_protocols() {
     );
     assert_eq!(stdout_json(&out)["decision"], "deny", "{}", describe(&out));
     assert_eq!(
-        stdout_json(&hook(
+        stdout_json(&run_hook(
             &t,
             "gemini",
             &payload(&t, "gemini-shell-harmless.json"),
@@ -161,7 +123,7 @@ fn gemini_cursor_and_copilot_speak_their_own_protocols() {
         serde_json::json!({})
     );
     assert_eq!(
-        stdout_json(&hook(
+        stdout_json(&run_hook(
             &t,
             "gemini",
             &payload(&t, "gemini-read-file.json"),
@@ -170,7 +132,7 @@ fn gemini_cursor_and_copilot_speak_their_own_protocols() {
         serde_json::json!({})
     );
 
-    let out = hook(
+    let out = run_hook(
         &t,
         "cursor",
         &payload(&t, "cursor-shell-destructive.json"),
@@ -187,7 +149,7 @@ fn gemini_cursor_and_copilot_speak_their_own_protocols() {
         "{v}"
     );
     assert_eq!(
-        stdout_json(&hook(
+        stdout_json(&run_hook(
             &t,
             "cursor",
             &payload(&t, "cursor-shell-harmless.json"),
@@ -196,11 +158,16 @@ fn gemini_cursor_and_copilot_speak_their_own_protocols() {
         "allow"
     );
     assert_eq!(
-        stdout_json(&hook(&t, "cursor", &payload(&t, "cursor-mcp.json"), &[]))["permission"],
+        stdout_json(&run_hook(
+            &t,
+            "cursor",
+            &payload(&t, "cursor-mcp.json"),
+            &[]
+        ))["permission"],
         "allow"
     );
 
-    let out = hook(
+    let out = run_hook(
         &t,
         "copilot",
         &payload(&t, "copilot-bash-destructive.json"),
@@ -209,7 +176,7 @@ fn gemini_cursor_and_copilot_speak_their_own_protocols() {
     assert_eq!(code(&out), 0);
     assert_eq!(stdout_json(&out)["permissionDecision"], "deny");
     assert_eq!(
-        stdout_json(&hook(
+        stdout_json(&run_hook(
             &t,
             "copilot",
             &payload(&t, "copilot-bash-harmless.json"),
@@ -218,7 +185,12 @@ fn gemini_cursor_and_copilot_speak_their_own_protocols() {
         serde_json::json!({})
     );
     assert_eq!(
-        stdout_json(&hook(&t, "copilot", &payload(&t, "copilot-view.json"), &[])),
+        stdout_json(&run_hook(
+            &t,
+            "copilot",
+            &payload(&t, "copilot-view.json"),
+            &[]
+        )),
         serde_json::json!({})
     );
 }
@@ -228,7 +200,7 @@ fn malformed_or_unknown_input_is_denied_in_every_protocol() {
     let t = InterlockTest::new();
     for agent in ["claude", "codex", "gemini", "cursor", "copilot"] {
         for input in ["", "not json", "[1,2]", "{\"unexpected\": true}"] {
-            let out = hook(&t, agent, input, &[]);
+            let out = run_hook(&t, agent, input, &[]);
             assert_eq!(
                 decision(agent, &stdout_json(&out)),
                 "deny",
@@ -239,7 +211,7 @@ fn malformed_or_unknown_input_is_denied_in_every_protocol() {
     }
     // A ruleset that does not load is an internal error: denied too.
     let broken = t.write("broken.toml", "[[rule]]\nid = \"x\"\n");
-    let out = hook(
+    let out = run_hook(
         &t,
         "claude",
         &payload(&t, "claude-bash-harmless.json"),
@@ -257,7 +229,7 @@ fn malformed_or_unknown_input_is_denied_in_every_protocol() {
 fn an_approval_lets_the_identical_retry_through_once() {
     let t = InterlockTest::new();
     let input = payload(&t, "claude-bash-destructive.json");
-    let out = hook(&t, "claude", &input, &[]);
+    let out = run_hook(&t, "claude", &input, &[]);
     let reason = stdout_json(&out)["hookSpecificOutput"]["permissionDecisionReason"]
         .as_str()
         .unwrap_or_default()
@@ -271,7 +243,7 @@ fn an_approval_lets_the_identical_retry_through_once() {
         })
         .expect("request id");
     // The agent retrying before anyone approved is the same request, not a new one.
-    let again = hook(&t, "claude", &input, &[]);
+    let again = run_hook(&t, "claude", &input, &[]);
     assert_eq!(code(&again), 2, "{}", describe(&again));
     assert!(
         String::from_utf8_lossy(&again.stdout).contains(&id),
@@ -300,7 +272,7 @@ fn an_approval_lets_the_identical_retry_through_once() {
         "",
     );
     assert_eq!(code(&approve), 0, "{}", describe(&approve));
-    let retry = hook(&t, "claude", &input, &[]);
+    let retry = run_hook(&t, "claude", &input, &[]);
     assert_eq!(
         code(&retry),
         0,
@@ -308,7 +280,7 @@ fn an_approval_lets_the_identical_retry_through_once() {
         describe(&retry)
     );
     assert!(retry.stdout.is_empty());
-    let again = hook(&t, "claude", &input, &[]);
+    let again = run_hook(&t, "claude", &input, &[]);
     assert_eq!(
         code(&again),
         2,
@@ -317,7 +289,7 @@ fn an_approval_lets_the_identical_retry_through_once() {
     );
     // A different command in the same place is not covered.
     let other = input.replace("--stack-name env", "--stack-name other");
-    assert_eq!(code(&hook(&t, "claude", &other, &[])), 2);
+    assert_eq!(code(&run_hook(&t, "claude", &other, &[])), 2);
     let log = std::fs::read_to_string(t.home.join("state/audit.jsonl")).expect("log");
     assert!(log.contains("CHG-5 retire the env stack"), "{log}");
     assert!(
@@ -456,7 +428,7 @@ fn words_inside_the_command_text_are_not_taken_for_a_script_name() {
     ] {
         let mut input = base.clone();
         input["tool_input"]["command"] = Value::String(command.into());
-        let out = hook(&t, "claude", &input.to_string(), &[]);
+        let out = run_hook(&t, "claude", &input.to_string(), &[]);
         if allowed {
             assert_eq!(code(&out), 0, "{command}: {}", describe(&out));
             assert!(out.stdout.is_empty(), "{command}: {}", describe(&out));

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::common::{InterlockTest, code, describe, wait_for};
+use crate::common::{InterlockTest, code, describe, run_hook, wait_for};
 
 fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let key = dir.join(name);
@@ -189,31 +189,7 @@ fn through_a_hook_a_prod_destroy_waits_for_two_distinct_approvers() {
     .to_string();
     // As an agent runs its hook: a child of a shell (the agent's tree is not the approvers').
     let call = |extra: &[&str]| {
-        let script = format!(
-            "'{}' hook --agent claude --state-dir '{state}' {}; exit $?",
-            env!("CARGO_BIN_EXE_interlock"),
-            extra.join(" ")
-        );
-        let mut child = Command::new("sh")
-            .args(["-c", &script])
-            .current_dir(&t.workspace)
-            .env_clear()
-            .env("HOME", &t.home)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn hook");
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(payload.as_bytes())
-            .expect("payload");
-        let out = child.wait_with_output().expect("hook");
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        String::from_utf8_lossy(&run_hook(&t, "claude", &payload, extra).stdout).into_owned()
     };
     // The agent's own prompt asks one human: not enough here, so it is held with an id.
     let first = call(&["--ask", "native"]);

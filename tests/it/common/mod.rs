@@ -137,3 +137,40 @@ pub fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
+
+/// Runs the hook the way an agent does: a child of another process (here `sh`), payload on stdin.
+pub fn run_hook(t: &InterlockTest, agent: &str, input: &str, extra: &[&str]) -> Output {
+    let state = t.home.join("state");
+    let mut args = vec![
+        "hook".to_string(),
+        "--agent".into(),
+        agent.into(),
+        "--state-dir".into(),
+        state.to_str().expect("path").into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let quoted: Vec<String> = args.iter().map(|a| format!("'{a}'")).collect();
+    let script = format!(
+        "'{}' {}; exit $?",
+        env!("CARGO_BIN_EXE_interlock"),
+        quoted.join(" ")
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .current_dir(&t.workspace)
+        .env_clear()
+        .env("HOME", &t.home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hook");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write payload");
+    child.wait_with_output().expect("wait hook")
+}
