@@ -4,9 +4,11 @@
 //! every rule that matched. What could not be analysed is never allowed: a parse failure or a
 //! line too large to expand is held for confirmation by a built-in rule that no ruleset removes.
 
+use crate::layers::{Layer, Layered, Outcome, Policy};
 use crate::rules::{PathEnv, Ruleset};
 use crate::shell::{self, Analysis, Invocation, ShellContext, StepKind};
-use crate::verdict::{Decision, RuleMatch, Severity, Verdict};
+use crate::tiers::Tiers;
+use crate::verdict::{Adjustment, AdjustmentKind, Decision, RuleMatch, Severity, Verdict};
 
 /// The built-in rule id for a rule that cannot be decoded.
 pub const RULESET_ERROR_RULE: &str = "interlock.ruleset-error";
@@ -132,10 +134,13 @@ fn usable_workspace(ws: &str, home: Option<&str>) -> bool {
     !TOO_BROAD.contains(&ws) && Some(ws) != home
 }
 
-/// The classifier: compiled rules plus the environment commands run in.
+/// The classifier: compiled rules, the layers' policy over them, the environment tiers, and
+/// the environment commands run in.
 #[derive(Debug)]
 pub struct Engine {
     rules: Ruleset,
+    policy: Policy,
+    tiers: Option<Tiers>,
     env: Environment,
 }
 
@@ -156,12 +161,37 @@ const INDIRECT: &[StepKind] = &[
 impl Engine {
     /// An engine over `rules` in `env`.
     pub fn new(rules: Ruleset, env: Environment) -> Engine {
-        Engine { rules, env }
+        Engine {
+            rules,
+            policy: Policy::default(),
+            tiers: None,
+            env,
+        }
+    }
+
+    /// An engine over layered rules (see [`crate::layers::load`]) in `env`.
+    pub fn layered(layered: Layered, env: Environment) -> Engine {
+        Engine {
+            rules: layered.rules,
+            policy: layered.policy,
+            tiers: layered.tiers,
+            env,
+        }
     }
 
     /// The rules.
     pub fn rules(&self) -> &Ruleset {
         &self.rules
+    }
+
+    /// What the layers' policy files did to the rules.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// The environment tiers in use.
+    pub fn tiers(&self) -> &Tiers {
+        self.tiers.as_ref().unwrap_or_else(|| Tiers::shipped())
     }
 
     /// The environment.
@@ -200,8 +230,9 @@ impl Engine {
 
     fn classify_analysis_in(&self, analysis: Analysis, env: &Environment) -> Verdict {
         let mut matches = Vec::new();
+        let mut adjustments = Vec::new();
         for (index, inv) in analysis.invocations.iter().enumerate() {
-            self.match_invocation(index, inv, env, &mut matches);
+            self.match_invocation(index, inv, env, &mut matches, &mut adjustments);
         }
         if !analysis.errors.is_empty() {
             matches.push(RuleMatch {
@@ -214,10 +245,12 @@ impl Engine {
                     analysis.errors.join("; ")
                 ),
                 invocation: None,
+                layer: Layer::Shipped,
             });
         }
         let mut verdict = Verdict::from_matches(analysis.invocations, matches);
-        crate::tiers::apply(&mut verdict, crate::tiers::Tiers::shipped());
+        note_adjustments(&mut verdict, adjustments);
+        crate::tiers::apply(&mut verdict, self.tiers());
         verdict
     }
 
@@ -227,6 +260,7 @@ impl Engine {
         inv: &Invocation,
         env: &Environment,
         out: &mut Vec<RuleMatch>,
+        adjustments: &mut Vec<Adjustment>,
     ) {
         let candidates = self.rules.candidates(inv.program_name());
         if candidates.is_empty() {
@@ -249,6 +283,7 @@ impl Engine {
                             self.rules.id(i)
                         ),
                         invocation: Some(index),
+                        layer: Layer::Shipped,
                     });
                     continue;
                 }
@@ -256,21 +291,100 @@ impl Engine {
             if !self.rules.matches(i, inv, &parsed, &env.paths) {
                 continue;
             }
-            let mut severity = rule.severity;
+            let (action, declared, layer) = match self.policy.judge(&self.rules, i, inv) {
+                Outcome::Disabled(origin) => {
+                    adjustments.push(Adjustment {
+                        rule: rule.id.to_string(),
+                        kind: AdjustmentKind::Disabled,
+                        layer: origin.layer,
+                        at: origin.at.clone(),
+                        owner: None,
+                        reason: None,
+                        expires: None,
+                        invocation: Some(index),
+                    });
+                    continue;
+                }
+                Outcome::Excepted(exception, origin) => {
+                    adjustments.push(exception_note(
+                        exception,
+                        origin,
+                        AdjustmentKind::Exception,
+                        index,
+                    ));
+                    continue;
+                }
+                Outcome::Applies {
+                    action,
+                    severity,
+                    layer,
+                    expired,
+                } => {
+                    for (exception, origin) in expired {
+                        adjustments.push(exception_note(
+                            exception,
+                            origin,
+                            AdjustmentKind::ExpiredException,
+                            index,
+                        ));
+                    }
+                    (action, severity, layer)
+                }
+            };
+            let mut severity = declared;
             if parsed.escalated {
                 severity = severity.raised();
             }
-            if indirect && rule.action != Decision::Allow {
+            if indirect && action != Decision::Allow {
                 severity = severity.raised();
             }
             out.push(RuleMatch {
                 rule: rule.id.to_string(),
-                decision: rule.action,
+                decision: action,
                 severity,
-                declared: rule.severity,
+                declared,
                 reason: rule.reason.to_string(),
                 invocation: Some(index),
+                layer,
             });
         }
     }
+}
+
+/// The audit note of an exception that applied or has expired.
+fn exception_note(
+    exception: &crate::layers::Exception,
+    origin: &crate::layers::Origin,
+    kind: AdjustmentKind,
+    index: usize,
+) -> Adjustment {
+    Adjustment {
+        rule: exception.rule.clone(),
+        kind,
+        layer: origin.layer,
+        at: origin.at.clone(),
+        owner: Some(exception.owner.clone()),
+        reason: Some(exception.reason.clone()),
+        expires: Some(exception.expires.to_string()),
+        invocation: Some(index),
+    }
+}
+
+/// Records what the layers turned off or excepted. When that left no rule holding the command,
+/// the verdict's reason and layer say so.
+fn note_adjustments(verdict: &mut Verdict, adjustments: Vec<Adjustment>) {
+    if verdict.matches.is_empty()
+        && let Some(first) = adjustments
+            .iter()
+            .find(|a| a.kind != AdjustmentKind::ExpiredException)
+    {
+        verdict.layer = first.layer;
+        let said: Vec<String> = adjustments
+            .iter()
+            .filter(|a| a.kind != AdjustmentKind::ExpiredException)
+            .map(Adjustment::describe)
+            .collect();
+        verdict.reason = format!("No rule applies: {}.", said.join("; "));
+    }
+    verdict.adjustments = adjustments;
 }

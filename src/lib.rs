@@ -18,6 +18,7 @@ pub mod classify;
 pub mod cli;
 pub mod ids;
 pub mod intercept;
+pub mod layers;
 pub mod level;
 pub mod plans;
 pub mod rules;

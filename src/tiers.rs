@@ -36,7 +36,12 @@ pub struct Tier {
     #[serde(default)]
     pub dirs: Vec<String>,
     /// How many distinct humans must approve a critical command in it.
+    #[serde(default = "one")]
     pub approvers: u8,
+}
+
+fn one() -> u8 {
+    1
 }
 
 /// The tiers, in the order they are tried.
@@ -219,6 +224,24 @@ impl Tiers {
             postcard::from_bytes(include_bytes!(concat!(env!("OUT_DIR"), "/tiers.postcard")))
                 .unwrap_or(Tiers { tiers: Vec::new() })
         })
+    }
+
+    /// These tiers with a layer's added: a tier of the same name gains the layer's globs and
+    /// the larger approver count; a new tier is tried after the existing ones. A layer can so
+    /// widen a tier or require more approvers, never move a name out of an earlier tier.
+    pub fn extended(&self, layer: Tiers) -> Tiers {
+        let mut merged = self.clone();
+        for tier in layer.tiers {
+            match merged.tiers.iter_mut().find(|t| t.name == tier.name) {
+                Some(t) => {
+                    t.globs.extend(tier.globs);
+                    t.dirs.extend(tier.dirs);
+                    t.approvers = t.approvers.max(tier.approvers);
+                }
+                None => merged.tiers.push(tier),
+            }
+        }
+        merged
     }
 
     /// The tier `name` belongs to (globs compared case-insensitively); a directory is matched

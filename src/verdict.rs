@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 
+use crate::layers::Layer;
 pub use crate::level::{Decision, Severity};
 use crate::shell::Invocation;
 
@@ -27,6 +28,79 @@ pub struct RuleMatch {
     /// Index into [`Verdict::invocations`] of the invocation that matched (none for built-in
     /// rules about the whole line).
     pub invocation: Option<usize>,
+    /// The layer that decided this rule's action: the one that declared it, or the last that
+    /// overrode it (omitted for the shipped layer).
+    #[serde(skip_serializing_if = "Layer::is_shipped")]
+    pub layer: Layer,
+}
+
+/// What a layer's policy changed about this command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdjustmentKind {
+    /// A rule that matched is turned off.
+    Disabled,
+    /// An exception covers the invocation, so the rule did not apply.
+    Exception,
+    /// An exception would have covered it but has expired, so the rule applied.
+    ExpiredException,
+}
+
+/// A rule that matched but was turned off or excepted by a layer, or an expired exception.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Adjustment {
+    /// The rule.
+    pub rule: String,
+    /// What happened.
+    pub kind: AdjustmentKind,
+    /// The layer whose policy did it.
+    pub layer: Layer,
+    /// `file:line` of the statement.
+    pub at: String,
+    /// The exception's owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The exception's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The exception's last day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// Index into [`Verdict::invocations`].
+    pub invocation: Option<usize>,
+}
+
+impl Adjustment {
+    /// One sentence for people.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            AdjustmentKind::Disabled => format!(
+                "rule {} is disabled by the {} layer ({})",
+                self.rule,
+                self.layer.as_str(),
+                self.at
+            ),
+            AdjustmentKind::Exception | AdjustmentKind::ExpiredException => format!(
+                "{} of the {} layer ({}; owner {}, {} {}) for rule {}: {}",
+                if self.kind == AdjustmentKind::Exception {
+                    "an exception"
+                } else {
+                    "an expired exception"
+                },
+                self.layer.as_str(),
+                self.at,
+                self.owner.as_deref().unwrap_or("?"),
+                if self.kind == AdjustmentKind::Exception {
+                    "until"
+                } else {
+                    "expired after"
+                },
+                self.expires.as_deref().unwrap_or("?"),
+                self.rule,
+                self.reason.as_deref().unwrap_or("")
+            ),
+        }
+    }
 }
 
 /// The classification of one command line or argv.
@@ -51,6 +125,13 @@ pub struct Verdict {
     /// How many distinct humans must approve it (more than one in a tier that asks for it).
     #[serde(skip_serializing_if = "is_one")]
     pub approvers: u8,
+    /// The layer that decided: the layer of the leading rule, or the layer whose policy turned
+    /// off or excepted the rules that would have held it (omitted for the shipped layer).
+    #[serde(skip_serializing_if = "Layer::is_shipped")]
+    pub layer: Layer,
+    /// Rules a layer turned off or excepted for this command, and expired exceptions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<Adjustment>,
 }
 
 fn is_one(n: &u8) -> bool {
@@ -83,6 +164,7 @@ impl Verdict {
                 declared: severity,
                 reason,
                 invocation,
+                layer: Layer::Shipped,
             },
         );
     }
@@ -125,6 +207,7 @@ impl Verdict {
                 }
             }
         };
+        let layer = matches.first().map(|m| m.layer).unwrap_or_default();
         Verdict {
             decision,
             severity,
@@ -134,6 +217,8 @@ impl Verdict {
             matches,
             environment: None,
             approvers: 1,
+            layer,
+            adjustments: Vec::new(),
         }
     }
 }

@@ -84,6 +84,16 @@ fn write_human(out: &mut impl Write, v: &Verdict) -> std::io::Result<()> {
     if !v.rules.is_empty() {
         writeln!(out, "  rules: {}", v.rules.join(", "))?;
     }
+    if !v.layer.is_shipped() {
+        writeln!(out, "  decided by the {} layer", v.layer.as_str())?;
+    }
+    // With no rule left, the reason already names what the layers turned off.
+    let expired_only = v.rules.is_empty();
+    for a in &v.adjustments {
+        if !expired_only || a.kind == crate::verdict::AdjustmentKind::ExpiredException {
+            writeln!(out, "  note: {}", a.describe())?;
+        }
+    }
     Ok(())
 }
 

@@ -5,8 +5,51 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 
+use crate::layers::{self, LayerDirs};
 use crate::rules::load;
 use crate::{Engine, Environment};
+
+/// Where the ruleset layers below the shipped one live.
+#[derive(Debug, Clone, Args)]
+pub struct LayerArgs {
+    /// The organisation layer: rules/*.toml, policy.toml, tiers.toml. It must be owned by root
+    /// (or you) and writable by no one else.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "INTERLOCK_ORG_DIR",
+        default_value = "/etc/interlock",
+        help_heading = "Layers"
+    )]
+    pub org_dir: PathBuf,
+
+    /// The project layer [default: WORKSPACE/.interlock].
+    #[arg(long, value_name = "DIR", help_heading = "Layers")]
+    pub project_dir: Option<PathBuf>,
+
+    /// The user layer [default: $XDG_CONFIG_HOME/interlock, else ~/.config/interlock].
+    #[arg(long, value_name = "DIR", help_heading = "Layers")]
+    pub user_dir: Option<PathBuf>,
+
+    /// Use the shipped rules (or --ruleset) alone: no organisation, project or user layer.
+    #[arg(long, help_heading = "Layers")]
+    pub no_layers: bool,
+}
+
+impl LayerArgs {
+    /// The layer directories for a working tree (`None`: no layer is used with `--no-layers`).
+    pub fn dirs(&self, workspace: Option<&str>) -> LayerDirs {
+        if self.no_layers {
+            return LayerDirs::default();
+        }
+        let defaults = LayerDirs::default_for(workspace);
+        LayerDirs {
+            org: Some(self.org_dir.clone()),
+            project: self.project_dir.clone().or(defaults.project),
+            user: self.user_dir.clone().or(defaults.user),
+        }
+    }
+}
 
 /// Which rules to use and where commands run.
 #[derive(Debug, Clone, Args)]
@@ -25,6 +68,10 @@ pub struct RulesetArgs {
     /// working directory that holds `.git`, else the working directory).
     #[arg(long, value_name = "DIR", help_heading = "Context")]
     pub workspace: Option<PathBuf>,
+
+    /// The ruleset layers.
+    #[command(flatten)]
+    pub layers: LayerArgs,
 }
 
 impl RulesetArgs {
@@ -37,13 +84,19 @@ impl RulesetArgs {
     /// Loads the rules and detects the environment of commands run in `cwd` (an absolute path;
     /// `None`: the current directory), with the `--workspace` given, if any.
     pub fn engine_in(&self, cwd: Option<String>) -> anyhow::Result<Engine> {
-        let rules = if self.rulesets.is_empty() {
-            load::shipped().context("cannot load the built-in rulesets")?
-        } else {
-            load::from_paths(&self.rulesets).context("cannot load rulesets")?
-        };
         let workspace = self.workspace.as_ref().map(|p| absolute(p)).transpose()?;
-        Ok(Engine::new(rules, Environment::detect(cwd, workspace)))
+        let env = Environment::detect(cwd, workspace);
+        let dirs = self.layers.dirs(env.paths.workspace.as_deref());
+        if dirs == LayerDirs::default() {
+            let rules = if self.rulesets.is_empty() {
+                load::shipped().context("cannot load the built-in rulesets")?
+            } else {
+                load::from_paths(&self.rulesets).context("cannot load rulesets")?
+            };
+            return Ok(Engine::new(rules, env));
+        }
+        let layered = layers::load(&self.rulesets, &dirs).context("cannot load the rule layers")?;
+        Ok(Engine::layered(layered, env))
     }
 }
 

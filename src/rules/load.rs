@@ -33,6 +33,13 @@ pub fn from_paths(paths: &[PathBuf]) -> Result<Ruleset> {
 /// Like [`from_paths`], but without running the rules' examples (for `interlock rules test`,
 /// which reports every failing example instead of the first).
 pub fn unchecked(paths: &[PathBuf]) -> Result<Ruleset> {
+    let ruleset = Ruleset::from_files(&parse_paths(paths)?)?;
+    ruleset.validate(1)?;
+    Ok(ruleset)
+}
+
+/// The shipped grammars as a first file, then the parsed ruleset files of `paths`.
+pub fn parse_paths(paths: &[PathBuf]) -> Result<Vec<SourceFile<'static>>> {
     let shipped = shipped()?;
     let grammars = SourceFile {
         name: "<built-in grammars>".into(),
@@ -59,13 +66,11 @@ pub fn unchecked(paths: &[PathBuf]) -> Result<Ruleset> {
             files.push(parsed);
         }
     }
-    let ruleset = Ruleset::from_files(&files)?;
-    ruleset.validate(1)?;
-    Ok(ruleset)
+    Ok(files)
 }
 
 /// A file, or the sorted `*.toml` files of a directory.
-fn expand(path: &Path) -> Result<Vec<PathBuf>> {
+pub fn expand(path: &Path) -> Result<Vec<PathBuf>> {
     let meta = std::fs::metadata(path).map_err(|source| RulesError::Io {
         path: path.to_path_buf(),
         source,

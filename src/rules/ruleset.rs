@@ -10,7 +10,7 @@ use super::error::{Result, RulesError};
 use super::grammar::{self, Parsed};
 use super::paths::{self, PathClass, PathEnv};
 use super::pattern::{alt_match, command_match, glob_match};
-use super::schema::{BundleIndex, GrammarDef, RuleDef, SourceFile, Text, bundle};
+use super::schema::{BundleIndex, GrammarDef, Located, RuleDef, SourceFile, Text, bundle};
 use super::script::ScriptPattern;
 use crate::shell::{Invocation, Opaque, StepKind};
 
@@ -121,6 +121,52 @@ impl Ruleset {
             }
         }
         Ok(())
+    }
+
+    /// The ruleset as parsed files again (every rule decoded): all grammars first, in the
+    /// first file, then each file's rules with their lines. Used to build a larger ruleset
+    /// from this one.
+    pub fn source_files(&self) -> Result<Vec<SourceFile<'static>>> {
+        let mut files: Vec<SourceFile<'static>> = self
+            .index
+            .files
+            .iter()
+            .map(|name| SourceFile {
+                name: Text(std::borrow::Cow::Owned(name.to_string())),
+                grammars: Vec::new(),
+                rules: Vec::new(),
+            })
+            .collect();
+        if files.is_empty() {
+            files.push(SourceFile {
+                name: "<built-in grammars>".into(),
+                ..SourceFile::default()
+            });
+        }
+        files[0].grammars = self
+            .grammars()
+            .into_iter()
+            .map(|item| Located { line: 0, item })
+            .collect();
+        for i in self.indices() {
+            let def = self.compiled(i).map_err(|message| {
+                let (file, line) = self.location(i);
+                RulesError::InvalidRule {
+                    file: file.to_string(),
+                    line,
+                    rule: self.id(i).to_string(),
+                    message: message.to_string(),
+                }
+            })?;
+            let (_, line) = self.location(i);
+            if let Some(file) = files.get_mut(self.file_index(i)) {
+                file.rules.push(Located {
+                    line,
+                    item: def.def().clone(),
+                });
+            }
+        }
+        Ok(files)
     }
 
     /// Every grammar that decodes, in declaration order.
@@ -279,12 +325,20 @@ impl Ruleset {
         };
         let rest = &parsed.positionals[consumed..];
         let rest_args = &parsed.positional_args[consumed..];
-        if !rule.flags_any.is_empty()
-            && !rule.flags_any.iter().any(|p| parsed.has_flag_or_abbrev(p))
-        {
+        // Abbreviations (`--no-preserve` for `--no-preserve-root`) may only make a rule
+        // catch more: a rule that allows matches its flags as spelled, so `--force` is never
+        // taken for `--force-with-lease`.
+        let has = |p: &str| {
+            if rule.action == crate::level::Decision::Allow {
+                parsed.has_flag(p)
+            } else {
+                parsed.has_flag_or_abbrev(p)
+            }
+        };
+        if !rule.flags_any.is_empty() && !rule.flags_any.iter().any(|p| has(p)) {
             return false;
         }
-        if !rule.flags_all.iter().all(|p| parsed.has_flag_or_abbrev(p)) {
+        if !rule.flags_all.iter().all(|p| has(p)) {
             return false;
         }
         if rule.flags_none.iter().any(|p| parsed.has_flag(p)) {
