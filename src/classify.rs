@@ -4,7 +4,7 @@
 //! every rule that matched. What could not be analysed is never allowed: a parse failure or a
 //! line too large to expand is held for confirmation by a built-in rule that no ruleset removes.
 
-use crate::layers::{Layer, Layered, Outcome, Policy};
+use crate::layers::{Layer, Layered, LoadedLayer, Outcome, Policy};
 use crate::rules::{PathEnv, Ruleset};
 use crate::shell::{self, Analysis, Invocation, ShellContext, StepKind};
 use crate::tiers::Tiers;
@@ -141,6 +141,7 @@ pub struct Engine {
     rules: Ruleset,
     policy: Policy,
     tiers: Option<Tiers>,
+    layers: Vec<LoadedLayer>,
     env: Environment,
 }
 
@@ -165,6 +166,7 @@ impl Engine {
             rules,
             policy: Policy::default(),
             tiers: None,
+            layers: Vec::new(),
             env,
         }
     }
@@ -175,6 +177,7 @@ impl Engine {
             rules: layered.rules,
             policy: layered.policy,
             tiers: layered.tiers,
+            layers: layered.layers,
             env,
         }
     }
@@ -187,6 +190,11 @@ impl Engine {
     /// What the layers' policy files did to the rules.
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// The layer directories that were loaded, in order (the shipped layer is implied).
+    pub fn layers(&self) -> &[LoadedLayer] {
+        &self.layers
     }
 
     /// The environment tiers in use.

@@ -83,6 +83,34 @@ fn write_explanation(
         env.paths.workspace.as_deref().unwrap_or("(none)"),
         env.shell.home.as_deref().unwrap_or("(unknown)")
     )?;
+    writeln!(out, "rules:    {} loaded", rules.len())?;
+    writeln!(out, "layers:   shipped")?;
+    for l in engine.layers() {
+        let mut parts = Vec::new();
+        if !l.rule_files.is_empty() {
+            parts.push(format!("{} rule files", l.rule_files.len()));
+        }
+        if l.policy.is_some() {
+            parts.push("policy.toml".to_string());
+        }
+        if l.tiers.is_some() {
+            parts.push("tiers.toml".to_string());
+        }
+        writeln!(
+            out,
+            "          {} {} ({})",
+            l.layer.as_str(),
+            l.dir.display(),
+            if parts.is_empty() {
+                "empty".to_string()
+            } else {
+                parts.join(", ")
+            }
+        )?;
+    }
+    if !v.layer.is_shipped() {
+        writeln!(out, "decided:  by the {} layer", v.layer.as_str())?;
+    }
     for e in errors {
         writeln!(out, "error:    {e}")?;
     }
@@ -136,31 +164,7 @@ fn write_explanation(
                 }
             )?;
         }
-        let matched: Vec<_> = v
-            .matches
-            .iter()
-            .filter(|m| m.invocation == Some(i))
-            .collect();
-        if matched.is_empty() {
-            writeln!(out, "    no rule matched")?;
-        }
-        for m in matched {
-            let at = rules
-                .find(&m.rule)
-                .map(|r| {
-                    let (file, line) = rules.location(r);
-                    format!(" at {file}:{line}")
-                })
-                .unwrap_or_default();
-            writeln!(
-                out,
-                "    matched:  {} → {} ({}){at}",
-                m.rule,
-                m.decision.as_str(),
-                m.severity.as_str()
-            )?;
-            writeln!(out, "              {}", m.reason)?;
-        }
+        write_considered(out, engine, v, i, inv, &parsed)?;
         writeln!(out)?;
     }
     for m in v.matches.iter().filter(|m| m.invocation.is_none()) {
@@ -172,6 +176,70 @@ fn write_explanation(
             m.severity.as_str()
         )?;
         writeln!(out, "            {}", m.reason)?;
+    }
+    Ok(())
+}
+
+/// Every rule considered for invocation `i`, from every layer: which matched (with the action
+/// the layers left it), which a layer turned off or excepted, and which did not match.
+fn write_considered(
+    out: &mut impl Write,
+    engine: &Engine,
+    v: &Verdict,
+    i: usize,
+    inv: &Invocation,
+    parsed: &crate::rules::grammar::Parsed<'_>,
+) -> std::io::Result<()> {
+    let rules = engine.rules();
+    let policy = engine.policy();
+    let candidates = rules.candidates(inv.program_name());
+    writeln!(out, "    rules considered: {}", candidates.len())?;
+    let mut unmatched = Vec::new();
+    for r in candidates {
+        let (file, line) = rules.location(r);
+        let layer = policy.layer_of(rules, r).as_str();
+        let at = format!("{layer} {file}:{line}");
+        let id = rules.id(r);
+        if !rules.matches(r, inv, parsed, &engine.environment().paths) {
+            unmatched.push(format!("{id} ({at})"));
+            continue;
+        }
+        let adjusted = v
+            .adjustments
+            .iter()
+            .filter(|a| a.invocation == Some(i) && a.rule == id)
+            .collect::<Vec<_>>();
+        match v
+            .matches
+            .iter()
+            .find(|m| m.invocation == Some(i) && m.rule == id)
+        {
+            Some(m) => {
+                writeln!(
+                    out,
+                    "    matched:  {id} → {} ({}) [{at}]{}",
+                    m.decision.as_str(),
+                    m.severity.as_str(),
+                    if m.layer.as_str() == layer {
+                        String::new()
+                    } else {
+                        format!(", action set by the {} layer", m.layer.as_str())
+                    }
+                )?;
+                writeln!(out, "              {}", m.reason)?;
+            }
+            None => writeln!(out, "    matched:  {id}, not applied [{at}]")?,
+        }
+        for a in adjusted {
+            writeln!(out, "              {}", a.describe())?;
+        }
+    }
+    if unmatched.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "    did not match:")?;
+    for u in unmatched {
+        writeln!(out, "              {u}")?;
     }
     Ok(())
 }

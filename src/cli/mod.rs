@@ -26,7 +26,7 @@ pub use hook::{AskMode, HookArgs};
 pub use install::InstallArgs;
 pub use log::LogArgs;
 pub use run::RunArgs;
-pub use settings::RulesetArgs;
+pub use settings::{LayerArgs, RulesetArgs};
 
 use crate::Decision;
 

@@ -9,6 +9,7 @@ mod common;
 mod corpus;
 mod explain;
 mod hooks;
+mod layers;
 mod plans;
 mod properties;
 mod pty;

@@ -12,6 +12,9 @@ pub struct InterlockTest {
     pub home: PathBuf,
     /// The workspace directory (the working directory of every command).
     pub workspace: PathBuf,
+    /// The organisation layer's directory (`INTERLOCK_ORG_DIR`; absent until a test makes it),
+    /// so that a machine's own `/etc/interlock` never leaks into a test.
+    pub org: PathBuf,
 }
 
 impl InterlockTest {
@@ -47,6 +50,7 @@ impl InterlockTest {
         std::fs::create_dir_all(workspace.join(".git")).expect("create workspace");
         InterlockTest {
             _dir: dir,
+            org: root.join("etc/interlock"),
             home,
             workspace,
         }
@@ -59,6 +63,7 @@ impl InterlockTest {
             .current_dir(&self.workspace)
             .env_clear()
             .env("HOME", &self.home)
+            .env("INTERLOCK_ORG_DIR", &self.org)
             .env("PATH", std::env::var_os("PATH").unwrap_or_default());
         c
     }
@@ -160,6 +165,7 @@ pub fn run_hook(t: &InterlockTest, agent: &str, input: &str, extra: &[&str]) -> 
         .current_dir(&t.workspace)
         .env_clear()
         .env("HOME", &t.home)
+        .env("INTERLOCK_ORG_DIR", &t.org)
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
