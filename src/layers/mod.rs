@@ -141,41 +141,7 @@ pub fn load_unchecked(base: &[PathBuf], dirs: &LayerDirs) -> Result<Layered, Lay
 }
 
 fn load_with(base: &[PathBuf], dirs: &LayerDirs, check: bool) -> Result<Layered, LayerError> {
-    let mut layers = Vec::new();
-    for (layer, dir) in dirs.each() {
-        let Some(dir) = dir else { continue };
-        if !dir.exists() {
-            continue;
-        }
-        if layer == Layer::Org {
-            check_owner(layer, dir)?;
-        }
-        let rules_dir = dir.join("rules");
-        let rule_files = if rules_dir.is_dir() {
-            load::expand(&rules_dir).or_else(|e| match e {
-                RulesError::EmptyDir { .. } => Ok(Vec::new()),
-                other => Err(other),
-            })?
-        } else {
-            Vec::new()
-        };
-        let present = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
-        layers.push(LoadedLayer {
-            layer,
-            dir: dir.clone(),
-            rule_files,
-            policy: present("policy.toml"),
-            tiers: present("tiers.toml"),
-        });
-    }
-    if layers.iter().any(|l| l.layer == Layer::Org) {
-        for l in layers.iter().filter(|l| l.layer == Layer::Org) {
-            for path in l.rule_files.iter().chain(&l.policy).chain(&l.tiers) {
-                check_owner(Layer::Org, path)?;
-            }
-        }
-    }
-
+    let layers = discover(dirs)?;
     let (rules, file_layer) = if layers.iter().all(|l| l.rule_files.is_empty()) {
         let rules = match (base.is_empty(), check) {
             (true, _) => load::shipped()?,
@@ -231,6 +197,47 @@ fn load_with(base: &[PathBuf], dirs: &LayerDirs, check: bool) -> Result<Layered,
     })
 }
 
+/// The layer directories of `dirs` that exist, with their files. The organisation layer and
+/// its files are checked for ownership and modes.
+pub fn discover(dirs: &LayerDirs) -> Result<Vec<LoadedLayer>, LayerError> {
+    let mut layers = Vec::new();
+    for (layer, dir) in dirs.each() {
+        let Some(dir) = dir else { continue };
+        if !dir.exists() {
+            continue;
+        }
+        if layer == Layer::Org {
+            check_owner(layer, dir)?;
+        }
+        let rules_dir = dir.join("rules");
+        let rule_files = if rules_dir.is_dir() {
+            load::expand(&rules_dir).or_else(|e| match e {
+                RulesError::EmptyDir { .. } => Ok(Vec::new()),
+                other => Err(other),
+            })?
+        } else {
+            Vec::new()
+        };
+        let present = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
+        layers.push(LoadedLayer {
+            layer,
+            dir: dir.clone(),
+            rule_files,
+            policy: present("policy.toml"),
+            tiers: present("tiers.toml"),
+        });
+    }
+    if layers.iter().any(|l| l.layer == Layer::Org) {
+        for l in layers.iter().filter(|l| l.layer == Layer::Org) {
+            for path in l.rule_files.iter().chain(&l.policy).chain(&l.tiers) {
+                check_owner(Layer::Org, path)?;
+            }
+        }
+    }
+
+    Ok(layers)
+}
+
 /// Today's date (UTC), which decides whether an exception has expired.
 fn today() -> jiff::civil::Date {
     jiff::Timestamp::now()
@@ -245,7 +252,8 @@ fn read(path: &Path) -> Result<String, LayerError> {
     })
 }
 
-fn parse_rule_file(path: &Path) -> Result<SourceFile<'static>, LayerError> {
+/// Parses one rule file of a layer.
+pub fn parse_rule_file(path: &Path) -> Result<SourceFile<'static>, LayerError> {
     let text = read(path)?;
     let name = path.display().to_string();
     parse_toml(&name, &text).map_err(|e| {

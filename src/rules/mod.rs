@@ -4,6 +4,7 @@
 pub mod error;
 pub mod examples;
 pub mod grammar;
+pub mod lint;
 pub mod load;
 pub mod paths;
 pub mod pattern;

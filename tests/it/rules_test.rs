@@ -194,3 +194,93 @@ fn diff_against_a_copy_without_one_rule_lists_what_it_caught_as_weakened() {
     );
     assert_eq!(code(&same), 0, "{}", describe(&same));
 }
+
+#[test]
+fn rules_lint_finds_duplicates_contradictions_shadows_and_broad_patterns() {
+    let t = InterlockTest::new();
+    let dir = t.home.parent().unwrap().join("team");
+    t.write(
+        "team/a.toml",
+        r#"[[rule]]
+id = "team.tool.delete"
+severity = "high"
+action = "deny"
+reason = "Deletes the tool's data for good."
+program = "tool"
+command = ["delete"]
+match = ["tool delete x"]
+
+[[rule]]
+id = "team.tool.delete-force"
+severity = "medium"
+action = "confirm"
+reason = "Force-deletes the tool's data without asking."
+program = "tool"
+command = ["delete"]
+flags_any = ["--force"]
+match = ["tool delete --force x"]
+
+[[rule]]
+id = "team.tool.never"
+severity = "low"
+action = "confirm"
+reason = "Purges the tool's cache on every node."
+program = "tool"
+command = ["purge"]
+flags_all = ["--all"]
+flags_none = ["--all"]
+match = ["tool purge --all"]
+
+[[rule]]
+id = "team.tool.remove"
+severity = "low"
+action = "confirm"
+reason = "Removes one of the tool's records."
+program = "tool"
+command = ["remove"]
+match = ["tool delete y"]
+
+[[rule]]
+id = "team.python.anything"
+severity = "medium"
+action = "confirm"
+reason = "Runs inline Python that might do anything."
+programs = ["python3"]
+script = "."
+match = ["python3 -c 'print(1)'"]
+"#,
+    );
+    t.write(
+        "team/b.toml",
+        r#"[[rule]]
+id = "team.tool.delete"
+severity = "low"
+action = "confirm"
+reason = "A second rule under the same id."
+program = "tool"
+command = ["remove"]
+match = ["tool remove x"]
+"#,
+    );
+    let out = t.run(&["rules", "lint", dir.to_str().unwrap()], "");
+    assert_eq!(code(&out), 1, "{}", describe(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "error[duplicate-id]",
+        "b.toml:1 team.tool.delete",
+        "error[never-matches]",
+        "team.tool.never",
+        "error[example]",
+        "team.tool.remove: example \"tool delete y\" did not match",
+        "it matches team.tool.delete instead",
+        "error[too-broad]",
+        "team.python.anything: the script regex matches",
+        "warning[shadowed]",
+        "team.tool.delete-force: fully shadowed by team.tool.delete",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // The shipped rules lint clean.
+    let out = t.run(&["rules", "lint", "--deny-warnings"], "");
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+}

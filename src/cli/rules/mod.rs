@@ -9,6 +9,7 @@ use super::{ExitStatus, LayerArgs};
 use crate::{Engine, Environment, layers};
 
 mod diff;
+mod lint;
 mod list;
 mod test;
 
@@ -46,6 +47,36 @@ pub enum RulesCommand {
     ///   interlock rules diff rules-v1/ rules-v2/ --corpus commands.jsonl
     #[command(verbatim_doc_comment)]
     Diff(DiffArgs),
+    /// Find mistakes loading does not: duplicate ids, rules that can never match, rules fully
+    /// shadowed by another, thin reasons, examples decided by another rule, and rules or
+    /// regexes that hold much of a sample of everyday commands. Exit 1 on any error.
+    ///
+    /// Examples:
+    ///   interlock rules lint                      # shipped rules and every layer
+    ///   interlock rules lint ./team-rules --benign our-commands.txt
+    #[command(verbatim_doc_comment)]
+    Lint(LintArgs),
+}
+
+/// Arguments of `interlock rules lint`.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Ruleset files or directories, alone (default: the shipped rules and every layer).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Everyday commands, one per line, to measure each rule's breadth against (default: the
+    /// shipped sample of everyday agent commands).
+    #[arg(long, value_name = "FILE")]
+    pub benign: Option<PathBuf>,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// One JSON array of findings.
+    #[arg(long)]
+    pub json: bool,
+    /// The layers.
+    #[command(flatten)]
+    pub layers: LayerArgs,
 }
 
 /// Arguments of `interlock rules diff`.
@@ -120,6 +151,7 @@ pub fn run(args: RulesArgs) -> anyhow::Result<ExitStatus> {
         RulesCommand::List(args) => list::list(args),
         RulesCommand::Show(args) => list::show(args),
         RulesCommand::Diff(args) => diff::diff(args),
+        RulesCommand::Lint(args) => lint::lint(args),
     }
 }
 
