@@ -290,17 +290,58 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
     {
         out.push(((*name).to_string(), "terraform workspace".to_string()));
     }
+    // A variable the command line sets wins over the one this process inherited.
     for var in variables {
-        if let Ok(value) = std::env::var(var)
-            && !value.is_empty()
-        {
+        let value = match inv.env_var(var) {
+            Some(v) => Some(v.to_string()),
+            None => std::env::var(var).ok(),
+        };
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
             out.push((value, (*var).to_string()));
         }
+    }
+    if matches!(program, "kubectl" | "oc" | "helm")
+        && flag(&words, "--context").is_none()
+        && flag(&words, "--kube-context").is_none()
+        && let Some(context) = kube_current_context(inv, &words)
+    {
+        out.push((context, "kubeconfig current-context".to_string()));
     }
     if let Some(cwd) = &inv.cwd {
         out.push((cwd.clone(), "cwd".to_string()));
     }
     out
+}
+
+/// The `current-context` of the kubeconfig `kubectl` would read: `--kubeconfig FILE`, else the
+/// first file of `KUBECONFIG` (the command line's, else this process's) that names one, else
+/// `~/.kube/config`. Only that top-level key is read.
+fn kube_current_context(inv: &Invocation, words: &[&str]) -> Option<String> {
+    let files: Vec<std::path::PathBuf> = if let Some(file) = flag(words, "--kubeconfig") {
+        vec![file.into()]
+    } else if let Some(list) = inv
+        .env_var("KUBECONFIG")
+        .map(str::to_string)
+        .or_else(|| std::env::var("KUBECONFIG").ok())
+        .filter(|l| !l.is_empty())
+    {
+        list.split(':').map(Into::into).collect()
+    } else {
+        let home = std::env::var("HOME").ok()?;
+        vec![std::path::Path::new(&home).join(".kube/config")]
+    };
+    files.iter().find_map(|file| {
+        let path = match (&inv.cwd, file.is_relative()) {
+            (Some(cwd), true) => std::path::Path::new(cwd).join(file),
+            _ => file.clone(),
+        };
+        let text = std::fs::read_to_string(path).ok()?;
+        text.lines().find_map(|line| {
+            let value = line.strip_prefix("current-context:")?.trim();
+            let value = value.trim_matches(|c| c == '"' || c == '\'');
+            (!value.is_empty()).then(|| value.to_string())
+        })
+    })
 }
 
 /// The value of `name` in `words` (`--name value`, `--name=value`, `-chdir=DIR`).

@@ -96,6 +96,13 @@ pub struct Policy {
     pub rules: Vec<String>,
     /// The verdict's reason.
     pub name: String,
+    /// The ruleset layer that decided, when not the shipped one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// Rules a layer turned off or excepted for this command, and expired exceptions, each
+    /// described with its layer, file and line (and an exception's owner and expiry).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<String>,
 }
 
 /// One audit event before the log numbers and chains it.
@@ -137,6 +144,32 @@ pub struct Event {
 }
 
 impl Event {
+    /// An event for `argv` run in `cwd` with everything the verdict says about the policy: its
+    /// decision, severity, rules, reason, deciding layer and the layers' exceptions.
+    pub fn for_verdict(
+        status: Status,
+        request_id: &str,
+        argv: &[String],
+        cwd: &str,
+        verdict: &crate::Verdict,
+    ) -> Event {
+        let mut ev = Event::new(
+            status,
+            request_id,
+            argv,
+            cwd,
+            verdict.decision,
+            verdict.severity,
+            &verdict.rules,
+            &verdict.reason,
+        );
+        if !verdict.layer.is_shipped() {
+            ev.policy.layer = Some(verdict.layer.as_str().to_string());
+        }
+        ev.policy.adjustments = verdict.adjustments.iter().map(|a| a.describe()).collect();
+        ev
+    }
+
     /// An event for `argv` run in `cwd`, with the verdict's decision, severity, rules and reason.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -175,6 +208,8 @@ impl Event {
                 uid: rules.first().cloned().unwrap_or_else(|| "none".to_string()),
                 rules: rules.to_vec(),
                 name: reason.to_string(),
+                layer: None,
+                adjustments: Vec::new(),
             },
             process: Process {
                 cmd_line: argv

@@ -195,6 +195,7 @@ fn write_considered(
     let candidates = rules.candidates(inv.program_name());
     writeln!(out, "    rules considered: {}", candidates.len())?;
     let mut unmatched = Vec::new();
+    let considered = candidates.len();
     for r in candidates {
         let (file, line) = rules.location(r);
         let layer = policy.layer_of(rules, r).as_str();
@@ -233,6 +234,9 @@ fn write_considered(
         for a in adjusted {
             writeln!(out, "              {}", a.describe())?;
         }
+    }
+    if unmatched.len() == considered {
+        writeln!(out, "    no rule matched")?;
     }
     if unmatched.is_empty() {
         return Ok(());

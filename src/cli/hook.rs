@@ -213,16 +213,7 @@ fn decide_alone(
     };
     // `runs`: the command may run on this record alone, so it is synced whatever its status.
     let record = |status: Status, approval: Option<Approval>, runs: bool| -> anyhow::Result<()> {
-        let mut ev = Event::new(
-            status,
-            &id,
-            &argv,
-            &cwd,
-            verdict.decision,
-            verdict.severity,
-            &verdict.rules,
-            &verdict.reason,
-        );
+        let mut ev = Event::for_verdict(status, &id, &argv, &cwd, &verdict);
         ev.ai_agent = Some(agent.clone());
         ev.approval = approval;
         if runs {

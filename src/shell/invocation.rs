@@ -236,6 +236,10 @@ pub struct Invocation {
     /// not operands: the code is analysed as commands or `script`, and rules never see it as a
     /// positional word (a script *named* `teardown.sh` is one thing, code mentioning it another).
     pub code_args: Vec<usize>,
+    /// Environment variables the command line sets for it, when known: prefix assignments
+    /// (`AWS_PROFILE=prod aws ...`), `env K=V`, and variables assigned or exported earlier in
+    /// the line. Sorted by name.
+    pub env: Vec<(String, String)>,
 }
 
 impl Invocation {
@@ -264,7 +268,16 @@ impl Invocation {
             script: None,
             opaque: Vec::new(),
             code_args: Vec::new(),
+            env: self.env.clone(),
         }
+    }
+
+    /// The value the command line gives variable `name` for this invocation, if it gives one.
+    pub fn env_var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// argv as plain strings.

@@ -64,6 +64,7 @@ pub fn analyze_argv(argv: &[String], ctx: &ShellContext) -> Analysis {
         script: None,
         opaque: Vec::new(),
         code_args: Vec::new(),
+        env: Vec::new(),
     };
     walker.emit(inv, None, &[], &st);
     walker.finish()

@@ -413,6 +413,21 @@ impl<'c> Walker<'c> {
             }
             return None;
         }
+        // What the line set: earlier assignments and exports, then this command's prefix.
+        let mut env: Vec<(String, String)> = st
+            .vars
+            .known
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "HOME" | "PWD" | "TMPDIR"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        for (name, value) in &parts.assignments {
+            env.retain(|(k, _)| k != name);
+            if let Some(v) = value {
+                env.push((name.clone(), v.clone()));
+            }
+        }
+        env.sort();
         let inv = Invocation {
             args: parts.args,
             provenance: st.prov.clone(),
@@ -422,6 +437,7 @@ impl<'c> Walker<'c> {
             script: None,
             opaque: Vec::new(),
             code_args: Vec::new(),
+            env,
         };
         let produced = producer_output(&inv, parts.stdin.as_ref());
         record_writes(&inv, produced.as_ref(), st);

@@ -229,16 +229,7 @@ fn new_request_id(shared: &Shared) -> String {
 }
 
 fn event(status: Status, request: &str, argv: &[String], cwd: &str, verdict: &Verdict) -> Event {
-    Event::new(
-        status,
-        request,
-        argv,
-        cwd,
-        verdict.decision,
-        verdict.severity,
-        &verdict.rules,
-        &verdict.reason,
-    )
+    Event::for_verdict(status, request, argv, cwd, verdict)
 }
 
 /// An event for the request at hand, carrying the asking agent when known.

@@ -19,7 +19,7 @@ fn explain_shows_invocations_rules_and_locations() {
         "{text}"
     );
     assert!(
-        text.contains("matched:  fs.rm.home → deny (critical) at fs.toml:"),
+        text.contains("matched:  fs.rm.home → deny (critical) [shipped fs.toml:"),
         "{text}"
     );
 }

@@ -308,3 +308,58 @@ not_match = ["git push"]
     assert!(text.contains("project.git.push-tags (project "), "{text}");
     assert!(text.contains("rules/git.toml:1)"), "{text}");
 }
+
+#[test]
+fn the_agent_hook_applies_the_layers_and_the_audit_log_records_them() {
+    let t = InterlockTest::new();
+    put(
+        &t.org,
+        "policy.toml",
+        "[permit]\nloosen = [\"pkg.publish\"]\n",
+    );
+    put(
+        &t.workspace.join(".interlock"),
+        "policy.toml",
+        "[[exception]]\nrule = \"pkg.publish\"\ncommand = \"npm publish --tag canary*\"\nowner = \"release-team\"\nreason = \"canary builds are throwaway\"\nexpires = 2099-06-30\n",
+    );
+    let payload = |command: &str| {
+        serde_json::json!({
+            "session_id": "s1",
+            "cwd": t.workspace,
+            "hook_event_name": "PreToolUse",
+            "tool_name": "Bash",
+            "tool_input": {"command": command},
+        })
+        .to_string()
+    };
+    // The exception lets the canary publish through; a real publish is still held.
+    let out = crate::common::run_hook(&t, "claude", &payload("npm publish --tag canary"), &[]);
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    let out = crate::common::run_hook(&t, "claude", &payload("npm publish"), &[]);
+    assert_eq!(code(&out), 2, "{}", describe(&out));
+    let log = std::fs::read_to_string(t.home.join("state/audit.jsonl")).unwrap();
+    let records: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let allowed = records
+        .iter()
+        .find(|r| r["status"] == "auto_allowed")
+        .unwrap_or_else(|| panic!("no auto_allowed record in {log}"));
+    assert_eq!(allowed["policy"]["layer"], "project", "{allowed}");
+    let said = allowed["policy"]["adjustments"][0].as_str().unwrap();
+    assert!(
+        said.contains("an exception of the project layer") && said.contains("release-team"),
+        "{said}"
+    );
+    let out = t.run(
+        &[
+            "audit",
+            "verify",
+            "--state-dir",
+            t.home.join("state").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+}

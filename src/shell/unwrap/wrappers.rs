@@ -435,15 +435,26 @@ fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
         );
         return;
     }
-    while inv.args.get(k).is_some_and(|a| {
-        a.text.split_once('=').is_some_and(|(n, _)| {
+    // `env -i` starts from nothing; `env K=V` adds to what the line already set.
+    let mut with_env = inv.clone();
+    if has(&seen, &["-i", "--ignore-environment"]) {
+        with_env.env.clear();
+    }
+    while let Some(a) = inv.args.get(k) {
+        let Some((name, value)) = a.text.split_once('=').filter(|(n, _)| {
             !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        })
-    }) {
+        }) else {
+            break;
+        };
+        with_env.env.retain(|(n, _)| n != name);
+        if !a.dynamic {
+            with_env.env.push((name.to_string(), value.to_string()));
+        }
         k += 1;
     }
+    with_env.env.sort();
     let cwd = value_of(&seen, &["-C", "--chdir"]).map(|d| join_path(inv.cwd.as_deref(), d));
-    wrapper(w, inv, k, stdin, st, cwd);
+    wrapper(w, &with_env, k, stdin, st, cwd);
 }
 
 fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
