@@ -14,7 +14,7 @@ use crate::approval::store::{self, StoredApproval};
 use crate::audit::{self, Approval, AuditLog, Event, Status};
 use crate::intercept::shim::SOCKET_ENV;
 use crate::supervisor::protocol::{PendingRequest, Request, Response};
-use crate::supervisor::{client, peer, session};
+use crate::supervisor::{approvals, client, peer, session};
 
 /// Where the sessions are.
 #[derive(Debug, Clone, Args)]
@@ -133,11 +133,28 @@ fn decide(state: &StateDirArg, request: Request) -> anyhow::Result<ExitStatus> {
     let mut last = String::from(
         "no running session and no held hook request has this id; see `interlock pending`",
     );
-    for socket in state.sockets()? {
-        match client::ask(&socket, &request, Some(Duration::from_secs(30))) {
+    // This user's sessions first, then the approval sockets of other users' sessions that
+    // listed approvers (see `interlock run --approver`).
+    let answers = state
+        .sockets()?
+        .into_iter()
+        .map(|socket| client::ask(&socket, &request, Some(Duration::from_secs(30))))
+        .chain(
+            approvals::discover()
+                .into_iter()
+                .map(|name| client::ask_abstract(&name, &request, Some(Duration::from_secs(30)))),
+        );
+    for answer in answers {
+        match answer {
             Ok(Response::Done { message }) => {
                 println!("{message}");
                 return Ok(ExitStatus::Allow);
+            }
+            // A session that does not hold this request says so; keep the most telling answer.
+            Ok(Response::Error { message }) if message.starts_with("no request") => {
+                if last.starts_with("no running session") {
+                    last = message;
+                }
             }
             Ok(Response::Error { message }) => last = message,
             Ok(other) => last = format!("unexpected answer: {other:?}"),
@@ -312,12 +329,25 @@ pub fn deny(args: DenyArgs) -> anyhow::Result<ExitStatus> {
 
 /// Runs `interlock pending`.
 pub fn pending(args: PendingArgs) -> anyhow::Result<ExitStatus> {
-    let mut all = Vec::new();
-    for socket in args.state.sockets()? {
-        if let Ok(Response::Pending { requests }) =
-            client::ask(&socket, &Request::Pending, Some(Duration::from_secs(10)))
-        {
-            all.extend(requests);
+    let mut all: Vec<PendingRequest> = Vec::new();
+    let timeout = Some(Duration::from_secs(10));
+    let answers = args
+        .state
+        .sockets()?
+        .into_iter()
+        .map(|socket| client::ask(&socket, &Request::Pending, timeout))
+        .chain(
+            approvals::discover()
+                .into_iter()
+                .map(|name| client::ask_abstract(&name, &Request::Pending, timeout)),
+        );
+    for answer in answers {
+        if let Ok(Response::Pending { requests }) = answer {
+            for r in requests {
+                if !all.iter().any(|a| a.request == r.request) {
+                    all.push(r);
+                }
+            }
         }
     }
     let now = jiff::Timestamp::now().as_millisecond();

@@ -60,6 +60,12 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub allowed_signers: Option<PathBuf>,
 
+    /// Another OS user on this machine who may approve or deny this session's requests from
+    /// their own account with `interlock approve` / `interlock deny` (repeatable). Each is
+    /// identified by the kernel's peer credentials and counts once toward a quorum.
+    #[arg(long, value_name = "USER")]
+    pub approver: Vec<String>,
+
     /// Rulesets and context.
     #[command(flatten)]
     pub rules: RulesetArgs,
@@ -118,6 +124,24 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let listener = std::os::unix::net::UnixListener::bind(&session.socket)
         .with_context(|| format!("cannot listen on {}", session.socket.display()))?;
     listener.set_nonblocking(true)?;
+    let approver_uids = args
+        .approver
+        .iter()
+        .map(|name| {
+            nix::unistd::User::from_name(name)
+                .ok()
+                .flatten()
+                .map(|u| u.uid.as_raw())
+                .with_context(|| format!("--approver {name}: no such user on this machine"))
+        })
+        .collect::<anyhow::Result<Vec<u32>>>()?;
+    let approvals = if approver_uids.is_empty() {
+        None
+    } else {
+        let socket = crate::supervisor::approvals::bind(&session)?;
+        socket.set_nonblocking(true)?;
+        Some(socket)
+    };
     let agent_pid = Arc::new(AtomicU32::new(0));
     let interactive = !args.non_interactive
         && nix::unistd::isatty(std::io::stdin()).unwrap_or(false)
@@ -132,6 +156,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
             .map(std::path::absolute)
             .transpose()
             .context("cannot resolve --allowed-signers")?,
+        approver_uids,
         engine,
         log: AuditLog::new(state_dir.join("audit.jsonl")),
         wait: Duration::from_secs(args.wait),
@@ -144,12 +169,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         .context("cannot start the supervisor")?;
     let listener = {
         let _guard = runtime.enter();
-        tokio::net::UnixListener::from_std(listener)
-            .context("cannot start the supervisor socket")?
+        (
+            tokio::net::UnixListener::from_std(listener)
+                .context("cannot start the supervisor socket")?,
+            approvals
+                .map(tokio::net::UnixListener::from_std)
+                .transpose()
+                .context("cannot start the approval socket")?,
+        )
     };
     std::thread::Builder::new()
         .name("interlock-supervisor".into())
-        .spawn(move || runtime.block_on(server::serve(listener, config)))
+        .spawn(move || runtime.block_on(server::serve(listener.0, listener.1, config)))
         .context("cannot start the supervisor thread")?;
     let path = std::env::var_os("PATH").unwrap_or_default();
     let mut envs: Vec<(&str, std::ffi::OsString)> =

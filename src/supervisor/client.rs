@@ -31,11 +31,42 @@ pub fn ask(
     request: &Request,
     timeout: Option<Duration>,
 ) -> Result<Response, ClientError> {
+    let name = socket.display().to_string();
+    let stream = UnixStream::connect(socket).map_err(|source| ClientError::Io {
+        path: name.clone(),
+        source,
+    })?;
+    exchange(stream, &name, request, timeout)
+}
+
+/// Like [`ask`], over an abstract socket (an approval socket, see
+/// [`super::approvals`]).
+pub fn ask_abstract(
+    name: &str,
+    request: &Request,
+    timeout: Option<Duration>,
+) -> Result<Response, ClientError> {
+    use std::os::linux::net::SocketAddrExt;
+    let shown = format!("@{name}");
     let io = |source| ClientError::Io {
-        path: socket.display().to_string(),
+        path: shown.clone(),
         source,
     };
-    let mut stream = UnixStream::connect(socket).map_err(io)?;
+    let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).map_err(io)?;
+    let stream = UnixStream::connect_addr(&addr).map_err(io)?;
+    exchange(stream, &shown, request, timeout)
+}
+
+fn exchange(
+    mut stream: UnixStream,
+    name: &str,
+    request: &Request,
+    timeout: Option<Duration>,
+) -> Result<Response, ClientError> {
+    let io = |source| ClientError::Io {
+        path: name.to_string(),
+        source,
+    };
     stream.set_read_timeout(timeout).map_err(io)?;
     let mut line =
         serde_json::to_string(request).map_err(|e| ClientError::Protocol(e.to_string()))?;

@@ -38,6 +38,19 @@ pub struct Config {
     pub min_justification: usize,
     /// Who may sign approvals from other machines (`ssh-keygen` allowed-signers format).
     pub allowed_signers: Option<std::path::PathBuf>,
+    /// Other OS users (uids) who may approve or deny from their own accounts, through the
+    /// session's approval socket.
+    pub approver_uids: Vec<u32>,
+}
+
+/// Which socket a connection came in on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Door {
+    /// The session socket (mode 0700): the agent's shims and tracer, and the session's user.
+    Session,
+    /// The approval socket (abstract, reachable by every local user): only approvals, denials
+    /// and the pending list, only from the session's user or a listed approver.
+    Approvals,
 }
 
 /// A human's decision.
@@ -96,8 +109,9 @@ struct Shared {
     sequences: Mutex<Sequences>,
 }
 
-/// Serves `listener` until the process ends.
-pub async fn serve(listener: UnixListener, config: Config) {
+/// Serves `listener` (the session socket) and, when given, `approvals` (the approval socket
+/// other OS users reach) until the process ends.
+pub async fn serve(listener: UnixListener, approvals: Option<UnixListener>, config: Config) {
     let shared = Arc::new(Shared {
         config,
         held: Mutex::new(HashMap::new()),
@@ -106,18 +120,51 @@ pub async fn serve(listener: UnixListener, config: Config) {
         counter: AtomicU64::new(0),
         sequences: Mutex::new(Sequences::new()),
     });
+    if let Some(approvals) = approvals {
+        tokio::spawn(accept(approvals, Door::Approvals, Arc::clone(&shared)));
+    }
+    accept(listener, Door::Session, shared).await;
+}
+
+async fn accept(listener: UnixListener, door: Door, shared: Arc<Shared>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
-            let _ = connection(stream, shared).await;
+            let _ = connection(stream, door, shared).await;
         });
     }
 }
 
-async fn connection(stream: UnixStream, shared: Arc<Shared>) -> std::io::Result<()> {
+/// Why a request on the approval socket is refused, if it is: only the session's own user and
+/// the listed approvers may use it, and only to approve, deny or list.
+fn refused_at_approval_door(
+    request: &Request,
+    peer_uid: Option<u32>,
+    config: &Config,
+) -> Option<String> {
+    if !matches!(
+        request,
+        Request::Approve { .. } | Request::Deny { .. } | Request::Pending
+    ) {
+        return Some(
+            "refused: the approval socket takes approvals, denials and the pending list only"
+                .into(),
+        );
+    }
+    let own = nix::unistd::geteuid().as_raw();
+    match peer_uid {
+        Some(uid) if uid == own || config.approver_uids.contains(&uid) => None,
+        Some(uid) => Some(format!(
+            "refused: uid {uid} is not an approver of this session (the session's user lists approvers with `interlock run --approver USER`)"
+        )),
+        None => Some("refused: the approval socket cannot tell who is asking".into()),
+    }
+}
+
+async fn connection(stream: UnixStream, door: Door, shared: Arc<Shared>) -> std::io::Result<()> {
     let cred = stream.peer_cred().ok();
     let peer_pid = cred
         .and_then(|c| c.pid())
@@ -127,7 +174,13 @@ async fn connection(stream: UnixStream, shared: Arc<Shared>) -> std::io::Result<
     let mut line = String::new();
     BufReader::new(read).read_line(&mut line).await?;
     let response = match serde_json::from_str::<Request>(&line) {
-        Ok(request) => handle(request, peer_pid, peer_uid, &shared).await,
+        Ok(request) => match (door == Door::Approvals)
+            .then(|| refused_at_approval_door(&request, peer_uid, &shared.config))
+            .flatten()
+        {
+            Some(message) => Response::Error { message },
+            None => handle(request, peer_pid, peer_uid, &shared).await,
+        },
         Err(e) => Response::Error {
             message: format!("unreadable request: {e}"),
         },

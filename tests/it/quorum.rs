@@ -225,3 +225,175 @@ fn through_a_hook_a_prod_destroy_waits_for_two_distinct_approvers() {
     );
     assert!(call(&[]).contains("\"permissionDecision\":\"deny\""));
 }
+
+/// A local OS user made for one test and removed after it.
+struct OsUser {
+    name: String,
+    uid: u32,
+}
+
+impl OsUser {
+    fn create(tag: &str) -> Option<OsUser> {
+        let name = format!("ilq{}{tag}", std::process::id() % 1_000_000);
+        let made = Command::new("useradd")
+            .args(["-M", "-N", "-s", "/bin/sh", &name])
+            .output()
+            .ok()?;
+        if !made.status.success() {
+            eprintln!("skipped: useradd failed: {}", describe(&made));
+            return None;
+        }
+        let id = Command::new("id").args(["-u", &name]).output().ok()?;
+        let uid = String::from_utf8_lossy(&id.stdout).trim().parse().ok()?;
+        Some(OsUser { name, uid })
+    }
+
+    /// `interlock ARGS` run as this user (its own uid, no supplementary groups, a home it
+    /// cannot find sessions in).
+    fn interlock(&self, args: &[&str]) -> std::process::Output {
+        Command::new("setpriv")
+            .args([
+                &format!("--reuid={}", self.uid),
+                "--regid=65534",
+                "--clear-groups",
+                "--",
+                env!("CARGO_BIN_EXE_interlock"),
+            ])
+            .args(args)
+            .env_clear()
+            .env("HOME", format!("/nonexistent/{}", self.name))
+            .env("PATH", "/usr/bin:/bin")
+            .current_dir("/")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run interlock as another user")
+    }
+}
+
+impl Drop for OsUser {
+    fn drop(&mut self) {
+        let _ = Command::new("userdel").arg(&self.name).output();
+    }
+}
+
+#[test]
+fn two_os_users_approve_a_prod_destroy_from_their_own_accounts() {
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!(
+            "skipped: creating OS users needs root (the SSH-signature test covers remote approvers)"
+        );
+        return;
+    }
+    if Command::new("setpriv").arg("--version").output().is_err() {
+        eprintln!("skipped: no setpriv");
+        return;
+    }
+    let (Some(alice), Some(bob), Some(mallory)) = (
+        OsUser::create("a"),
+        OsUser::create("b"),
+        OsUser::create("m"),
+    ) else {
+        return;
+    };
+    let t = InterlockTest::new();
+    let bin = t.home.join("fakebin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let calls = t.home.join("aws.calls");
+    let aws = bin.join("aws");
+    std::fs::write(
+        &aws,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
+            calls.display()
+        ),
+    )
+    .expect("fake aws");
+    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(
+        t.workspace.join("agent.sh"),
+        "aws --profile prod-admin cloudformation delete-stack --stack-name api\n",
+    )
+    .expect("agent");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let state = t.home.join("state");
+    let state_s = state.to_str().expect("path").to_string();
+    let child = t
+        .cmd(&[
+            "run",
+            "--non-interactive",
+            "--wait",
+            "120",
+            "--state-dir",
+            &state_s,
+            "--approver",
+            &alice.name,
+            "--approver",
+            &bob.name,
+            "--",
+            "sh",
+            "agent.sh",
+        ])
+        .env("PATH", &path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("interlock run");
+    // The approvers find the request from their own accounts.
+    let id = wait_for("the prod destroy to be held", || {
+        let out = alice.interlock(&["pending", "--json"]);
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        list.as_array()?
+            .first()?
+            .get("request")?
+            .as_str()
+            .map(str::to_string)
+    });
+    // Someone who is not a listed approver neither sees nor approves it.
+    let out = mallory.interlock(&["pending", "--json"]);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "[]",
+        "{}",
+        describe(&out)
+    );
+    let out = mallory.interlock(&["approve", &id, "--reason", "trust me"]);
+    assert_ne!(code(&out), 0, "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("is not an approver of this session"),
+        "{}",
+        describe(&out)
+    );
+    let first = alice.interlock(&["approve", &id, "--reason", "CHG-7 retire api"]);
+    assert_eq!(code(&first), 0, "{}", describe(&first));
+    assert!(
+        String::from_utf8_lossy(&first.stdout).contains("1 of 2"),
+        "{}",
+        describe(&first)
+    );
+    let again = alice.interlock(&["approve", &id, "--reason", "CHG-7 again"]);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already approved"),
+        "{}",
+        describe(&again)
+    );
+    assert!(!calls.exists(), "ran after one approval");
+    let second = bob.interlock(&["approve", &id, "--reason", "CHG-7 second pair of eyes"]);
+    assert_eq!(code(&second), 0, "{}", describe(&second));
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    assert_eq!(
+        std::fs::read_to_string(&calls).expect("aws ran"),
+        "--profile prod-admin cloudformation delete-stack --stack-name api\n"
+    );
+    let log = std::fs::read_to_string(state.join("audit.jsonl")).expect("log");
+    assert!(
+        log.contains(&alice.name) && log.contains(&bob.name),
+        "{log}"
+    );
+    assert!(!log.contains(&mallory.name), "{log}");
+}
