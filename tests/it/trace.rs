@@ -611,3 +611,18 @@ fn without_ptrace_auto_falls_back_to_shims_and_says_so_while_trace_refuses_to_st
         describe(&trace)
     );
 }
+
+#[test]
+fn a_directory_deleted_then_made_again_is_seen_as_a_recreate_across_commands() {
+    let Some(s) = Traced::new() else { return };
+    // Two separate commands, as an agent runs them: neither alone is held.
+    let out = s.run(
+        "#!/bin/sh\nmkdir -p env/stage && rm -rf env\nmkdir env; echo \"rc=$?\"\ntest -d env || echo gone\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("rc=126"), "{}", describe(&out));
+    assert!(stdout.contains("gone"), "{}", describe(&out));
+    let log = s.log();
+    assert!(log.contains("sequence.delete-recreate"), "{log}");
+    assert!(log.contains("rm -rf env"), "{log}");
+}

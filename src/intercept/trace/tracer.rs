@@ -378,7 +378,15 @@ impl Tracer {
         // Harmless, and no guarded program (whose every run is logged, as its shim would):
         // decided here, in microseconds.
         let logged = self.setup.guarded.is_guarded(&name) && !shim::is_plain_shell(&name, &args);
-        if verdict.decision == Decision::Allow && !logged {
+        // A create or delete of a resource (`mkdir build`, `createdb app`) goes to the
+        // supervisor, which keeps the session's sequence: harmless alone, it may recreate what
+        // the session deleted.
+        let rules = self.setup.engine.rules();
+        let sequenced = verdict
+            .invocations
+            .iter()
+            .any(|inv| !crate::sequence::touches(inv, rules).is_empty());
+        if verdict.decision == Decision::Allow && !logged && !sequenced {
             if self.harmless.len() >= MAX_HARMLESS {
                 self.harmless.clear();
             }
