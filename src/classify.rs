@@ -258,7 +258,7 @@ impl Engine {
         }
         let mut verdict = Verdict::from_matches(analysis.invocations, matches);
         note_adjustments(&mut verdict, adjustments);
-        crate::tiers::apply(&mut verdict, self.tiers());
+        crate::tiers::apply(&mut verdict, self.tiers(), &self.rules);
         verdict
     }
 

@@ -8,6 +8,7 @@ use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
+use crate::rules::Ruleset;
 use crate::rules::pattern::glob_match;
 use crate::shell::Invocation;
 use crate::{Decision, Severity, Verdict};
@@ -379,12 +380,73 @@ pub fn target_of(verdict: &Verdict, tiers: &Tiers) -> Option<Target> {
     best.map(|(_, t)| t)
 }
 
-/// Records the environment in `verdict` and applies its tier: in `prod`, a command that needs a
-/// human is at least high severity, and its reason says where it runs.
-pub fn apply(verdict: &mut Verdict, tiers: &Tiers) {
+/// Applies the `in_tier` raises of the matched rules for `tier`; returns the most approvers any
+/// of them asks for (1 when none does).
+fn raise_rules(verdict: &mut Verdict, tier: &str, rules: &Ruleset) -> u8 {
+    let mut approvers = 1;
+    let mut raised: Vec<String> = Vec::new();
+    for m in &mut verdict.matches {
+        let Some(def) = rules.find(&m.rule).and_then(|i| rules.rule(i)) else {
+            continue;
+        };
+        for raise in def.in_tier.iter().filter(|r| r.tier.as_str() == tier) {
+            let (decision, severity) = (m.decision, m.severity);
+            m.decision = m.decision.max(raise.action.unwrap_or(m.decision));
+            m.severity = m.severity.max(raise.severity.unwrap_or(m.severity));
+            approvers = approvers.max(raise.approvers.unwrap_or(1));
+            if (m.decision, m.severity) != (decision, severity) || raise.approvers.is_some() {
+                raised.push(m.rule.clone());
+            }
+        }
+    }
+    if raised.is_empty() {
+        return approvers;
+    }
+    raised.dedup();
+    verdict.matches.sort_by(|a, b| {
+        (b.decision, b.severity, b.declared)
+            .cmp(&(a.decision, a.severity, a.declared))
+            .then_with(|| a.invocation.cmp(&b.invocation))
+    });
+    let mut order: Vec<String> = Vec::new();
+    for m in &verdict.matches {
+        if !order.contains(&m.rule) {
+            order.push(m.rule.clone());
+        }
+    }
+    verdict.rules = order;
+    verdict.decision = verdict
+        .matches
+        .iter()
+        .map(|m| m.decision)
+        .max()
+        .unwrap_or(verdict.decision);
+    verdict.severity = verdict
+        .matches
+        .iter()
+        .map(|m| m.severity)
+        .max()
+        .unwrap_or(verdict.severity);
+    verdict.reason = format!(
+        "{} In {tier}, {} {} stricter.",
+        verdict.reason,
+        raised.join(", "),
+        if raised.len() == 1 { "is" } else { "are" }
+    );
+    approvers
+}
+
+/// Records the environment in `verdict` and applies its tier: each matched rule's own raise for
+/// the tier (`in_tier`), then, in `prod`, a command that needs a human is at least high
+/// severity, and its reason says where it runs.
+pub fn apply(verdict: &mut Verdict, tiers: &Tiers, rules: &Ruleset) {
     let Some(target) = target_of(verdict, tiers) else {
         return;
     };
+    let rule_approvers = target
+        .tier
+        .as_deref()
+        .map_or(1, |tier| raise_rules(verdict, tier, rules));
     // In production, every change needs a human, not only the destructive ones.
     if target.tier.as_deref() == Some(PROD)
         && verdict.decision == Decision::Allow
@@ -414,10 +476,15 @@ pub fn apply(verdict: &mut Verdict, tiers: &Tiers) {
         .as_deref()
         .and_then(|t| tiers.tiers.iter().find(|x| x.name == t))
         .map_or(1, |t| t.approvers.max(1));
-    if approvers > 1
-        && verdict.decision == Decision::Confirm
-        && verdict.severity == Severity::Critical
-    {
+    let approvers =
+        if verdict.decision == Decision::Confirm && verdict.severity == Severity::Critical {
+            approvers.max(rule_approvers)
+        } else if verdict.decision == Decision::Confirm {
+            rule_approvers
+        } else {
+            1
+        };
+    if approvers > 1 {
         verdict.approvers = approvers;
         verdict.reason = format!(
             "{} It needs {approvers} different approvers.",
@@ -505,7 +572,8 @@ mod tests {
     fn in_prod_a_held_command_is_at_least_high_and_says_where() {
         let mut v = verdict("kubectl --context prod-eu delete pod web-1");
         let before = v.severity;
-        apply(&mut v, Tiers::shipped());
+        let rules = crate::rules::load::shipped().unwrap();
+        apply(&mut v, Tiers::shipped(), &rules);
         assert!(v.severity >= Severity::High && v.severity >= before);
         assert!(
             v.reason.contains("In production: --context `prod-eu`"),
@@ -517,7 +585,7 @@ mod tests {
             Some("prod")
         );
         let mut dev = verdict("kubectl --context dev-eu delete pod web-1");
-        apply(&mut dev, Tiers::shipped());
+        apply(&mut dev, Tiers::shipped(), &rules);
         assert!(!dev.reason.contains("In production"));
     }
 }

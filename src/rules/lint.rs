@@ -124,6 +124,23 @@ pub fn lint(files: &[SourceFile<'_>], first: usize, benign: &[String]) -> Vec<Fi
         if let Some(why) = never_matches(def) {
             findings.push(finding(Level::Error, "never-matches", i, why));
         }
+        for raise in &def.in_tier {
+            if crate::tiers::Tiers::shipped()
+                .tiers
+                .iter()
+                .all(|t| t.name != raise.tier.as_str())
+            {
+                findings.push(finding(
+                    Level::Warning,
+                    "unknown-tier",
+                    i,
+                    format!(
+                        "in_tier names tier `{}`, which the shipped tiers do not declare (a layer's tiers.toml may)",
+                        raise.tier
+                    ),
+                ));
+            }
+        }
         if def.reason.split_whitespace().count() < 4 {
             findings.push(finding(
                 Level::Warning,

@@ -217,12 +217,35 @@ pub struct RuleDef<'a> {
     /// Also match previews (`--dry-run`, `--help`).
     #[serde(default)]
     pub match_previews: bool,
+    /// Stricter handling when the command acts on an environment of a given tier
+    /// (`[[rule.in_tier]] tier = "prod", action = "deny"`).
+    #[serde(borrow, default)]
+    pub in_tier: Vec<TierRaise<'a>>,
     /// Examples that must match this rule, checked when the ruleset loads.
     #[serde(borrow, default, rename = "match")]
     pub examples_match: Vec<Text<'a>>,
     /// Examples that must not match this rule, checked when the ruleset loads.
     #[serde(borrow, default, rename = "not_match")]
     pub examples_not_match: Vec<Text<'a>>,
+}
+
+/// How a rule is raised in one tier: a stricter action, a higher severity, more approvers.
+/// Values below the rule's own never lower it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierRaise<'a> {
+    /// The tier's name (`prod`).
+    #[serde(borrow)]
+    pub tier: Text<'a>,
+    /// The action in that tier.
+    #[serde(default)]
+    pub action: Option<Decision>,
+    /// The severity in that tier.
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    /// How many distinct humans must approve it in that tier.
+    #[serde(default)]
+    pub approvers: Option<u8>,
 }
 
 /// A value together with the 1-based line of the source file it was declared on.
@@ -459,6 +482,16 @@ fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
         opaque_any: owned_list(r.opaque_any),
         within_any: owned_list(r.within_any),
         match_previews: r.match_previews,
+        in_tier: r
+            .in_tier
+            .into_iter()
+            .map(|t| TierRaise {
+                tier: owned(t.tier),
+                action: t.action,
+                severity: t.severity,
+                approvers: t.approvers,
+            })
+            .collect(),
         examples_match: owned_list(r.examples_match),
         examples_not_match: owned_list(r.examples_not_match),
     }

@@ -116,3 +116,59 @@ fn a_layer_tiers_file_adds_names_to_a_tier() {
     let dev = verdict(&t, "aws --profile dev s3 rm s3://b/k");
     assert_eq!(dev["environment"]["tier"], "dev", "{dev:#}");
 }
+
+#[test]
+fn a_rule_raises_its_own_action_and_approvers_in_a_tier() {
+    let t = InterlockTest::new();
+    let rules = t.write(
+        "rules/team.toml",
+        r#"[[rule]]
+id = "team.s3.rm"
+severity = "medium"
+action = "confirm"
+reason = "Deletes S3 objects."
+program = "aws"
+command = ["s3", "rm"]
+match = ["aws s3 rm s3://b/k"]
+
+[[rule.in_tier]]
+tier = "prod"
+severity = "high"
+approvers = 2
+
+[[rule.in_tier]]
+tier = "staging"
+action = "deny"
+"#,
+    );
+    let run = |cmd: &str| {
+        let out = t.run(
+            &[
+                "check",
+                "--json",
+                "--ruleset",
+                rules.to_str().unwrap(),
+                "--shell",
+                cmd,
+            ],
+            "",
+        );
+        json_lines(&out).remove(0)
+    };
+    let dev = run("aws --profile dev s3 rm s3://b/k");
+    assert_eq!(dev["decision"], "confirm", "{dev:#}");
+    assert!(dev.get("approvers").is_none(), "{dev:#}");
+    let prod = run("aws --profile prod-admin s3 rm s3://b/k");
+    assert_eq!(prod["decision"], "confirm", "{prod:#}");
+    assert_eq!(prod["severity"], "high", "{prod:#}");
+    assert_eq!(prod["approvers"], 2, "{prod:#}");
+    assert!(
+        prod["reason"]
+            .as_str()
+            .unwrap()
+            .contains("In prod, team.s3.rm is stricter."),
+        "{prod:#}"
+    );
+    let staging = run("aws --profile staging s3 rm s3://b/k");
+    assert_eq!(staging["decision"], "deny", "{staging:#}");
+}
