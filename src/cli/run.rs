@@ -124,15 +124,18 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
     let listener = std::os::unix::net::UnixListener::bind(&session.socket)
         .with_context(|| format!("cannot listen on {}", session.socket.display()))?;
     listener.set_nonblocking(true)?;
-    let approver_uids = args
-        .approver
+    // Approvers from the command line and from the organisation layer's policy.
+    let named = engine.policy().approvals().clone();
+    let mut approver_names = args.approver.clone();
+    approver_names.extend(named.approvers.iter().cloned());
+    let approver_uids = approver_names
         .iter()
         .map(|name| {
             nix::unistd::User::from_name(name)
                 .ok()
                 .flatten()
                 .map(|u| u.uid.as_raw())
-                .with_context(|| format!("--approver {name}: no such user on this machine"))
+                .with_context(|| format!("approver {name}: no such user on this machine"))
         })
         .collect::<anyhow::Result<Vec<u32>>>()?;
     let approvals = if approver_uids.is_empty() {
@@ -153,6 +156,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitStatus> {
         allowed_signers: args
             .allowed_signers
             .as_ref()
+            .or(named.allowed_signers.as_ref())
             .map(std::path::absolute)
             .transpose()
             .context("cannot resolve --allowed-signers")?,

@@ -100,6 +100,21 @@ pub struct PolicyFile {
     pub permits: Vec<Selector>,
     /// Statements with their 1-based lines, in file order.
     pub statements: Vec<(u32, Statement)>,
+    /// Who may approve, with the line of the `[approvals]` table (organisation layer only).
+    pub approvals: Option<(u32, Approvals)>,
+}
+
+/// Who may approve held commands besides the session's own user: OS users on this machine,
+/// and the SSH keys of approvers elsewhere.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approvals {
+    /// OS users who may approve from their own accounts (`interlock run --approver`).
+    #[serde(default)]
+    pub approvers: Vec<String>,
+    /// An `ssh-keygen` allowed-signers file (`interlock run --allowed-signers`).
+    #[serde(default)]
+    pub allowed_signers: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -113,6 +128,8 @@ struct PolicyToml {
     overrides: Vec<toml::Spanned<OverrideToml>>,
     #[serde(default, rename = "exception")]
     exceptions: Vec<toml::Spanned<ExceptionToml>>,
+    #[serde(default)]
+    approvals: Option<toml::Spanned<Approvals>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -253,6 +270,9 @@ pub fn parse(path: &str, text: &str) -> Result<PolicyFile, LayerError> {
     }
     statements.sort_by_key(|(line, _)| *line);
     Ok(PolicyFile {
+        approvals: parsed
+            .approvals
+            .map(|a| (line_of(text, a.span().start), a.into_inner())),
         path: path.to_string(),
         permits: parsed
             .permit

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use error::LayerError;
-pub use file::{Exception, PolicyFile, Selector, Statement};
+pub use file::{Approvals, Exception, PolicyFile, Selector, Statement};
 pub use policy::{Origin, Outcome, Policy};
 
 use crate::rules::schema::{SourceFile, parse_toml};
@@ -173,10 +173,28 @@ fn load_with(base: &[PathBuf], dirs: &LayerDirs, check: bool) -> Result<Layered,
 
     let mut policies = Vec::new();
     let mut tiers: Option<Tiers> = None;
+    let mut approvals = Approvals::default();
     for l in &layers {
         if let Some(path) = &l.policy {
             let text = read(path)?;
-            policies.push((l.layer, file::parse(&path.display().to_string(), &text)?));
+            let parsed = file::parse(&path.display().to_string(), &text)?;
+            if let Some((line, named)) = &parsed.approvals {
+                if l.layer != Layer::Org {
+                    return Err(LayerError::Syntax {
+                        file: parsed.path.clone(),
+                        line: Some(*line),
+                        message: format!(
+                            "only the org layer names approvers: [approvals] in the {} layer would let it widen who may approve",
+                            l.layer.as_str()
+                        ),
+                    });
+                }
+                approvals = Approvals {
+                    approvers: named.approvers.clone(),
+                    allowed_signers: named.allowed_signers.as_ref().map(|p| l.dir.join(p)),
+                };
+            }
+            policies.push((l.layer, parsed));
         }
         if let Some(path) = &l.tiers {
             let text = read(path)?;
@@ -188,7 +206,8 @@ fn load_with(base: &[PathBuf], dirs: &LayerDirs, check: bool) -> Result<Layered,
             tiers = Some(tiers.as_ref().unwrap_or(Tiers::shipped()).extended(added));
         }
     }
-    let policy = Policy::build(&rules, file_layer, &policies, today())?;
+    let mut policy = Policy::build(&rules, file_layer, &policies, today())?;
+    policy.approvals = approvals;
     Ok(Layered {
         rules,
         policy,

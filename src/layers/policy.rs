@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::Layer;
 use super::error::{LayerError, NotPermitted};
-use super::file::{Exception, PolicyFile, Selector, Statement};
+use super::file::{Approvals, Exception, PolicyFile, Selector, Statement};
 use crate::level::{Decision, Severity};
 use crate::rules::Ruleset;
 use crate::rules::pattern::glob_match;
@@ -59,9 +59,16 @@ pub struct Policy {
     file_layer: Vec<Layer>,
     states: HashMap<usize, RuleState>,
     today: Option<jiff::civil::Date>,
+    /// Who may approve, as the organisation layer names them.
+    pub(super) approvals: Approvals,
 }
 
 impl Policy {
+    /// Who may approve besides the session's own user, as the organisation layer names them.
+    pub fn approvals(&self) -> &Approvals {
+        &self.approvals
+    }
+
     /// The layer that declared rule `i`.
     pub fn layer_of(&self, rules: &Ruleset, i: usize) -> Layer {
         self.file_layer
@@ -148,6 +155,7 @@ impl Policy {
             file_layer,
             states: HashMap::new(),
             today: Some(today),
+            approvals: Approvals::default(),
         };
         // Permits granted so far, by the layers above the one being applied.
         let mut permits: Vec<Selector> = Vec::new();

@@ -363,3 +363,18 @@ fn the_agent_hook_applies_the_layers_and_the_audit_log_records_them() {
     );
     assert_eq!(code(&out), 0, "{}", describe(&out));
 }
+
+#[test]
+fn only_the_organisation_layer_names_approvers() {
+    let t = InterlockTest::new();
+    put(
+        &t.workspace.join(".interlock"),
+        "policy.toml",
+        "[approvals]\napprovers = [\"mallory\"]\n",
+    );
+    let out = t.run(&["check", "--shell", "ls"], "");
+    assert_eq!(code(&out), 2, "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".interlock/policy.toml:1"), "{err}");
+    assert!(err.contains("only the org layer names approvers"), "{err}");
+}

@@ -296,6 +296,16 @@ fn two_os_users_approve_a_prod_destroy_from_their_own_accounts() {
         return;
     };
     let t = InterlockTest::new();
+    // Alice is named by the organisation's policy, Bob on the command line.
+    std::fs::create_dir_all(&t.org).expect("mkdir org");
+    std::fs::set_permissions(&t.org, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let policy = t.org.join("policy.toml");
+    std::fs::write(
+        &policy,
+        format!("[approvals]\napprovers = [\"{}\"]\n", alice.name),
+    )
+    .expect("org policy");
+    std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let bin = t.home.join("fakebin");
     std::fs::create_dir_all(&bin).expect("mkdir");
     let calls = t.home.join("aws.calls");
@@ -329,8 +339,6 @@ fn two_os_users_approve_a_prod_destroy_from_their_own_accounts() {
             "120",
             "--state-dir",
             &state_s,
-            "--approver",
-            &alice.name,
             "--approver",
             &bob.name,
             "--",
