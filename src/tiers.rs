@@ -286,6 +286,17 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
             out.push((value.to_string(), (*name).to_string()));
         }
     }
+    // Account ids in ARNs (`arn:aws:iam::123456789012:role/x`), and hosts in database URLs
+    // (`postgres://app@db.prod.internal/app`).
+    for word in &words {
+        let value = word.split_once('=').map_or(*word, |(_, v)| v);
+        if let Some(account) = arn_account(value) {
+            out.push((account.to_string(), "ARN account".to_string()));
+        }
+        if let Some(host) = url_host(value) {
+            out.push((host.to_string(), "URL host".to_string()));
+        }
+    }
     if let ["workspace", "select" | "new", name, ..] = words.as_slice()
         && matches!(program, "terraform" | "tofu")
     {
@@ -343,6 +354,36 @@ fn kube_current_context(inv: &Invocation, words: &[&str]) -> Option<String> {
             (!value.is_empty()).then(|| value.to_string())
         })
     })
+}
+
+/// The 12-digit account id of an AWS ARN (`arn:PARTITION:SERVICE:REGION:ACCOUNT:...`).
+fn arn_account(word: &str) -> Option<&str> {
+    let mut parts = word.strip_prefix("arn:")?.splitn(5, ':');
+    let (_partition, _service, _region) = (parts.next()?, parts.next()?, parts.next()?);
+    let account = parts.next()?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then_some(account)
+}
+
+/// The host of a database URL (`postgres://user:pw@HOST:5432/db`, `mongodb+srv://HOST/`,
+/// `redis://HOST`, `mysql://HOST`).
+fn url_host(word: &str) -> Option<&str> {
+    const SCHEMES: &[&str] = &[
+        "postgres://",
+        "postgresql://",
+        "mysql://",
+        "mariadb://",
+        "mongodb://",
+        "mongodb+srv://",
+        "redis://",
+        "rediss://",
+        "jdbc:postgresql://",
+        "jdbc:mysql://",
+    ];
+    let rest = SCHEMES.iter().find_map(|s| word.strip_prefix(s))?;
+    let authority = rest.split(['/', '?']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = host_port.split([',', ':']).next()?;
+    (!host.is_empty()).then_some(host)
 }
 
 /// The value of `name` in `words` (`--name value`, `--name=value`, `-chdir=DIR`).
@@ -566,6 +607,27 @@ mod tests {
             let v = verdict(cmd);
             assert_eq!(v.decision != Decision::Allow, held, "{cmd}: {}", v.reason);
         }
+    }
+
+    #[test]
+    fn account_ids_and_database_hosts_are_read_from_arns_and_urls() {
+        assert_eq!(
+            arn_account("arn:aws:iam::123456789012:role/deploy"),
+            Some("123456789012")
+        );
+        assert_eq!(
+            arn_account("arn:aws-us-gov:s3:::bucket"),
+            None,
+            "S3 ARNs carry no account"
+        );
+        assert_eq!(arn_account("arn:aws:iam::12345:role/x"), None);
+        assert_eq!(
+            url_host("postgresql://u:p@db.prod:5432/app?ssl=1"),
+            Some("db.prod")
+        );
+        assert_eq!(url_host("mongodb+srv://c0.live.net/"), Some("c0.live.net"));
+        assert_eq!(url_host("redis://cache-1"), Some("cache-1"));
+        assert_eq!(url_host("https://example.com"), None);
     }
 
     #[test]

@@ -112,6 +112,16 @@ fn a_layer_tiers_file_adds_names_to_a_tier() {
     );
     assert_eq!(after["environment"]["tier"], "prod", "{after:#}");
     assert_eq!(after["approvers"], 3, "{after:#}");
+    // An account id named in an ARN.
+    let by_account = verdict(
+        &t,
+        "aws cloudformation delete-stack --stack-name api --role-arn arn:aws:iam::123456789012:role/deploy",
+    );
+    assert_eq!(
+        by_account["environment"]["from"], "ARN account",
+        "{by_account:#}"
+    );
+    assert_eq!(by_account["environment"]["tier"], "prod", "{by_account:#}");
     // The shipped names stay where they were.
     let dev = verdict(&t, "aws --profile dev s3 rm s3://b/k");
     assert_eq!(dev["environment"]["tier"], "dev", "{dev:#}");
@@ -171,4 +181,15 @@ action = "deny"
     );
     let staging = run("aws --profile staging s3 rm s3://b/k");
     assert_eq!(staging["decision"], "deny", "{staging:#}");
+}
+
+#[test]
+fn a_database_url_names_its_host() {
+    let t = InterlockTest::new();
+    let v = verdict(
+        &t,
+        "psql postgres://app:secret@db.prod.internal:5432/app -c 'DROP TABLE users'",
+    );
+    assert_eq!(v["environment"]["name"], "db.prod.internal", "{v:#}");
+    assert_eq!(v["environment"]["tier"], "prod", "{v:#}");
 }
