@@ -134,8 +134,9 @@ pub fn load(base: &[PathBuf], dirs: &LayerDirs) -> Result<Layered, LayerError> {
     load_with(base, dirs, true)
 }
 
-/// Like [`load`], without running the layers' rule examples (`interlock rules test` reports
-/// every failing example instead of stopping at the first).
+/// Like [`load`], without checking the layers' rules or running their examples (`interlock
+/// rules test` reports every malformed rule and failing example instead of stopping at the
+/// first).
 pub fn load_unchecked(base: &[PathBuf], dirs: &LayerDirs) -> Result<Layered, LayerError> {
     load_with(base, dirs, false)
 }
@@ -146,7 +147,7 @@ fn load_with(base: &[PathBuf], dirs: &LayerDirs, check: bool) -> Result<Layered,
         let rules = match (base.is_empty(), check) {
             (true, _) => load::shipped()?,
             (false, true) => load::from_paths(base)?,
-            (false, false) => load::unchecked(base)?,
+            (false, false) => load::unvalidated(base)?,
         };
         (rules, Vec::new())
     } else {
@@ -164,8 +165,8 @@ fn load_with(base: &[PathBuf], dirs: &LayerDirs, check: bool) -> Result<Layered,
             }
         }
         let rules = Ruleset::from_files(&files)?;
-        rules.validate(first_checked)?;
         if check {
+            rules.validate(first_checked)?;
             examples::check(&rules, first_checked)?;
         }
         (rules, file_layer)

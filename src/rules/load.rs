@@ -38,6 +38,12 @@ pub fn unchecked(paths: &[PathBuf]) -> Result<Ruleset> {
     Ok(ruleset)
 }
 
+/// Like [`unchecked`], without stopping at a malformed rule either: every rule that cannot be
+/// used is left for [`super::examples::failures`] to report, each with its file and line.
+pub fn unvalidated(paths: &[PathBuf]) -> Result<Ruleset> {
+    Ruleset::from_files(&parse_paths(paths)?)
+}
+
 /// The shipped grammars as a first file, then the parsed ruleset files of `paths`.
 pub fn parse_paths(paths: &[PathBuf]) -> Result<Vec<SourceFile<'static>>> {
     let shipped = shipped()?;

@@ -25,6 +25,14 @@ program = "terraform"
 command = ["destroy"]
 match = ["terraform destroy", "terraform plan"]
 not_match = ["terraform plan"]
+
+[[rule]]
+id = "team.pulumi.destroy"
+severity = "high"
+action = "deny"
+reason = "No destroying stacks from agents."
+program = "pulumi"
+command = ["destroy"]
 "#,
     );
     let corpus = t.write(
@@ -50,8 +58,13 @@ not_match = ["terraform plan"]
     // The corpus line whose expectation fails, and only that one.
     assert!(stdout.contains("expect.jsonl:2"), "{stdout}");
     assert!(!stdout.contains("expect.jsonl:1"), "{stdout}");
+    // A rule without examples is reported too, by file and line, not only the first problem.
     assert!(
-        stdout.contains("1 rule examples failed; 2 corpus cases, 1 failed"),
+        stdout.contains("rules.toml:11 team.pulumi.destroy: no `match` examples"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("2 rule examples failed; 2 corpus cases, 1 failed"),
         "{stdout}"
     );
 }

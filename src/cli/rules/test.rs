@@ -30,7 +30,7 @@ pub fn test(args: TestArgs) -> anyhow::Result<ExitStatus> {
         let layered = layers::load_unchecked(&[], &dirs).context("cannot load the rule layers")?;
         (Engine::layered(layered, examples_env), 0)
     } else {
-        let rules = load::unchecked(&args.paths).context("cannot load the rules")?;
+        let rules = load::unvalidated(&args.paths).context("cannot load the rules")?;
         (Engine::new(rules, examples_env), 1)
     };
     let mut failures: Vec<String> = examples::failures(engine.rules(), first_file)
