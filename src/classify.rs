@@ -17,7 +17,7 @@ pub const RULESET_ERROR_RULE: &str = "interlock.ruleset-error";
 pub const UNPARSEABLE_RULE: &str = "interlock.unparseable";
 
 /// What enters the pipeline: a command as an agent hands it over.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Action {
     /// A shell command line (`bash -c TEXT`).
     Shell(String),

@@ -41,8 +41,11 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     };
     let file =
         std::fs::File::open(input).with_context(|| format!("cannot open {}", input.display()))?;
-    let (mut weaker, mut stricter, mut changed) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut weaker, mut stricter, mut changed) =
+        (Changes::default(), Changes::default(), Changes::default());
     let mut total = 0usize;
+    let mut seen: std::collections::HashMap<Action, (Way, String)> =
+        std::collections::HashMap::new();
     for line in std::io::BufReader::new(file).lines() {
         let line = line.with_context(|| format!("cannot read {}", input.display()))?;
         let action = if audit {
@@ -61,6 +64,16 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitStatus> {
             }
         };
         total += 1;
+        // Logs repeat commands: each distinct one is judged once (the cache is bounded).
+        if let Some((way, shown)) = seen.get(&action) {
+            match way {
+                Way::Weaker => weaker.push(shown.clone()),
+                Way::Stricter => stricter.push(shown.clone()),
+                Way::Changed => changed.push(shown.clone()),
+                Way::Same => {}
+            }
+            continue;
+        }
         let (a, b) = (old.classify(&action), new.classify(&action));
         let shown = format!(
             "{}  [{} {} {}] -> [{} {} {}]",
@@ -72,12 +85,23 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitStatus> {
             b.severity.as_str(),
             b.rules.join(",")
         );
-        if b.decision < a.decision {
-            weaker.push(shown);
+        let way = if b.decision < a.decision {
+            Way::Weaker
         } else if b.decision > a.decision {
-            stricter.push(shown);
+            Way::Stricter
         } else if a.rules != b.rules || a.severity != b.severity {
-            changed.push(shown);
+            Way::Changed
+        } else {
+            Way::Same
+        };
+        match way {
+            Way::Weaker => weaker.push(shown.clone()),
+            Way::Stricter => stricter.push(shown.clone()),
+            Way::Changed => changed.push(shown.clone()),
+            Way::Same => {}
+        }
+        if seen.len() < MAX_CACHED {
+            seen.insert(action, (way, shown));
         }
     }
     let mut out = std::io::stdout().lock();
@@ -86,9 +110,13 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitStatus> {
         ("newly blocked or stricter", &stricter),
         ("changed rule or severity", &changed),
     ] {
-        writeln!(out, "== {title} ({})", list.len())?;
-        for item in list {
-            writeln!(out, "  {item}")?;
+        writeln!(out, "== {title} ({})", list.describe())?;
+        for (item, count) in &list.distinct {
+            if *count > 1 {
+                writeln!(out, "  {item}  (x{count})")?;
+            } else {
+                writeln!(out, "  {item}")?;
+            }
         }
     }
     writeln!(out, "== rules text")?;
@@ -105,15 +133,57 @@ pub fn diff(args: DiffArgs) -> anyhow::Result<ExitStatus> {
     writeln!(
         out,
         "{total} commands: {} weakened, {} stricter, {} changed",
-        weaker.len(),
-        stricter.len(),
-        changed.len()
+        weaker.describe(),
+        stricter.describe(),
+        changed.describe()
     )?;
-    Ok(if weaker.is_empty() {
+    Ok(if weaker.total == 0 {
         ExitStatus::Allow
     } else {
         ExitStatus::Code(1)
     })
+}
+
+/// Most distinct commands whose comparison is remembered.
+const MAX_CACHED: usize = 200_000;
+
+/// How a command's verdict changed.
+#[derive(Clone, Copy)]
+enum Way {
+    Weaker,
+    Stricter,
+    Changed,
+    Same,
+}
+
+/// Commands whose verdict changed one way, each distinct line once with how often it came.
+#[derive(Default)]
+struct Changes {
+    distinct: Vec<(String, usize)>,
+    index: std::collections::HashMap<String, usize>,
+    total: usize,
+}
+
+impl Changes {
+    fn push(&mut self, shown: String) {
+        self.total += 1;
+        match self.index.get(&shown) {
+            Some(&i) => self.distinct[i].1 += 1,
+            None => {
+                self.index.insert(shown.clone(), self.distinct.len());
+                self.distinct.push((shown, 1));
+            }
+        }
+    }
+
+    /// `N`, or `N (M distinct)` when commands repeat.
+    fn describe(&self) -> String {
+        if self.distinct.len() == self.total {
+            self.total.to_string()
+        } else {
+            format!("{} ({} distinct)", self.total, self.distinct.len())
+        }
+    }
 }
 
 /// The command of an audit record that first decided a request (`requested`, `auto_allowed`
