@@ -42,6 +42,31 @@ fn sign(key: &Path, message: &[u8], out: &Path) {
     std::fs::write(out, signed.stdout).expect("write signature");
 }
 
+/// A fake `aws` on PATH that records its argv, and `agent.sh` in the workspace running
+/// `script`: returns the record file and the PATH to run the session with.
+fn prod_destroy_agent(t: &InterlockTest, script: &str) -> (PathBuf, String) {
+    let bin = t.home.join("fakebin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    let calls = t.home.join("aws.calls");
+    let aws = bin.join("aws");
+    std::fs::write(
+        &aws,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
+            calls.display()
+        ),
+    )
+    .expect("fake aws");
+    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::write(t.workspace.join("agent.sh"), script).expect("agent");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    (calls, path)
+}
+
 #[test]
 fn a_prod_destroy_runs_only_after_two_distinct_approvers() {
     if Command::new("ssh-keygen").arg("-?").output().is_err() {
@@ -59,28 +84,9 @@ fn a_prod_destroy_runs_only_after_two_distinct_approvers() {
         format!("alice@example.com {alice_pub}\nbob@example.com {bob_pub}\n"),
     )
     .expect("allowed signers");
-    let bin = t.home.join("fakebin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let calls = t.home.join("aws.calls");
-    let aws = bin.join("aws");
-    std::fs::write(
-        &aws,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
-            calls.display()
-        ),
-    )
-    .expect("fake aws");
-    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::write(
-        t.workspace.join("agent.sh"),
+    let (calls, path) = prod_destroy_agent(
+        &t,
         "aws --profile prod-admin cloudformation delete-stack --stack-name api; echo \"rc=$?\" > rc.txt\n",
-    )
-    .expect("agent");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
     );
     let state = t.home.join("state");
     let state_s = state.to_str().expect("path").to_string();
@@ -306,28 +312,9 @@ fn two_os_users_approve_a_prod_destroy_from_their_own_accounts() {
     )
     .expect("org policy");
     std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).expect("chmod");
-    let bin = t.home.join("fakebin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let calls = t.home.join("aws.calls");
-    let aws = bin.join("aws");
-    std::fs::write(
-        &aws,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
-            calls.display()
-        ),
-    )
-    .expect("fake aws");
-    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    std::fs::write(
-        t.workspace.join("agent.sh"),
+    let (calls, path) = prod_destroy_agent(
+        &t,
         "aws --profile prod-admin cloudformation delete-stack --stack-name api\n",
-    )
-    .expect("agent");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
     );
     let state = t.home.join("state");
     let state_s = state.to_str().expect("path").to_string();
