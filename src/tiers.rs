@@ -444,30 +444,7 @@ fn raise_rules(verdict: &mut Verdict, tier: &str, rules: &Ruleset) -> u8 {
         return approvers;
     }
     raised.dedup();
-    verdict.matches.sort_by(|a, b| {
-        (b.decision, b.severity, b.declared)
-            .cmp(&(a.decision, a.severity, a.declared))
-            .then_with(|| a.invocation.cmp(&b.invocation))
-    });
-    let mut order: Vec<String> = Vec::new();
-    for m in &verdict.matches {
-        if !order.contains(&m.rule) {
-            order.push(m.rule.clone());
-        }
-    }
-    verdict.rules = order;
-    verdict.decision = verdict
-        .matches
-        .iter()
-        .map(|m| m.decision)
-        .max()
-        .unwrap_or(verdict.decision);
-    verdict.severity = verdict
-        .matches
-        .iter()
-        .map(|m| m.severity)
-        .max()
-        .unwrap_or(verdict.severity);
+    verdict.reorder();
     verdict.reason = format!(
         "{} In {tier}, {} {} stricter.",
         verdict.reason,

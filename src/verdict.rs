@@ -138,7 +138,43 @@ fn is_one(n: &u8) -> bool {
     *n == 1
 }
 
+/// Sorts `matches` strictest first and returns their strictest decision, highest severity and
+/// distinct rule ids in that order (`allow`, `info` and none when there are no matches).
+fn strictest_first(matches: &mut [RuleMatch]) -> (Decision, Severity, Vec<String>) {
+    matches.sort_by(|a, b| {
+        (b.decision, b.severity, b.declared)
+            .cmp(&(a.decision, a.severity, a.declared))
+            .then_with(|| a.invocation.cmp(&b.invocation))
+    });
+    let decision = matches
+        .iter()
+        .map(|m| m.decision)
+        .max()
+        .unwrap_or(Decision::Allow);
+    let severity = matches
+        .iter()
+        .map(|m| m.severity)
+        .max()
+        .unwrap_or(Severity::Info);
+    let mut rules: Vec<String> = Vec::new();
+    for m in matches.iter() {
+        if !rules.contains(&m.rule) {
+            rules.push(m.rule.clone());
+        }
+    }
+    (decision, severity, rules)
+}
+
 impl Verdict {
+    /// After matches were raised in place: re-sorts them, and raises the decision and severity
+    /// to theirs (never lowers them) and re-orders the rule ids.
+    pub fn reorder(&mut self) {
+        let (decision, severity, rules) = strictest_first(&mut self.matches);
+        self.decision = self.decision.max(decision);
+        self.severity = self.severity.max(severity);
+        self.rules = rules;
+    }
+
     /// Puts a finding about the whole command first (a sequence, a plan, a tier): the decision
     /// and severity rise to at least `decision` and `severity`, `reason` becomes the verdict's
     /// reason, and `rule` leads the rules and the matches.
@@ -171,27 +207,7 @@ impl Verdict {
 
     /// Builds a verdict from the matches found, applying "strictest wins".
     pub fn from_matches(invocations: Vec<Invocation>, mut matches: Vec<RuleMatch>) -> Verdict {
-        matches.sort_by(|a, b| {
-            (b.decision, b.severity, b.declared)
-                .cmp(&(a.decision, a.severity, a.declared))
-                .then_with(|| a.invocation.cmp(&b.invocation))
-        });
-        let decision = matches
-            .iter()
-            .map(|m| m.decision)
-            .max()
-            .unwrap_or(Decision::Allow);
-        let severity = matches
-            .iter()
-            .map(|m| m.severity)
-            .max()
-            .unwrap_or(Severity::Info);
-        let mut rules: Vec<String> = Vec::new();
-        for m in &matches {
-            if !rules.contains(&m.rule) {
-                rules.push(m.rule.clone());
-            }
-        }
+        let (decision, severity, rules) = strictest_first(&mut matches);
         let reason = match matches.first() {
             None => "No rule matched; the command is not known to be destructive.".to_string(),
             Some(top) => {

@@ -25,6 +25,7 @@ use serde::Deserialize;
 
 use super::error::LayerError;
 use crate::level::{Decision, Severity};
+use crate::rules::schema::line_of;
 
 /// Which rules a statement or permit names: an id glob (`git.push.*`) or a tag (`tag:packages`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,12 +281,6 @@ pub fn parse(path: &str, text: &str) -> Result<PolicyFile, LayerError> {
             .unwrap_or_default(),
         statements,
     })
-}
-
-/// 1-based line number of a byte offset.
-fn line_of(text: &str, offset: usize) -> u32 {
-    let upto = text.get(..offset).unwrap_or(text);
-    u32::try_from(upto.bytes().filter(|b| *b == b'\n').count() + 1).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub use error::LayerError;
 pub use file::{Approvals, Exception, PolicyFile, Selector, Statement};
 pub use policy::{Origin, Outcome, Policy};
 
-use crate::rules::schema::{SourceFile, parse_toml};
+use crate::rules::schema::{SourceFile, line_of, parse_toml};
 use crate::rules::{RulesError, Ruleset, examples, load};
 use crate::tiers::Tiers;
 
@@ -283,12 +283,6 @@ pub fn parse_rule_file(path: &Path) -> Result<SourceFile<'static>, LayerError> {
             message: e.message,
         })
     })
-}
-
-/// 1-based line number of a byte offset.
-fn line_of(text: &str, offset: usize) -> u32 {
-    let upto = text.get(..offset).unwrap_or(text);
-    u32::try_from(upto.bytes().filter(|b| *b == b'\n').count() + 1).unwrap_or(u32::MAX)
 }
 
 /// A layer that may loosen rules must be owned by root or by the user running interlock, and

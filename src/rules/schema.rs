@@ -432,7 +432,7 @@ pub fn parse_toml(name: &str, text: &str) -> Result<SourceFile<'static>, TomlErr
 }
 
 /// 1-based line number of a byte offset.
-fn line_of(text: &str, offset: usize) -> u32 {
+pub fn line_of(text: &str, offset: usize) -> u32 {
     let upto = text.get(..offset).unwrap_or(text);
     u32::try_from(upto.bytes().filter(|b| *b == b'\n').count() + 1).unwrap_or(u32::MAX)
 }
