@@ -91,9 +91,11 @@ pub enum Command {
     ///   interlock check --batch commands.jsonl
     #[command(verbatim_doc_comment)]
     Check(CheckArgs),
-    /// Test rulesets: their inline examples and corpus files of expectations.
+    /// Tools for the people who own the rules: test, lint, list, show and diff rulesets and
+    /// their layers (org, project, user).
     Rules(rules::RulesArgs),
-    /// Show, for humans, every invocation found in a command and which rules matched and why.
+    /// Show, for humans, every invocation found in a command and every rule considered for it,
+    /// from every layer: which matched and why, which a layer turned off or excepted.
     ///
     /// Example:
     ///   interlock explain --shell 'cd ~ && bash -c "rm -rf ."'
