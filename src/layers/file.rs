@@ -99,6 +99,8 @@ pub struct PolicyFile {
     pub path: String,
     /// What layers below may loosen.
     pub permits: Vec<Selector>,
+    /// The line of the `[permit]` table, if there is one.
+    pub permit_line: Option<u32>,
     /// Statements with their 1-based lines, in file order.
     pub statements: Vec<(u32, Statement)>,
     /// Who may approve, with the line of the `[approvals]` table (organisation layer only).
@@ -122,7 +124,7 @@ pub struct Approvals {
 #[serde(deny_unknown_fields)]
 struct PolicyToml {
     #[serde(default)]
-    permit: Option<PermitToml>,
+    permit: Option<toml::Spanned<PermitToml>>,
     #[serde(default)]
     select: Vec<toml::Spanned<SelectToml>>,
     #[serde(default, rename = "override")]
@@ -275,9 +277,19 @@ pub fn parse(path: &str, text: &str) -> Result<PolicyFile, LayerError> {
             .approvals
             .map(|a| (line_of(text, a.span().start), a.into_inner())),
         path: path.to_string(),
+        permit_line: parsed
+            .permit
+            .as_ref()
+            .map(|p| line_of(text, p.span().start)),
         permits: parsed
             .permit
-            .map(|p| p.loosen.iter().map(|s| Selector::parse(s)).collect())
+            .map(|p| {
+                p.into_inner()
+                    .loosen
+                    .iter()
+                    .map(|s| Selector::parse(s))
+                    .collect()
+            })
             .unwrap_or_default(),
         statements,
     })

@@ -160,6 +160,20 @@ impl Policy {
         // Permits granted so far, by the layers above the one being applied.
         let mut permits: Vec<Selector> = Vec::new();
         for (layer, file) in policies {
+            // The project layer lives in the working tree the agent writes, and the user layer
+            // is last: permits count only from the organisation layer.
+            if let Some(line) = file.permit_line
+                && *layer != Layer::Org
+            {
+                return Err(LayerError::Syntax {
+                    file: file.path.clone(),
+                    line: Some(line),
+                    message: format!(
+                        "only the org layer grants [permit]: the {} layer cannot let the layers below it loosen rules (the project layer is in the working tree the agent writes)",
+                        layer.as_str()
+                    ),
+                });
+            }
             for (line, statement) in &file.statements {
                 let origin = Origin {
                     layer: *layer,

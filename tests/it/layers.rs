@@ -378,3 +378,25 @@ fn only_the_organisation_layer_names_approvers() {
     assert!(err.contains(".interlock/policy.toml:1"), "{err}");
     assert!(err.contains("only the org layer names approvers"), "{err}");
 }
+
+#[test]
+fn only_the_organisation_layer_grants_permits() {
+    // Both of these are files an agent can write when it runs under hooks: a permit in the
+    // project layer must not let the user layer turn rules off.
+    let t = InterlockTest::new();
+    put(
+        &t.workspace.join(".interlock"),
+        "policy.toml",
+        "[permit]\nloosen = [\"*\"]\n",
+    );
+    put(
+        &t.home.join(".config/interlock"),
+        "policy.toml",
+        "[[select]]\ndisable = \"*\"\n",
+    );
+    let out = t.run(&["check", "--shell", "rm -rf /"], "");
+    assert_eq!(code(&out), 2, "{}", describe(&out));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".interlock/policy.toml:1"), "{err}");
+    assert!(err.contains("only the org layer grants [permit]"), "{err}");
+}
