@@ -377,6 +377,7 @@ fn shadows(a: &RuleDef<'_>, b: &RuleDef<'_>) -> bool {
         && superset(&b.args_none, &a.args_none)
         && any_implied(&a.paths_any, &b.paths_any)
         && any_implied(&a.dest_paths_any, &b.dest_paths_any)
+        && any_implied(&a.src_paths_any, &b.src_paths_any)
         && any_implied(&a.redirects_any, &b.redirects_any)
         && any_implied(&a.opaque_any, &b.opaque_any)
         && any_implied(&a.within_any, &b.within_any)

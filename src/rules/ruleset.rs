@@ -20,6 +20,7 @@ pub struct CompiledRule {
     def: RuleDef<'static>,
     paths: Vec<PathClass>,
     dest_paths: Vec<PathClass>,
+    src_paths: Vec<PathClass>,
     redirects: Vec<PathClass>,
     opaque: Vec<Opaque>,
     within: Vec<StepKind>,
@@ -35,6 +36,7 @@ impl CompiledRule {
         Ok(CompiledRule {
             paths: parse_classes(&def.paths_any)?,
             dest_paths: parse_classes(&def.dest_paths_any)?,
+            src_paths: parse_classes(&def.src_paths_any)?,
             redirects: parse_classes(&def.redirects_any)?,
             opaque: parse_opaque(&def.opaque_any)?,
             within: parse_steps(&def.within_any)?,
@@ -375,6 +377,16 @@ impl Ruleset {
                 return false;
             }
         }
+        if !compiled.src_paths.is_empty() {
+            let sources = &rest_args[..rest_args.len().saturating_sub(1)];
+            let hit = sources.iter().any(|a| {
+                let class = paths::classify(a, inv.cwd.as_deref(), inv.remote, env);
+                compiled.src_paths.contains(&class)
+            });
+            if !hit {
+                return false;
+            }
+        }
         if !compiled.redirects.is_empty() {
             let hit = inv.redirects.iter().any(|a| {
                 let class = paths::classify(a, inv.cwd.as_deref(), inv.remote, env);
@@ -469,6 +481,7 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
         || !rule.args_any.is_empty()
         || !rule.paths_any.is_empty()
         || !rule.dest_paths_any.is_empty()
+        || !rule.src_paths_any.is_empty()
         || !rule.redirects_any.is_empty()
         || rule.script.is_some()
         || !rule.opaque_any.is_empty()

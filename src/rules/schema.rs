@@ -199,6 +199,10 @@ pub struct RuleDef<'a> {
     /// path of one of these classes.
     #[serde(borrow, default)]
     pub dest_paths_any: Vec<Text<'a>>,
+    /// A positional word before the last (a source of `cp`, `mv`, `rsync`) is a path of one
+    /// of these classes.
+    #[serde(borrow, default)]
+    pub src_paths_any: Vec<Text<'a>>,
     /// At least one output redirection (`>`, `>>`, `&>`) writes to a path of these classes.
     #[serde(borrow, default)]
     pub redirects_any: Vec<Text<'a>>,
@@ -477,6 +481,7 @@ fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
         args_none: owned_list(r.args_none),
         paths_any: owned_list(r.paths_any),
         dest_paths_any: owned_list(r.dest_paths_any),
+        src_paths_any: owned_list(r.src_paths_any),
         redirects_any: owned_list(r.redirects_any),
         script: r.script.map(owned),
         opaque_any: owned_list(r.opaque_any),
