@@ -183,6 +183,61 @@ pub fn unwrap_client(
     }
 }
 
+/// The flags that carry SQL for a cloud CLI's "run this statement" operations:
+/// `aws athena start-query-execution --query-string`, `aws redshift-data|rds-data
+/// execute-statement --sql`, `aws dynamodb execute-statement --statement` (PartiQL),
+/// `gcloud spanner databases execute-sql --sql`, `az postgres|mysql flexible-server execute
+/// --querytext`.
+pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
+    let words: Vec<&str> = inv
+        .args
+        .iter()
+        .skip(1)
+        .map(|a| a.text.as_str())
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let has = |pair: [&str; 2]| words.windows(2).any(|w| w == pair);
+    match inv.program_name() {
+        "aws" if has(["athena", "start-query-execution"]) => Some(&["--query-string"]),
+        "aws"
+            if has(["redshift-data", "execute-statement"])
+                || has(["redshift-data", "batch-execute-statement"])
+                || has(["rds-data", "execute-statement"])
+                || has(["rds-data", "batch-execute-statement"]) =>
+        {
+            Some(&["--sql", "--sqls"])
+        }
+        "aws" if has(["dynamodb", "execute-statement"]) => Some(&["--statement"]),
+        "gcloud" if has(["databases", "execute-sql"]) => Some(&["--sql"]),
+        "az" if has(["flexible-server", "execute"]) => Some(&["--querytext", "-q"]),
+        _ => None,
+    }
+}
+
+/// Analyses the SQL a cloud CLI runs (see [`cloud_sql_flags`]) as `sql` invocations; a
+/// `file://` value is read when the line wrote it, else the statement is opaque.
+pub fn unwrap_cloud_sql(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    flags: &[&str],
+    st: &State,
+) {
+    for input in flag_inputs(inv, flags, &[], "", &[]) {
+        match input {
+            Input::Text(text) => match text.strip_prefix("file://") {
+                Some(path) => match written_content(&Arg::literal(path), inv.cwd.as_deref(), st) {
+                    Some(Stdin::Text(text, kind)) => emit_sql(w, inv, &text, kind, st),
+                    _ => w.mark_opaque(index, Opaque::ScriptFile),
+                },
+                None => emit_sql(w, inv, &text, StepKind::Sql, st),
+            },
+            Input::Dynamic => w.mark_opaque(index, Opaque::DynamicCode),
+            Input::File(_) | Input::Stdin => {}
+        }
+    }
+}
+
 /// Inputs of a client whose SQL comes from `code_flags` or files from `file_flags`, else stdin.
 fn flag_inputs(
     inv: &Invocation,

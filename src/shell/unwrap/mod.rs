@@ -133,6 +133,8 @@ pub fn unwrap(
         find::find(w, &inv, st);
     } else if sql::is_client(name) {
         sql::unwrap_client(w, index, &inv, stdin, st);
+    } else if let Some(flags) = sql::cloud_sql_flags(&inv) {
+        sql::unwrap_cloud_sql(w, index, &inv, flags, st);
     } else if inline::is_interpreter(name) {
         inline::unwrap_interpreter(w, index, &inv, stdin, st);
     }
