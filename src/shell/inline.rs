@@ -93,7 +93,7 @@ fn lang_of(name: &str) -> Option<&'static Lang> {
         "perl" => &PERL,
         "ruby" | "jruby" => &RUBY,
         "php" | "lua" | "luajit" | "Rscript" | "osascript" | "julia" | "elixir" | "pwsh"
-        | "powershell" | "erl" | "tclsh" | "groovy" => &SIMPLE_E,
+        | "powershell" | "erl" | "tclsh" | "groovy" | "emacs" => &SIMPLE_E,
         "awk" | "gawk" | "mawk" | "nawk" => &AWK,
         _ => return None,
     })
@@ -170,6 +170,11 @@ pub fn unwrap_interpreter(
                 saw_operand = true;
                 break;
             }
+            i += 1;
+            continue;
+        }
+        if t.starts_with("--") && t.len() > 2 {
+            // Another long option (`--batch`, `--no-warnings`): not an operand.
             i += 1;
             continue;
         }
@@ -291,7 +296,8 @@ fn shell_call_re() -> Option<&'static Regex> {
         r#"(?x)
         \b(?: os\.system | os\.popen | subprocess\.[a-z_]+ | commands\.getoutput | check_output | check_call
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
-          | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh )
+          | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh
+          | shell-command | shell-command-to-string | call-process-shell-command )
         \s*\(?\s* (?:[rfbu]{0,2})
         ( "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | `[^`]*` | \[[^\]]*\] )"#,
     )

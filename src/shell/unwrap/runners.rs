@@ -224,6 +224,19 @@ fn js_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
         1,
         &opts("FC", &["--filter", "--dir", "--cwd", "--cwd"]),
     );
+    // `bun -e CODE` / `bun --print CODE`: the flag comes before the code, which the flag scan
+    // above stepped over as an operand.
+    if name == "bun"
+        && inv
+            .args
+            .get(1..k)
+            .unwrap_or(&[])
+            .iter()
+            .any(|a| matches!(a.text.as_str(), "-e" | "--eval" | "-p" | "--print"))
+    {
+        inline::unwrap_interpreter(w, index, inv, stdin, st);
+        return;
+    }
     let Some(sub) = inv.args.get(k) else { return };
     match sub.text.as_str() {
         "dlx" | "exec" | "x" => package_runner(w, inv, k + 1, stdin, st),

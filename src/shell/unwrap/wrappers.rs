@@ -62,6 +62,7 @@ pub(super) fn unwrap(
             wrapper(w, inv, k, stdin.take(), st, None);
         }
         "env" => env(w, inv, stdin.take(), st),
+        "vim" | "nvim" | "vi" | "ex" | "view" | "gvim" | "vimdiff" | "evim" => editor(w, inv, st),
         "command" => {
             let (k, seen) = scan(&inv.args, 1, &opts("", &[]));
             if !has(&seen, &["-v", "-V"]) {
@@ -411,6 +412,46 @@ pub(super) fn unwrap(
         _ => return false,
     }
     true
+}
+
+/// `vim -c ':!rm -rf x'`, `vim +'!cmd'`, `vim --cmd '!cmd'`: Ex commands that run a shell
+/// (`:!`, `:silent !`, `:r !`, `:w !`) are analysed as the shell text they run.
+fn editor(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let mut i = 1;
+    while let Some(a) = inv.args.get(i) {
+        let command = match a.text.as_str() {
+            "-c" | "--cmd" | "-S" => {
+                i += 1;
+                inv.args.get(i).map(|v| v.text.as_str())
+            }
+            t => t.strip_prefix('+'),
+        };
+        i += 1;
+        let Some(command) = command else { continue };
+        for part in command.split('|') {
+            let ex = part.trim_start().trim_start_matches(':').trim_start();
+            let ex = ex.strip_prefix("silent").map_or(ex, str::trim_start);
+            let ex = ex.strip_prefix("exe ").map_or(ex, str::trim_start);
+            let shell = ex
+                .strip_prefix('!')
+                .or_else(|| ex.strip_prefix("r !"))
+                .or_else(|| ex.strip_prefix("r!"))
+                .or_else(|| ex.strip_prefix("w !"))
+                .or_else(|| ex.strip_prefix("read !"))
+                .or_else(|| {
+                    ex.strip_prefix("call system(")
+                        .map(|s| s.trim_end_matches(')'))
+                });
+            if let Some(text) = shell {
+                let text = text.trim().trim_matches(|c| c == '\'' || c == '"');
+                w.run_text(
+                    text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, inv.program_name())),
+                );
+            }
+        }
+    }
 }
 
 fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
