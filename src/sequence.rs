@@ -272,7 +272,35 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
     let touch = |change, resource: String| vec![Touch { change, resource }];
     match program {
         "aws" => aws(&words, &ops),
-        "kubectl" | "oc" => kubectl(&words, &ops),
+        "kubectl" | "oc" => kubectl(&words, &ops, cwd),
+        "docker" | "podman" | "nerdctl" => match ops.as_slice() {
+            ["volume", "rm" | "remove", names @ ..] => names
+                .iter()
+                .map(|n| Touch {
+                    change: Change::Delete,
+                    resource: format!("container volume {n}"),
+                })
+                .collect(),
+            ["volume", "create", name, ..] => {
+                touch(Change::Create, format!("container volume {name}"))
+            }
+            _ => Vec::new(),
+        },
+        "eksctl" => match (ops.as_slice(), flag(&words, &["--name", "-n"])) {
+            (["delete", "cluster", ..], Some(name)) => {
+                touch(Change::Delete, format!("EKS cluster {name}"))
+            }
+            (["delete", "cluster", name, ..], None) => {
+                touch(Change::Delete, format!("EKS cluster {name}"))
+            }
+            (["create", "cluster", ..], Some(name)) => {
+                touch(Change::Create, format!("EKS cluster {name}"))
+            }
+            (["create", "cluster", name, ..], None) => {
+                touch(Change::Create, format!("EKS cluster {name}"))
+            }
+            _ => Vec::new(),
+        },
         "gcloud" if words.contains(&"--no-deletion-protection") => {
             verb_operand(&ops, &["update", "patch"], &[], "gcloud")
                 .into_iter()
@@ -474,12 +502,28 @@ fn bucket(uri: &str) -> &str {
 }
 
 /// `kubectl delete|create TYPE NAME` (or `TYPE/NAME`), in a namespace when one is given.
-fn kubectl(words: &[&str], ops: &[&str]) -> Vec<Touch> {
+fn kubectl(words: &[&str], ops: &[&str], cwd: &str) -> Vec<Touch> {
+    // `delete -f FILE` then `apply|create|replace -f FILE`: the objects of that manifest.
+    let files: Vec<&str> = flag_values(words, "-f")
+        .chain(flag_values(words, "--filename"))
+        .chain(flag_values(words, "-k"))
+        .chain(flag_values(words, "--kustomize"))
+        .collect();
     let change = match ops.first() {
         Some(&"delete") => Change::Delete,
+        Some(&"create" | &"apply" | &"replace") if !files.is_empty() => Change::Create,
         Some(&"create") => Change::Create,
         _ => return Vec::new(),
     };
+    if !files.is_empty() {
+        return files
+            .iter()
+            .map(|f| Touch {
+                change,
+                resource: format!("the Kubernetes objects of {}", absolute(f, cwd)),
+            })
+            .collect();
+    }
     let (kind, name) = match (ops.get(1), ops.get(2)) {
         (Some(t), _) if t.contains('/') => match t.split_once('/') {
             Some((k, n)) => (k, n),
@@ -656,6 +700,16 @@ mod tests {
             (
                 "dropdb -h db.internal orders",
                 "createdb -h db.internal orders",
+            ),
+            (
+                "kubectl delete -f k8s/app.yaml",
+                "kubectl apply -f k8s/app.yaml -n shop",
+            ),
+            ("docker volume rm pgdata", "docker volume create pgdata"),
+            // One cluster, two tools.
+            (
+                "eksctl delete cluster --name shop",
+                "aws eks create-cluster --name shop --role-arn r --resources-vpc-config x",
             ),
         ];
         for (i, (delete, create)) in cases.iter().enumerate() {
