@@ -494,6 +494,23 @@ pub fn statements(text: &str) -> Vec<Vec<String>> {
         if lead < current.len() {
             current.drain(..lead);
         }
+        // `WITH d AS (DELETE FROM t RETURNING *) SELECT ...`: the data-changing statement inside
+        // a common table expression is a statement of its own.
+        if current.first().is_some_and(|t| t == "with")
+            && let Some(at) = current.iter().position(|t| {
+                matches!(
+                    t.as_str(),
+                    "delete" | "update" | "insert" | "merge" | "drop" | "truncate"
+                )
+            })
+        {
+            let inner: Vec<String> = current[at..]
+                .iter()
+                .take_while(|t| t.as_str() != ")")
+                .cloned()
+                .collect();
+            out.push(inner);
+        }
         if !current.is_empty() {
             out.push(std::mem::take(current));
         }
@@ -526,6 +543,7 @@ pub fn statements(text: &str) -> Vec<Vec<String>> {
             out.push(word.split_whitespace().map(str::to_string).collect());
         } else if c == '\'' {
             i += 1;
+            let start = i;
             while i < chars.len() {
                 let doubled_quote = chars[i] == '\'' && chars.get(i + 1) == Some(&'\'');
                 if doubled_quote || chars[i] == '\\' {
@@ -535,6 +553,14 @@ pub fn statements(text: &str) -> Vec<Vec<String>> {
                 } else {
                     i += 1;
                 }
+            }
+            // `EXECUTE 'DROP TABLE x'` (dynamic SQL in a procedural body) runs the string.
+            if current
+                .last()
+                .is_some_and(|t| matches!(t.as_str(), "execute" | "exec" | "sp_executesql"))
+            {
+                let literal: String = chars[start..i.min(chars.len())].iter().collect();
+                out.extend(statements(&literal.replace("''", "'")));
             }
             i += 1;
             current.push("'…'".to_string());
@@ -611,5 +637,18 @@ mod tests {
     fn comments_are_skipped_and_dollar_quoted_bodies_analysed() {
         let s = statements("/* DROP TABLE x; */ DO $$ BEGIN DROP TABLE y; END $$");
         assert_eq!(s, [vec!["drop", "table", "y"], vec!["end"], vec!["'…'"]]);
+    }
+
+    #[test]
+    fn dynamic_sql_strings_and_data_changing_ctes_are_statements_too() {
+        let s = statements("DO $$ BEGIN EXECUTE 'DROP TABLE users'; END $$");
+        assert!(
+            s.contains(&vec!["drop".to_string(), "table".into(), "users".into()]),
+            "{s:?}"
+        );
+        let s = statements("WITH d AS (DELETE FROM users RETURNING *) SELECT count(*) FROM d");
+        assert_eq!(s[0], ["delete", "from", "users", "returning", "*"]);
+        assert_eq!(s[1][0], "with");
+        assert_eq!(statements("WITH x AS (SELECT 1) SELECT * FROM x").len(), 1);
     }
 }
