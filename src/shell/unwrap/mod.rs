@@ -14,7 +14,7 @@ mod shells;
 mod wrappers;
 
 use super::inline;
-use super::invocation::{Arg, Invocation, Step, StepKind};
+use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
 use super::sql;
 use super::walk::{State, Stdin, Walker};
 
@@ -109,6 +109,72 @@ fn nested_state(inv: &Invocation, st: &State) -> State {
     sub
 }
 
+/// Variables whose value a program runs as a shell command (`GIT_SSH_COMMAND`, `EDITOR`,
+/// `PAGER`, ...).
+const COMMAND_VARIABLES: &[&str] = &[
+    "GIT_SSH_COMMAND",
+    "GIT_SSH",
+    "GIT_EDITOR",
+    "GIT_SEQUENCE_EDITOR",
+    "GIT_PAGER",
+    "GIT_EXTERNAL_DIFF",
+    "GIT_ASKPASS",
+    "GIT_PROXY_COMMAND",
+    "SSH_ASKPASS",
+    "PAGER",
+    "MANPAGER",
+    "SYSTEMD_PAGER",
+    "EDITOR",
+    "VISUAL",
+    "KUBE_EDITOR",
+    "FCEDIT",
+    "BROWSER",
+    "LESSOPEN",
+    "LESSCLOSE",
+    "PROMPT_COMMAND",
+    "RSYNC_RSH",
+];
+
+/// Variables that load a shared library into whatever runs: its code runs without an exec, so
+/// neither the classifier nor the exec tracer sees what it does.
+const LIBRARY_VARIABLES: &[&str] = &["LD_PRELOAD", "LD_AUDIT"];
+
+/// Variables that make a program load code from a script file (`BASH_ENV`, ...).
+const CODE_FILE_VARIABLES: &[&str] = &[
+    "BASH_ENV",
+    "ENV",
+    "PERL5OPT",
+    "RUBYOPT",
+    "NODE_OPTIONS",
+    "PYTHONSTARTUP",
+];
+
+/// Commands hidden in the variables an invocation runs with: a command variable's value is
+/// analysed as the shell text the program would run; a variable that loads a library or a
+/// script makes the invocation opaque. The variable is left out of the nested walk, so a value naming
+/// its own program (`PAGER=less`) is not expanded again.
+fn env_commands(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
+    for (name, value) in &inv.env {
+        if COMMAND_VARIABLES.contains(&name.as_str()) && !value.trim().is_empty() {
+            let mut sub = nested_state(inv, st);
+            sub.vars.known.remove(name);
+            w.run_text(
+                value,
+                &sub,
+                Some(Step::via(StepKind::ShellString, name.clone())),
+            );
+        } else if LIBRARY_VARIABLES.contains(&name.as_str()) && !value.trim().is_empty() {
+            w.mark_opaque(index, Opaque::DynamicCode);
+        } else if CODE_FILE_VARIABLES.contains(&name.as_str())
+            && !value.trim().is_empty()
+            && (name != "NODE_OPTIONS" || value.contains("--require") || value.contains("-r "))
+            && (name != "PERL5OPT" || value.contains("-M"))
+        {
+            w.mark_opaque(index, Opaque::ScriptFile);
+        }
+    }
+}
+
 /// Unwraps invocation `index` of the walker's output.
 pub fn unwrap(
     w: &mut Walker<'_>,
@@ -120,6 +186,7 @@ pub fn unwrap(
     let Some(inv) = w.out.invocations.get(index).cloned() else {
         return;
     };
+    env_commands(w, index, &inv, st);
     let mut stdin = stdin;
     if shells::unwrap(w, index, &inv, &mut stdin, procsubs, st)
         || wrappers::unwrap(w, index, &inv, &mut stdin, st)

@@ -258,23 +258,61 @@ pub(super) fn shell_words(
     w.run_text(&text, sub, step);
 }
 
-/// `git -c alias.x='!cmd' x`: a shell alias defined on the command line runs `cmd`.
+/// Git configuration keys whose value git runs as a shell command.
+const GIT_COMMAND_KEYS: &[&str] = &[
+    "core.sshcommand",
+    "core.pager",
+    "core.editor",
+    "core.fsmonitor",
+    "core.askpass",
+    "core.gitproxy",
+    "sequence.editor",
+    "diff.external",
+    "gpg.program",
+    "interactive.difffilter",
+    "uploadpack.packobjectshook",
+];
+
+/// The shell text a git configuration entry makes git run, if it makes it run any: aliases
+/// and credential helpers starting with `!`, command keys (`core.sshCommand`, `core.pager`,
+/// ...), per-command pagers, and filter, textconv and merge drivers.
+fn git_config_command<'a>(key: &str, value: &'a str) -> Option<&'a str> {
+    let key = key.to_ascii_lowercase();
+    if key.starts_with("alias.") || key.starts_with("credential.") && key.ends_with("helper") {
+        return value.strip_prefix('!');
+    }
+    let driver = |prefix: &str, suffixes: &[&str]| {
+        key.starts_with(prefix) && suffixes.iter().any(|s| key.ends_with(s))
+    };
+    (GIT_COMMAND_KEYS.contains(&key.as_str())
+        || key.starts_with("pager.")
+        || driver("filter.", &[".clean", ".smudge", ".process"])
+        || driver("diff.", &[".textconv", ".command"])
+        || driver("merge.", &[".driver"]))
+    .then_some(value)
+}
+
+/// `git -c alias.x='!cmd' x`, `git -c core.sshCommand=CMD fetch`, `git config alias.x '!cmd'`:
+/// configuration that makes git run a shell command runs `cmd` (now, or when used: holding it
+/// where it is defined is the only place it can be seen).
 fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let run = |w: &mut Walker<'_>, key: &str, value: &str| {
+        if let Some(shell) = git_config_command(key, value) {
+            w.run_text(
+                shell,
+                &nested_state(inv, st),
+                Some(Step::via(StepKind::Alias, format!("git {key}"))),
+            );
+        }
+    };
     let mut i = 1;
     while let Some(a) = inv.args.get(i) {
         let value = match a.text.as_str() {
             "-c" => inv.args.get(i + 1).map(|v| v.text.as_str()),
             t => t.strip_prefix("-c").filter(|v| v.contains('=')),
         };
-        if let Some((key, code)) = value.and_then(|v| v.split_once('='))
-            && key.starts_with("alias.")
-            && let Some(shell) = code.strip_prefix('!')
-        {
-            w.run_text(
-                shell,
-                &nested_state(inv, st),
-                Some(Step::via(StepKind::Alias, format!("git {key}"))),
-            );
+        if let Some((key, code)) = value.and_then(|v| v.split_once('=')) {
+            run(w, key, code);
         }
         if !a.text.starts_with('-') {
             break;
@@ -284,5 +322,23 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         } else {
             1
         };
+    }
+    // `git config [--global|--local|--file F|set] KEY VALUE`.
+    if inv.args.get(i).is_some_and(|a| a.text == "config") {
+        let mut words: Vec<&str> = Vec::new();
+        let mut rest = inv.args[i + 1..].iter().map(|a| a.text.as_str());
+        while let Some(word) = rest.next() {
+            match word {
+                "-f" | "--file" | "--blob" | "--type" | "--default" | "--comment" => {
+                    rest.next();
+                }
+                "set" => {}
+                w if w.starts_with('-') => {}
+                w => words.push(w),
+            }
+        }
+        if let [key, value, ..] = words.as_slice() {
+            run(w, key, value);
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! Prefix wrappers that run another command: `sudo`, `doas`, `env`, `command`, `exec`, `nice`,
 //! `timeout`, `time`, `stdbuf`, `watch`, `xargs`, `parallel`, `flock`, `su`, `chroot`, secret and
-//! environment managers (`aws-vault exec`, `op run`, `direnv exec`, `mise exec`, `nix-shell`).
+//! environment managers (`aws-vault exec`, `op run`, `direnv exec`, `mise exec`, `nix-shell`), and
+//! programs that run commands later or from their own syntax (`crontab`, vim Ex `:!cmd`).
 
 use super::{Opts, has, nested_state, opts, remote, scan, value_of, wrapper};
-use crate::shell::invocation::{Arg, Invocation, Step, StepKind, quote_for_display};
+use crate::shell::invocation::{Arg, Invocation, Opaque, Step, StepKind, quote_for_display};
 use crate::shell::unwrap::shells::shell_words;
-use crate::shell::walk::{State, Stdin, Walker, join_path};
+use crate::shell::walk::{State, Stdin, Walker, join_path, written_content};
 
 /// Unwraps a prefix wrapper; returns whether `inv` is one.
 pub(super) fn unwrap(
@@ -62,6 +63,7 @@ pub(super) fn unwrap(
             wrapper(w, inv, k, stdin.take(), st, None);
         }
         "env" => env(w, inv, stdin.take(), st),
+        "crontab" => crontab(w, index, inv, stdin.take(), st),
         "vim" | "nvim" | "vi" | "ex" | "view" | "gvim" | "vimdiff" | "evim" => editor(w, inv, st),
         "command" => {
             let (k, seen) = scan(&inv.args, 1, &opts("", &[]));
@@ -72,9 +74,10 @@ pub(super) fn unwrap(
         "builtin" | "nohup" | "chronic" | "unbuffer" | "catchsegv" | "proxychains"
         | "proxychains4" | "torsocks" | "tsocks" | "caffeinate" | "pkexec" | "run0"
         | "fakeroot" | "dbus-run-session" | "xvfb-run" | "setpriv" | "unshare" | "nsenter"
-        | "cgexec" | "numactl" | "prlimit" | "entr" => {
+        | "cgexec" | "numactl" | "prlimit" | "entr" | "ssh-agent" | "dbus-launch" => {
             let short_value = match name {
                 "nsenter" => "tSGwr",
+                "ssh-agent" => "aEtPO",
                 "cgexec" => "g",
                 "numactl" => "CNmpi",
                 _ => "",
@@ -412,6 +415,57 @@ pub(super) fn unwrap(
         _ => return false,
     }
     true
+}
+
+/// `crontab FILE` or `crontab -` (stdin): the table installed runs its commands later, so they
+/// are analysed now, each line's command after its schedule. A table that cannot be read is
+/// opaque.
+fn crontab(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    let (k, seen) = scan(&inv.args, 1, &opts("u", &[]));
+    if seen
+        .iter()
+        .any(|(flag, _)| matches!(flag.as_str(), "-l" | "-r" | "-e" | "-i"))
+    {
+        return;
+    }
+    let table = match inv.args.get(k) {
+        None => stdin,
+        Some(a) if a.text == "-" => stdin,
+        Some(file) => written_content(file, inv.cwd.as_deref(), st),
+    };
+    let Some(Stdin::Text(text, _)) = table else {
+        w.mark_opaque(index, Opaque::ScriptFile);
+        return;
+    };
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let fields = if line.starts_with('@') { 1 } else { 5 };
+        let mut rest = line;
+        for _ in 0..fields {
+            rest = rest
+                .trim_start()
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, r)| r);
+        }
+        // `NAME=value` lines set variables for the table, not commands.
+        if rest.trim().is_empty()
+            || (fields == 5
+                && line
+                    .split_whitespace()
+                    .next()
+                    .is_some_and(|f| f.contains('=')))
+        {
+            continue;
+        }
+        w.run_text(
+            rest.trim(),
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::ShellString, "crontab")),
+        );
+    }
 }
 
 /// `vim -c ':!rm -rf x'`, `vim +'!cmd'`, `vim --cmd '!cmd'`: Ex commands that run a shell
