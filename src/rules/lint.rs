@@ -381,6 +381,7 @@ fn shadows(a: &RuleDef<'_>, b: &RuleDef<'_>) -> bool {
         && any_implied(&a.redirects_any, &b.redirects_any)
         && any_implied(&a.opaque_any, &b.opaque_any)
         && any_implied(&a.within_any, &b.within_any)
+        && any_implied(&a.env_any, &b.env_any)
         && (a.script.is_none() || a.script == b.script)
         && (a.match_previews || !b.match_previews)
 }

@@ -152,7 +152,12 @@ impl PathEnv {
             "*/.gemini/settings.json",
             "*/.cursor/hooks.json",
             "*/.github/hooks/*",
+            "*/.github/hooks",
             "*/.interlock/*",
+            "*/.interlock",
+            "*/.claude",
+            "*/.codex",
+            "*/.gemini",
             "/etc/interlock/*",
             "/etc/interlock",
         ]

@@ -399,6 +399,14 @@ impl Ruleset {
         if !compiled.opaque.is_empty() && !inv.opaque.iter().any(|o| compiled.opaque.contains(o)) {
             return false;
         }
+        if !rule.env_any.is_empty()
+            && !inv
+                .env
+                .iter()
+                .any(|(name, _)| rule.env_any.iter().any(|g| glob_match(g, name)))
+        {
+            return false;
+        }
         if !compiled.within.is_empty()
             && !inv
                 .provenance
@@ -485,7 +493,8 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
         || !rule.redirects_any.is_empty()
         || rule.script.is_some()
         || !rule.opaque_any.is_empty()
-        || !rule.within_any.is_empty();
+        || !rule.within_any.is_empty()
+        || !rule.env_any.is_empty();
     if rule.program.is_none() && rule.programs.is_empty() && !conditions {
         return Err(
             "the rule has no program and no condition, so it would match every command".into(),

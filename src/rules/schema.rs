@@ -218,6 +218,10 @@ pub struct RuleDef<'a> {
     /// `function-body`, `remote`, `xargs`, ...).
     #[serde(borrow, default)]
     pub within_any: Vec<Text<'a>>,
+    /// The command line sets a variable for the invocation (`NAME=value cmd`, `env NAME=value`,
+    /// `export NAME=value` earlier in the line) whose name matches one of these globs.
+    #[serde(borrow, default)]
+    pub env_any: Vec<Text<'a>>,
     /// Also match previews (`--dry-run`, `--help`).
     #[serde(default)]
     pub match_previews: bool,
@@ -486,6 +490,7 @@ fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
         script: r.script.map(owned),
         opaque_any: owned_list(r.opaque_any),
         within_any: owned_list(r.within_any),
+        env_any: owned_list(r.env_any),
         match_previews: r.match_previews,
         in_tier: r
             .in_tier
