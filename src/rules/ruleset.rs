@@ -12,7 +12,7 @@ use super::paths::{self, PathClass, PathEnv};
 use super::pattern::{alt_match, command_match, glob_match};
 use super::schema::{BundleIndex, GrammarDef, Located, RuleDef, SourceFile, Text, bundle};
 use super::script::ScriptPattern;
-use crate::shell::{Invocation, Opaque, StepKind};
+use crate::shell::{Arg, Invocation, Opaque, StepKind};
 
 /// A rule decoded, with its conditions in typed form.
 #[derive(Debug)]
@@ -368,8 +368,16 @@ impl Ruleset {
                 return false;
             }
         }
+        // `cp|mv|ln|install -t DIR SRC...`: the destination is the flag's value and every
+        // positional is a source.
+        let target_dir: Option<Arg> = parsed
+            .flags
+            .iter()
+            .find(|f| matches!(f.name.as_ref(), "-t" | "--target-directory"))
+            .and_then(|f| f.value)
+            .map(Arg::literal);
         if !compiled.dest_paths.is_empty() {
-            let Some(dest) = rest_args.last() else {
+            let Some(dest) = target_dir.as_ref().or(rest_args.last().copied()) else {
                 return false;
             };
             let class = paths::classify(dest, inv.cwd.as_deref(), inv.remote, env);
@@ -378,7 +386,10 @@ impl Ruleset {
             }
         }
         if !compiled.src_paths.is_empty() {
-            let sources = &rest_args[..rest_args.len().saturating_sub(1)];
+            let sources = match target_dir {
+                Some(_) => rest_args,
+                None => &rest_args[..rest_args.len().saturating_sub(1)],
+            };
             let hit = sources.iter().any(|a| {
                 let class = paths::classify(a, inv.cwd.as_deref(), inv.remote, env);
                 compiled.src_paths.contains(&class)
