@@ -221,6 +221,17 @@ impl Engine {
         self.classify_analysis_in(analysis, env)
     }
 
+    /// Classifies a program about to start in `env` with its selecting environment variables
+    /// (`AWS_PROFILE`, ...) as read from the exec call.
+    pub fn classify_exec(
+        &self,
+        argv: &[String],
+        vars: Vec<(String, String)>,
+        env: &Environment,
+    ) -> Verdict {
+        self.classify_analysis_in(shell::analyze_exec(argv, vars, &env.shell), env)
+    }
+
     /// Classifies a shell command line.
     pub fn classify_shell(&self, text: &str) -> Verdict {
         self.classify_analysis(shell::analyze(text, &self.env.shell))

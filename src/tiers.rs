@@ -261,13 +261,21 @@ impl Tiers {
     }
 }
 
-/// The environments named by `inv`: its flags, then the process's selecting variables for the
-/// tool, then its working directory.
-pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
-    let argv = inv.argv();
-    let words: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
-    let program = inv.program_name();
-    let (flags, variables): (&[&str], &[&str]) = match program {
+/// The environment variables that select an environment (an AWS profile, a gcloud project, a
+/// kubeconfig, ...): what the exec tracer and the shims read from a program's own environment.
+pub const SELECTING_VARIABLES: &[&str] = &[
+    "AWS_PROFILE",
+    "CLOUDSDK_CORE_PROJECT",
+    "TF_WORKSPACE",
+    "PULUMI_STACK",
+    "PGHOST",
+    "MYSQL_HOST",
+    "KUBECONFIG",
+];
+
+/// The flags and variables that name the environment of `program`.
+fn selectors(program: &str) -> (&'static [&'static str], &'static [&'static str]) {
+    match program {
         "aws" | "sam" | "cdk" => (&["--profile"], &["AWS_PROFILE"]),
         "kubectl" | "oc" | "helm" | "kustomize" => {
             (&["--context", "--kube-context", "--namespace", "-n"], &[])
@@ -279,7 +287,22 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
         "psql" | "pg_dump" | "pg_restore" | "dropdb" | "createdb" | "mysql" | "mysqldump"
         | "mongosh" | "redis-cli" => (&["-h", "--host"], &["PGHOST", "MYSQL_HOST"]),
         _ => (&[], &[]),
-    };
+    }
+}
+
+/// Whether the environment of `program` can come from its environment variables (its
+/// selecting variables are worth reading from an exec call).
+pub fn reads_environment(program: &str) -> bool {
+    selectors(program) != (&[], &[])
+}
+
+/// The environments named by `inv`: its flags, then the process's selecting variables for the
+/// tool, then its working directory.
+pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
+    let argv = inv.argv();
+    let words: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    let program = inv.program_name();
+    let (flags, variables) = selectors(program);
     let mut out = Vec::new();
     for name in flags {
         if let Some(value) = flag(&words, name) {

@@ -145,6 +145,7 @@ fn decide(args: &HookArgs, input: &str) -> anyhow::Result<(String, Answer)> {
             argv: argv.clone(),
             cwd: cwd.clone(),
             agent: Some(agent.clone()),
+            env: Vec::new(),
         };
         if let Ok(Response::Verdict {
             decision,

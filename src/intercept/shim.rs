@@ -67,6 +67,10 @@ pub fn main(name: &str) -> ExitCode {
                 argv: argv.clone(),
                 cwd: cwd.clone(),
                 agent: None,
+                env: crate::tiers::SELECTING_VARIABLES
+                    .iter()
+                    .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
+                    .collect(),
             },
             None,
         )

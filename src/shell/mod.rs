@@ -50,6 +50,12 @@ pub fn analyze(text: &str, ctx: &ShellContext) -> Analysis {
 /// Analyses one argv as seen at exec time: no shell parsing of the argv itself, but wrappers,
 /// nested shells and inline code inside it are unwrapped as for a command line.
 pub fn analyze_argv(argv: &[String], ctx: &ShellContext) -> Analysis {
+    analyze_exec(argv, Vec::new(), ctx)
+}
+
+/// Like [`analyze_argv`], for a program started with `env` among its environment variables
+/// (what the exec tracer read from the call): rules and tiers see them as set for it.
+pub fn analyze_exec(argv: &[String], env: Vec<(String, String)>, ctx: &ShellContext) -> Analysis {
     let mut walker = walk::Walker::new(ctx);
     let st = walker.top_state();
     if argv.is_empty() {
@@ -64,7 +70,7 @@ pub fn analyze_argv(argv: &[String], ctx: &ShellContext) -> Analysis {
         script: None,
         opaque: Vec::new(),
         code_args: Vec::new(),
-        env: Vec::new(),
+        env,
     };
     walker.emit(inv, None, &[], &st);
     walker.finish()

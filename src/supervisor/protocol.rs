@@ -18,6 +18,10 @@ pub enum Request {
         /// The agent that asked, when the request comes from an agent hook.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         agent: Option<crate::audit::AiAgent>,
+        /// The program's own environment variables that select an environment
+        /// ([`crate::tiers::SELECTING_VARIABLES`]), as the shim or the tracer read them.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        env: Vec<(String, String)>,
     },
     /// A shim reports how an approved command ended.
     Exited {

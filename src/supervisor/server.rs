@@ -198,7 +198,12 @@ async fn handle(
     shared: &Arc<Shared>,
 ) -> Response {
     match request {
-        Request::Check { argv, cwd, agent } => check(argv, cwd, agent, shared).await,
+        Request::Check {
+            argv,
+            cwd,
+            agent,
+            env,
+        } => check(argv, cwd, agent, env, shared).await,
         Request::Exited { request, code } => {
             let ev = event_for(shared, &request, Status::Exited, Some(code));
             match append(shared, ev).await {
@@ -391,11 +396,17 @@ async fn check(
     argv: Vec<String>,
     cwd: String,
     agent: Option<AiAgent>,
+    vars: Vec<(String, String)>,
     shared: &Arc<Shared>,
 ) -> Response {
     let env = Environment::detect(Some(cwd.clone()), None);
     let action = Action::Argv(argv.clone());
-    let mut verdict = shared.config.engine.classify_in(&action, &env);
+    // Only the variables that select an environment are taken from the requester.
+    let vars: Vec<(String, String)> = vars
+        .into_iter()
+        .filter(|(k, _)| crate::tiers::SELECTING_VARIABLES.contains(&k.as_str()))
+        .collect();
+    let mut verdict = shared.config.engine.classify_exec(&argv, vars, &env);
     if crate::plans::wants_preview(&verdict) {
         // The preview runs the tool: off the server's thread.
         let dir = cwd.clone();

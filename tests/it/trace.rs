@@ -626,3 +626,20 @@ fn a_directory_deleted_then_made_again_is_seen_as_a_recreate_across_commands() {
     assert!(log.contains("sequence.delete-recreate"), "{log}");
     assert!(log.contains("rm -rf env"), "{log}");
 }
+
+#[test]
+fn the_environment_a_tool_is_started_with_names_its_tier() {
+    let Some(s) = Traced::new() else { return };
+    // The profile comes from the agent's exported variable, in a separate command: only the
+    // exec call carries it.
+    let out = s.run(
+        "#!/bin/sh\naws s3 cp build.zip s3://releases/; echo \"dev-rc=$?\"\nexport AWS_PROFILE=prod-admin\naws s3 cp build.zip s3://releases/; echo \"prod-rc=$?\"\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("dev-rc=0"), "{}", describe(&out));
+    assert!(stdout.contains("prod-rc=126"), "{}", describe(&out));
+    assert_eq!(s.aws_calls(), vec!["s3 cp build.zip s3://releases/"]);
+    let log = s.log();
+    assert!(log.contains("tier.prod-change"), "{log}");
+    assert!(log.contains("prod-admin"), "{log}");
+}

@@ -31,6 +31,8 @@ pub struct ExecCall {
     pub argv: Vec<Vec<u8>>,
     /// `execveat` with `AT_EMPTY_PATH`: the program is `dirfd` itself.
     pub empty_path: bool,
+    /// The address of the environment array (read only when needed, see [`read_env`]).
+    pub envp: u64,
 }
 
 /// What the stopped system call is.
@@ -57,11 +59,11 @@ pub fn stopped_call(tid: Pid) -> nix::Result<Stopped> {
             Stopped::Other
         });
     }
-    let (dirfd, path, argv, flags) = match nr {
+    let (dirfd, path, argv, envp, flags) = match nr {
         SECCOMP if regs.rdi == SET_MODE_FILTER && regs.rsi & NEW_LISTENER != 0 => {
             return Ok(Stopped::NotifyFilter);
         }
-        EXECVE => (None, regs.rdi, regs.rsi, 0),
+        EXECVE => (None, regs.rdi, regs.rsi, regs.rdx, 0),
         EXECVEAT => {
             // The kernel takes the descriptor as a 32-bit int.
             let fd = regs.rdi as u32 as i32;
@@ -69,6 +71,7 @@ pub fn stopped_call(tid: Pid) -> nix::Result<Stopped> {
                 (fd != nix::libc::AT_FDCWD).then_some(fd),
                 regs.rsi,
                 regs.rdx,
+                regs.r10,
                 regs.r8,
             )
         }
@@ -81,7 +84,23 @@ pub fn stopped_call(tid: Pid) -> nix::Result<Stopped> {
         empty_path: path.is_empty() && flags & nix::libc::AT_EMPTY_PATH as u64 != 0,
         path,
         argv,
+        envp,
     }))
+}
+
+/// The variables named in `names` from the environment array at `envp` of the stopped exec
+/// call of `tid`, in the order found.
+pub fn read_env(tid: Pid, envp: u64, names: &[&str]) -> nix::Result<Vec<(String, String)>> {
+    Ok(read_argv(tid, envp)?
+        .iter()
+        .filter_map(|entry| {
+            let entry = String::from_utf8_lossy(entry);
+            let (name, value) = entry.split_once('=')?;
+            names
+                .contains(&name)
+                .then(|| (name.to_string(), value.to_string()))
+        })
+        .collect())
 }
 
 /// Makes the stopped exec call of `tid` return `-errno` without running it.

@@ -103,7 +103,14 @@ struct Scope {
 /// An exec already found harmless (allowed, not logged, no privileges to lose): the file (device,
 /// inode, mode), the program name, the working directory and the argv. The same exec again
 /// (a build running the compiler a thousand times) skips classification.
-type Harmless = (FileId, u32, String, String, Vec<Vec<u8>>);
+type Harmless = (
+    FileId,
+    u32,
+    String,
+    String,
+    Vec<Vec<u8>>,
+    Vec<(String, String)>,
+);
 
 /// Most harmless execs remembered; the set starts over when full.
 const MAX_HARMLESS: usize = 4096;
@@ -338,13 +345,22 @@ impl Tracer {
             argv: call.argv.clone(),
             script,
         };
-        let seen: Harmless = (file, meta.mode(), name.clone(), cwd, call.argv);
+        // A cloud or database tool takes its environment (`AWS_PROFILE`, `KUBECONFIG`, ...)
+        // from its own variables: those are read from the call, and are part of what was
+        // decided. An environment that cannot be read is judged without it.
+        let vars = if crate::tiers::reads_environment(&name) {
+            memory::read_env(tid, call.envp, crate::tiers::SELECTING_VARIABLES).unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let seen: Harmless = (file, meta.mode(), name.clone(), cwd, call.argv, vars);
         if self.harmless.contains(&seen) {
             self.pending.insert(tid, expected);
             return resume(tid, None);
         }
         let cwd = seen.3.clone();
-        let (argv, verdict) = self.classify(&name, &seen.4, &args, &cwd);
+        let vars = seen.5.clone();
+        let (argv, verdict) = self.classify(&name, &seen.4, &args, &cwd, &vars);
         if verdict.decision == Decision::Deny {
             // Never from an agent session: no human to ask.
             self.refused.insert(tid, attempt);
@@ -413,7 +429,7 @@ impl Tracer {
         let spawned = std::thread::Builder::new()
             .name("interlock-tracer-ask".into())
             .spawn(move || {
-                let answer = ask_supervisor(&socket, argv, cwd);
+                let answer = ask_supervisor(&socket, argv, cwd, vars);
                 let _ = tx.send(Decided { tid, answer });
             });
         if spawned.is_err() {
@@ -433,6 +449,7 @@ impl Tracer {
         raw_argv: &[Vec<u8>],
         args: &[String],
         cwd: &str,
+        vars: &[(String, String)],
     ) -> (Vec<String>, Verdict) {
         let workspace = self.setup.workspace.clone();
         let guard_paths = &self.setup.guard_paths;
@@ -457,10 +474,7 @@ impl Tracer {
         for program in names {
             let mut argv = vec![program];
             argv.extend(args.iter().cloned());
-            let verdict = self
-                .setup
-                .engine
-                .classify_in(&Action::Argv(argv.clone()), env);
+            let verdict = self.setup.engine.classify_exec(&argv, vars.to_vec(), env);
             if best
                 .as_ref()
                 .is_none_or(|(_, b)| verdict.decision > b.decision)
@@ -637,12 +651,18 @@ fn elevation(meta: &std::fs::Metadata) -> Option<String> {
 }
 
 /// Asks the supervisor; any failure refuses (fail closed).
-fn ask_supervisor(socket: &Path, argv: Vec<String>, cwd: String) -> Answer {
+fn ask_supervisor(
+    socket: &Path,
+    argv: Vec<String>,
+    cwd: String,
+    env: Vec<(String, String)>,
+) -> Answer {
     let shown = argv.join(" ");
     let request = Request::Check {
         argv,
         cwd,
         agent: None,
+        env,
     };
     match client::ask(socket, &request, None) {
         Ok(Response::Verdict {
