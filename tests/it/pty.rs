@@ -62,8 +62,13 @@ fn a_critical_command_runs_after_justification_and_the_typed_name() {
     let (path, record) = setup(&t);
     let mut p = session(&t, &path);
     p.expect("agent-started").expect("agent starts");
-    p.expect("Justification")
-        .expect("the prompt asks for a justification");
+    if let Err(e) = p.expect("Justification") {
+        // Say what the session had done by then: whether the command reached the supervisor.
+        panic!(
+            "the prompt did not ask for a justification ({e}); audit log so far:\n{}",
+            std::fs::read_to_string(t.home.join("state/audit.jsonl")).unwrap_or_default()
+        );
+    }
     p.send_line("CHG-77 retire the env stack")
         .expect("type justification");
     p.expect("Type")
