@@ -42,7 +42,7 @@ pub enum LayerError {
         /// What is wrong with it.
         why: String,
     },
-    /// A layer loosens a rule no upper layer lets it loosen.
+    /// A layer loosens a rule the org layer does not let it loosen.
     #[error(transparent)]
     NotPermitted(Box<NotPermitted>),
     /// A statement names rules that are not loaded.
@@ -59,10 +59,10 @@ pub enum LayerError {
     },
 }
 
-/// A loosening statement no upper layer permits.
+/// A loosening statement the org layer does not permit.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "{file}:{line}: the {layer} layer may not {what} rule {rule} ({severity}, declared by the {owner} layer at {declared}): no upper layer permits the {layer} layer to loosen it. An upper layer grants that in its policy.toml: [permit] loosen = [\"{rule}\"]"
+    "{file}:{line}: the {layer} layer may not {what} rule {rule} ({severity}, declared by the {owner} layer at {declared}): the org layer does not permit the layers below it to loosen that rule. The org layer grants it in its policy.toml (/etc/interlock/policy.toml by default): [permit] loosen = [\"{rule}\"]"
 )]
 pub struct NotPermitted {
     /// The policy file.

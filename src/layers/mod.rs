@@ -7,8 +7,9 @@
 //!   (see [`file`]);
 //! - `tiers.toml`: environment names added to tiers (see [`crate::tiers`]).
 //!
-//! Invariant: a lower layer adds and tightens freely; it loosens only where an upper layer
-//! permits it (see [`policy`]). Anything that does not load is an error, never a skipped layer.
+//! Invariant: a lower layer adds and tightens freely; it loosens only where the organisation
+//! layer permits it (see [`policy`]). Anything that does not load is an error, never a skipped
+//! layer.
 
 pub mod error;
 pub mod file;

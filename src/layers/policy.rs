@@ -2,8 +2,10 @@
 //! actions and severities were changed and by whom, and which exceptions apply.
 //!
 //! Invariant: a lower layer loosens a rule (turns it off, lowers its action or severity, adds an
-//! exception) only when the rule is its own or an upper layer permits it; otherwise the policy
-//! does not load. The shipped layer permits the organisation layer everything.
+//! exception) only when the rule is its own or the organisation layer permits it; otherwise the
+//! policy does not load. The shipped layer permits the organisation layer everything, and only
+//! the organisation layer grants permits (the project layer is in the agent-writable working
+//! tree).
 
 use std::collections::HashMap;
 
@@ -271,7 +273,7 @@ impl Policy {
     }
 
     /// Whether `layer` may loosen rule `i`: its own rules always; the organisation layer every
-    /// shipped rule; any other only where an upper layer's `[permit] loosen` names it.
+    /// shipped rule; any other only where the organisation layer's `[permit] loosen` names it.
     #[allow(clippy::too_many_arguments)]
     fn check_loosening(
         &self,
