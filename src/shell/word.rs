@@ -255,6 +255,23 @@ fn known_parameter(expr: &ParameterExpr, vars: &Vars) -> Option<String> {
             parameter: Parameter::Named(name),
             indirect: false,
         } => vars.known.get(name).cloned(),
+        // `${HOME:?}`, `${HOME:-x}`, `${HOME:=x}` of a variable known to be set and non-empty
+        // expand to its value; the fallback matters only when it is unset or empty.
+        ParameterExpr::UseDefaultValues {
+            parameter: Parameter::Named(name),
+            indirect: false,
+            ..
+        }
+        | ParameterExpr::AssignDefaultValues {
+            parameter: Parameter::Named(name),
+            indirect: false,
+            ..
+        }
+        | ParameterExpr::IndicateErrorIfNullOrUnset {
+            parameter: Parameter::Named(name),
+            indirect: false,
+            ..
+        } => vars.known.get(name).filter(|v| !v.is_empty()).cloned(),
         _ => None,
     }
 }
