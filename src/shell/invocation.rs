@@ -251,7 +251,13 @@ impl Invocation {
     /// The program's basename (`rm` for `/usr/bin/rm`).
     pub fn program_name(&self) -> &str {
         let p = self.program();
-        p.rsplit('/').next().unwrap_or(p)
+        let base = p.rsplit('/').next().unwrap_or(p);
+        // Windows programs called from WSL (`powershell.exe`, `cmd.exe`, `aws.exe`) are the
+        // same programs.
+        match base.len().checked_sub(4) {
+            Some(cut) if base.len() > 4 && base[cut..].eq_ignore_ascii_case(".exe") => &base[..cut],
+            _ => base,
+        }
     }
 
     /// A command this invocation runs: `args`, reached through `steps`, in the same directory

@@ -74,10 +74,11 @@ pub(super) fn unwrap(
         "builtin" | "nohup" | "chronic" | "unbuffer" | "catchsegv" | "proxychains"
         | "proxychains4" | "torsocks" | "tsocks" | "caffeinate" | "pkexec" | "run0"
         | "fakeroot" | "dbus-run-session" | "xvfb-run" | "setpriv" | "unshare" | "nsenter"
-        | "cgexec" | "numactl" | "prlimit" | "entr" | "ssh-agent" | "dbus-launch" => {
+        | "cgexec" | "numactl" | "prlimit" | "entr" | "ssh-agent" | "dbus-launch" | "wsl" => {
             let short_value = match name {
                 "nsenter" => "tSGwr",
                 "ssh-agent" => "aEtPO",
+                "wsl" => "du",
                 "cgexec" => "g",
                 "numactl" => "CNmpi",
                 _ => "",
@@ -101,6 +102,8 @@ pub(super) fn unwrap(
                 "--physcpubind",
                 "--interleave",
                 "--preferred",
+                "--distribution",
+                "--cd",
             ];
             let (k, _) = scan(&inv.args, 1, &opts(short_value, long_value));
             wrapper(w, inv, k, stdin.take(), st, None);
