@@ -255,7 +255,14 @@ impl Invocation {
         // Windows programs called from WSL (`powershell.exe`, `cmd.exe`, `aws.exe`) are the
         // same programs.
         match base.len().checked_sub(4) {
-            Some(cut) if base.len() > 4 && base[cut..].eq_ignore_ascii_case(".exe") => &base[..cut],
+            Some(cut)
+                if cut > 0
+                    && base
+                        .get(cut..)
+                        .is_some_and(|ext| ext.eq_ignore_ascii_case(".exe")) =>
+            {
+                base.get(..cut).unwrap_or(base)
+            }
             _ => base,
         }
     }
