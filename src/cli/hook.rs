@@ -71,7 +71,20 @@ pub fn run(args: HookArgs) -> anyhow::Result<ExitStatus> {
             .read_to_string(&mut input)
             .context("cannot read the hook input"),
     };
-    let (event, answer) = match read.and_then(|_| decide(&args, &input)) {
+    // A panic while deciding must refuse, like any other failure: an agent treats a hook that
+    // crashed (exit 101) as a non-blocking error and would run the command.
+    let decided = read.and_then(|_| {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decide(&args, &input)))
+            .unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown".into());
+                Err(anyhow::anyhow!("interlock hit an internal error ({what})"))
+            })
+    });
+    let (event, answer) = match decided {
         Ok(x) => x,
         Err(e) => (
             default_event(args.agent),
