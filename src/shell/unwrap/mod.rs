@@ -167,6 +167,9 @@ fn env_commands(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) 
             w.mark_opaque(index, Opaque::DynamicCode);
         } else if CODE_FILE_VARIABLES.contains(&name.as_str())
             && !value.trim().is_empty()
+            // `ENV=production make` is a setting, not a startup file: only shells read these.
+            && (!matches!(name.as_str(), "BASH_ENV" | "ENV")
+                || matches!(inv.program_name(), "sh" | "bash" | "dash" | "zsh" | "ksh" | "mksh"))
             && (name != "NODE_OPTIONS" || value.contains("--require") || value.contains("-r "))
             && (name != "PERL5OPT" || value.contains("-M"))
         {
