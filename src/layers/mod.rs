@@ -24,7 +24,7 @@ pub use error::LayerError;
 pub use file::{Approvals, Exception, PolicyFile, Selector, Statement};
 pub use policy::{Origin, Outcome, Policy};
 
-use crate::rules::schema::{SourceFile, line_of, parse_toml};
+use crate::rules::schema::line_of;
 use crate::rules::{RulesError, Ruleset, examples, load};
 use crate::tiers::Tiers;
 
@@ -161,7 +161,7 @@ fn load_with(base: &[PathBuf], dirs: &LayerDirs, check: bool) -> Result<Layered,
         let mut file_layer = vec![Layer::Shipped; files.len()];
         for l in &layers {
             for path in &l.rule_files {
-                files.push(parse_rule_file(path)?);
+                files.push(load::parse_file(path)?);
                 file_layer.push(l.layer);
             }
         }
@@ -227,9 +227,6 @@ pub fn discover(dirs: &LayerDirs) -> Result<Vec<LoadedLayer>, LayerError> {
         if !dir.exists() {
             continue;
         }
-        if layer == Layer::Org {
-            check_owner(layer, dir)?;
-        }
         let rules_dir = dir.join("rules");
         let rule_files = if rules_dir.is_dir() {
             load::expand(&rules_dir).or_else(|e| match e {
@@ -240,22 +237,24 @@ pub fn discover(dirs: &LayerDirs) -> Result<Vec<LoadedLayer>, LayerError> {
             Vec::new()
         };
         let present = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
-        layers.push(LoadedLayer {
+        let loaded = LoadedLayer {
             layer,
             dir: dir.clone(),
             rule_files,
             policy: present("policy.toml"),
             tiers: present("tiers.toml"),
-        });
-    }
-    if layers.iter().any(|l| l.layer == Layer::Org) {
-        for l in layers.iter().filter(|l| l.layer == Layer::Org) {
-            for path in l.rule_files.iter().chain(&l.policy).chain(&l.tiers) {
-                check_owner(Layer::Org, path)?;
+        };
+        if layer == Layer::Org {
+            for path in std::iter::once(&loaded.dir)
+                .chain(&loaded.rule_files)
+                .chain(&loaded.policy)
+                .chain(&loaded.tiers)
+            {
+                check_owner(layer, path)?;
             }
         }
+        layers.push(loaded);
     }
-
     Ok(layers)
 }
 
@@ -270,19 +269,6 @@ fn read(path: &Path) -> Result<String, LayerError> {
     std::fs::read_to_string(path).map_err(|source| LayerError::Io {
         path: path.to_path_buf(),
         source,
-    })
-}
-
-/// Parses one rule file of a layer.
-pub fn parse_rule_file(path: &Path) -> Result<SourceFile<'static>, LayerError> {
-    let text = read(path)?;
-    let name = path.display().to_string();
-    parse_toml(&name, &text).map_err(|e| {
-        LayerError::Rules(RulesError::Syntax {
-            file: name,
-            line: e.line,
-            message: e.message,
-        })
     })
 }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::examples::{self, example_path_env, example_shell_context, rule_matches_command};
+use super::examples::{self, example_path_env, example_shell_context};
 use super::ruleset::Ruleset;
 use super::schema::{RuleDef, SourceFile, Text};
 use super::script::ScriptPattern;
@@ -315,19 +315,18 @@ fn duplicates<'a>(
 /// The rules other than `except` that match `command`.
 fn matching_rules(rules: &Ruleset, command: &str, except: usize) -> Vec<String> {
     let (ctx, env) = (example_shell_context(), example_path_env());
-    rules
-        .indices()
-        .filter(|&j| j != except)
-        .filter(|&j| {
-            let analysis = crate::shell::analyze(command, &ctx);
-            analysis
-                .invocations
-                .iter()
-                .any(|inv| rules.candidates(inv.program_name()).contains(&j))
-                && rule_matches_command(rules, j, command, &ctx, &env).0
-        })
-        .map(|j| rules.id(j).to_string())
-        .collect()
+    let mut found: Vec<String> = Vec::new();
+    for inv in &crate::shell::analyze(command, &ctx).invocations {
+        let parsed = rules.parse(inv);
+        for j in rules.candidates(inv.program_name()) {
+            let id = rules.id(j);
+            if j != except && !found.iter().any(|f| f == id) && rules.matches(j, inv, &parsed, &env)
+            {
+                found.push(id.to_string());
+            }
+        }
+    }
+    found
 }
 
 /// Why a rule's conditions contradict each other, if they do.

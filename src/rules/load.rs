@@ -59,20 +59,24 @@ pub fn parse_paths(paths: &[PathBuf]) -> Result<Vec<SourceFile<'static>>> {
     let mut files = vec![grammars];
     for path in paths {
         for file in expand(path)? {
-            let text = std::fs::read_to_string(&file).map_err(|source| RulesError::Io {
-                path: file.clone(),
-                source,
-            })?;
-            let name = file.display().to_string();
-            let parsed = parse_toml(&name, &text).map_err(|e| RulesError::Syntax {
-                file: name.clone(),
-                line: e.line,
-                message: e.message,
-            })?;
-            files.push(parsed);
+            files.push(parse_file(&file)?);
         }
     }
     Ok(files)
+}
+
+/// Reads and parses one ruleset file, named in messages by its path.
+pub fn parse_file(file: &Path) -> Result<SourceFile<'static>> {
+    let text = std::fs::read_to_string(file).map_err(|source| RulesError::Io {
+        path: file.to_path_buf(),
+        source,
+    })?;
+    let name = file.display().to_string();
+    parse_toml(&name, &text).map_err(|e| RulesError::Syntax {
+        file: name,
+        line: e.line,
+        message: e.message,
+    })
 }
 
 /// A file, or the sorted `*.toml` files of a directory.

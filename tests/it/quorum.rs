@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::common::{InterlockTest, code, describe, run_hook, wait_for};
+use crate::common::{InterlockTest, code, describe, pending_ids, run_hook, wait_for};
 
 fn keygen(dir: &Path, name: &str) -> (PathBuf, String) {
     let key = dir.join(name);
@@ -114,17 +114,11 @@ fn a_prod_destroy_runs_only_after_two_distinct_approvers() {
     .spawn()
     .expect("interlock run");
     let pending = || -> Vec<String> {
-        let out = interlock(&["pending", "--json", "--state-dir", &state_s])
-            .output()
-            .expect("pending");
-        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        list.as_array()
-            .map(|l| {
-                l.iter()
-                    .filter_map(|r| r["request"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+        pending_ids(
+            &interlock(&["pending", "--json", "--state-dir", &state_s])
+                .output()
+                .expect("pending"),
+        )
     };
     let id = wait_for("the prod destroy to be held", || {
         pending().into_iter().next()
@@ -340,13 +334,9 @@ fn two_os_users_approve_a_prod_destroy_from_their_own_accounts() {
         .expect("interlock run");
     // The approvers find the request from their own accounts.
     let id = wait_for("the prod destroy to be held", || {
-        let out = alice.interlock(&["pending", "--json"]);
-        let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-        list.as_array()?
-            .first()?
-            .get("request")?
-            .as_str()
-            .map(str::to_string)
+        pending_ids(&alice.interlock(&["pending", "--json"]))
+            .into_iter()
+            .next()
     });
     // Someone who is not a listed approver neither sees nor approves it.
     let out = mallory.interlock(&["pending", "--json"]);

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
-use crate::common::{InterlockTest, code, describe, wait_for};
+use crate::common::{InterlockTest, code, describe, pending_ids, wait_for};
 
 /// A test session: the fixture plus a fake `aws` and a state directory.
 struct Session {
@@ -140,8 +140,7 @@ fn an_approval_from_another_process_lets_it_run_once() {
             .interlock(&["pending", "--json", "--state-dir", &state])
             .output()
             .ok()?;
-        let list: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
-        list.get(0)?.get("request")?.as_str().map(str::to_string)
+        pending_ids(&out).into_iter().next()
     });
     let out = s
         .interlock(&[

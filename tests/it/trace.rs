@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::common::{InterlockTest, code, describe, wait_for};
+use crate::common::{InterlockTest, code, describe, pending_ids, wait_for};
 
 /// A traced session's fixture: a fake `aws`, a state directory, an agent script.
 struct Traced {
@@ -102,14 +102,7 @@ impl Traced {
             .interlock(&["pending", "--json", "--state-dir", state])
             .output()
             .expect("interlock pending");
-        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
-        list.as_array()
-            .map(|l| {
-                l.iter()
-                    .filter_map(|r| r["request"].as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
+        pending_ids(&out)
     }
 
     /// `interlock approve|deny ID --reason REASON` from outside the agent's tree.

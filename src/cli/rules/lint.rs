@@ -28,7 +28,7 @@ pub fn lint(args: LintArgs) -> anyhow::Result<ExitStatus> {
             .source_files()?;
         for layer in layers::discover(&dirs).context("cannot read the rule layers")? {
             for path in &layer.rule_files {
-                files.push(layers::parse_rule_file(path)?);
+                files.push(load::parse_file(path)?);
             }
         }
         findings = lint::lint(&files, 0, &benign);

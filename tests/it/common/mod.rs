@@ -123,6 +123,19 @@ pub fn json_lines(out: &Output) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The request ids `interlock pending --json` printed, oldest first (none when it printed no
+/// list).
+pub fn pending_ids(out: &Output) -> Vec<String> {
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    list.as_array()
+        .map(|l| {
+            l.iter()
+                .filter_map(|r| r["request"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// The repository's `tests/corpus` directory.
 pub fn corpus_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus"))
