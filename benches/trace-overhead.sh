@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Times the exec tracer against bare runs, side by side in the same hyperfine invocation:
-#  1. a loop of 2,000 execs of /bin/true (the worst case: nothing but execs);
+#  1. a loop of 2,000 execs of /bin/true (the worst case: nothing but execs), also under
+#     benches/ptrace-floor.c, the mechanism with a tracer that does no work;
 #  2. real builds from clean: `make -j2` of a small generated C project (40 files of ~120
 #     lines), and `cargo build` of a small generated crate.
 # Budget (issue 5): the loop at most 1.3x the bare run under trace, the build at most 1.05x.
@@ -18,9 +19,13 @@ trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/state" "$work/proj"
 loop='i=0; while [ $i -lt 2000 ]; do /bin/true; i=$((i+1)); done'
 run="$bin run --non-interactive --enforce trace --state-dir $work/state --"
+# ptrace-floor: the same filter and ptrace options with a tracer that does no work, to tell
+# the kernel's cost of the mechanism on this machine from interlock's own.
+cc -O2 -o "$work/ptrace-floor" benches/ptrace-floor.c
 hyperfine -N --warmup 2 --runs 10 \
   -n bare "sh -c '$loop'" \
-  -n traced "$run sh -c '$loop'"
+  -n traced "$run sh -c '$loop'" \
+  -n ptrace-floor "$work/ptrace-floor sh -c '$loop'"
 # A small C project: 40 translation units of ~120 lines each, and a Makefile.
 for i in $(seq 40); do
   {

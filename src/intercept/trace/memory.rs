@@ -77,8 +77,9 @@ pub fn stopped_call(tid: Pid) -> nix::Result<Stopped> {
         }
         _ => return Ok(Stopped::Other),
     };
-    let path = read_cstr(tid, path, MAX_PATH)?;
-    let argv = read_argv(tid, argv)?;
+    let mut pages = Pages::new(tid);
+    let path = pages.cstr(path, MAX_PATH)?;
+    let argv = pages.argv(argv)?;
     Ok(Stopped::Exec(ExecCall {
         dirfd,
         empty_path: path.is_empty() && flags & nix::libc::AT_EMPTY_PATH as u64 != 0,
@@ -91,7 +92,8 @@ pub fn stopped_call(tid: Pid) -> nix::Result<Stopped> {
 /// The variables named in `names` from the environment array at `envp` of the stopped exec
 /// call of `tid`, in the order found.
 pub fn read_env(tid: Pid, envp: u64, names: &[&str]) -> nix::Result<Vec<(String, String)>> {
-    Ok(read_argv(tid, envp)?
+    Ok(Pages::new(tid)
+        .argv(envp)?
         .iter()
         .filter_map(|entry| {
             let entry = String::from_utf8_lossy(entry);
@@ -112,65 +114,97 @@ pub fn fail_call(tid: Pid, errno: Errno) -> nix::Result<()> {
     ptrace::setregs(tid, regs)
 }
 
-fn read_mem(tid: Pid, addr: u64, buf: &mut [u8]) -> nix::Result<usize> {
-    let base = usize::try_from(addr).map_err(|_| Errno::EFAULT)?;
-    let remote = [RemoteIoVec {
-        base,
-        len: buf.len(),
-    }];
-    process_vm_readv(tid, &mut [IoSliceMut::new(buf)], &remote)
+/// Reads a tracee's memory a whole page at a time and keeps the pages it read: an exec call's
+/// path, argument array and argument strings usually share one page, which is then read with
+/// one system call.
+struct Pages {
+    tid: Pid,
+    /// Pages read so far: the page's address and as many of its bytes as could be read.
+    pages: Vec<(u64, Vec<u8>)>,
 }
 
-/// A NUL-terminated string of at most `max` bytes, read in pieces that never cross a page.
-fn read_cstr(tid: Pid, mut addr: u64, max: usize) -> nix::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    while out.len() <= max {
-        let room = 4096 - (addr as usize & 4095);
-        let n = read_mem(tid, addr, &mut buf[..room])?;
-        if n == 0 {
-            return Err(Errno::EFAULT);
-        }
-        if let Some(end) = buf[..n].iter().position(|&b| b == 0) {
-            out.extend_from_slice(&buf[..end]);
-            return Ok(out);
-        }
-        out.extend_from_slice(&buf[..n]);
-        addr += n as u64;
-    }
-    Err(Errno::E2BIG)
-}
+/// The page size assumed for reads (a smaller real page would only mean shorter reads).
+const PAGE: u64 = 4096;
+/// Pages kept at once; more are read again when needed.
+const KEPT_PAGES: usize = 16;
 
-/// A NULL-terminated array of string pointers (a null array is an empty argv, as the kernel
-/// takes it). Pointers are read a page's worth at a time.
-fn read_argv(tid: Pid, mut addr: u64) -> nix::Result<Vec<Vec<u8>>> {
-    let mut args = Vec::new();
-    if addr == 0 {
-        return Ok(args);
-    }
-    let mut total = 0;
-    let mut buf = [0u8; 4096];
-    loop {
-        let room = (4096 - (addr as usize & 4095)) & !7;
-        let room = if room == 0 { 8 } else { room };
-        let n = read_mem(tid, addr, &mut buf[..room])?;
-        if n < 8 {
-            return Err(Errno::EFAULT);
+impl Pages {
+    fn new(tid: Pid) -> Self {
+        Self {
+            tid,
+            pages: Vec::new(),
         }
-        for word in buf[..n - n % 8].chunks_exact(8) {
-            let mut bytes = [0u8; 8];
-            bytes.copy_from_slice(word);
-            let ptr = u64::from_ne_bytes(bytes);
+    }
+
+    /// The bytes from `addr` to the end of its page (fewer if the page could not be read).
+    fn at(&mut self, addr: u64) -> nix::Result<&[u8]> {
+        let page = addr & !(PAGE - 1);
+        let offset = (addr - page) as usize;
+        let index = match self.pages.iter().position(|(p, _)| *p == page) {
+            Some(index) => index,
+            None => {
+                let mut buf = vec![0u8; PAGE as usize];
+                let base = usize::try_from(page).map_err(|_| Errno::EFAULT)?;
+                let remote = [RemoteIoVec {
+                    base,
+                    len: buf.len(),
+                }];
+                let n = process_vm_readv(self.tid, &mut [IoSliceMut::new(&mut buf)], &remote)?;
+                buf.truncate(n);
+                if self.pages.len() >= KEPT_PAGES {
+                    self.pages.remove(0);
+                }
+                self.pages.push((page, buf));
+                self.pages.len() - 1
+            }
+        };
+        self.pages[index]
+            .1
+            .get(offset..)
+            .filter(|rest| !rest.is_empty())
+            .ok_or(Errno::EFAULT)
+    }
+
+    /// A NUL-terminated string of at most `max` bytes.
+    fn cstr(&mut self, mut addr: u64, max: usize) -> nix::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        while out.len() <= max {
+            let bytes = self.at(addr)?;
+            if let Some(end) = bytes.iter().position(|&b| b == 0) {
+                out.extend_from_slice(&bytes[..end]);
+                return Ok(out);
+            }
+            out.extend_from_slice(bytes);
+            addr = addr.checked_add(bytes.len() as u64).ok_or(Errno::EFAULT)?;
+        }
+        Err(Errno::E2BIG)
+    }
+
+    /// A NULL-terminated array of string pointers (a null array is an empty argv, as the kernel
+    /// takes it).
+    fn argv(&mut self, mut addr: u64) -> nix::Result<Vec<Vec<u8>>> {
+        let mut args = Vec::new();
+        if addr == 0 {
+            return Ok(args);
+        }
+        let mut total = 0;
+        loop {
+            let mut word = [0u8; 8];
+            for (i, byte) in word.iter_mut().enumerate() {
+                let at = addr.checked_add(i as u64).ok_or(Errno::EFAULT)?;
+                *byte = self.at(at)?[0];
+            }
+            let ptr = u64::from_ne_bytes(word);
             if ptr == 0 {
                 return Ok(args);
             }
             if args.len() >= MAX_ARGS {
                 return Err(Errno::E2BIG);
             }
-            let arg = read_cstr(tid, ptr, MAX_ARGV_BYTES.saturating_sub(total))?;
+            let arg = self.cstr(ptr, MAX_ARGV_BYTES.saturating_sub(total))?;
             total += arg.len() + 1;
             args.push(arg);
+            addr = addr.checked_add(8).ok_or(Errno::EFAULT)?;
         }
-        addr += (n - n % 8) as u64;
     }
 }

@@ -38,9 +38,19 @@ pub fn base_name(path: &[u8], target: &Path) -> String {
 /// this is what the kernel was given).
 pub fn started_argv(pid: Pid) -> Vec<Vec<u8>> {
     use std::io::Read;
-    let mut raw = Vec::with_capacity(4096);
+    let mut raw = Vec::new();
     if let Ok(mut file) = std::fs::File::open(format!("/proc/{pid}/cmdline")) {
-        let _ = file.read_to_end(&mut raw);
+        // Plain reads until the end: `read_to_end` would first ask for a size procfs does not
+        // know (two more system calls on every exec).
+        let mut chunk = [0u8; 4096];
+        loop {
+            match file.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => raw.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => break,
+            }
+        }
     }
     let raw = raw.strip_suffix(&[0]).unwrap_or(&raw);
     if raw.is_empty() {
