@@ -15,6 +15,10 @@ pub enum PathClass {
     Home,
     /// Inside `$HOME` but outside the workspace.
     HomeSubdir,
+    /// A home entry holding credentials or the shell's configuration (`~/.ssh`, `~/.aws`,
+    /// `~/.bashrc`, ...) or anything in it. A kind of `home-subdir`: a rule naming
+    /// `home-subdir` matches it too.
+    HomeConfig,
     /// An operating-system directory (`/etc`, `/usr`, `/var`, `/opt`, `/srv`, `/home`, ...).
     System,
     /// A block or character device (`/dev/sda`), other than the harmless ones.
@@ -44,6 +48,7 @@ impl PathClass {
             PathClass::Root => "root",
             PathClass::Home => "home",
             PathClass::HomeSubdir => "home-subdir",
+            PathClass::HomeConfig => "home-config",
             PathClass::System => "system",
             PathClass::Device => "device",
             PathClass::DevNull => "dev-null",
@@ -62,11 +67,19 @@ impl PathClass {
         PathClass::ALL.iter().copied().find(|c| c.as_str() == name)
     }
 
+    /// Whether a path of this class is one of `wanted` (a `home-config` path is also a
+    /// `home-subdir` one).
+    pub fn is_any_of(self, wanted: &[PathClass]) -> bool {
+        wanted.contains(&self)
+            || (self == PathClass::HomeConfig && wanted.contains(&PathClass::HomeSubdir))
+    }
+
     /// Every class, for validation and docs.
-    pub const ALL: [PathClass; 13] = [
+    pub const ALL: [PathClass; 14] = [
         PathClass::Root,
         PathClass::Home,
         PathClass::HomeSubdir,
+        PathClass::HomeConfig,
         PathClass::System,
         PathClass::Device,
         PathClass::DevNull,
@@ -267,6 +280,38 @@ fn static_location(arg: &Arg) -> (Option<String>, Extent) {
     )
 }
 
+/// Entries of the home directory that hold credentials, keys or the shell's configuration.
+const HOME_CONFIG: &[&str] = &[
+    ".ssh",
+    ".gnupg",
+    ".aws",
+    ".azure",
+    ".kube",
+    ".docker",
+    ".config/gcloud",
+    ".config/gh",
+    ".config/fish",
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zshenv",
+    ".zprofile",
+    ".zlogin",
+    ".gitconfig",
+    ".git-credentials",
+    ".netrc",
+    ".pgpass",
+    ".my.cnf",
+    ".npmrc",
+    ".pypirc",
+    ".vault-token",
+    ".password-store",
+    ".terraform.d",
+];
+
 fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) -> PathClass {
     if extent == Extent::Exact
         && (HARMLESS_DEVICES.contains(&path) || under(path, "/dev/fd") || under(path, "/dev/pts"))
@@ -338,6 +383,16 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
                     Extent::SomeChild => PathClass::HomeSubdir,
                 };
             }
+            let inside = path
+                .get(h.len()..)
+                .unwrap_or_default()
+                .trim_start_matches('/');
+            if HOME_CONFIG
+                .iter()
+                .any(|entry| inside == *entry || inside.starts_with(&format!("{entry}/")))
+            {
+                return PathClass::HomeConfig;
+            }
             return PathClass::HomeSubdir;
         }
         (None, None) => {}
@@ -408,6 +463,17 @@ mod tests {
         assert_eq!(class("~"), PathClass::Home);
         assert_eq!(class("~/"), PathClass::Home);
         assert_eq!(class("~/Documents"), PathClass::HomeSubdir);
+        assert_eq!(class("~/.ssh"), PathClass::HomeConfig);
+        assert_eq!(class("~/.ssh/id_ed25519"), PathClass::HomeConfig);
+        assert_eq!(class("$HOME/.bashrc"), PathClass::HomeConfig);
+        assert_eq!(
+            class("~/.config/gcloud/credentials.db"),
+            PathClass::HomeConfig
+        );
+        assert_eq!(class("~/.sshx"), PathClass::HomeSubdir);
+        assert_eq!(class("~/.config/nvim"), PathClass::HomeSubdir);
+        assert!(PathClass::HomeConfig.is_any_of(&[PathClass::HomeSubdir]));
+        assert!(!PathClass::HomeSubdir.is_any_of(&[PathClass::HomeConfig]));
         assert_eq!(class("/etc/ssl"), PathClass::System);
         assert_eq!(class("/data"), PathClass::Outside);
         assert_eq!(class("."), PathClass::WorkspaceRoot);

@@ -362,7 +362,7 @@ impl Ruleset {
         if !compiled.paths.is_empty() {
             let hit = rest_args.iter().any(|a| {
                 let class = paths::classify(a, inv.cwd.as_deref(), inv.remote, env);
-                compiled.paths.contains(&class)
+                class.is_any_of(&compiled.paths)
             });
             if !hit {
                 return false;
@@ -381,7 +381,7 @@ impl Ruleset {
                 return false;
             };
             let class = paths::classify(dest, inv.cwd.as_deref(), inv.remote, env);
-            if !compiled.dest_paths.contains(&class) {
+            if !class.is_any_of(&compiled.dest_paths) {
                 return false;
             }
         }
@@ -392,7 +392,7 @@ impl Ruleset {
             };
             let hit = sources.iter().any(|a| {
                 let class = paths::classify(a, inv.cwd.as_deref(), inv.remote, env);
-                compiled.src_paths.contains(&class)
+                class.is_any_of(&compiled.src_paths)
             });
             if !hit {
                 return false;
@@ -401,7 +401,7 @@ impl Ruleset {
         if !compiled.redirects.is_empty() {
             let hit = inv.redirects.iter().any(|a| {
                 let class = paths::classify(a, inv.cwd.as_deref(), inv.remote, env);
-                compiled.redirects.contains(&class)
+                class.is_any_of(&compiled.redirects)
             });
             if !hit {
                 return false;

@@ -9,7 +9,9 @@ use crate::shell::walk::{State, Walker};
 const FIND_EXEC: &[&str] = &["-exec", "-execdir", "-ok", "-okdir"];
 
 /// `find` tests that narrow which files reach `-exec`; without one, the start directory itself
-/// is among them.
+/// is among them. `-type` and `-mindepth` are not among them: every file, or everything below
+/// the start directory, is still all of it. A name test that matches anything (`-name '*'`)
+/// narrows nothing either (see [`matches_anything`]).
 const FIND_TESTS: &[&str] = &[
     "-name",
     "-iname",
@@ -19,8 +21,6 @@ const FIND_TESTS: &[&str] = &[
     "-iwholename",
     "-regex",
     "-iregex",
-    "-type",
-    "-xtype",
     "-mtime",
     "-mmin",
     "-atime",
@@ -39,7 +39,6 @@ const FIND_TESTS: &[&str] = &[
     "-ilname",
     "-samefile",
     "-newermt",
-    "-mindepth",
     "-uid",
     "-gid",
 ];
@@ -71,7 +70,12 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let mut filtered = false;
     while i < inv.args.len() {
         let word = inv.args[i].text.as_str();
-        if FIND_TESTS.contains(&word) {
+        if FIND_TESTS.contains(&word)
+            && !inv
+                .args
+                .get(i + 1)
+                .is_some_and(|pattern| matches_anything(word, &pattern.text))
+        {
             filtered = true;
         }
         if !FIND_EXEC.contains(&word) {
@@ -96,6 +100,18 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             w.emit(inner, None, &[], st);
         }
         i = end + 1;
+    }
+}
+
+/// A name or path test whose pattern matches every file (`-name '*'`, `-regex '.*'`).
+fn matches_anything(test: &str, pattern: &str) -> bool {
+    match test {
+        "-regex" | "-iregex" => matches!(pattern, ".*" | "^.*$" | ".*$" | "^.*"),
+        "-name" | "-iname" | "-path" | "-ipath" | "-wholename" | "-iwholename" => {
+            !pattern.is_empty() && pattern.chars().all(|c| c == '*')
+                || matches!(pattern, "./*" | "*/*")
+        }
+        _ => false,
     }
 }
 

@@ -325,6 +325,28 @@ pub(super) fn unwrap(
             );
             wrapper(w, inv, k, stdin.take(), st, None);
         }
+        // Local clusters bundle their own kubectl, helm and container tools.
+        "microk8s" | "k3s" | "k0s" | "rke2"
+            if inv.args.get(1).is_some_and(|a| {
+                matches!(
+                    a.text.as_str(),
+                    "kubectl" | "helm" | "helm3" | "ctr" | "crictl" | "etcdctl"
+                )
+            }) =>
+        {
+            wrapper(w, inv, 1, stdin.take(), st, None);
+        }
+        // `minikube kubectl -- ARGS` runs the bundled kubectl with ARGS.
+        "minikube" if inv.args.get(1).is_some_and(|a| a.text == "kubectl") => {
+            let from = match inv.args.get(2) {
+                Some(a) if a.text == "--" => 3,
+                _ => 2,
+            };
+            let mut args = vec![Arg::literal("kubectl")];
+            args.extend(inv.args.iter().skip(from).cloned());
+            let inner = inv.nested(args, [Step::via(StepKind::Wrapper, "minikube kubectl")]);
+            w.emit(inner, stdin.take(), &[], st);
+        }
         "aws-vault" => {
             if inv.args.get(1).is_some_and(|a| a.text == "exec") {
                 let (k, _) = scan(
