@@ -437,6 +437,22 @@ pub(super) fn unwrap(
                 );
             }
         }
+        // `python -m awscli ...` is `aws ...`: modules that are a guarded program's CLI.
+        python
+            if python
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
+                .eq("python")
+                && inv.args.get(1).is_some_and(|a| a.text == "-m") =>
+        {
+            let Some(program) = inv.args.get(2).and_then(|m| module_program(&m.text)) else {
+                return false;
+            };
+            let mut args = vec![Arg::literal(program)];
+            args.extend(inv.args.iter().skip(3).cloned());
+            let step = format!("{python} -m");
+            let inner = inv.nested(args, [Step::via(StepKind::Wrapper, step)]);
+            w.emit(inner, stdin.take(), &[], st);
+        }
         _ => return false,
     }
     true
@@ -676,4 +692,19 @@ fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             Some(Step::via(StepKind::Xargs, "parallel")),
         );
     }
+}
+
+/// The program a Python module's command line is (`python -m awscli` runs `aws`).
+fn module_program(module: &str) -> Option<&'static str> {
+    Some(match module {
+        "awscli" => "aws",
+        "azure.cli" => "az",
+        "django" => "django-admin",
+        "alembic" => "alembic",
+        "sqlite3" => "sqlite3",
+        "twine" => "twine",
+        "pulumi" => "pulumi",
+        "dbt" | "dbt.cli.main" => "dbt",
+        _ => return None,
+    })
 }
