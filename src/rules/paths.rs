@@ -366,7 +366,13 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
     let temp = env
         .temp_dirs
         .iter()
-        .filter(|t| under(path, t) || (path == t.as_str() && extent == Extent::SomeChild))
+        .filter(|t| {
+            under(path, t)
+                || (path == t.as_str()
+                    // A cache under HOME may go whole; `/tmp` itself may not.
+                    && (extent == Extent::SomeChild
+                        || env.home.as_deref().is_some_and(|h| under(t, h))))
+        })
         .map(|t| t.len())
         .max();
     let home = env
