@@ -8,7 +8,8 @@ use crate::shell::walk::{State, Stdin, Walker, written_content};
 
 /// Shells that take `-c STRING` and read a script from stdin.
 const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "yash", "posh", "rbash",
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "yash", "posh", "rbash", "csh",
+    "tcsh",
 ];
 
 /// Unwraps a shell given code; returns whether `inv` is one.
@@ -45,6 +46,16 @@ pub(super) fn unwrap(
         }
         "source" | "." => match procsubs.iter().find(|(i, _)| *i == 1) {
             Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
+            // `source /dev/stdin <<< TEXT`: the shell runs what it reads.
+            None if inv.args.get(1).is_some_and(|f| {
+                matches!(
+                    f.text.as_str(),
+                    "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
+                )
+            }) =>
+            {
+                code_from_stdin(w, index, inv, stdin.take(), st)
+            }
             None => match inv
                 .args
                 .get(1)

@@ -214,9 +214,40 @@ pub(super) fn unwrap(
                 wrapper(w, inv, k, stdin.take(), st, None);
             }
         }
-        "setsid" | "sg" => {
+        "setsid" | "flatpak-spawn" | "distrobox-host-exec" | "host-spawn" => {
             let (k, _) = scan(&inv.args, 1, &opts("", &[]));
             wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        // `sg [-] GROUP [-c] COMMAND`: COMMAND is one string run by /bin/sh.
+        "sg" => {
+            let mut i = 1;
+            if inv.args.get(i).is_some_and(|a| a.text == "-") {
+                i += 1;
+            }
+            i += 1;
+            if inv.args.get(i).is_some_and(|a| a.text == "-c") {
+                i += 1;
+            }
+            if let Some(text) = inv.args.get(i) {
+                w.run_text(
+                    &text.text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, "sg")),
+                );
+            }
+        }
+        "toolbox" if inv.args.get(1).is_some_and(|a| a.text == "run") => {
+            let (k, _) = scan(
+                &inv.args,
+                2,
+                &opts("cdr", &["--container", "--distro", "--release"]),
+            );
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "distrobox" if inv.args.get(1).is_some_and(|a| a.text == "enter") => {
+            if let Some(pos) = inv.args.iter().position(|a| a.text == "--") {
+                wrapper(w, inv, pos + 1, stdin.take(), st, None);
+            }
         }
         "stdbuf" => {
             let (k, _) = scan(
