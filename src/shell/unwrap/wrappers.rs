@@ -468,6 +468,21 @@ pub(super) fn unwrap(
                 );
             }
         }
+        // `java -jar jenkins-cli.jar ARGS` runs the jar's command line, named after the jar.
+        "java" if inv.args.iter().any(|a| a.text == "-jar") => {
+            let Some(at) = inv.args.iter().position(|a| a.text == "-jar") else {
+                return false;
+            };
+            let Some(jar) = inv.args.get(at + 1).filter(|j| !j.dynamic) else {
+                return false;
+            };
+            let base = jar.text.rsplit('/').next().unwrap_or(&jar.text);
+            let name = base.strip_suffix(".jar").unwrap_or(base);
+            let mut args = vec![Arg::literal(name)];
+            args.extend(inv.args.iter().skip(at + 2).cloned());
+            let inner = inv.nested(args, [Step::via(StepKind::Wrapper, "java -jar")]);
+            w.emit(inner, stdin.take(), &[], st);
+        }
         // `python -m awscli ...` is `aws ...`: modules that are a guarded program's CLI.
         python
             if python
