@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Times the exec tracer against bare runs, side by side in the same hyperfine invocation:
+# Times the exec tracer against bare runs, side by side, in five interleaved rounds:
 #  1. a loop of 2,000 execs of /bin/true (the worst case: nothing but execs), also under
 #     benches/ptrace-floor.c, the mechanism with a tracer that does no work;
 #  2. real builds from clean: `make -j2` of a small generated C project (40 files of ~120
@@ -22,7 +22,30 @@ run="$bin run --non-interactive --enforce trace --state-dir $work/state --"
 # ptrace-floor: the same filter and ptrace options with a tracer that does no work, to tell
 # the kernel's cost of the mechanism on this machine from interlock's own.
 cc -O2 -o "$work/ptrace-floor" benches/ptrace-floor.c
-hyperfine -N --warmup 2 --runs 10 \
+# compare NAME HYPERFINE-ARGS...: five rounds of a few runs of every command, so that a slow
+# spell of a shared machine is spread over all of them; prints each command's median over all
+# runs and its ratio to the first (bare) one.
+compare() {
+  local name=$1
+  shift
+  for round in 1 2 3 4 5; do
+    hyperfine -N --export-json "$work/$name-$round.json" "$@" > /dev/null 2>&1
+  done
+  python3 - "$work" "$name" <<'PY'
+import glob, json, statistics, sys
+work, name = sys.argv[1], sys.argv[2]
+times = {}
+for f in sorted(glob.glob(f"{work}/{name}-*.json")):
+    for r in json.load(open(f))["results"]:
+        times.setdefault(r["command"], []).extend(r["times"])
+base = None
+for command, t in times.items():
+    median = statistics.median(t)
+    base = base or median
+    print(f"{name:<6} {command:<13} median {median:7.3f} s over {len(t):2} runs   {median / base:.2f}x bare")
+PY
+}
+compare loop --warmup 1 --runs 3 \
   -n bare "sh -c '$loop'" \
   -n traced "$run sh -c '$loop'" \
   -n ptrace-floor "$work/ptrace-floor sh -c '$loop'"
@@ -56,7 +79,7 @@ clean:
 MK
 (
   cd "$work/proj"
-  hyperfine -N --warmup 1 --runs 8 --prepare 'make clean' \
+  compare make --warmup 1 --runs 2 --prepare 'make clean' \
     -n bare 'make -j2 app' \
     -n traced "$run make -j2 app"
 )
@@ -70,7 +93,7 @@ for m in $(seq 24); do
 done
 (
   cd "$work/small"
-  hyperfine -N --warmup 1 --runs 6 --prepare 'cargo clean --quiet' \
+  compare cargo --warmup 1 --runs 2 --prepare 'cargo clean --quiet' \
     -n bare 'cargo build --quiet --offline' \
     -n traced "$run cargo build --quiet --offline"
 )

@@ -40,12 +40,17 @@ pub fn started_argv(pid: Pid) -> Vec<Vec<u8>> {
     use std::io::Read;
     let mut raw = Vec::new();
     if let Ok(mut file) = std::fs::File::open(format!("/proc/{pid}/cmdline")) {
-        // Plain reads until the end: `read_to_end` would first ask for a size procfs does not
-        // know (two more system calls on every exec).
+        // Plain reads: `read_to_end` would first ask for a size procfs does not know, and
+        // read once more to see the end (three more system calls on every exec). procfs
+        // returns all it has up to the buffer's size, so a short read is the end.
         let mut chunk = [0u8; 4096];
         loop {
             match file.read(&mut chunk) {
                 Ok(0) => break,
+                Ok(n) if n < chunk.len() => {
+                    raw.extend_from_slice(&chunk[..n]);
+                    break;
+                }
                 Ok(n) => raw.extend_from_slice(&chunk[..n]),
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(_) => break,

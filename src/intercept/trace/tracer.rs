@@ -226,9 +226,12 @@ impl Tracer {
                 | nix::libc::PTRACE_EVENT_VFORK
                 | nix::libc::PTRACE_EVENT_CLONE,
             ) => {
-                if let Some(child) = ptrace::getevent(tid)
-                    .ok()
-                    .and_then(|c| i32::try_from(c).ok())
+                // Lineage matters only to approved commands' scopes: recorded while one exists
+                // (the kernel's parent answers for processes forked before).
+                if !self.scopes.is_empty()
+                    && let Some(child) = ptrace::getevent(tid)
+                        .ok()
+                        .and_then(|c| i32::try_from(c).ok())
                 {
                     self.parents.insert(Pid::from_raw(child), tid);
                 }
@@ -518,6 +521,9 @@ impl Tracer {
     /// Whether `argv`, run by `tid`, is covered by an approval of a command `tid` descends from
     /// (or is running).
     fn covered(&self, tid: Pid, argv: &[String]) -> bool {
+        if self.scopes.is_empty() {
+            return false;
+        }
         let mut lineage = vec![tid];
         let mut at = tid;
         // A child can stop at its exec before its parent's fork event is served: then the kernel
@@ -542,11 +548,17 @@ impl Tracer {
 
     fn on_exec_done(&mut self, pid: Pid) {
         // When a thread other than the leader execs, it takes over the leader's pid; the event
-        // message is its former id.
-        let former = ptrace::getevent(pid)
-            .ok()
-            .and_then(|t| i32::try_from(t).ok())
-            .map_or(pid, Pid::from_raw);
+        // message is its former id. When the leader itself was checked at this exec's entry,
+        // it is the one (should another thread have won the race, the leader's check does not
+        // match what started and the process is killed).
+        let former = if self.pending.contains_key(&pid) {
+            pid
+        } else {
+            ptrace::getevent(pid)
+                .ok()
+                .and_then(|t| i32::try_from(t).ok())
+                .map_or(pid, Pid::from_raw)
+        };
         let expected = self
             .pending
             .remove(&former)
