@@ -92,7 +92,7 @@ fn lang_of(name: &str) -> Option<&'static Lang> {
         "node" | "nodejs" | "deno" | "bun" => &NODE,
         "perl" => &PERL,
         "ruby" | "jruby" => &RUBY,
-        "php" | "lua" | "luajit" | "Rscript" | "osascript" | "julia" | "elixir" | "pwsh"
+        "php" | "lua" | "luajit" | "Rscript" | "R" | "osascript" | "julia" | "elixir" | "pwsh"
         | "powershell" | "erl" | "tclsh" | "groovy" | "emacs" => &SIMPLE_E,
         "awk" | "gawk" | "mawk" | "nawk" => &AWK,
         _ => return None,

@@ -149,6 +149,116 @@ const CODE_FILE_VARIABLES: &[&str] = &[
     "PYTHONSTARTUP",
 ];
 
+/// Options whose value a program runs as a shell command: `(programs, options)`. A long option
+/// takes its value as `--opt=VALUE` or as the next word; a short one as `-oVALUE` or the next
+/// word.
+const COMMAND_OPTIONS: &[(&[&str], &[&str])] = &[
+    (
+        &["tar", "gtar", "bsdtar"],
+        &[
+            "--to-command",
+            "--use-compress-program",
+            "-I",
+            "--rsh-command",
+            "--info-script",
+            "--new-volume-script",
+            "-F",
+        ],
+    ),
+    (&["zip"], &["-TT", "--unzip-command"]),
+    (&["rsync"], &["-e", "--rsh", "--rsync-path"]),
+    (&["man"], &["-P", "--pager", "-H", "--html"]),
+];
+
+/// `ssh -o` settings whose value is a command run locally.
+const SSH_COMMAND_SETTINGS: &[&str] = &["proxycommand", "localcommand", "knownhostscommand"];
+
+/// Commands hidden in options of programs that run them (`tar --to-command`, `rsync -e`,
+/// `ssh -o ProxyCommand=`, `gdb -ex 'shell ...'`, `less +!cmd`): each is analysed as the shell
+/// text the program would run.
+fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let name = inv.program_name();
+    let mut found: Vec<(String, String)> = Vec::new();
+    let options = COMMAND_OPTIONS
+        .iter()
+        .find(|(programs, _)| programs.contains(&name))
+        .map_or(&[][..], |(_, options)| *options);
+    let mut i = 1;
+    while let Some(a) = inv.args.get(i) {
+        let t = a.text.as_str();
+        let next = inv.args.get(i + 1).map(|n| n.text.clone());
+        i += 1;
+        if t == "--" {
+            break;
+        }
+        for &opt in options {
+            if t == opt {
+                if let Some(v) = next.clone() {
+                    found.push((opt.to_string(), v));
+                }
+            } else if let Some(v) = t.strip_prefix(opt) {
+                let v = if opt.starts_with("--") {
+                    v.strip_prefix('=')
+                } else {
+                    Some(v)
+                };
+                if let Some(v) = v.filter(|v| !v.is_empty()) {
+                    found.push((opt.to_string(), v.to_string()));
+                }
+            }
+        }
+        match name {
+            "tar" | "gtar" | "bsdtar" => {
+                if let Some(cmd) = t.strip_prefix("--checkpoint-action=exec=") {
+                    found.push(("--checkpoint-action".into(), cmd.to_string()));
+                }
+            }
+            "ssh" | "scp" | "sftp" | "autossh" => {
+                let setting = match t.strip_prefix("-o") {
+                    Some("") => next.clone(),
+                    Some(rest) => Some(rest.to_string()),
+                    None => None,
+                };
+                if let Some(setting) = setting {
+                    let (key, value) = setting
+                        .split_once(['=', ' '])
+                        .map_or((setting.as_str(), ""), |(k, v)| (k, v));
+                    let value = value.trim();
+                    if SSH_COMMAND_SETTINGS.contains(&key.to_ascii_lowercase().as_str())
+                        && !value.is_empty()
+                        && !value.eq_ignore_ascii_case("none")
+                    {
+                        found.push((format!("-o {key}"), value.to_string()));
+                    }
+                }
+            }
+            "gdb" => {
+                if matches!(t, "-ex" | "--eval-command" | "-iex" | "--init-eval-command")
+                    && let Some(v) = &next
+                {
+                    let v = v.trim_start();
+                    if let Some(cmd) = v.strip_prefix("shell ").or_else(|| v.strip_prefix('!')) {
+                        found.push((t.to_string(), cmd.to_string()));
+                    }
+                }
+            }
+            "less" | "more" => {
+                if let Some(cmd) = t.strip_prefix("+!").or_else(|| t.strip_prefix("+:!")) {
+                    found.push(("+!".into(), cmd.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    for (option, text) in found {
+        w.run_text(
+            &text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::ShellString, format!("{name} {option}"))),
+        );
+    }
+}
+
 /// Commands hidden in the variables an invocation runs with: a command variable's value is
 /// analysed as the shell text the program would run; a variable that loads a library or a
 /// script makes the invocation opaque. The variable is left out of the nested walk, so a value naming
@@ -190,6 +300,7 @@ pub fn unwrap(
         return;
     };
     env_commands(w, index, &inv, st);
+    option_commands(w, &inv, st);
     let mut stdin = stdin;
     if shells::unwrap(w, index, &inv, &mut stdin, procsubs, st)
         || wrappers::unwrap(w, index, &inv, &mut stdin, st)
