@@ -1,30 +1,22 @@
 //! Plans, not command lines: `terraform apply PLAN` judged through a fake `terraform` on PATH
 //! whose `show -json` prints the plan (the stand-in for the real tool and its providers).
 
-use std::os::unix::fs::PermissionsExt;
-
 use crate::common::{InterlockTest, json_lines};
 
 /// A fake `terraform` whose `show -json` prints `plan`, and `check --json -- terraform apply
 /// plan.out` run with it first on PATH.
 fn apply_with_plan(plan: &str) -> serde_json::Value {
     let t = InterlockTest::new();
-    let bin = t.home.join("fakebin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
     std::fs::write(t.home.join("plan.json"), plan).expect("plan json");
-    let script = format!(
-        "#!/bin/sh\nif [ \"$1 $2 $3\" = 'show -json plan.out' ]; then cat '{}'; else exit 1; fi\n",
-        t.home.join("plan.json").display()
+    t.fake_program(
+        "terraform",
+        &format!(
+            "#!/bin/sh\nif [ \"$1 $2 $3\" = 'show -json plan.out' ]; then cat '{}'; else exit 1; fi\n",
+            t.home.join("plan.json").display()
+        ),
     );
-    let fake = bin.join("terraform");
-    std::fs::write(&fake, script).expect("fake terraform");
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     std::fs::write(t.workspace.join("plan.out"), "binary plan").expect("plan file");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = t.fake_path();
     let out = t
         .cmd(&["check", "--json", "--", "terraform", "apply", "plan.out"])
         .env("PATH", path)
@@ -72,28 +64,19 @@ fn a_plan_that_destroys_nothing_keeps_the_usual_verdict_and_an_unreadable_one_sa
 #[test]
 fn a_change_set_replacing_a_database_makes_execute_critical_and_lists_it() {
     let t = InterlockTest::new();
-    let bin = t.home.join("fakebin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
     std::fs::write(
         t.home.join("set.json"),
         r#"{"Changes": [{"Type": "Resource", "ResourceChange": {"Action": "Modify", "LogicalResourceId": "OrdersDb", "ResourceType": "AWS::RDS::DBInstance", "Replacement": "True"}}]}"#,
     )
     .expect("change set json");
-    let fake = bin.join("aws");
-    std::fs::write(
-        &fake,
-        format!(
+    t.fake_program(
+        "aws",
+        &format!(
             "#!/bin/sh\ncase \"$*\" in *describe-change-set*) cat '{}';; *) exit 1;; esac\n",
             t.home.join("set.json").display()
         ),
-    )
-    .expect("fake aws");
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
     );
+    let path = t.fake_path();
     let out = t
         .cmd(&[
             "check",
@@ -119,34 +102,25 @@ fn the_supervisor_previews_plans_while_it_traces_the_agent() {
     // The tracer waits only for its own tracees: the preview the supervisor runs beside it is
     // never reaped from under it (which made previews fail at random before).
     let t = InterlockTest::new();
-    let bin = t.home.join("fakebin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
     std::fs::write(
         t.home.join("plan.json"),
         r#"{"resource_changes": [{"address": "aws_db_instance.main", "type": "aws_db_instance", "change": {"actions": ["delete", "create"]}}]}"#,
     )
     .expect("plan json");
-    let fake = bin.join("terraform");
-    std::fs::write(
-        &fake,
-        format!(
+    t.fake_program(
+        "terraform",
+        &format!(
             "#!/bin/sh\nif [ \"$1\" = show ]; then cat '{}'; else echo applied; fi\n",
             t.home.join("plan.json").display()
         ),
-    )
-    .expect("fake terraform");
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    );
     std::fs::write(t.workspace.join("plan.out"), "binary plan").expect("plan file");
     std::fs::write(
         t.workspace.join("agent.sh"),
         "i=0\nwhile [ $i -lt 10 ]; do terraform apply plan.out; i=$((i+1)); done\n",
     )
     .expect("agent");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let path = t.fake_path();
     let state = t.home.join("state");
     let out = t
         .cmd(&[

@@ -9,30 +9,13 @@ use crate::common::InterlockTest;
 /// A fake `aws` that records its argv, and an agent script that runs a critical command and
 /// then reports its exit status.
 fn setup(t: &InterlockTest) -> (std::ffi::OsString, std::path::PathBuf) {
-    let bin = t.home.join("fakebin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let record = t.home.join("aws.calls");
-    let aws = bin.join("aws");
-    std::fs::write(
-        &aws,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
-            record.display()
-        ),
-    )
-    .expect("write aws");
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let record = t.recording_aws();
     std::fs::write(
         t.workspace.join("agent.sh"),
         "echo agent-started\naws cloudformation delete-stack --stack-name env\necho \"agent-rc=$?\"\nread -r line\necho \"agent-read=$line\"\n",
     )
     .expect("write agent");
-    let mut paths = vec![bin];
-    paths.extend(std::env::split_paths(
-        &std::env::var_os("PATH").unwrap_or_default(),
-    ));
-    (std::env::join_paths(paths).expect("PATH"), record)
+    (t.fake_path(), record)
 }
 
 fn session(t: &InterlockTest, path: &std::ffi::OsString) -> expectrl::Session {

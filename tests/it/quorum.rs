@@ -44,27 +44,10 @@ fn sign(key: &Path, message: &[u8], out: &Path) {
 
 /// A fake `aws` on PATH that records its argv, and `agent.sh` in the workspace running
 /// `script`: returns the record file and the PATH to run the session with.
-fn prod_destroy_agent(t: &InterlockTest, script: &str) -> (PathBuf, String) {
-    let bin = t.home.join("fakebin");
-    std::fs::create_dir_all(&bin).expect("mkdir");
-    let calls = t.home.join("aws.calls");
-    let aws = bin.join("aws");
-    std::fs::write(
-        &aws,
-        format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
-            calls.display()
-        ),
-    )
-    .expect("fake aws");
-    std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+fn prod_destroy_agent(t: &InterlockTest, script: &str) -> (PathBuf, std::ffi::OsString) {
+    let calls = t.recording_aws();
     std::fs::write(t.workspace.join("agent.sh"), script).expect("agent");
-    let path = format!(
-        "{}:{}",
-        bin.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    (calls, path)
+    (calls, t.fake_path())
 }
 
 #[test]

@@ -9,42 +9,20 @@ use crate::common::{InterlockTest, code, describe, pending_ids, wait_for};
 /// A test session: the fixture plus a fake `aws` and a state directory.
 struct Session {
     t: InterlockTest,
-    bin: PathBuf,
     state: PathBuf,
 }
 
 impl Session {
     fn new() -> Session {
         let t = InterlockTest::new();
-        let bin = t.home.join("fakebin");
-        std::fs::create_dir_all(&bin).expect("mkdir");
-        let aws = bin.join("aws");
-        let record = t.home.join("aws.calls");
-        std::fs::write(
-            &aws,
-            format!(
-                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
-                record.display()
-            ),
-        )
-        .expect("write fake aws");
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&aws, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        t.recording_aws();
         let state = t.home.join("state");
-        Session { t, bin, state }
-    }
-
-    fn path_env(&self) -> std::ffi::OsString {
-        let mut paths = vec![self.bin.clone()];
-        paths.extend(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        ));
-        std::env::join_paths(paths).expect("join PATH")
+        Session { t, state }
     }
 
     fn interlock(&self, args: &[&str]) -> Command {
         let mut c = self.t.cmd(args);
-        c.env("PATH", self.path_env());
+        c.env("PATH", self.t.fake_path());
         c
     }
 

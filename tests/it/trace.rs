@@ -24,16 +24,8 @@ impl Traced {
     }
 
     fn with(t: InterlockTest) -> Option<Traced> {
-        let bin = t.home.join("fakebin");
-        std::fs::create_dir_all(&bin).expect("mkdir");
-        let record = t.home.join("aws.calls");
-        write_executable(
-            &bin.join("aws"),
-            &format!(
-                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
-                record.display()
-            ),
-        );
+        let bin = t.fakebin();
+        t.recording_aws();
         let state = t.home.join("state");
         let s = Traced { t, bin, state };
         let probe = s
@@ -51,12 +43,8 @@ impl Traced {
     }
 
     fn interlock(&self, args: &[&str]) -> Command {
-        let mut paths = vec![self.bin.clone()];
-        paths.extend(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        ));
         let mut c = self.t.cmd(args);
-        c.env("PATH", std::env::join_paths(paths).expect("PATH"));
+        c.env("PATH", self.t.fake_path());
         c
     }
 

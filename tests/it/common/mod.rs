@@ -87,6 +87,45 @@ impl InterlockTest {
         out
     }
 
+    /// The directory of fake programs (`HOME/fakebin`), first on [`Self::fake_path`].
+    pub fn fakebin(&self) -> PathBuf {
+        self.home.join("fakebin")
+    }
+
+    /// Writes the executable `HOME/fakebin/NAME` running `script` and returns its path.
+    pub fn fake_program(&self, name: &str, script: &str) -> PathBuf {
+        use std::os::unix::fs::PermissionsExt;
+        let bin = self.fakebin();
+        std::fs::create_dir_all(&bin).expect("create fakebin");
+        let path = bin.join(name);
+        std::fs::write(&path, script).expect("write fake program");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        path
+    }
+
+    /// A fake `aws` that appends each call's arguments, one line per call, to the file it
+    /// returns (`HOME/aws.calls`, absent until the first call).
+    pub fn recording_aws(&self) -> PathBuf {
+        let record = self.home.join("aws.calls");
+        self.fake_program(
+            "aws",
+            &format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
+                record.display()
+            ),
+        );
+        record
+    }
+
+    /// `PATH` with the fake programs first.
+    pub fn fake_path(&self) -> std::ffi::OsString {
+        let mut paths = vec![self.fakebin()];
+        paths.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        std::env::join_paths(paths).expect("join PATH")
+    }
+
     /// Writes `text` to `name` under the temp root (outside the workspace) and returns its path.
     pub fn write(&self, name: &str, text: &str) -> PathBuf {
         let path = self.home.parent().expect("home parent").join(name);
