@@ -170,6 +170,18 @@ const COMMAND_OPTIONS: &[(&[&str], &[&str])] = &[
     (&["man"], &["-P", "--pager", "-H", "--html"]),
 ];
 
+/// Command-running options spelled in a program's own way.
+enum OwnSyntax {
+    /// `tar --checkpoint-action=exec=CMD`.
+    TarCheckpoint,
+    /// `ssh -o ProxyCommand=CMD` (and the other [`SSH_COMMAND_SETTINGS`]).
+    SshSetting,
+    /// `gdb -ex 'shell CMD'` or `-ex '!CMD'`.
+    GdbShell,
+    /// `less +!CMD`.
+    PagerEscape,
+}
+
 /// `ssh -o` settings whose value is a command run locally.
 const SSH_COMMAND_SETTINGS: &[&str] = &["proxycommand", "localcommand", "knownhostscommand"];
 
@@ -183,18 +195,30 @@ fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         .iter()
         .find(|(programs, _)| programs.contains(&name))
         .map_or(&[][..], |(_, options)| *options);
+    // Programs whose command-running options have a syntax of their own.
+    let syntax = match name {
+        "tar" | "gtar" | "bsdtar" => Some(OwnSyntax::TarCheckpoint),
+        "ssh" | "scp" | "sftp" | "autossh" => Some(OwnSyntax::SshSetting),
+        "gdb" => Some(OwnSyntax::GdbShell),
+        "less" | "more" => Some(OwnSyntax::PagerEscape),
+        _ => None,
+    };
+    // This runs for every invocation: programs without such options stop here.
+    if options.is_empty() && syntax.is_none() {
+        return;
+    }
     let mut i = 1;
     while let Some(a) = inv.args.get(i) {
         let t = a.text.as_str();
-        let next = inv.args.get(i + 1).map(|n| n.text.clone());
+        let next = inv.args.get(i + 1).map(|n| n.text.as_str());
         i += 1;
         if t == "--" {
             break;
         }
         for &opt in options {
             if t == opt {
-                if let Some(v) = next.clone() {
-                    found.push((opt.to_string(), v));
+                if let Some(v) = next {
+                    found.push((opt.to_string(), v.to_string()));
                 }
             } else if let Some(v) = t.strip_prefix(opt) {
                 let v = if opt.starts_with("--") {
@@ -207,22 +231,18 @@ fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
                 }
             }
         }
-        match name {
-            "tar" | "gtar" | "bsdtar" => {
+        match syntax {
+            Some(OwnSyntax::TarCheckpoint) => {
                 if let Some(cmd) = t.strip_prefix("--checkpoint-action=exec=") {
                     found.push(("--checkpoint-action".into(), cmd.to_string()));
                 }
             }
-            "ssh" | "scp" | "sftp" | "autossh" => {
-                let setting = match t.strip_prefix("-o") {
-                    Some("") => next.clone(),
-                    Some(rest) => Some(rest.to_string()),
-                    None => None,
-                };
+            Some(OwnSyntax::SshSetting) => {
+                let setting = t
+                    .strip_prefix("-o")
+                    .and_then(|rest| if rest.is_empty() { next } else { Some(rest) });
                 if let Some(setting) = setting {
-                    let (key, value) = setting
-                        .split_once(['=', ' '])
-                        .map_or((setting.as_str(), ""), |(k, v)| (k, v));
+                    let (key, value) = setting.split_once(['=', ' ']).unwrap_or((setting, ""));
                     let value = value.trim();
                     if SSH_COMMAND_SETTINGS.contains(&key.to_ascii_lowercase().as_str())
                         && !value.is_empty()
@@ -232,9 +252,9 @@ fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
                     }
                 }
             }
-            "gdb" => {
+            Some(OwnSyntax::GdbShell) => {
                 if matches!(t, "-ex" | "--eval-command" | "-iex" | "--init-eval-command")
-                    && let Some(v) = &next
+                    && let Some(v) = next
                 {
                     let v = v.trim_start();
                     if let Some(cmd) = v.strip_prefix("shell ").or_else(|| v.strip_prefix('!')) {
@@ -242,12 +262,12 @@ fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
                     }
                 }
             }
-            "less" | "more" => {
+            Some(OwnSyntax::PagerEscape) => {
                 if let Some(cmd) = t.strip_prefix("+!").or_else(|| t.strip_prefix("+:!")) {
                     found.push(("+!".into(), cmd.to_string()));
                 }
             }
-            _ => {}
+            None => {}
         }
     }
     for (option, text) in found {
