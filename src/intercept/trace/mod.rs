@@ -9,6 +9,7 @@ pub mod filter;
 pub mod identity;
 pub mod memory;
 pub mod sandbox;
+mod spin;
 pub mod start;
 pub mod tracee;
 pub mod tracer;

@@ -167,20 +167,24 @@ impl Tracer {
 
     /// Serves every stop of the agent's tree until the agent exits; returns its status.
     pub(super) fn run(mut self) -> anyhow::Result<ExitStatus> {
+        let mut spin = super::spin::Spin::new();
         loop {
             while let Ok(Decided { tid, answer }) = self.rx.try_recv() {
                 self.on_decided(tid, answer);
             }
-            // Nothing held (nearly always): block in the kernel until the next stop, with no
+            // Right after a stop, while a CPU is idle, poll for the next one (see spin). Then,
+            // with nothing held (nearly always), block in the kernel until the next stop, with no
             // thread between the tracee and this loop. While the supervisor decides a held exec,
             // alternate between stops that are ready and its answer.
             // Only this thread's children and tracees: processes other threads of the
             // supervisor start (a plan preview, ssh-keygen) are theirs to reap.
+            let spinning = spin.polling();
             let mut flags = WaitPidFlag::__WALL | WaitPidFlag::__WNOTHREAD;
-            if !self.held.is_empty() {
+            if spinning || !self.held.is_empty() {
                 flags |= WaitPidFlag::WNOHANG;
             }
             match waitpid(None::<Pid>, Some(flags)) {
+                Ok(WaitStatus::StillAlive) if spinning => std::hint::spin_loop(),
                 Ok(WaitStatus::StillAlive) => {
                     if let Ok(Decided { tid, answer }) =
                         self.rx.recv_timeout(std::time::Duration::from_millis(2))
@@ -189,6 +193,7 @@ impl Tracer {
                     }
                 }
                 Ok(status) => {
+                    spin.stopped();
                     if let Some(done) = self.on_wait(status) {
                         return Ok(done);
                     }
