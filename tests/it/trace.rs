@@ -414,6 +414,65 @@ fn a_nested_sandbox_cannot_install_a_notification_listener() {
 }
 
 #[test]
+fn no_process_of_the_agent_writes_into_another_s_memory() {
+    let Some(s) = Traced::new() else { return };
+    let program = s.build("memory_writer", false);
+    // Outside interlock the kernel allows the write: the test can tell the difference.
+    let bare = Command::new(&program).output().expect("run bare");
+    assert_eq!(String::from_utf8_lossy(&bare.stdout).trim(), "wrote");
+    let out = s.run(&format!("#!/bin/sh\n'{}'\n", program.display()));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("refused errno=1"), "{}", describe(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("process_vm_writev"),
+        "{}",
+        describe(&out)
+    );
+}
+
+/// A Python program that attaches with ptrace to the process `argv[1]` and detaches again;
+/// prints `attached` or `refused errno=N`.
+const PTRACE_ATTACHER: &str = r#"
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_void_p, ctypes.c_void_p]
+pid = int(sys.argv[1])
+if libc.ptrace(16, pid, None, None) == 0:
+    os.waitpid(pid, 0x40000000)
+    libc.ptrace(17, pid, None, None)
+    print("attached")
+else:
+    print("refused errno=%d" % ctypes.get_errno())
+"#;
+
+#[test]
+fn the_agent_cannot_trace_the_supervisor() {
+    let Some(s) = Traced::new() else { return };
+    let attacher = s.t.home.join("attacher.py");
+    std::fs::write(&attacher, PTRACE_ATTACHER).expect("write attacher");
+    // Outside interlock a process of the same user can be traced: the test can tell.
+    let mut sleeper = Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .expect("spawn sleep");
+    let bare = Command::new("python3")
+        .arg(&attacher)
+        .arg(sleeper.id().to_string())
+        .output()
+        .expect("run python3");
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    assert_eq!(String::from_utf8_lossy(&bare.stdout).trim(), "attached");
+    // The agent's parent is the supervisor, whose tracer holds every exec of the tree.
+    let out = s.run(&format!(
+        "#!/bin/sh\npython3 '{}' \"$PPID\"\n",
+        attacher.display()
+    ));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("refused errno=1"), "{}", describe(&out));
+}
+
+#[test]
 fn long_and_odd_argvs_pass_the_post_exec_check_intact() {
     let Some(s) = Traced::new() else { return };
     // 5,000 arguments span pages of pointers; empty and non-UTF-8 arguments must be read as

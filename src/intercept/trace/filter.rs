@@ -6,6 +6,9 @@
 //! kill the process; the x32 numbers of both exec calls stop for the tracer too, which refuses
 //! them. So does installing a seccomp filter with a user-notification listener: a nested
 //! sandbox's listener would take precedence over this filter's stops and decide execs itself.
+//! And so does `process_vm_writev`: one process of the agent's tree could otherwise rewrite
+//! another's arguments in memory after its exec was checked (Landlock already keeps the tree
+//! from writing `/proc/PID/mem` and from tracing anything outside it).
 
 use std::collections::BTreeMap;
 
@@ -24,6 +27,10 @@ pub const EXECVE: u64 = 59;
 pub const EXECVEAT: u64 = 322;
 /// `seccomp` on x86_64.
 pub const SECCOMP: u64 = 317;
+/// `process_vm_writev` on x86_64.
+pub const PROCESS_VM_WRITEV: u64 = 311;
+/// `process_vm_writev` in the x32 ABI (without [`X32`]).
+pub const X32_PROCESS_VM_WRITEV: u64 = 540;
 /// `SECCOMP_SET_MODE_FILTER`.
 pub const SET_MODE_FILTER: u64 = 1;
 /// `SECCOMP_FILTER_FLAG_NEW_LISTENER`.
@@ -36,9 +43,10 @@ pub const X32_EXECS: [u64; 2] = [520, 545];
 /// Builds the filter. Built before the agent starts, so a failure is reported, not hit later.
 pub fn exec_trap() -> Result<BpfProgram, String> {
     let mut rules = BTreeMap::new();
-    for nr in [EXECVE, EXECVEAT]
+    for nr in [EXECVE, EXECVEAT, PROCESS_VM_WRITEV]
         .into_iter()
         .chain(X32_EXECS.map(|n| n | X32))
+        .chain([X32_PROCESS_VM_WRITEV | X32])
     {
         let nr = i64::try_from(nr).map_err(|e| e.to_string())?;
         rules.insert(nr, Vec::new());

@@ -11,7 +11,10 @@ use nix::sys::ptrace;
 use nix::sys::uio::{RemoteIoVec, process_vm_readv};
 use nix::unistd::Pid;
 
-use super::filter::{EXECVE, EXECVEAT, NEW_LISTENER, SECCOMP, SET_MODE_FILTER, X32, X32_EXECS};
+use super::filter::{
+    EXECVE, EXECVEAT, NEW_LISTENER, PROCESS_VM_WRITEV, SECCOMP, SET_MODE_FILTER, X32, X32_EXECS,
+    X32_PROCESS_VM_WRITEV,
+};
 
 /// Longest path read.
 const MAX_PATH: usize = 4096;
@@ -44,6 +47,8 @@ pub enum Stopped {
     ForeignExec,
     /// A seccomp filter with a user-notification listener (a nested sandbox): refused.
     NotifyFilter,
+    /// A write into another process's memory (`process_vm_writev`): refused.
+    MemoryWrite,
     /// Some other call, stopped by a filter the agent installed itself: not ours to judge.
     Other,
 }
@@ -53,16 +58,17 @@ pub fn stopped_call(tid: Pid) -> nix::Result<Stopped> {
     let regs = ptrace::getregs(tid)?;
     let nr = regs.orig_rax;
     if nr & X32 != 0 {
-        return Ok(if X32_EXECS.contains(&(nr & !X32)) {
-            Stopped::ForeignExec
-        } else {
-            Stopped::Other
+        return Ok(match nr & !X32 {
+            n if X32_EXECS.contains(&n) => Stopped::ForeignExec,
+            X32_PROCESS_VM_WRITEV => Stopped::MemoryWrite,
+            _ => Stopped::Other,
         });
     }
     let (dirfd, path, argv, envp, flags) = match nr {
         SECCOMP if regs.rdi == SET_MODE_FILTER && regs.rsi & NEW_LISTENER != 0 => {
             return Ok(Stopped::NotifyFilter);
         }
+        PROCESS_VM_WRITEV => return Ok(Stopped::MemoryWrite),
         EXECVE => (None, regs.rdi, regs.rsi, regs.rdx, 0),
         EXECVEAT => {
             // The kernel takes the descriptor as a 32-bit int.

@@ -301,6 +301,12 @@ impl Tracer {
             Ok(Stopped::ForeignExec) => {
                 return self.refuse(tid, "refused an exec through the x32 system call ABI");
             }
+            Ok(Stopped::MemoryWrite) => {
+                return self.refuse(
+                    tid,
+                    "refused writing into another process's memory (process_vm_writev): it could change a command after it was checked",
+                );
+            }
             Ok(Stopped::NotifyFilter) => {
                 return self.refuse(
                     tid,
