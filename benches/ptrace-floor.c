@@ -5,6 +5,8 @@
  * clone; exec events; exit-kill), and resumes every stop at once: no reading, no checks.
  * benches/trace-overhead.sh times it beside interlock, so the cost of the kernel's ptrace
  * stops on the machine at hand is told apart from the cost of interlock's own work.
+ * With PTRACE_FLOOR_POLL_US=N in its environment it polls for the next stop for N µs after
+ * each one before sleeping, as interlock does while a CPU is idle (src/intercept/trace/spin.rs).
  * Build: cc -O2 -o ptrace-floor benches/ptrace-floor.c      Run: ./ptrace-floor CMD ARGS...
  */
 #define _GNU_SOURCE
@@ -13,11 +15,19 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+static long now_us(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000000L + t.tv_nsec / 1000;
+}
 
 int main(int argc, char **argv) {
   if (argc < 2) {
@@ -56,10 +66,17 @@ int main(int argc, char **argv) {
   waitpid(child, &status, WSTOPPED);
   ptrace(PTRACE_CONT, child, 0, 0);
   int code = 1;
+  const char *poll_env = getenv("PTRACE_FLOOR_POLL_US");
+  long poll_us = poll_env ? atol(poll_env) : 0;
+  long last_stop = now_us();
   for (;;) {
-    pid_t pid = waitpid(-1, &status, __WALL);
+    int polling = poll_us > 0 && now_us() - last_stop < poll_us;
+    pid_t pid = waitpid(-1, &status, __WALL | (polling ? WNOHANG : 0));
+    if (pid == 0)
+      continue;
     if (pid < 0)
       break;
+    last_stop = now_us();
     if (WIFEXITED(status) || WIFSIGNALED(status)) {
       if (pid == child)
         code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

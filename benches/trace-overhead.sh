@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times the exec tracer against bare runs, side by side, in five interleaved rounds:
 #  1. a loop of 2,000 execs of /bin/true (the worst case: nothing but execs), also under
-#     benches/ptrace-floor.c, the mechanism with a tracer that does no work;
+#     benches/ptrace-floor.c, the mechanism with a tracer that does no work (sleeping between
+#     stops, and polling for 1 ms after each as interlock does while a CPU is idle);
 #  2. real builds from clean: `make -j2` of a small generated C project (40 files of ~120
 #     lines), and `cargo build` of a small generated crate.
 # Budget (issue 5): the loop at most 1.3x the bare run under trace, the build at most 1.05x.
@@ -48,7 +49,8 @@ PY
 compare loop --warmup 1 --runs 3 \
   -n bare "sh -c '$loop'" \
   -n traced "$run sh -c '$loop'" \
-  -n ptrace-floor "$work/ptrace-floor sh -c '$loop'"
+  -n ptrace-floor "$work/ptrace-floor sh -c '$loop'" \
+  -n floor-polling "env PTRACE_FLOOR_POLL_US=1000 $work/ptrace-floor sh -c '$loop'"
 # A small C project: 40 translation units of ~120 lines each, and a Makefile.
 for i in $(seq 40); do
   {
