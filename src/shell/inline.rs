@@ -110,12 +110,15 @@ pub fn unwrap_interpreter(
     index: usize,
     inv: &Invocation,
     stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
     st: &State,
 ) {
     let Some(lang) = lang_of(inv.program_name()) else {
         return;
     };
     let mut codes: Vec<&Arg> = Vec::new();
+    // The script operand's position: `python3 <(curl …)` runs what the substitution prints.
+    let mut operand = None;
     let mut saw_operand = false;
     let mut from_file = false;
     let mut i = 1;
@@ -129,6 +132,7 @@ pub fn unwrap_interpreter(
         let t = a.text.as_str();
         if t == "--" {
             saw_operand = i + 1 < inv.args.len();
+            operand = saw_operand.then_some(i + 1);
             break;
         }
         if lang.file_flags.contains(&t) {
@@ -185,9 +189,24 @@ pub fn unwrap_interpreter(
             codes.push(a);
         }
         saw_operand = true;
+        operand = Some(i);
         break;
     }
     let via = inv.program_name().to_string();
+    let substituted = operand.and_then(|k| procsubs.iter().find(|(at, _)| *at == k));
+    if codes.is_empty()
+        && let Some((_, produced)) = substituted
+    {
+        match produced {
+            Stdin::Text(text, _) => attach(w, index, inv, text, st, &via),
+            other => {
+                if let Some(kind) = other.as_code_opacity() {
+                    w.mark_opaque(index, kind);
+                }
+            }
+        }
+        return;
+    }
     if codes.is_empty() && !saw_operand && !from_file {
         match stdin {
             Some(Stdin::Text(text, _)) => attach(w, index, inv, &text, st, &via),

@@ -337,7 +337,7 @@ pub fn unwrap(
     } else if let Some(flags) = sql::cloud_sql_flags(&inv) {
         sql::unwrap_cloud_sql(w, index, &inv, flags, st);
     } else if inline::is_interpreter(name) {
-        inline::unwrap_interpreter(w, index, &inv, stdin, st);
+        inline::unwrap_interpreter(w, index, &inv, stdin, procsubs, st);
     }
 }
 

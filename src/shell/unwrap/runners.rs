@@ -234,14 +234,14 @@ fn js_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
             .iter()
             .any(|a| matches!(a.text.as_str(), "-e" | "--eval" | "-p" | "--print"))
     {
-        inline::unwrap_interpreter(w, index, inv, stdin, st);
+        inline::unwrap_interpreter(w, index, inv, stdin, &[], st);
         return;
     }
     let Some(sub) = inv.args.get(k) else { return };
     match sub.text.as_str() {
         "dlx" | "exec" | "x" => package_runner(w, inv, k + 1, stdin, st),
         "-e" | "--eval" | "eval" if name == "bun" => {
-            inline::unwrap_interpreter(w, index, inv, stdin, st)
+            inline::unwrap_interpreter(w, index, inv, stdin, &[], st)
         }
         s if JS_RUNNER_BUILTINS.contains(&s) || s.starts_with('-') => {}
         _ => package_runner(w, inv, k, stdin, st),
