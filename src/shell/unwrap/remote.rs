@@ -1,6 +1,7 @@
 //! Remote execution: `ssh HOST CMD`, `kubectl exec|debug|run ... -- CMD`, and
-//! `docker|podman exec|run ... CMD` (compose too). The inner command runs elsewhere: it has no
-//! local working directory and local paths do not apply.
+//! `docker|podman exec|run ... CMD` (compose too), `ansible -a CMD` and `salt TARGET cmd.run
+//! CMD`. The inner command runs elsewhere: it has no local working directory and local paths do
+//! not apply.
 
 use super::shells::shell_words;
 use super::{nested_state, opts, remote, scan};
@@ -18,6 +19,7 @@ pub(super) fn unwrap(
     let name = inv.program_name();
     match name {
         "ansible" => ansible(w, index, inv, st),
+        "salt" | "salt-ssh" | "salt-call" => salt(w, index, inv, st),
         "ssh" => ssh(w, index, inv, stdin.take(), st),
         "kubectl" | "oc" => kubectl(w, inv, stdin.take(), st),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
@@ -179,6 +181,37 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
         st,
         format!("{} {verb} {target}", inv.program_name()),
     );
+}
+
+/// `salt TARGET cmd.run 'CMD'` (also `salt-ssh`, and `salt-call` on this minion): the
+/// command runs on every matched minion.
+fn salt(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
+    let Some(k) = inv.args.iter().position(|a| {
+        matches!(
+            a.text.as_str(),
+            "cmd.run"
+                | "cmd.shell"
+                | "cmd.run_all"
+                | "cmd.run_stdout"
+                | "cmd.run_stderr"
+                | "cmd.run_bg"
+        )
+    }) else {
+        return;
+    };
+    let Some(arg) = inv.args.get(k + 1) else {
+        return;
+    };
+    if arg.dynamic {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    }
+    let code = arg.text.strip_prefix("cmd=").unwrap_or(&arg.text);
+    let mut sub = nested_state(inv, st);
+    sub.prov
+        .push(Step::via(StepKind::Remote, inv.program_name().to_string()));
+    sub.cwd = None;
+    sub.remote = true;
+    w.run_text(code, &sub, None);
 }
 
 /// `ansible HOSTS -m shell|command|raw -a 'CMD'`: the command runs on every matched host.
