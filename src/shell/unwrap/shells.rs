@@ -65,6 +65,7 @@ pub(super) fn unwrap(
                 None => w.mark_opaque(index, Opaque::ScriptFile),
             },
         },
+        "make" | "gmake" | "bmake" => make_file(w, index, inv, stdin.take(), procsubs, st),
         "git" => git_aliases(w, inv, st),
         "trap" => {
             // `trap 'code' EXIT`: the code runs later, in this shell.
@@ -88,6 +89,74 @@ pub(super) fn unwrap(
         _ => return false,
     }
     true
+}
+
+/// `make -f -` (or `/dev/stdin`, `<(…)`, a file written earlier in the same command): the
+/// makefile comes with the command, and its recipes are shell commands make runs. A makefile
+/// on disk is the project's own and is not read here (the exec tracer sees what it runs).
+fn make_file(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) {
+    let mut stdin = stdin;
+    let mut i = 1;
+    while let Some(a) = inv.args.get(i) {
+        i += 1;
+        let t = a.text.as_str();
+        // The makefile's name, and the argument that holds it when it stands alone.
+        let (name, alone) = match t {
+            "-f" | "--file" | "--makefile" => match inv.args.get(i) {
+                Some(next) => {
+                    i += 1;
+                    (next.text.as_str(), Some((i - 1, next)))
+                }
+                None => break,
+            },
+            _ => match t
+                .strip_prefix("--file=")
+                .or_else(|| t.strip_prefix("--makefile="))
+                .or_else(|| {
+                    t.strip_prefix("-f")
+                        .filter(|v| !v.is_empty() && !t.starts_with("--"))
+                }) {
+                Some(name) => (name, None),
+                None => continue,
+            },
+        };
+        let content = if let Some((_, produced)) =
+            alone.and_then(|(at, _)| procsubs.iter().find(|(k, _)| *k == at))
+        {
+            Some(produced.clone())
+        } else if matches!(name, "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0") {
+            stdin.take()
+        } else {
+            alone.and_then(|(_, arg)| written_content(arg, inv.cwd.as_deref(), st))
+        };
+        match content {
+            Some(Stdin::Text(text, kind)) => {
+                let recipes: Vec<String> = text
+                    .lines()
+                    .filter_map(|l| l.strip_prefix('\t'))
+                    .map(|l| l.trim_start_matches(['@', '-', '+']).replace("$$", "$"))
+                    .collect();
+                w.run_text(
+                    &recipes.join("\n"),
+                    &nested_state(inv, st),
+                    Some(Step::via(kind, "make")),
+                );
+            }
+            Some(other) => {
+                if let Some(kind) = other.as_code_opacity() {
+                    w.mark_opaque(index, kind);
+                }
+            }
+            None => {}
+        }
+    }
 }
 
 /// `bash -c`, `bash script`, `bash -s`, `bash` reading stdin.
@@ -316,6 +385,7 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             );
         }
     };
+    let mut aliases: Vec<(String, &str)> = Vec::new();
     let mut i = 1;
     while let Some(a) = inv.args.get(i) {
         let value = match a.text.as_str() {
@@ -324,6 +394,9 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         };
         if let Some((key, code)) = value.and_then(|v| v.split_once('=')) {
             run(w, key, code);
+            if let Some(name) = key.to_ascii_lowercase().strip_prefix("alias.") {
+                aliases.push((name.to_string(), code));
+            }
         }
         if !a.text.starts_with('-') {
             break;
@@ -333,6 +406,21 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         } else {
             1
         };
+    }
+    // `git -c alias.p='push --force' p origin main` runs `git push --force origin main`.
+    if let Some(sub) = inv.args.get(i)
+        && let Some((name, value)) = aliases.iter().rev().find(|(n, _)| *n == sub.text)
+        && !value.starts_with('!')
+    {
+        let rest: Vec<String> = inv.args[i + 1..]
+            .iter()
+            .map(|a| format!("'{}'", a.text.replace('\'', "'\\''")))
+            .collect();
+        w.run_text(
+            &format!("git {value} {}", rest.join(" ")),
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::Alias, format!("git alias.{name}"))),
+        );
     }
     // `git config [--global|--local|--file F|set] KEY VALUE`.
     if inv.args.get(i).is_some_and(|a| a.text == "config") {
