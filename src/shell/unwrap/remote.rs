@@ -1,6 +1,6 @@
 //! Remote execution: `ssh HOST CMD`, `kubectl exec|debug|run ... -- CMD`, and
-//! `docker|podman exec|run ... CMD` (compose too), `ansible -a CMD` and `salt TARGET cmd.run
-//! CMD`. The inner command runs elsewhere: it has no local working directory and local paths do
+//! `docker|podman exec|run ... CMD` (compose too), `gcloud compute ssh VM --command CMD`,
+//! `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no local working directory and local paths do
 //! not apply.
 
 use super::shells::shell_words;
@@ -20,6 +20,7 @@ pub(super) fn unwrap(
     match name {
         "ansible" => ansible(w, index, inv, st),
         "salt" | "salt-ssh" | "salt-call" => salt(w, index, inv, st),
+        "gcloud" => return gcloud_ssh(w, index, inv, st),
         "ssh" => ssh(w, index, inv, stdin.take(), st),
         "kubectl" | "oc" => kubectl(w, inv, stdin.take(), st),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
@@ -181,6 +182,44 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
         st,
         format!("{} {verb} {target}", inv.program_name()),
     );
+}
+
+/// `gcloud compute ssh VM --command CMD` (or `-- CMD`; `cloud-shell ssh` and TPU VMs too): the
+/// command runs on the machine. Returns whether `inv` is one.
+fn gcloud_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    let Some(at) = inv.args.iter().position(|a| a.text == "ssh") else {
+        return false;
+    };
+    let host = inv.args[at + 1..]
+        .iter()
+        .find(|a| !a.text.starts_with('-'))
+        .map_or("", |a| a.text.as_str());
+    let mut sub = nested_state(inv, st);
+    sub.prov
+        .push(Step::via(StepKind::Remote, format!("gcloud ssh {host}")));
+    sub.cwd = None;
+    sub.remote = true;
+    let mut i = at + 1;
+    while let Some(a) = inv.args.get(i) {
+        let code = match a.text.as_str() {
+            "--" => {
+                shell_words(w, index, inv, i + 1, &sub, None);
+                break;
+            }
+            "--command" => inv.args.get(i + 1),
+            t if t.starts_with("--command=") => Some(a),
+            _ => None,
+        };
+        if let Some(code) = code {
+            if code.dynamic {
+                w.mark_opaque(index, Opaque::DynamicCode);
+            }
+            let text = code.text.strip_prefix("--command=").unwrap_or(&code.text);
+            w.run_text(text, &sub, None);
+        }
+        i += 1;
+    }
+    true
 }
 
 /// `salt TARGET cmd.run 'CMD'` (also `salt-ssh`, and `salt-call` on this minion): the
