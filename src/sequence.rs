@@ -359,20 +359,10 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
             .first()
             .map_or_else(Vec::new, |n| touch(Change::Create, format!("database {n}"))),
         "sql" => sql(&words),
-        "rm" if words.iter().any(|w| is_recursive_flag(w)) => ops
-            .iter()
-            .map(|p| Touch {
-                change: Change::Delete,
-                resource: format!("directory {}", absolute(p, cwd)),
-            })
-            .collect(),
-        "mkdir" => ops
-            .iter()
-            .map(|p| Touch {
-                change: Change::Create,
-                resource: format!("directory {}", absolute(p, cwd)),
-            })
-            .collect(),
+        "rm" if words.iter().any(|w| is_recursive_flag(w)) => {
+            directories(&ops, cwd, Change::Delete)
+        }
+        "mkdir" => directories(&ops, cwd, Change::Create),
         _ => Vec::new(),
     }
 }
@@ -625,6 +615,52 @@ fn is_recursive_flag(word: &str) -> bool {
             && (word.contains('r') || word.contains('R')))
 }
 
+/// Build outputs and caches a build makes again by itself: clearing one out and making it
+/// afresh (`rm -rf build && mkdir build`) is an everyday step, not the recreate of an
+/// environment.
+const REGENERATED_DIRS: &[&str] = &[
+    "build",
+    "dist",
+    "out",
+    "target",
+    "node_modules",
+    "coverage",
+    "__pycache__",
+    ".cache",
+    ".next",
+    ".nuxt",
+    ".svelte-kit",
+    ".turbo",
+    ".parcel-cache",
+    ".pytest_cache",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".tox",
+    ".nyc_output",
+    "htmlcov",
+    "obj",
+    "tmp",
+    ".tmp",
+    "_build",
+    "cmake-build-debug",
+    "cmake-build-release",
+    "storybook-static",
+];
+
+/// The directories `paths` (relative to `cwd`) as touched by `change`, leaving out build
+/// outputs and caches.
+fn directories(paths: &[&str], cwd: &str, change: Change) -> Vec<Touch> {
+    paths
+        .iter()
+        .map(|p| absolute(p, cwd))
+        .filter(|dir| !REGENERATED_DIRS.contains(&dir.rsplit('/').next().unwrap_or_default()))
+        .map(|dir| Touch {
+            change,
+            resource: format!("directory {dir}"),
+        })
+        .collect()
+}
+
 fn absolute(path: &str, cwd: &str) -> String {
     let joined = if path.starts_with('/') {
         path.to_string()
@@ -782,6 +818,22 @@ mod tests {
             "{}",
             v.reason
         );
+    }
+
+    #[test]
+    fn build_outputs_made_afresh_are_no_recreate() {
+        let e = engine();
+        let mut seq = Sequences::new();
+        for cmd in [
+            "rm -rf build && mkdir build",
+            "rm -rf ./dist/ && mkdir -p dist",
+            "rm -rf node_modules/.cache; mkdir node_modules/.cache",
+        ] {
+            let v = observe(&mut seq, &e, "s", 0, cmd);
+            assert!(!v.rules.contains(&RULE.to_string()), "{cmd}: {:?}", v.rules);
+        }
+        let v = observe(&mut seq, &e, "s", 1, "rm -rf data && mkdir data");
+        assert_eq!(v.rules[0], RULE);
     }
 
     #[test]
