@@ -207,13 +207,21 @@ fn mutates(inv: &Invocation) -> bool {
     ) {
         return false;
     }
-    inv.args
+    let mut words = inv
+        .args
         .iter()
         .skip(1)
         .map(|a| a.text.as_str())
-        .filter(|w| !w.starts_with('-'))
-        .find(|w| is_verb(w, MUTATING) || is_verb(w, READING))
-        .is_some_and(|w| is_verb(w, MUTATING) && !is_verb(w, READING))
+        .filter(|w| !w.starts_with('-'));
+    let Some(verb) = words.find(|w| is_verb(w, MUTATING) || is_verb(w, READING)) else {
+        return false;
+    };
+    // A group of verbs whose next word reads (`kubectl rollout history`, `rollout status`).
+    is_verb(verb, MUTATING)
+        && !is_verb(verb, READING)
+        && !words
+            .next()
+            .is_some_and(|next| matches!(next, "status" | "history" | "show" | "list" | "get"))
 }
 
 impl Tiers {
@@ -603,6 +611,9 @@ mod tests {
                 true,
             ),
             ("aws --profile dev s3 cp build.zip s3://releases/", false),
+            ("kubectl rollout history deploy/api -n prod", false),
+            ("kubectl rollout status deploy/api -n prod", false),
+            ("kubectl rollout restart deploy/api -n prod", true),
         ] {
             let v = verdict(cmd);
             assert_eq!(v.decision != Decision::Allow, held, "{cmd}: {}", v.reason);
