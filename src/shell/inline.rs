@@ -193,22 +193,13 @@ pub fn unwrap_interpreter(
         break;
     }
     let via = inv.program_name().to_string();
-    let substituted = operand.and_then(|k| procsubs.iter().find(|(at, _)| *at == k));
-    if codes.is_empty()
-        && let Some((_, produced)) = substituted
-    {
-        match produced {
-            Stdin::Text(text, _) => attach(w, index, inv, text, st, &via),
-            other => {
-                if let Some(kind) = other.as_code_opacity() {
-                    w.mark_opaque(index, kind);
-                }
-            }
-        }
-        return;
-    }
-    if codes.is_empty() && !saw_operand && !from_file {
-        match stdin {
+    // The code comes from a stream: what a process substitution in the script's place prints,
+    // or standard input when no code and no script were given.
+    let substituted = operand
+        .and_then(|k| procsubs.iter().find(|(at, _)| *at == k))
+        .map(|(_, produced)| produced.clone());
+    if codes.is_empty() && (substituted.is_some() || (!saw_operand && !from_file)) {
+        match substituted.or(stdin) {
             Some(Stdin::Text(text, _)) => attach(w, index, inv, &text, st, &via),
             Some(other) => {
                 if let Some(kind) = other.as_code_opacity() {

@@ -117,6 +117,24 @@ impl Traced {
         std::fs::read_to_string(self.state.join("audit.jsonl")).unwrap_or_default()
     }
 
+    /// Builds `tests/programs/NAME.rs` and runs it bare, where the kernel allows what it
+    /// tries and it prints `bare_output` (so the test can tell the difference), then as the
+    /// agent: it must print `refused errno=1` (EPERM), and the reason on its stderr must name
+    /// `reason`.
+    fn assert_refused_only_under_trace(&self, name: &str, bare_output: &str, reason: &str) {
+        let program = self.build(name, false);
+        let bare = Command::new(&program).output().expect("run bare");
+        assert_eq!(String::from_utf8_lossy(&bare.stdout).trim(), bare_output);
+        let out = self.run(&format!("#!/bin/sh\n'{}'\n", program.display()));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("refused errno=1"), "{}", describe(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(reason),
+            "{}",
+            describe(&out)
+        );
+    }
+
     /// Compiles `tests/programs/NAME.rs` into the temp root; `static` links it statically.
     fn build(&self, name: &str, statically: bool) -> PathBuf {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/programs/{name}.rs"));
@@ -396,38 +414,13 @@ fn an_approved_shell_line_is_asked_once_not_again_for_what_it_runs() {
 #[test]
 fn a_nested_sandbox_cannot_install_a_notification_listener() {
     let Some(s) = Traced::new() else { return };
-    let program = s.build("notify_filter", false);
-    // Outside interlock the kernel grants the listener: the test can tell the difference.
-    let bare = Command::new(&program).output().expect("run bare");
-    assert_eq!(String::from_utf8_lossy(&bare.stdout).trim(), "listener");
-    let out = s.run(&format!(
-        "#!/bin/sh\n'{}'\necho \"rc=$?\"\n",
-        program.display()
-    ));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("refused errno=1"), "{}", describe(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("notification listener"),
-        "{}",
-        describe(&out)
-    );
+    s.assert_refused_only_under_trace("notify_filter", "listener", "notification listener");
 }
 
 #[test]
 fn no_process_of_the_agent_writes_into_another_s_memory() {
     let Some(s) = Traced::new() else { return };
-    let program = s.build("memory_writer", false);
-    // Outside interlock the kernel allows the write: the test can tell the difference.
-    let bare = Command::new(&program).output().expect("run bare");
-    assert_eq!(String::from_utf8_lossy(&bare.stdout).trim(), "wrote");
-    let out = s.run(&format!("#!/bin/sh\n'{}'\n", program.display()));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("refused errno=1"), "{}", describe(&out));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("process_vm_writev"),
-        "{}",
-        describe(&out)
-    );
+    s.assert_refused_only_under_trace("memory_writer", "wrote", "process_vm_writev");
 }
 
 /// A Python program that attaches with ptrace to the process `argv[1]` and detaches again;

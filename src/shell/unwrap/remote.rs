@@ -31,14 +31,20 @@ pub(super) fn unwrap(
     true
 }
 
+/// The state for a command that runs on another machine, reached through `via`: it has no
+/// local working directory, and local paths do not apply.
+fn remote_state(inv: &Invocation, st: &State, via: String) -> State {
+    let mut sub = nested_state(inv, st);
+    sub.prov.push(Step::via(StepKind::Remote, via));
+    sub.cwd = None;
+    sub.remote = true;
+    sub
+}
+
 fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     let (k, _) = scan(&inv.args, 1, &opts("bcDEeFIiJLlmOopQRSWwB", &[]));
     let Some(host) = inv.args.get(k) else { return };
-    let mut sub = nested_state(inv, st);
-    sub.prov
-        .push(Step::via(StepKind::Remote, format!("ssh {}", host.text)));
-    sub.cwd = None;
-    sub.remote = true;
+    let mut sub = remote_state(inv, st, format!("ssh {}", host.text));
     sub.stdin = stdin;
     shell_words(w, index, inv, k + 1, &sub, None);
 }
@@ -194,11 +200,7 @@ fn gcloud_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) ->
         .iter()
         .find(|a| !a.text.starts_with('-'))
         .map_or("", |a| a.text.as_str());
-    let mut sub = nested_state(inv, st);
-    sub.prov
-        .push(Step::via(StepKind::Remote, format!("gcloud ssh {host}")));
-    sub.cwd = None;
-    sub.remote = true;
+    let sub = remote_state(inv, st, format!("gcloud ssh {host}"));
     let mut i = at + 1;
     while let Some(a) = inv.args.get(i) {
         let code = match a.text.as_str() {
@@ -245,11 +247,7 @@ fn salt(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
         w.mark_opaque(index, Opaque::DynamicCode);
     }
     let code = arg.text.strip_prefix("cmd=").unwrap_or(&arg.text);
-    let mut sub = nested_state(inv, st);
-    sub.prov
-        .push(Step::via(StepKind::Remote, inv.program_name().to_string()));
-    sub.cwd = None;
-    sub.remote = true;
+    let sub = remote_state(inv, st, inv.program_name().to_string());
     w.run_text(code, &sub, None);
 }
 
@@ -295,9 +293,6 @@ fn ansible(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
     {
         w.mark_opaque(index, Opaque::DynamicCode);
     }
-    let mut sub = nested_state(inv, st);
-    sub.prov.push(Step::via(StepKind::Remote, "ansible"));
-    sub.cwd = None;
-    sub.remote = true;
+    let sub = remote_state(inv, st, "ansible".to_string());
     w.run_text(code, &sub, None);
 }

@@ -12,6 +12,9 @@ const SHELLS: &[&str] = &[
     "tcsh",
 ];
 
+/// Paths that name the reading process's standard input.
+const STDIN_FILES: &[&str] = &["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
+
 /// Unwraps a shell given code; returns whether `inv` is one.
 pub(super) fn unwrap(
     w: &mut Walker<'_>,
@@ -47,12 +50,10 @@ pub(super) fn unwrap(
         "source" | "." => match procsubs.iter().find(|(i, _)| *i == 1) {
             Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
             // `source /dev/stdin <<< TEXT`: the shell runs what it reads.
-            None if inv.args.get(1).is_some_and(|f| {
-                matches!(
-                    f.text.as_str(),
-                    "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0"
-                )
-            }) =>
+            None if inv
+                .args
+                .get(1)
+                .is_some_and(|f| STDIN_FILES.contains(&f.text.as_str())) =>
             {
                 code_from_stdin(w, index, inv, stdin.take(), st)
             }
@@ -131,7 +132,7 @@ fn make_file(
             alone.and_then(|(at, _)| procsubs.iter().find(|(k, _)| *k == at))
         {
             Some(produced.clone())
-        } else if matches!(name, "-" | "/dev/stdin" | "/dev/fd/0" | "/proc/self/fd/0") {
+        } else if name == "-" || STDIN_FILES.contains(&name) {
             stdin.take()
         } else {
             alone.and_then(|(_, arg)| written_content(arg, inv.cwd.as_deref(), st))
