@@ -465,6 +465,46 @@ fn the_agent_cannot_trace_the_supervisor() {
     assert!(stdout.contains("refused errno=1"), "{}", describe(&out));
 }
 
+/// A Python program that starts a child and opens the child's memory for writing through
+/// `/proc/PID/mem` (the other way to change a command after its check); prints `opened` or
+/// `refused errno=N`.
+const MEM_OPENER: &str = r#"
+import os, time
+pid = os.fork()
+if pid == 0:
+    time.sleep(30)
+    os._exit(0)
+try:
+    with open("/proc/%d/mem" % pid, "r+b"):
+        print("opened")
+except OSError as e:
+    print("refused errno=%d" % e.errno)
+os.kill(pid, 9)
+os.waitpid(pid, 0)
+"#;
+
+#[test]
+fn no_process_of_the_agent_opens_another_s_memory_for_writing() {
+    let Some(s) = Traced::new() else { return };
+    let opener = s.t.home.join("mem_opener.py");
+    std::fs::write(&opener, MEM_OPENER).expect("write the opener");
+    // Outside interlock a process may write its child's memory: the test can tell.
+    let bare = Command::new("python3")
+        .arg(&opener)
+        .output()
+        .expect("run python3");
+    assert_eq!(String::from_utf8_lossy(&bare.stdout).trim(), "opened");
+    // Inside, the sandbox lets the tree write nothing under /proc.
+    let out = s.run(&format!(
+        "#!/bin/sh
+python3 '{}'
+",
+        opener.display()
+    ));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("refused errno=13"), "{}", describe(&out));
+}
+
 #[test]
 fn long_and_odd_argvs_pass_the_post_exec_check_intact() {
     let Some(s) = Traced::new() else { return };

@@ -111,6 +111,29 @@ pub fn read_env(tid: Pid, envp: u64, names: &[&str]) -> nix::Result<Vec<(String,
         .collect())
 }
 
+/// The code segment selector of 64-bit user code on x86-64.
+const USER_CS_64: u64 = 0x33;
+
+/// The argv of a 64-bit program stopped at its exec event (`PTRACE_EVENT_EXEC`), read from its
+/// new stack: the count at the stack pointer, then the pointers to the strings. Nothing of the
+/// new image has run and no other thread is left, so this is what the kernel laid out — what
+/// `/proc/PID/cmdline` shows, without a procfs lookup for each new process. `None` for another
+/// kind of image (a 32-bit program lays out 4-byte words) or memory that cannot be read.
+pub fn started_argv(tid: Pid) -> Option<Vec<Vec<u8>>> {
+    let regs = ptrace::getregs(tid).ok()?;
+    if regs.cs != USER_CS_64 {
+        return None;
+    }
+    let mut pages = Pages::new(tid);
+    let argc = usize::try_from(pages.word(regs.rsp).ok()?).ok()?;
+    if argc > MAX_ARGS {
+        return None;
+    }
+    let args = pages.argv(regs.rsp.checked_add(8)?).ok()?;
+    // The array ends with a null pointer right after `argc` entries.
+    (args.len() == argc).then_some(args)
+}
+
 /// Makes the stopped exec call of `tid` return `-errno` without running it.
 pub fn fail_call(tid: Pid, errno: Errno) -> nix::Result<()> {
     let mut regs = ptrace::getregs(tid)?;
@@ -171,6 +194,16 @@ impl Pages {
             .ok_or(Errno::EFAULT)
     }
 
+    /// The 8-byte word at `addr`.
+    fn word(&mut self, addr: u64) -> nix::Result<u64> {
+        let mut word = [0u8; 8];
+        for (i, byte) in word.iter_mut().enumerate() {
+            let at = addr.checked_add(i as u64).ok_or(Errno::EFAULT)?;
+            *byte = self.at(at)?[0];
+        }
+        Ok(u64::from_ne_bytes(word))
+    }
+
     /// A NUL-terminated string of at most `max` bytes.
     fn cstr(&mut self, mut addr: u64, max: usize) -> nix::Result<Vec<u8>> {
         let mut out = Vec::new();
@@ -195,12 +228,7 @@ impl Pages {
         }
         let mut total = 0;
         loop {
-            let mut word = [0u8; 8];
-            for (i, byte) in word.iter_mut().enumerate() {
-                let at = addr.checked_add(i as u64).ok_or(Errno::EFAULT)?;
-                *byte = self.at(at)?[0];
-            }
-            let ptr = u64::from_ne_bytes(word);
+            let ptr = self.word(addr)?;
             if ptr == 0 {
                 return Ok(args);
             }

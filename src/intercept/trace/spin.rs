@@ -10,8 +10,11 @@
 //! So after each stop the loop keeps polling for a short while ([`WINDOW`]), as the kernel's
 //! own halt-polling would, but only while some CPU would otherwise sit idle: polling on a busy
 //! machine takes a CPU from the agent's own work (a parallel build). Whether a CPU is idle comes
-//! from the count of runnable tasks in `/proc/loadavg`, read again at most every [`RECHECK`].
-//! An agent that runs nothing costs nothing: the loop sleeps once a window passes with no stop.
+//! from the count of runnable tasks in `/proc/loadavg`, asked once the loop has polled for
+//! [`FIRST_CHECK`] (a stop that follows at once costs no question) and again every [`RECHECK`]
+//! while it polls; a busy answer ends this window only, so a task that was runnable for a moment
+//! does not stop the polling for the stops that follow. An agent that runs nothing costs
+//! nothing: the loop sleeps once a window passes with no stop.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -21,42 +24,63 @@ use std::time::{Duration, Instant};
 /// another stops again within this (a short command's whole run fits in it).
 pub const WINDOW: Duration = Duration::from_millis(1);
 
-/// How long an answer to "is a CPU idle?" is trusted.
-pub const RECHECK: Duration = Duration::from_millis(2);
+/// How long the loop polls after a stop before it first asks whether a CPU is idle.
+pub const FIRST_CHECK: Duration = Duration::from_micros(50);
+
+/// How often it asks again while it polls.
+pub const RECHECK: Duration = Duration::from_micros(200);
 
 /// The polling state of one tracing loop.
 pub struct Spin {
     loadavg: Option<File>,
     cpus: usize,
     last_stop: Instant,
-    checked: Option<Instant>,
-    idle_cpu: bool,
+    next_check: Instant,
+    /// This window is over: it ran out, or a CPU was found busy.
+    given_up: bool,
 }
 
 impl Spin {
     /// A loop that has seen no stop yet (so it does not poll).
     pub fn new() -> Spin {
+        Spin::reading(
+            File::open("/proc/loadavg").ok(),
+            std::thread::available_parallelism().map_or(1, |n| n.get()),
+        )
+    }
+
+    /// A loop that reads the runnable count from `loadavg` and may use `cpus` CPUs.
+    fn reading(loadavg: Option<File>, cpus: usize) -> Spin {
+        let now = Instant::now();
         Spin {
-            loadavg: File::open("/proc/loadavg").ok(),
-            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            last_stop: Instant::now() - WINDOW,
-            checked: None,
-            idle_cpu: false,
+            loadavg,
+            cpus,
+            last_stop: now,
+            next_check: now,
+            given_up: true,
         }
     }
 
-    /// Notes a stop just served.
+    /// Notes a stop just served: a new window starts.
     pub fn stopped(&mut self) {
         self.last_stop = Instant::now();
-        if self.checked.is_none_or(|at| at.elapsed() >= RECHECK) {
-            self.idle_cpu = self.cpu_idle();
-            self.checked = Some(self.last_stop);
-        }
+        self.next_check = self.last_stop + FIRST_CHECK;
+        self.given_up = false;
     }
 
     /// Whether to poll for the next stop now rather than sleep.
-    pub fn polling(&self) -> bool {
-        self.idle_cpu && self.last_stop.elapsed() < WINDOW
+    pub fn polling(&mut self) -> bool {
+        if self.given_up {
+            return false;
+        }
+        let now = Instant::now();
+        if now.duration_since(self.last_stop) >= WINDOW {
+            self.given_up = true;
+        } else if now >= self.next_check {
+            self.next_check = now + RECHECK;
+            self.given_up = !self.cpu_idle();
+        }
+        !self.given_up
     }
 
     /// Whether some CPU has nothing to run: runnable tasks (this loop among them) no more than
@@ -92,21 +116,59 @@ mod tests {
         assert_eq!(runnable(b"garbage"), None);
     }
 
+    /// A loop reading a runnable count of `runnable` from a file, on two CPUs, and the file.
+    fn loop_seeing(runnable: usize) -> (Spin, tempfile::NamedTempFile) {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(
+            &mut file,
+            format!("0.50 0.40 0.30 {runnable}/80 1234\n").as_bytes(),
+        )
+        .unwrap();
+        let spin = Spin::reading(Some(file.reopen().unwrap()), 2);
+        (spin, file)
+    }
+
     #[test]
     fn a_fresh_loop_does_not_poll() {
         assert!(!Spin::new().polling());
     }
 
     #[test]
-    fn polls_only_within_the_window_after_a_stop() {
-        let mut spin = Spin::new();
+    fn polls_within_the_window_after_a_stop_while_a_cpu_is_idle() {
+        let (mut spin, _file) = loop_seeing(2);
         spin.stopped();
-        spin.idle_cpu = true;
+        assert!(spin.polling());
+        // Past the first check: the file says a CPU is idle.
+        spin.next_check = Instant::now();
         assert!(spin.polling());
         spin.last_stop = Instant::now() - WINDOW;
         assert!(!spin.polling());
+        // A window that ran out stays over until the next stop.
         spin.last_stop = Instant::now();
-        spin.idle_cpu = false;
+        assert!(!spin.polling());
+        spin.stopped();
+        assert!(spin.polling());
+    }
+
+    #[test]
+    fn a_busy_machine_ends_the_window_at_the_first_check() {
+        let (mut spin, _file) = loop_seeing(3);
+        spin.stopped();
+        // Before the first check it polls: a stop that follows at once costs no question.
+        assert!(spin.polling());
+        spin.next_check = Instant::now();
+        assert!(!spin.polling());
+        assert!(!spin.polling());
+        // The next stop starts a new window.
+        spin.stopped();
+        assert!(spin.polling());
+    }
+
+    #[test]
+    fn an_unreadable_count_is_busy() {
+        let mut spin = Spin::reading(None, 2);
+        spin.stopped();
+        spin.next_check = Instant::now();
         assert!(!spin.polling());
     }
 }

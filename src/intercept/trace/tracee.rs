@@ -35,8 +35,13 @@ pub fn base_name(path: &[u8], target: &Path) -> String {
 }
 
 /// The argv of the image that just started (at `PTRACE_EVENT_EXEC` nothing of it has run, so
-/// this is what the kernel was given).
+/// this is what the kernel was given): from its stack, else from `/proc/PID/cmdline`.
 pub fn started_argv(pid: Pid) -> Vec<Vec<u8>> {
+    memory::started_argv(pid).unwrap_or_else(|| cmdline(pid))
+}
+
+/// The argv in `/proc/PID/cmdline`; empty if it cannot be read.
+fn cmdline(pid: Pid) -> Vec<Vec<u8>> {
     use std::io::Read;
     let mut raw = Vec::new();
     if let Ok(mut file) = std::fs::File::open(format!("/proc/{pid}/cmdline")) {
