@@ -78,6 +78,7 @@ pub fn analyze_exec(argv: &[String], env: Vec<(String, String)>, ctx: &ShellCont
 
 #[cfg(test)]
 mod tests {
+    use super::walk::Stdin;
     use super::*;
 
     fn ctx() -> ShellContext {
@@ -104,6 +105,46 @@ mod tests {
                 format!("{} | {}", i.argv().join(" "), steps.join(","))
             })
             .collect()
+    }
+
+    #[test]
+    fn a_group_in_a_pipeline_writes_its_commands_outputs_in_turn() {
+        // All known: the group is one text, run by the shell it is piped into.
+        assert_eq!(
+            seen("{ echo 'rm a'; echo 'rm b'; } | sh"),
+            [
+                "echo rm a | pipeline",
+                "echo rm b | pipeline",
+                "sh | pipeline",
+                "rm a | pipeline,piped-stdin",
+                "rm b | pipeline,piped-stdin"
+            ]
+        );
+        // Partly known: the known part is analysed, the rest makes the shell opaque.
+        let a = analyze("(cat x.sh; echo 'rm c') | sh", &ctx());
+        assert!(a.invocations.iter().any(|i| i.argv() == ["rm", "c"]));
+        let shell = a.invocations.iter().find(|i| i.program_name() == "sh");
+        assert_eq!(
+            shell.map(|i| i.opaque.clone()),
+            Some(vec![Opaque::ScriptFile])
+        );
+    }
+
+    #[test]
+    fn outputs_concatenate_to_text_only_when_all_are_text() {
+        let text = |t: &str| Some(Stdin::Text(t.into(), StepKind::PipedStdin));
+        assert!(matches!(
+            Stdin::concatenated(vec![text("a\n"), None, text("b\n")]),
+            Stdin::Text(t, _) if t == "a\nb\n"
+        ));
+        let mixed = Stdin::concatenated(vec![
+            Some(Stdin::Opaque("git".into())),
+            text("a"),
+            Some(Stdin::Network("curl".into())),
+        ]);
+        assert!(matches!(&mixed, Stdin::Group(parts) if parts.len() == 3));
+        // Downloaded code is the strongest reason a group cannot be read.
+        assert_eq!(mixed.as_code_opacity(), Some(Opaque::NetworkCode));
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub enum Stdin {
     Network(String),
     /// Output of the named program, not knowable statically (`base64 -d`, `git ls-files`).
     Opaque(String),
+    /// The outputs of a brace group's or subshell's commands, one after another, when some are
+    /// known text and some are not (`{ crontab -l; echo "* * * * * job"; }`). Never all text:
+    /// that is one [`Stdin::Text`].
+    Group(Vec<Stdin>),
 }
 
 impl Stdin {
@@ -50,7 +54,32 @@ impl Stdin {
             Stdin::File(_) => Some(Opaque::ScriptFile),
             Stdin::Network(_) => Some(Opaque::NetworkCode),
             Stdin::Opaque(_) => Some(Opaque::PipedCode),
+            Stdin::Group(parts) => {
+                let kinds: Vec<Opaque> = parts.iter().filter_map(Stdin::as_code_opacity).collect();
+                kinds
+                    .iter()
+                    .find(|k| **k == Opaque::NetworkCode)
+                    .or(kinds.first())
+                    .copied()
+            }
         }
+    }
+
+    /// The output of commands run one after another, each writing `parts` (`None`: nothing
+    /// known to be written): one text when every part is text, else a [`Stdin::Group`].
+    pub fn concatenated(parts: Vec<Option<Stdin>>) -> Stdin {
+        let parts: Vec<Stdin> = parts.into_iter().flatten().collect();
+        if parts.iter().all(|p| matches!(p, Stdin::Text(..))) {
+            let text = parts
+                .iter()
+                .filter_map(|p| match p {
+                    Stdin::Text(t, _) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect::<String>();
+            return Stdin::Text(text, StepKind::PipedStdin);
+        }
+        Stdin::Group(parts)
     }
 }
 
@@ -203,21 +232,41 @@ impl<'c> Walker<'c> {
         }
     }
 
-    fn walk_and_or(&mut self, list: &ast::AndOrList, st: &mut State) {
-        self.walk_pipeline(&list.first, st);
-        for next in &list.additional {
-            let (ast::AndOr::And(p) | ast::AndOr::Or(p)) = next;
-            self.walk_pipeline(p, st);
+    /// Walks a list whose standard output is read (a brace group or subshell in a pipeline);
+    /// returns what it writes: each command's output in turn (a command in the background
+    /// writes at any time, so its output is not known).
+    fn walk_list_output(&mut self, list: &ast::CompoundList, st: &mut State) -> Stdin {
+        let mut outputs = Vec::new();
+        for item in &list.0 {
+            if matches!(item.1, ast::SeparatorOperator::Async) {
+                let mut bg = st.clone();
+                self.walk_and_or(&item.0, &mut bg);
+                outputs.push(Some(Stdin::Opaque("a command in the background".into())));
+            } else {
+                outputs.extend(self.walk_and_or(&item.0, st));
+            }
         }
+        Stdin::concatenated(outputs)
     }
 
-    fn walk_pipeline(&mut self, pipeline: &ast::Pipeline, st: &mut State) {
+    /// Walks `a && b || c`; returns what each part writes (every part may run).
+    fn walk_and_or(&mut self, list: &ast::AndOrList, st: &mut State) -> Vec<Option<Stdin>> {
+        let mut outputs = vec![self.walk_pipeline(&list.first, st)];
+        for next in &list.additional {
+            let (ast::AndOr::And(p) | ast::AndOr::Or(p)) = next;
+            outputs.push(self.walk_pipeline(p, st));
+        }
+        outputs
+    }
+
+    /// Walks a pipeline; returns what its last command writes.
+    fn walk_pipeline(&mut self, pipeline: &ast::Pipeline, st: &mut State) -> Option<Stdin> {
         let inherited = st.stdin.take();
         if pipeline.seq.len() == 1 {
-            if let Some(cmd) = pipeline.seq.first() {
-                self.walk_command(cmd, st, inherited);
-            }
-            return;
+            return pipeline
+                .seq
+                .first()
+                .and_then(|cmd| self.walk_command(cmd, st, inherited));
         }
         let mut stdin = inherited;
         for cmd in &pipeline.seq {
@@ -225,6 +274,7 @@ impl<'c> Walker<'c> {
             sub.prov.push(Step::new(StepKind::Pipeline));
             stdin = self.walk_command(cmd, &mut sub, stdin);
         }
+        stdin
     }
 
     /// Walks one command; returns what it writes to stdout, for the next pipeline stage.
@@ -249,12 +299,23 @@ impl<'c> Walker<'c> {
                 }
                 let mut sub = st.clone();
                 sub.stdin = stdin;
-                self.walk_compound(compound, &mut sub);
-                if matches!(compound, ast::CompoundCommand::BraceGroup(_)) {
-                    st.cwd = sub.cwd;
-                    st.vars = sub.vars;
-                }
-                Some(Stdin::Opaque("a compound command".into()))
+                let output = match compound {
+                    ast::CompoundCommand::BraceGroup(g) => {
+                        let output = self.walk_list_output(&g.list, &mut sub);
+                        st.cwd = sub.cwd;
+                        st.vars = sub.vars;
+                        output
+                    }
+                    ast::CompoundCommand::Subshell(s) => {
+                        sub.prov.push(Step::new(StepKind::Subshell));
+                        self.walk_list_output(&s.list, &mut sub)
+                    }
+                    _ => {
+                        self.walk_compound(compound, &mut sub);
+                        Stdin::Opaque("a compound command".into())
+                    }
+                };
+                Some(output)
             }
             ast::Command::Function(def) => {
                 let mut sub = st.clone();

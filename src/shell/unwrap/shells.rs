@@ -306,6 +306,22 @@ pub(super) fn code_from_stdin(
         Some(Stdin::Text(text, kind)) => {
             w.run_text(&text, &nested_state(inv, st), Some(Step::via(kind, via)))
         }
+        // `{ echo "rm -rf ~"; cat more.sh; } | sh`: what is known is analysed, and the rest
+        // makes the invocation opaque.
+        Some(Stdin::Group(parts)) => {
+            for part in &parts {
+                if let Stdin::Text(text, kind) = part {
+                    w.run_text(
+                        text,
+                        &nested_state(inv, st),
+                        Some(Step::via(*kind, via.clone())),
+                    );
+                }
+            }
+            if let Some(kind) = Stdin::Group(parts).as_code_opacity() {
+                w.mark_opaque(index, kind);
+            }
+        }
         Some(other) => {
             if let Some(kind) = other.as_code_opacity() {
                 w.mark_opaque(index, kind);

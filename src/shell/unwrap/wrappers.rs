@@ -520,10 +520,26 @@ fn crontab(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Std
         Some(a) if a.text == "-" => stdin,
         Some(file) => written_content(file, inv.cwd.as_deref(), st),
     };
-    let Some(Stdin::Text(text, _)) = table else {
-        w.mark_opaque(index, Opaque::ScriptFile);
-        return;
+    let parts = match table {
+        Some(Stdin::Text(text, kind)) => vec![Stdin::Text(text, kind)],
+        Some(Stdin::Group(parts)) => parts,
+        _ => {
+            w.mark_opaque(index, Opaque::ScriptFile);
+            return;
+        }
     };
+    for part in parts {
+        match part {
+            Stdin::Text(text, _) => crontab_lines(w, inv, &text, st),
+            // `{ crontab -l; echo "..."; } | crontab -`: the table already installed, kept.
+            Stdin::Opaque(producer) if producer == "crontab" => {}
+            _ => w.mark_opaque(index, Opaque::ScriptFile),
+        }
+    }
+}
+
+/// Analyses each line of a cron table, the command after its schedule.
+fn crontab_lines(w: &mut Walker<'_>, inv: &Invocation, text: &str, st: &State) {
     for line in text.lines() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
