@@ -131,6 +131,33 @@ mod tests {
     }
 
     #[test]
+    fn an_alias_runs_its_text_where_its_name_is_run() {
+        assert_eq!(
+            seen("alias del='rm -rf'; del ~ 'a b'"),
+            [
+                "rm -rf | alias",
+                "alias del=rm -rf | ",
+                "rm -rf /h a b | alias",
+                "del /h a b | "
+            ]
+        );
+        // Not inside itself (bash does not either), and not after `unalias`.
+        assert_eq!(
+            seen("alias ls='ls -l'; ls"),
+            [
+                "ls -l | alias",
+                "alias ls=ls -l | ",
+                "ls -l | alias",
+                "ls | "
+            ]
+        );
+        assert_eq!(
+            seen("alias x=id; unalias x; x"),
+            ["id | alias", "alias x=id | ", "unalias x | ", "x | "]
+        );
+    }
+
+    #[test]
     fn outputs_concatenate_to_text_only_when_all_are_text() {
         let text = |t: &str| Some(Stdin::Text(t.into(), StepKind::PipedStdin));
         assert!(matches!(

@@ -101,6 +101,9 @@ pub struct State {
     /// Files written earlier in the line (absolute path → what was written), so a script that
     /// is written and then run (`echo 'rm -rf ~' > x.sh && bash x.sh`) is analysed.
     pub written: std::collections::HashMap<String, Stdin>,
+    /// Aliases defined earlier in the line (name → text), expanded where the name is run
+    /// (`alias del='rm -rf'; del ~`).
+    pub aliases: std::collections::HashMap<String, String>,
 }
 
 /// The walker: accumulates invocations and errors for one analysis.
@@ -144,6 +147,7 @@ impl<'c> Walker<'c> {
             remote: false,
             stdin: None,
             written: std::collections::HashMap::new(),
+            aliases: std::collections::HashMap::new(),
         }
     }
 
@@ -503,6 +507,7 @@ impl<'c> Walker<'c> {
         let produced = producer_output(&inv, parts.stdin.as_ref());
         record_writes(&inv, produced.as_ref(), st);
         self.apply_builtin_effects(&inv, st);
+        self.expand_alias(&inv, st);
         self.emit(inv, parts.stdin, &parts.procsubs, st);
         produced
     }
@@ -704,6 +709,36 @@ impl<'c> Walker<'c> {
     }
 
     /// `cd`, `pushd`, `popd`, `export`, `alias` and friends change the walking state.
+    /// Runs an alias defined earlier in the line where its name is run: the alias's text with
+    /// the invocation's arguments after it. An alias is not expanded again inside itself.
+    fn expand_alias(&mut self, inv: &Invocation, st: &State) {
+        let Some(name) = inv.args.first().filter(|a| !a.dynamic) else {
+            return;
+        };
+        let Some(value) = st.aliases.get(&name.text) else {
+            return;
+        };
+        let mut text = value.clone();
+        for arg in &inv.args[1..] {
+            text.push(' ');
+            if arg.dynamic {
+                // An expansion stays one, so that it is judged as unknown.
+                text.push_str(&arg.text);
+            } else {
+                text.push('\'');
+                text.push_str(&arg.text.replace('\'', r"'\''"));
+                text.push('\'');
+            }
+        }
+        let mut sub = st.clone();
+        sub.aliases.remove(&name.text);
+        self.run_text(
+            &text,
+            &sub,
+            Some(Step::via(StepKind::Alias, name.text.clone())),
+        );
+    }
+
     fn apply_builtin_effects(&mut self, inv: &Invocation, st: &mut State) {
         let name = inv.program_name();
         let rest = inv.args.get(1..).unwrap_or(&[]);
@@ -750,7 +785,20 @@ impl<'c> Walker<'c> {
                 for a in rest {
                     if let Some((k, v)) = a.text.split_once('=') {
                         self.run_text(v, st, Some(Step::via(StepKind::Alias, k)));
+                        if a.dynamic {
+                            st.aliases.remove(k);
+                        } else {
+                            st.aliases.insert(k.to_string(), v.to_string());
+                        }
                     }
+                }
+            }
+            "unalias" => {
+                if rest.iter().any(|a| a.text == "-a") {
+                    st.aliases.clear();
+                }
+                for a in rest {
+                    st.aliases.remove(&a.text);
                 }
             }
             _ => {}

@@ -53,12 +53,24 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
             out.args = expanded
                 .iter()
                 .map(|p| {
-                    let text = unescape_pattern(p);
+                    // Tilde expansion follows brace expansion: `{rm,-rf,~}` removes the home
+                    // directory.
+                    let home = vars.known.get("HOME");
+                    let tilde = p
+                        .strip_prefix('~')
+                        .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+                    let (text, dynamic) = match (tilde, home) {
+                        (Some(rest), Some(home)) => {
+                            (format!("{home}{}", unescape_pattern(rest)), false)
+                        }
+                        (Some(_), None) => (unescape_pattern(p), true),
+                        (None, _) => (unescape_pattern(p), false),
+                    };
                     Arg {
-                        static_len: text.len(),
+                        static_len: if dynamic { 0 } else { text.len() },
                         glob: has_active_glob(p),
                         text,
-                        dynamic: false,
+                        dynamic,
                     }
                 })
                 .collect();
@@ -490,6 +502,19 @@ mod tests {
     #[test]
     fn tilde_and_home_resolve() {
         assert_eq!(one("~/x").text, "/home/u/x");
+        // After brace expansion too, at the start of a word only.
+        let mut vars = Vars::default();
+        vars.known.insert("HOME".into(), "/home/u".into());
+        let words = |raw: &str| -> Vec<String> {
+            resolve(raw, &vars, &ParserOptions::default())
+                .args
+                .into_iter()
+                .map(|a| a.text)
+                .collect()
+        };
+        assert_eq!(words("{rm,-rf,~}"), ["rm", "-rf", "/home/u"]);
+        assert_eq!(words("{~/a,b}"), ["/home/u/a", "b"]);
+        assert_eq!(words("x{~,y}"), ["x~", "xy"]);
         assert_eq!(one("$HOME").text, "/home/u");
         assert_eq!(one("${HOME}/y").text, "/home/u/y");
         assert!(!one("~").dynamic);
