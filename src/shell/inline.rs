@@ -248,11 +248,18 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
             Embedded::Shell(text) => {
                 w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via)))
             }
-            Embedded::Argv(words) => {
-                let inner = inv.nested(
-                    words.into_iter().map(Arg::literal).collect(),
-                    [Step::via(StepKind::InlineCode, via)],
-                );
+            Embedded::Argv(items) => {
+                let home = sub.vars.known.get("HOME").cloned();
+                let args = items
+                    .into_iter()
+                    .map(|item| match (item, &home) {
+                        (Item::Literal(text), _) => Arg::literal(text),
+                        (Item::Home, Some(home)) => Arg::literal(home.clone()),
+                        (Item::Home, None) => Arg::unknown("~"),
+                        (Item::Unknown(expr), _) => Arg::unknown(&expr),
+                    })
+                    .collect();
+                let inner = inv.nested(args, [Step::via(StepKind::InlineCode, via)]);
                 w.emit(inner, None, &[], &sub);
             }
         }
@@ -265,7 +272,83 @@ pub enum Embedded {
     /// A string run by a shell (`os.system("rm -rf x")`).
     Shell(String),
     /// An argv list run directly (`subprocess.run(["rm", "-rf", "x"])`).
-    Argv(Vec<String>),
+    Argv(Vec<Item>),
+}
+
+/// One element of an argv list in interpreter code.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Item {
+    /// A string literal.
+    Literal(String),
+    /// The user's home directory (`os.path.expanduser("~")`, `Path.home()`, `os.homedir()`).
+    Home,
+    /// Any other expression: known only when the code runs.
+    Unknown(String),
+}
+
+/// Expressions in a list element that stand for the home directory.
+const HOME_EXPRESSIONS: [&str; 7] = [
+    "expanduser('~')",
+    "expanduser(\"~\")",
+    "Path.home()",
+    "homedir()",
+    "environ['HOME']",
+    "environ[\"HOME\"]",
+    "getenv('HOME')",
+];
+
+/// The elements of the list `[a, b, ...]` (brackets included), split at its top-level commas.
+fn list_items(list: &str) -> Vec<Item> {
+    let inner = list
+        .strip_prefix('[')
+        .and_then(|l| l.strip_suffix(']'))
+        .unwrap_or(list);
+    let mut items = Vec::new();
+    let (mut depth, mut quote, mut escaped, mut start) = (0usize, None::<char>, false, 0);
+    for (i, c) in inner.char_indices().chain([(inner.len(), ',')]) {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            (None, ',') if depth == 0 => {
+                let item = inner[start..i].trim();
+                start = i + 1;
+                if !item.is_empty() {
+                    items.push(item_of(item));
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    items
+}
+
+/// What one list element is.
+fn item_of(item: &str) -> Item {
+    let literal = string_literal_re().and_then(|re| re.captures(item.as_bytes()));
+    if let Some(cap) = literal
+        && cap
+            .get(0)
+            .is_some_and(|m| m.start() == 0 && m.end() == item.len())
+        && let Some(m) = cap.get(1).or_else(|| cap.get(2))
+        && let Some(text) = text(item, m)
+    {
+        return Item::Literal(unescape_literal(text));
+    }
+    if HOME_EXPRESSIONS.iter().any(|h| item.contains(h)) {
+        return Item::Home;
+    }
+    // The running interpreter itself (`[sys.executable, "-m", "pip", ...]`).
+    match item {
+        "sys.executable" => return Item::Literal("python3".into()),
+        "process.execPath" | "process.argv[0]" => return Item::Literal("node".into()),
+        _ => {}
+    }
+    Item::Unknown(item.to_string())
 }
 
 /// Compiles `pattern` once into `cell`. The patterns are constants covered by tests; should one
@@ -310,6 +393,15 @@ fn shell_call_re() -> Option<&'static Regex> {
           | shell-command | shell-command-to-string | call-process-shell-command )
         \s*\(?\s* (?:[rfbu]{0,2})
         ( "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | `[^`]*` | \[[^\]]*\] )"#,
+    )
+}
+
+/// Node's `execFile("rm", ["-rf", x])` and `spawn(...)`: the program, then its arguments.
+fn program_and_list_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    cached(
+        &RE,
+        r#"\b(?:execFileSync|execFile|spawnSync|spawn)\s*\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*,\s*(\[[^\]]*\])"#,
     )
 }
 
@@ -358,24 +450,29 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             continue;
         };
         if arg.starts_with('[') {
-            let Some(literal) = string_literal_re() else {
-                continue;
-            };
-            let words: Vec<String> = literal
-                .captures_iter(arg.as_bytes())
-                .filter_map(|c| {
-                    c.get(1)
-                        .or_else(|| c.get(2))
-                        .and_then(|m| text(arg, m))
-                        .map(unescape_literal)
-                })
-                .collect();
-            if !words.is_empty() {
-                out.push(Embedded::Argv(words));
+            let items = list_items(arg);
+            if !items.is_empty() {
+                out.push(Embedded::Argv(items));
             }
         } else {
             let inner = &arg[1..arg.len().saturating_sub(1).max(1)];
             out.push(Embedded::Shell(unescape_literal(inner)));
+        }
+    }
+    let programs = (code.contains("execFile") || code.contains("spawn"))
+        .then(program_and_list_re)
+        .flatten();
+    for cap in programs
+        .into_iter()
+        .flat_map(|re| re.captures_iter(code.as_bytes()))
+    {
+        if let (Some(program), Some(list)) = (
+            cap.get(1).and_then(|m| text(code, m)),
+            cap.get(2).and_then(|m| text(code, m)),
+        ) {
+            let mut items = vec![item_of(program)];
+            items.extend(list_items(list));
+            out.push(Embedded::Argv(items));
         }
     }
     // Only languages where backticks run a shell, and only code that has one: compiling the
@@ -414,10 +511,45 @@ mod tests {
         assert_eq!(
             embedded_commands(r#"subprocess.run(['git', 'push', '--force'])"#, false),
             vec![Embedded::Argv(vec![
-                "git".into(),
-                "push".into(),
-                "--force".into()
+                Item::Literal("git".into()),
+                Item::Literal("push".into()),
+                Item::Literal("--force".into())
             ])]
+        );
+        // Elements that are not literals are known only at run time; some name the home
+        // directory.
+        assert_eq!(
+            embedded_commands(
+                r#"subprocess.run(["rm", "-rf", os.path.expanduser('~'), target, f(a, b)])"#,
+                false
+            ),
+            vec![Embedded::Argv(vec![
+                Item::Literal("rm".into()),
+                Item::Literal("-rf".into()),
+                Item::Home,
+                Item::Unknown("target".into()),
+                Item::Unknown("f(a, b)".into())
+            ])]
+        );
+        assert_eq!(
+            embedded_commands(r#"subprocess.run([sys.executable, "-m", "pip"])"#, false),
+            vec![Embedded::Argv(vec![
+                Item::Literal("python3".into()),
+                Item::Literal("-m".into()),
+                Item::Literal("pip".into())
+            ])]
+        );
+        // Node: the program, then the list of its arguments.
+        assert!(
+            embedded_commands(
+                "require('child_process').execFileSync('rm', ['-rf', dir])",
+                false
+            )
+            .contains(&Embedded::Argv(vec![
+                Item::Literal("rm".into()),
+                Item::Literal("-rf".into()),
+                Item::Unknown("dir".into())
+            ]))
         );
         assert_eq!(
             embedded_commands(
