@@ -12,6 +12,15 @@ use super::word;
 /// What `inv` writes to stdout, given its standard input.
 pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin> {
     let args = skip_simple_wrappers(&inv.args);
+    // `env` (or `sudo env`) with nothing to run prints the environment.
+    if args.is_empty()
+        && inv
+            .args
+            .iter()
+            .any(|a| a.text.rsplit('/').next() == Some("env"))
+    {
+        return Some(Stdin::Opaque("env".into()));
+    }
     let name = args
         .first()
         .map(|a| a.text.rsplit('/').next().unwrap_or(&a.text))

