@@ -324,8 +324,13 @@ pub fn quote_for_display(word: &str) -> String {
     if plain {
         word.to_string()
     } else {
-        format!("'{}'", word.replace('\'', "'\\''"))
+        single_quoted(word)
     }
+}
+
+/// `word` in single quotes, as a shell reads it back unchanged (`it's` → `'it'\''s'`).
+pub fn single_quoted(word: &str) -> String {
+    format!("'{}'", word.replace('\'', "'\\''"))
 }
 
 impl Serialize for Invocation {

@@ -9,7 +9,7 @@
 use brush_parser::ParserOptions;
 use brush_parser::ast;
 
-use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
+use super::invocation::{Arg, Invocation, Opaque, Step, StepKind, single_quoted};
 use super::producer::producer_output;
 use super::word::{self, Vars};
 use super::{Analysis, ShellContext};
@@ -226,20 +226,19 @@ impl<'c> Walker<'c> {
     }
 
     fn walk_list(&mut self, list: &ast::CompoundList, st: &mut State) {
-        for item in &list.0 {
-            if matches!(item.1, ast::SeparatorOperator::Async) {
-                let mut bg = st.clone();
-                self.walk_and_or(&item.0, &mut bg);
-            } else {
-                self.walk_and_or(&item.0, st);
-            }
-        }
+        self.walk_items(list, st);
     }
 
     /// Walks a list whose standard output is read (a brace group or subshell in a pipeline);
-    /// returns what it writes: each command's output in turn (a command in the background
-    /// writes at any time, so its output is not known).
+    /// returns what it writes: each command's output in turn.
     fn walk_list_output(&mut self, list: &ast::CompoundList, st: &mut State) -> Stdin {
+        let outputs = self.walk_items(list, st);
+        Stdin::concatenated(outputs)
+    }
+
+    /// Walks the commands of a list; returns what each writes, in turn (a command in the
+    /// background writes at any time, so its output is not known).
+    fn walk_items(&mut self, list: &ast::CompoundList, st: &mut State) -> Vec<Option<Stdin>> {
         let mut outputs = Vec::new();
         for item in &list.0 {
             if matches!(item.1, ast::SeparatorOperator::Async) {
@@ -250,7 +249,7 @@ impl<'c> Walker<'c> {
                 outputs.extend(self.walk_and_or(&item.0, st));
             }
         }
-        Stdin::concatenated(outputs)
+        outputs
     }
 
     /// Walks `a && b || c`; returns what each part writes (every part may run).
@@ -711,7 +710,6 @@ impl<'c> Walker<'c> {
         }
     }
 
-    /// `cd`, `pushd`, `popd`, `export`, `alias` and friends change the walking state.
     /// Runs an alias defined earlier in the line where its name is run: the alias's text with
     /// the invocation's arguments after it. An alias is not expanded again inside itself.
     fn expand_alias(&mut self, inv: &Invocation, st: &State) {
@@ -728,9 +726,7 @@ impl<'c> Walker<'c> {
                 // An expansion stays one, so that it is judged as unknown.
                 text.push_str(&arg.text);
             } else {
-                text.push('\'');
-                text.push_str(&arg.text.replace('\'', r"'\''"));
-                text.push('\'');
+                text.push_str(&single_quoted(&arg.text));
             }
         }
         let mut sub = st.clone();
@@ -742,6 +738,7 @@ impl<'c> Walker<'c> {
         );
     }
 
+    /// `cd`, `pushd`, `popd`, `export`, `alias` and friends change the walking state.
     fn apply_builtin_effects(&mut self, inv: &Invocation, st: &mut State) {
         let name = inv.program_name();
         let rest = inv.args.get(1..).unwrap_or(&[]);
@@ -975,6 +972,9 @@ fn record_writes(inv: &Invocation, produced: Option<&Stdin>, st: &mut State) {
 /// Programs whose output is the environment, as `/proc/self/environ` holds it.
 const ENVIRONMENT_DUMPERS: [&str; 3] = ["env", "printenv", "export"];
 
+/// curl's and wget's flags whose value is a file to upload (`-` for standard input).
+const UPLOAD_FILE_FLAGS: [&str; 4] = ["-T", "--upload-file", "--post-file", "--body-file"];
+
 /// Where an HTTP client uploads its standard input (`curl -d @-`, `curl -T -`, `-F f=@-`) and that
 /// input is a file (`< path`, `cat path |`) or the environment (`env |`), names the file instead
 /// of `-` (`/proc/self/environ` for the environment): what is sent is then judged as the file it
@@ -987,13 +987,8 @@ fn name_uploaded_stdin(args: &mut [Arg], stdin: &Stdin) {
         }
         _ => return,
     };
-    let Some(program) = args
-        .first()
-        .map(|a| a.text.rsplit('/').next().unwrap_or("").to_string())
-    else {
-        return;
-    };
-    if !matches!(program.as_str(), "curl" | "wget") {
+    let program = args.first().and_then(|a| a.text.rsplit('/').next());
+    if !matches!(program, Some("curl" | "wget")) {
         return;
     }
     let mut upload_next = false;
@@ -1009,16 +1004,14 @@ fn name_uploaded_stdin(args: &mut [Arg], stdin: &Stdin) {
         } else if let Some(field) = arg.text.strip_suffix("=@-") {
             Some(format!("{field}=@{path}"))
         } else if let Some(flag) = arg.text.strip_suffix("=-")
-            && matches!(flag, "--post-file" | "--body-file" | "--upload-file")
+            && flag.starts_with("--")
+            && UPLOAD_FILE_FLAGS.contains(&flag)
         {
             Some(format!("{flag}={path}"))
         } else {
             None
         };
-        upload_next = matches!(
-            arg.text.as_str(),
-            "-T" | "--upload-file" | "--post-file" | "--body-file"
-        );
+        upload_next = UPLOAD_FILE_FLAGS.contains(&arg.text.as_str());
         if let Some(text) = replaced {
             *arg = Arg::literal(text);
         }

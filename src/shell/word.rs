@@ -50,12 +50,12 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
     if b.has_brace && !b.dynamic {
         let expanded = expand_braces(&b.pattern);
         if expanded.len() > 1 {
+            let home = vars.known.get("HOME");
             out.args = expanded
                 .iter()
                 .map(|p| {
                     // Tilde expansion follows brace expansion: `{rm,-rf,~}` removes the home
                     // directory.
-                    let home = vars.known.get("HOME");
                     let tilde = p
                         .strip_prefix('~')
                         .filter(|rest| rest.is_empty() || rest.starts_with('/'));

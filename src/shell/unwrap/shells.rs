@@ -3,7 +3,7 @@
 //! `git -c alias.x='!cmd'`.
 
 use super::nested_state;
-use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
+use crate::shell::invocation::{Invocation, Opaque, Step, StepKind, single_quoted};
 use crate::shell::walk::{State, Stdin, Walker, written_content};
 
 /// Shells that take `-c STRING` and read a script from stdin.
@@ -306,23 +306,20 @@ pub(super) fn code_from_stdin(
         Some(Stdin::Text(text, kind)) => {
             w.run_text(&text, &nested_state(inv, st), Some(Step::via(kind, via)))
         }
-        // `{ echo "rm -rf ~"; cat more.sh; } | sh`: what is known is analysed, and the rest
-        // makes the invocation opaque.
-        Some(Stdin::Group(parts)) => {
-            for part in &parts {
-                if let Stdin::Text(text, kind) = part {
-                    w.run_text(
-                        text,
-                        &nested_state(inv, st),
-                        Some(Step::via(*kind, via.clone())),
-                    );
+        Some(other) => {
+            // `{ echo "rm -rf ~"; cat more.sh; } | sh`: what is known is analysed, and the
+            // rest makes the invocation opaque.
+            if let Stdin::Group(parts) = &other {
+                for part in parts {
+                    if let Stdin::Text(text, kind) = part {
+                        w.run_text(
+                            text,
+                            &nested_state(inv, st),
+                            Some(Step::via(*kind, via.clone())),
+                        );
+                    }
                 }
             }
-            if let Some(kind) = Stdin::Group(parts).as_code_opacity() {
-                w.mark_opaque(index, kind);
-            }
-        }
-        Some(other) => {
             if let Some(kind) = other.as_code_opacity() {
                 w.mark_opaque(index, kind);
             }
@@ -431,7 +428,7 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     {
         let rest: Vec<String> = inv.args[i + 1..]
             .iter()
-            .map(|a| format!("'{}'", a.text.replace('\'', "'\\''")))
+            .map(|a| single_quoted(&a.text))
             .collect();
         w.run_text(
             &format!("git {value} {}", rest.join(" ")),
