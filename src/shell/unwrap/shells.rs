@@ -388,7 +388,8 @@ fn git_config_command<'a>(key: &str, value: &'a str) -> Option<&'a str> {
 
 /// `git -c alias.x='!cmd' x`, `git -c core.sshCommand=CMD fetch`, `git config alias.x '!cmd'`:
 /// configuration that makes git run a shell command runs `cmd` (now, or when used: holding it
-/// where it is defined is the only place it can be seen).
+/// where it is defined is the only place it can be seen). A git alias (`git config alias.p
+/// 'push --force'`) is judged as the git command it stands for, for the same reason.
 fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let run = |w: &mut Walker<'_>, key: &str, value: &str| {
         if let Some(shell) = git_config_command(key, value) {
@@ -452,6 +453,15 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         }
         if let [key, value, ..] = words.as_slice() {
             run(w, key, value);
+            // `git config alias.p 'push --force'`: a later `git p` (in another command, where
+            // nothing shows what it runs) force-pushes, so the alias is judged as what it runs.
+            if key.to_ascii_lowercase().starts_with("alias.") && !value.starts_with('!') {
+                w.run_text(
+                    &format!("git {value}"),
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::Alias, format!("git {key}"))),
+                );
+            }
         }
     }
 }
