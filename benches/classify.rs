@@ -59,6 +59,7 @@ fn bench_parse(c: &mut Criterion) {
         cwd: Some("/home/user/project".into()),
         home: Some("/home/user".into()),
         tmpdir: None,
+        programs: Default::default(),
     };
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Elements(MIXED.len() as u64));

@@ -93,9 +93,26 @@ impl Environment {
                 temp_dirs,
                 guard_globs: PathEnv::default_guard_globs(home.as_deref()),
             },
-            shell: ShellContext { cwd, home, tmpdir },
+            shell: ShellContext {
+                cwd,
+                home,
+                tmpdir,
+                programs: Default::default(),
+            },
         }
     }
+}
+
+/// The program names `rules` are written for and the shimmed ones, sorted.
+fn known_programs(rules: &Ruleset) -> std::sync::Arc<[String]> {
+    let mut names: Vec<String> = rules
+        .program_names()
+        .map(str::to_string)
+        .chain(crate::intercept::shim::programs().map(str::to_string))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names.into()
 }
 
 /// Cache directories under `$HOME` treated like temp dirs.
@@ -169,6 +186,7 @@ impl Engine {
             layers: Vec::new(),
             env,
         }
+        .knowing_programs()
     }
 
     /// An engine over layered rules (see [`crate::layers::load`]) in `env`.
@@ -179,6 +197,22 @@ impl Engine {
             tiers: layered.tiers,
             layers: layered.layers,
             env,
+        }
+        .knowing_programs()
+    }
+
+    /// Tells the shell analysis which program names the rules know (and the shimmed ones), so
+    /// that a globbed program name is judged as each name it matches.
+    fn knowing_programs(mut self) -> Engine {
+        self.env.shell.programs = known_programs(&self.rules);
+        self
+    }
+
+    /// `env`'s shell context, with the program names this engine knows.
+    fn shell_in(&self, env: &Environment) -> ShellContext {
+        ShellContext {
+            programs: self.env.shell.programs.clone(),
+            ..env.shell.clone()
         }
     }
 
@@ -214,9 +248,10 @@ impl Engine {
 
     /// Classifies an action as if it ran in `env` (another working directory, for example).
     pub fn classify_in(&self, action: &Action, env: &Environment) -> Verdict {
+        let shell = self.shell_in(env);
         let analysis = match action {
-            Action::Shell(text) => shell::analyze(text, &env.shell),
-            Action::Argv(argv) => shell::analyze_argv(argv, &env.shell),
+            Action::Shell(text) => shell::analyze(text, &shell),
+            Action::Argv(argv) => shell::analyze_argv(argv, &shell),
         };
         self.classify_analysis_in(analysis, env)
     }
@@ -229,7 +264,7 @@ impl Engine {
         vars: Vec<(String, String)>,
         env: &Environment,
     ) -> Verdict {
-        self.classify_analysis_in(shell::analyze_exec(argv, vars, &env.shell), env)
+        self.classify_analysis_in(shell::analyze_exec(argv, vars, &self.shell_in(env)), env)
     }
 
     /// Classifies a shell command line.

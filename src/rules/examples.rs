@@ -19,6 +19,7 @@ pub fn example_shell_context() -> ShellContext {
         cwd: Some(EXAMPLE_CWD.into()),
         home: Some(EXAMPLE_HOME.into()),
         tmpdir: None,
+        programs: Default::default(),
     }
 }
 

@@ -431,6 +431,7 @@ mod tests {
                 cwd: Some("/work/repo".into()),
                 home: Some("/home/u".into()),
                 tmpdir: None,
+                programs: Default::default(),
             },
         )
         .invocations

@@ -290,6 +290,11 @@ impl Ruleset {
         })
     }
 
+    /// The program names rules are written for (`programs = [...]`, patterns excluded), sorted.
+    pub fn program_names(&self) -> impl Iterator<Item = &str> {
+        self.index.by_program.iter().map(|(p, _)| p.as_ref())
+    }
+
     /// Rule indices that may apply to an invocation of `program` (basename).
     pub fn candidates(&self, program: &str) -> Vec<usize> {
         let mut out: Vec<usize> = self

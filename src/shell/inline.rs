@@ -390,7 +390,8 @@ fn shell_call_re() -> Option<&'static Regex> {
         \b(?: os\.system | os\.popen | subprocess\.[a-z_]+ | commands\.getoutput | check_output | check_call
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
           | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh
-          | shell-command | shell-command-to-string | call-process-shell-command )
+          | shell-command | shell-command-to-string | call-process-shell-command
+          | do\s+shell\s+script )
         \s*\(?\s* (?:[rfbu]{0,2})
         ( "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | `[^`]*` | \[[^\]]*\] )"#,
     )
@@ -403,6 +404,12 @@ fn program_and_list_re() -> Option<&'static Regex> {
         &RE,
         r#"\b(?:execFileSync|execFile|spawnSync|spawn)\s*\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*,\s*(\[[^\]]*\])"#,
     )
+}
+
+/// The shell templates of Bun (`` Bun.$`cmd` ``), zx and dax (`` $`cmd` ``).
+fn js_shell_template_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    cached(&RE, r"\$`([^`]*)`")
 }
 
 fn backtick_re() -> Option<&'static Regex> {
@@ -473,6 +480,15 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             let mut items = vec![item_of(program)];
             items.extend(list_items(list));
             out.push(Embedded::Argv(items));
+        }
+    }
+    let templates = code.contains("$`").then(js_shell_template_re).flatten();
+    for cap in templates
+        .into_iter()
+        .flat_map(|re| re.captures_iter(code.as_bytes()))
+    {
+        if let Some(found) = cap.get(1).and_then(|m| text(code, m)) {
+            out.push(Embedded::Shell(found.to_string()));
         }
     }
     // Only languages where backticks run a shell, and only code that has one: compiling the
@@ -557,6 +573,18 @@ mod tests {
                 false
             ),
             vec![Embedded::Shell("terraform destroy".into())]
+        );
+        // Bun's, zx's and dax's shell templates; AppleScript's `do shell script`.
+        assert_eq!(
+            embedded_commands("await Bun.$`rm -rf ${dir}`; await $`git push -f`", false),
+            vec![
+                Embedded::Shell("rm -rf ${dir}".into()),
+                Embedded::Shell("git push -f".into())
+            ]
+        );
+        assert_eq!(
+            embedded_commands(r#"do shell script "rm -rf ~""#, false),
+            vec![Embedded::Shell("rm -rf ~".into())]
         );
         assert_eq!(embedded_commands("print(1)", false), vec![]);
         assert_eq!(

@@ -95,6 +95,8 @@ pub enum StepKind {
     Alias,
     /// A loop body, once per literal value of the loop variable.
     Loop,
+    /// A program named by a glob (`/bin/r?`), as one of the programs it matches.
+    ProgramGlob,
 }
 
 impl StepKind {
@@ -122,11 +124,12 @@ impl StepKind {
             StepKind::InlineCode => "inline-code",
             StepKind::Alias => "alias",
             StepKind::Loop => "loop",
+            StepKind::ProgramGlob => "program-glob",
         }
     }
 
     /// Every kind, for validating rulesets.
-    pub const ALL: [StepKind; 21] = [
+    pub const ALL: [StepKind; 22] = [
         StepKind::TopLevel,
         StepKind::Pipeline,
         StepKind::CommandSubstitution,
@@ -148,6 +151,7 @@ impl StepKind {
         StepKind::InlineCode,
         StepKind::Alias,
         StepKind::Loop,
+        StepKind::ProgramGlob,
     ];
 }
 

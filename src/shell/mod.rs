@@ -8,6 +8,7 @@
 mod inline;
 mod invocation;
 mod producer;
+mod program_glob;
 mod sql;
 mod unwrap;
 mod walk;
@@ -26,6 +27,9 @@ pub struct ShellContext {
     pub home: Option<String>,
     /// `$TMPDIR`, when set.
     pub tmpdir: Option<String>,
+    /// The program names the rules know, sorted: a program named by a glob (`/bin/r? -rf ~`)
+    /// is judged as each of them the glob matches.
+    pub programs: std::sync::Arc<[String]>,
 }
 
 /// The result of analysing one command line.
@@ -86,6 +90,7 @@ mod tests {
             cwd: Some("/w".into()),
             home: Some("/h".into()),
             tmpdir: None,
+            programs: ["bash", "git", "rm", "rmdir"].map(String::from).into(),
         }
     }
 

@@ -675,8 +675,29 @@ impl<'c> Walker<'c> {
         if inv.args.first().is_some_and(|a| a.dynamic) {
             inv.opaque.push(Opaque::DynamicProgram);
         }
+        let globbed = inv.args.first().filter(|a| a.glob).map(|a| a.text.clone());
+        let alternatives = globbed.as_ref().map(|word| {
+            match super::program_glob::names(word, &self.ctx.programs) {
+                Some(names) => names
+                    .into_iter()
+                    .map(|name| {
+                        let mut args = inv.args.clone();
+                        args[0] = Arg::literal(name);
+                        inv.nested(args, [Step::via(StepKind::ProgramGlob, word.clone())])
+                    })
+                    .collect(),
+                None => {
+                    inv.opaque.push(Opaque::DynamicProgram);
+                    Vec::new()
+                }
+            }
+        });
         self.out.invocations.push(inv);
-        super::unwrap::unwrap(self, index, stdin, procsubs, st);
+        super::unwrap::unwrap(self, index, stdin.clone(), procsubs, st);
+        // `/bin/r? -rf ~`: judged as each known program the glob could run.
+        for alternative in alternatives.into_iter().flatten() {
+            self.emit(alternative, stdin.clone(), procsubs, st);
+        }
     }
 
     /// Marks invocation `index` opaque.
@@ -905,6 +926,7 @@ pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
         cwd: vars.known.get("PWD").cloned(),
         home: vars.known.get("HOME").cloned(),
         tmpdir: vars.known.get("TMPDIR").cloned(),
+        programs: Default::default(),
     };
     let analysis = super::analyze(text, &ctx);
     let [inv] = analysis.invocations.as_slice() else {
