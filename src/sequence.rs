@@ -352,6 +352,15 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
             ["install", name, ..] => touch(Change::Create, format!("Helm release {name}")),
             _ => Vec::new(),
         },
+        // Hosting and SaaS CLIs that name what they delete or create after the verb:
+        // `fly apps destroy web` ... `fly apps create web`, `doctl databases delete db`.
+        "fly" | "flyctl" => verb_operand(&ops, DELETE_VERBS, CREATE_VERBS, "fly"),
+        "doctl" | "hcloud" | "linode-cli" | "scw" | "civo" | "vultr-cli" | "exo" | "wrangler"
+        | "supabase" | "neonctl" | "turso" | "pscale" | "gh" | "glab" | "railway" | "vercel"
+        | "netlify" | "firebase" | "upctl" | "koyeb" | "ibmcloud" | "oci" | "openstack" => {
+            verb_operand(&ops, DELETE_VERBS, CREATE_VERBS, program)
+        }
+        "heroku" => heroku(&words, &ops),
         "dropdb" => ops
             .first()
             .map_or_else(Vec::new, |n| touch(Change::Delete, format!("database {n}"))),
@@ -560,6 +569,35 @@ fn verb_operand(ops: &[&str], deletes: &[&str], creates: &[&str], tool: &str) ->
         change,
         resource: format!("{tool} {} {name}", ops[..at].join(" ")),
     }]
+}
+
+/// Verbs of hosting CLIs that delete what they name.
+const DELETE_VERBS: &[&str] = &["delete", "destroy", "remove", "rm", "del"];
+
+/// Verbs of hosting CLIs that create what they name.
+const CREATE_VERBS: &[&str] = &["create", "new", "init", "launch"];
+
+/// `heroku apps:destroy --app web` ... `heroku apps:create web` (and `addons:`, `pg:`, ...):
+/// the app or add-on named by the operand, else by `--app`/`-a`.
+fn heroku(words: &[&str], ops: &[&str]) -> Vec<Touch> {
+    let Some((topic, verb)) = ops.first().and_then(|c| c.split_once(':')) else {
+        return Vec::new();
+    };
+    let change = match verb {
+        "destroy" | "delete" | "remove" => Change::Delete,
+        "create" => Change::Create,
+        _ => return Vec::new(),
+    };
+    let name = ops
+        .get(1)
+        .copied()
+        .or_else(|| flag(words, &["--app", "-a", "--confirm"]));
+    name.map_or_else(Vec::new, |n| {
+        vec![Touch {
+            change,
+            resource: format!("heroku {topic} {n}"),
+        }]
+    })
 }
 
 /// `az GROUP... delete|create --name NAME`.
@@ -834,6 +872,33 @@ mod tests {
         }
         let v = observe(&mut seq, &e, "s", 1, "rm -rf data && mkdir data");
         assert_eq!(v.rules[0], RULE);
+    }
+
+    #[test]
+    fn hosting_apps_deleted_and_created_again_are_a_recreate() {
+        let e = engine();
+        let mut seq = Sequences::new();
+        for (delete, create) in [
+            ("fly apps destroy shop -y", "flyctl apps create shop"),
+            (
+                "doctl databases delete prod-db --force",
+                "doctl databases create prod-db",
+            ),
+            (
+                "heroku apps:destroy --app shop --confirm shop",
+                "heroku apps:create shop",
+            ),
+            (
+                "gh repo delete acme/site --yes",
+                "gh repo create acme/site --private",
+            ),
+        ] {
+            observe(&mut seq, &e, "s", 0, delete);
+            let v = observe(&mut seq, &e, "s", 1, create);
+            assert_eq!(v.rules[0], RULE, "{create}: {:?}", v.rules);
+        }
+        let v = observe(&mut seq, &e, "s", 2, "fly apps create other");
+        assert!(!v.rules.contains(&RULE.to_string()));
     }
 
     #[test]
