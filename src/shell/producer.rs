@@ -63,11 +63,27 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
             ),
             None => Stdin::Opaque(name.into()),
         },
+        n if ENCODERS.contains(&n) => match rest.iter().rev().find(|a| !a.text.starts_with('-')) {
+            Some(f) if !matches!(n, "sort" | "uniq") || rest.len() == 1 => {
+                Stdin::Derived(n.into(), Box::new(Stdin::File(f.text.clone())))
+            }
+            _ => match stdin {
+                Some(Stdin::Text(..)) | None => Stdin::Opaque(n.into()),
+                Some(source) => Stdin::Derived(n.into(), Box::new(source.clone())),
+            },
+        },
         n if NETWORK_PROGRAMS.contains(&n) => Stdin::Network(n.into()),
         "" => return None,
         other => Stdin::Opaque(other.into()),
     })
 }
+
+/// Filters whose output is their input (or the file they name) encoded, compressed or
+/// reordered: what they pass on is still that content.
+const ENCODERS: &[&str] = &[
+    "base64", "base32", "basenc", "xxd", "od", "hexdump", "gzip", "bzip2", "xz", "zstd", "lz4",
+    "sort", "uniq",
+];
 
 fn echo(rest: &[Arg]) -> String {
     let mut escapes = false;

