@@ -481,9 +481,34 @@ fn aws(words: &[&str], ops: &[&str]) -> Vec<Touch> {
                 })
                 .collect();
         }
-        _ => return Vec::new(),
+        _ => return aws_named(words, service, verb),
     };
     resource.map_or_else(Vec::new, |resource| vec![Touch { change, resource }])
+}
+
+/// Any other `aws SERVICE delete-NOUN` / `create-NOUN` that names what it acts on by a flag
+/// (`--function-name f`, `--repository-name r`, `--cache-cluster-id c`; the create may spell it
+/// `--NOUN-name` where the delete says `--NOUN`, as ECS does).
+fn aws_named(words: &[&str], service: &str, verb: &str) -> Vec<Touch> {
+    let (change, noun) = match verb.split_once('-') {
+        Some(("delete", noun)) => (Change::Delete, noun),
+        Some(("create", noun)) => (Change::Create, noun),
+        _ => return Vec::new(),
+    };
+    let flags = [
+        format!("--{noun}-name"),
+        format!("--{noun}-identifier"),
+        format!("--{noun}-id"),
+        format!("--{noun}"),
+        "--name".to_string(),
+    ];
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    flag(words, &flags).map_or_else(Vec::new, |name| {
+        vec![Touch {
+            change,
+            resource: format!("AWS {service} {noun} {name}"),
+        }]
+    })
 }
 
 /// The values of a list flag (`--instance-ids a b c`, up to the next flag).
@@ -872,6 +897,38 @@ mod tests {
         }
         let v = observe(&mut seq, &e, "s", 1, "rm -rf data && mkdir data");
         assert_eq!(v.rules[0], RULE);
+    }
+
+    #[test]
+    fn any_aws_resource_deleted_and_created_by_name_is_a_recreate() {
+        let e = engine();
+        let mut seq = Sequences::new();
+        for (delete, create) in [
+            (
+                "aws lambda delete-function --function-name f",
+                "aws lambda create-function --function-name f --runtime python3.12 --role r --handler h --zip-file fileb://f.zip",
+            ),
+            (
+                "aws ecs delete-service --cluster c --service web --force",
+                "aws ecs create-service --cluster c --service-name web --task-definition td",
+            ),
+            (
+                "aws elasticache delete-cache-cluster --cache-cluster-id sessions",
+                "aws elasticache create-cache-cluster --cache-cluster-id sessions --engine redis",
+            ),
+        ] {
+            observe(&mut seq, &e, "s", 0, delete);
+            let v = observe(&mut seq, &e, "s", 1, create);
+            assert_eq!(v.rules[0], RULE, "{create}: {:?}", v.rules);
+        }
+        let v = observe(
+            &mut seq,
+            &e,
+            "s",
+            2,
+            "aws lambda create-function --function-name other --runtime python3.12 --role r --handler h --zip-file fileb://f.zip",
+        );
+        assert!(!v.rules.contains(&RULE.to_string()));
     }
 
     #[test]
