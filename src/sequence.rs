@@ -710,13 +710,22 @@ const REGENERATED_DIRS: &[&str] = &[
     "storybook-static",
 ];
 
+/// Directories whose contents are scratch space: what is made afresh under them replaces nothing.
+const TEMP_ROOTS: &[&str] = &["/tmp/", "/var/tmp/", "/dev/shm/"];
+
 /// The directories `paths` (relative to `cwd`) as touched by `change`, leaving out build
-/// outputs and caches.
+/// outputs, caches, and scratch directories under the temp roots outside `cwd`.
 fn directories(paths: &[&str], cwd: &str, change: Change) -> Vec<Touch> {
     paths
         .iter()
         .map(|p| absolute(p, cwd))
         .filter(|dir| !REGENERATED_DIRS.contains(&dir.rsplit('/').next().unwrap_or_default()))
+        .filter(|dir| {
+            // Scratch space outside the current directory (a working tree may itself live
+            // under /tmp: what is made there again still replaces something).
+            dir.starts_with(&format!("{}/", cwd.trim_end_matches('/')))
+                || !TEMP_ROOTS.iter().any(|root| dir.starts_with(root))
+        })
         .map(|dir| Touch {
             change,
             resource: format!("directory {dir}"),
@@ -891,6 +900,8 @@ mod tests {
             "rm -rf build && mkdir build",
             "rm -rf ./dist/ && mkdir -p dist",
             "rm -rf node_modules/.cache; mkdir node_modules/.cache",
+            "rm -rf /tmp/build-xyz && mkdir /tmp/build-xyz",
+            "rm -rf /var/tmp/cache/a; mkdir -p /var/tmp/cache/a",
         ] {
             let v = observe(&mut seq, &e, "s", 0, cmd);
             assert!(!v.rules.contains(&RULE.to_string()), "{cmd}: {:?}", v.rules);
