@@ -305,10 +305,11 @@ pub(super) fn unwrap(
             remote(w, inv, k + 1, stdin.take(), st, "chroot".into());
         }
         "su" | "runuser" => {
-            let (k, seen) = scan(
-                &inv.args,
-                1,
-                &opts(
+            // su takes its options before or after the user (`su root -c CMD`); runuser's
+            // command follows its options.
+            let spec = Opts {
+                stop_at_operand: name == "runuser",
+                ..opts(
                     "cgGsuw",
                     &[
                         "--command",
@@ -318,8 +319,9 @@ pub(super) fn unwrap(
                         "--user",
                         "--whitelist-environment",
                     ],
-                ),
-            );
+                )
+            };
+            let (k, seen) = scan(&inv.args, 1, &spec);
             match value_of(&seen, &["-c", "--command"]) {
                 Some(text) => w.run_text(
                     text,
@@ -719,9 +721,6 @@ fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         .iter()
         .position(|a| a.text == ":::" || a.text == "::::");
     let end = sep.unwrap_or(inv.args.len());
-    let Some(words) = inv.args.get(k..end).filter(|a| !a.is_empty()) else {
-        return;
-    };
     let values: Vec<&Arg> = match sep {
         Some(s) if inv.args[s].text == ":::" => inv.args[s + 1..]
             .iter()
@@ -729,6 +728,18 @@ fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             .take(8)
             .collect(),
         _ => Vec::new(),
+    };
+    let unknown = "\"$PARALLEL_ARG\"";
+    let Some(words) = inv.args.get(k..end).filter(|a| !a.is_empty()) else {
+        // `parallel ::: 'rm -rf ~' 'make'`: with no command, each value is a command line.
+        for value in values {
+            w.run_text(
+                if value.dynamic { unknown } else { &value.text },
+                &nested_state(inv, st),
+                Some(Step::via(StepKind::Xargs, "parallel")),
+            );
+        }
+        return;
     };
     let template: Vec<String> = words.iter().map(|a| a.text.clone()).collect();
     let run = |value: &str| {
@@ -738,7 +749,6 @@ fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         }
         text.join(" ")
     };
-    let unknown = "\"$PARALLEL_ARG\"";
     let texts: Vec<String> = if values.is_empty() || values.iter().any(|v| v.dynamic) {
         vec![run(unknown)]
     } else {
