@@ -310,6 +310,13 @@ const HOME_CONFIG: &[&str] = &[
     ".vault-token",
     ".password-store",
     ".terraform.d",
+    // Programs started at login: a file placed here runs on every session.
+    ".config/systemd/user",
+    ".config/autostart",
+    "Library/LaunchAgents",
+    ".config/pip",
+    ".pip",
+    ".config/git",
 ];
 
 fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) -> PathClass {
