@@ -45,6 +45,19 @@ fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>,
     let (k, _) = scan(&inv.args, 1, &opts("bcDEeFIiJLlmOopQRSWwB", &[]));
     let Some(host) = inv.args.get(k) else { return };
     let mut sub = remote_state(inv, st, format!("ssh {}", host.text));
+    if inv.args.len() == k + 1 {
+        // `ssh host <<EOF ... EOF`: with no command, the remote login shell runs its input.
+        match stdin {
+            Some(Stdin::Text(text, _)) => w.run_text(&text, &sub, None),
+            Some(other) => {
+                if let Some(kind) = other.as_code_opacity() {
+                    w.mark_opaque(index, kind);
+                }
+            }
+            None => {}
+        }
+        return;
+    }
     sub.stdin = stdin;
     shell_words(w, index, inv, k + 1, &sub, None);
 }
