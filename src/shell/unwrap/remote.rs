@@ -21,6 +21,7 @@ pub(super) fn unwrap(
         "ansible" => ansible(w, index, inv, st),
         "salt" | "salt-ssh" | "salt-call" => salt(w, index, inv, st),
         "gcloud" => return gcloud_ssh(w, index, inv, st),
+        "az" => return az_run_command(w, index, inv, st),
         "ssh" => ssh(w, index, inv, stdin.take(), st),
         "kubectl" | "oc" => kubectl(w, inv, stdin.take(), st),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
@@ -205,6 +206,45 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
 
 /// `gcloud compute ssh VM --command CMD` (or `-- CMD`; `cloud-shell ssh` and TPU VMs too): the
 /// command runs on the machine. Returns whether `inv` is one.
+/// `az vm run-command invoke ... --scripts "cmd" ...` (also `vmss`, and `create`): each script
+/// line runs on the machine.
+fn az_run_command(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    let Some(at) = inv.args.iter().position(|a| a.text == "run-command") else {
+        return false;
+    };
+    if !inv
+        .args
+        .get(at + 1)
+        .is_some_and(|a| matches!(a.text.as_str(), "invoke" | "create"))
+    {
+        return false;
+    }
+    let sub = remote_state(inv, st, "az run-command".into());
+    let mut in_scripts = false;
+    for a in &inv.args[at + 2..] {
+        let value = match a.text.as_str() {
+            "--scripts" | "--script" => {
+                in_scripts = true;
+                continue;
+            }
+            t if t.starts_with("--") => {
+                in_scripts = false;
+                t.strip_prefix("--scripts=")
+                    .or_else(|| t.strip_prefix("--script="))
+            }
+            t if in_scripts => Some(t),
+            _ => None,
+        };
+        if let Some(text) = value {
+            if a.dynamic {
+                w.mark_opaque(index, Opaque::DynamicCode);
+            }
+            w.run_text(text, &sub, None);
+        }
+    }
+    true
+}
+
 fn gcloud_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
     let Some(at) = inv.args.iter().position(|a| a.text == "ssh") else {
         return false;
