@@ -910,63 +910,61 @@ mod tests {
         assert_eq!(v.rules[0], RULE);
     }
 
-    #[test]
-    fn any_aws_resource_deleted_and_created_by_name_is_a_recreate() {
+    /// Each create of `pairs` after its delete is a recreate; `unrelated`, a create of something
+    /// no command deleted, is not.
+    fn assert_recreates(pairs: &[(&str, &str)], unrelated: &str) {
         let e = engine();
         let mut seq = Sequences::new();
-        for (delete, create) in [
-            (
-                "aws lambda delete-function --function-name f",
-                "aws lambda create-function --function-name f --runtime python3.12 --role r --handler h --zip-file fileb://f.zip",
-            ),
-            (
-                "aws ecs delete-service --cluster c --service web --force",
-                "aws ecs create-service --cluster c --service-name web --task-definition td",
-            ),
-            (
-                "aws elasticache delete-cache-cluster --cache-cluster-id sessions",
-                "aws elasticache create-cache-cluster --cache-cluster-id sessions --engine redis",
-            ),
-        ] {
+        for (delete, create) in pairs {
             observe(&mut seq, &e, "s", 0, delete);
             let v = observe(&mut seq, &e, "s", 1, create);
             assert_eq!(v.rules[0], RULE, "{create}: {:?}", v.rules);
         }
-        let v = observe(
-            &mut seq,
-            &e,
-            "s",
-            2,
+        let v = observe(&mut seq, &e, "s", 2, unrelated);
+        assert!(!v.rules.contains(&RULE.to_string()), "{unrelated}");
+    }
+
+    #[test]
+    fn any_aws_resource_deleted_and_created_by_name_is_a_recreate() {
+        assert_recreates(
+            &[
+                (
+                    "aws lambda delete-function --function-name f",
+                    "aws lambda create-function --function-name f --runtime python3.12 --role r --handler h --zip-file fileb://f.zip",
+                ),
+                (
+                    "aws ecs delete-service --cluster c --service web --force",
+                    "aws ecs create-service --cluster c --service-name web --task-definition td",
+                ),
+                (
+                    "aws elasticache delete-cache-cluster --cache-cluster-id sessions",
+                    "aws elasticache create-cache-cluster --cache-cluster-id sessions --engine redis",
+                ),
+            ],
             "aws lambda create-function --function-name other --runtime python3.12 --role r --handler h --zip-file fileb://f.zip",
         );
-        assert!(!v.rules.contains(&RULE.to_string()));
     }
 
     #[test]
     fn hosting_apps_deleted_and_created_again_are_a_recreate() {
-        let e = engine();
-        let mut seq = Sequences::new();
-        for (delete, create) in [
-            ("fly apps destroy shop -y", "flyctl apps create shop"),
-            (
-                "doctl databases delete prod-db --force",
-                "doctl databases create prod-db",
-            ),
-            (
-                "heroku apps:destroy --app shop --confirm shop",
-                "heroku apps:create shop",
-            ),
-            (
-                "gh repo delete acme/site --yes",
-                "gh repo create acme/site --private",
-            ),
-        ] {
-            observe(&mut seq, &e, "s", 0, delete);
-            let v = observe(&mut seq, &e, "s", 1, create);
-            assert_eq!(v.rules[0], RULE, "{create}: {:?}", v.rules);
-        }
-        let v = observe(&mut seq, &e, "s", 2, "fly apps create other");
-        assert!(!v.rules.contains(&RULE.to_string()));
+        assert_recreates(
+            &[
+                ("fly apps destroy shop -y", "flyctl apps create shop"),
+                (
+                    "doctl databases delete prod-db --force",
+                    "doctl databases create prod-db",
+                ),
+                (
+                    "heroku apps:destroy --app shop --confirm shop",
+                    "heroku apps:create shop",
+                ),
+                (
+                    "gh repo delete acme/site --yes",
+                    "gh repo create acme/site --private",
+                ),
+            ],
+            "fly apps create other",
+        );
     }
 
     #[test]
