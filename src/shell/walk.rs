@@ -679,29 +679,36 @@ impl<'c> Walker<'c> {
         if inv.args.first().is_some_and(|a| a.dynamic) {
             inv.opaque.push(Opaque::DynamicProgram);
         }
-        let globbed = inv.args.first().filter(|a| a.glob).map(|a| a.text.clone());
-        let alternatives = globbed.as_ref().map(|word| {
-            match super::program_glob::names(word, &self.ctx.programs) {
-                Some(names) => names
-                    .into_iter()
-                    .map(|name| {
-                        let mut args = inv.args.clone();
-                        args[0] = Arg::literal(name);
-                        inv.nested(args, [Step::via(StepKind::ProgramGlob, word.clone())])
-                    })
-                    .collect(),
-                None => {
-                    inv.opaque.push(Opaque::DynamicProgram);
-                    Vec::new()
-                }
-            }
-        });
+        let alternatives = self.program_glob_alternatives(&mut inv);
         self.out.invocations.push(inv);
+        if alternatives.is_empty() {
+            super::unwrap::unwrap(self, index, stdin, procsubs, st);
+            return;
+        }
         super::unwrap::unwrap(self, index, stdin.clone(), procsubs, st);
-        // `/bin/r? -rf ~`: judged as each known program the glob could run.
-        for alternative in alternatives.into_iter().flatten() {
+        for alternative in alternatives {
             self.emit(alternative, stdin.clone(), procsubs, st);
         }
+    }
+
+    /// `/bin/r? -rf ~`: the invocation as each known program its globbed name could run. A glob
+    /// matching too many names leaves the program unknown (marked on `inv`).
+    fn program_glob_alternatives(&self, inv: &mut Invocation) -> Vec<Invocation> {
+        let Some(word) = inv.args.first().filter(|a| a.glob).map(|a| a.text.clone()) else {
+            return Vec::new();
+        };
+        let Some(names) = super::program_glob::names(&word, &self.ctx.programs) else {
+            inv.opaque.push(Opaque::DynamicProgram);
+            return Vec::new();
+        };
+        names
+            .into_iter()
+            .map(|name| {
+                let mut args = inv.args.clone();
+                args[0] = Arg::literal(name);
+                inv.nested(args, [Step::via(StepKind::ProgramGlob, word.clone())])
+            })
+            .collect()
     }
 
     /// Marks invocation `index` opaque.
