@@ -71,9 +71,11 @@ fn value_match(pattern: Option<&str>, value: Option<&str>) -> bool {
     match pattern {
         None => true,
         Some("") => value.is_none(),
-        Some(glob) => {
-            value.is_some_and(|v| glob_match(glob, v) || glob_match(glob, &v.to_ascii_lowercase()))
-        }
+        Some(glob) => value.is_some_and(|v| {
+            glob_match(glob, v)
+                || (v.bytes().any(|b| b.is_ascii_uppercase())
+                    && glob_match(glob, &v.to_ascii_lowercase()))
+        }),
     }
 }
 
