@@ -361,6 +361,45 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
             verb_operand(&ops, DELETE_VERBS, CREATE_VERBS, program)
         }
         "heroku" => heroku(&words, &ops),
+        "eb" => match ops.as_slice() {
+            ["terminate", env, ..] => touch(
+                Change::Delete,
+                format!("Elastic Beanstalk environment {env}"),
+            ),
+            ["create", env, ..] => touch(
+                Change::Create,
+                format!("Elastic Beanstalk environment {env}"),
+            ),
+            _ => Vec::new(),
+        },
+        "cdk" => match ops.split_first() {
+            Some((&"destroy", stacks)) => stacks_touched(Change::Delete, stacks, cwd),
+            Some((&"deploy", stacks)) => stacks_touched(Change::Create, stacks, cwd),
+            _ => Vec::new(),
+        },
+        "serverless" | "sls" | "sst" => {
+            let stage = flag(&words, &["--stage", "-s"]).unwrap_or("dev");
+            let app = format!("the {program} app in {cwd}, stage {stage}");
+            match ops.first() {
+                Some(&"remove") => touch(Change::Delete, app),
+                Some(&"deploy") => touch(Change::Create, app),
+                _ => Vec::new(),
+            }
+        }
+        "copilot" => match (ops.as_slice(), flag(&words, &["--name", "-n"])) {
+            ([kind @ ("env" | "svc" | "job" | "app"), "delete", ..], Some(name)) => {
+                touch(Change::Delete, format!("Copilot {kind} {name}"))
+            }
+            (
+                [
+                    kind @ ("env" | "svc" | "job" | "app"),
+                    "deploy" | "init",
+                    ..,
+                ],
+                Some(name),
+            ) => touch(Change::Create, format!("Copilot {kind} {name}")),
+            _ => Vec::new(),
+        },
         "dropdb" => ops
             .first()
             .map_or_else(Vec::new, |n| touch(Change::Delete, format!("database {n}"))),
@@ -594,6 +633,23 @@ fn verb_operand(ops: &[&str], deletes: &[&str], creates: &[&str], tool: &str) ->
         change,
         resource: format!("{tool} {} {name}", ops[..at].join(" ")),
     }]
+}
+
+/// The CDK stacks named (every stack of the app in `cwd` when none is) as touched by `change`.
+fn stacks_touched(change: Change, stacks: &[&str], cwd: &str) -> Vec<Touch> {
+    if stacks.is_empty() {
+        return vec![Touch {
+            change,
+            resource: format!("the CDK app in {cwd}"),
+        }];
+    }
+    stacks
+        .iter()
+        .map(|stack| Touch {
+            change,
+            resource: format!("CDK stack {stack}"),
+        })
+        .collect()
 }
 
 /// Verbs of hosting CLIs that delete what they name.
@@ -964,6 +1020,26 @@ mod tests {
                 ),
             ],
             "fly apps create other",
+        );
+    }
+
+    #[test]
+    fn application_frameworks_removed_and_deployed_again_are_a_recreate() {
+        assert_recreates(
+            &[
+                ("eb terminate prod-env --force", "eb create prod-env"),
+                ("cdk destroy ProdStack --force", "cdk deploy ProdStack"),
+                (
+                    "serverless remove --stage prod",
+                    "serverless deploy --stage prod",
+                ),
+                ("sst remove --stage prod", "sst deploy --stage prod"),
+                (
+                    "copilot env delete --name prod --yes",
+                    "copilot env deploy --name prod",
+                ),
+            ],
+            "serverless deploy --stage staging",
         );
     }
 
