@@ -280,6 +280,10 @@ fn static_location(arg: &Arg) -> (Option<String>, Extent) {
     )
 }
 
+/// Files inside [`HOME_CONFIG`] entries that hold no keys, credentials or code: the SSH hosts
+/// already seen (`ssh-keyscan github.com >> ~/.ssh/known_hosts` is everyday setup).
+const NOT_HOME_CONFIG: &[&str] = &[".ssh/known_hosts", ".ssh/known_hosts.old"];
+
 /// Entries of the home directory that hold credentials, keys or the shell's configuration.
 const HOME_CONFIG: &[&str] = &[
     ".ssh",
@@ -403,6 +407,7 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
             if HOME_CONFIG
                 .iter()
                 .any(|entry| inside == *entry || inside.starts_with(&format!("{entry}/")))
+                && !NOT_HOME_CONFIG.contains(&inside)
             {
                 return PathClass::HomeConfig;
             }
@@ -479,6 +484,7 @@ mod tests {
         assert_eq!(class("~/Documents"), PathClass::HomeSubdir);
         assert_eq!(class("~/.ssh"), PathClass::HomeConfig);
         assert_eq!(class("~/.ssh/id_ed25519"), PathClass::HomeConfig);
+        assert_eq!(class("~/.ssh/known_hosts"), PathClass::HomeSubdir);
         assert_eq!(class("$HOME/.bashrc"), PathClass::HomeConfig);
         assert_eq!(
             class("~/.config/gcloud/credentials.db"),
