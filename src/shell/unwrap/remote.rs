@@ -48,15 +48,7 @@ fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>,
     let mut sub = remote_state(inv, st, format!("ssh {}", host.text));
     if inv.args.len() == k + 1 {
         // `ssh host <<EOF ... EOF`: with no command, the remote login shell runs its input.
-        match stdin {
-            Some(Stdin::Text(text, _)) => w.run_text(&text, &sub, None),
-            Some(other) => {
-                if let Some(kind) = other.as_code_opacity() {
-                    w.mark_opaque(index, kind);
-                }
-            }
-            None => {}
-        }
+        super::shells::code_from_stdin_in(w, index, "ssh", stdin, &sub);
         return;
     }
     sub.stdin = stdin;
@@ -204,10 +196,8 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
     );
 }
 
-/// `gcloud compute ssh VM --command CMD` (or `-- CMD`; `cloud-shell ssh` and TPU VMs too): the
-/// command runs on the machine. Returns whether `inv` is one.
 /// `az vm run-command invoke ... --scripts "cmd" ...` (also `vmss`, and `create`): each script
-/// line runs on the machine.
+/// line runs on the machine. Returns whether `inv` is one.
 fn az_run_command(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
     let Some(at) = inv.args.iter().position(|a| a.text == "run-command") else {
         return false;
@@ -245,6 +235,8 @@ fn az_run_command(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State
     true
 }
 
+/// `gcloud compute ssh VM --command CMD` (or `-- CMD`; `cloud-shell ssh` and TPU VMs too): the
+/// command runs on the machine. Returns whether `inv` is one.
 fn gcloud_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
     let Some(at) = inv.args.iter().position(|a| a.text == "ssh") else {
         return false;

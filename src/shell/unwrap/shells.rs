@@ -300,23 +300,28 @@ pub(super) fn code_from_stdin(
     stdin: Option<Stdin>,
     st: &State,
 ) {
-    let via = inv.program_name().to_string();
+    code_from_stdin_in(w, index, inv.program_name(), stdin, &nested_state(inv, st));
+}
+
+/// Invocation `index` (`via`) runs its standard input as shell code in state `sub` (nested
+/// already: on another host, say): known text is analysed, the rest makes it opaque.
+pub(super) fn code_from_stdin_in(
+    w: &mut Walker<'_>,
+    index: usize,
+    via: &str,
+    stdin: Option<Stdin>,
+    sub: &State,
+) {
     match stdin {
         Some(Stdin::Opaque(producer)) if ENV_SETUP_GENERATORS.contains(&producer.as_str()) => {}
-        Some(Stdin::Text(text, kind)) => {
-            w.run_text(&text, &nested_state(inv, st), Some(Step::via(kind, via)))
-        }
+        Some(Stdin::Text(text, kind)) => w.run_text(&text, sub, Some(Step::via(kind, via))),
         Some(other) => {
             // `{ echo "rm -rf ~"; cat more.sh; } | sh`: what is known is analysed, and the
             // rest makes the invocation opaque.
             if let Stdin::Group(parts) = &other {
                 for part in parts {
                     if let Stdin::Text(text, kind) = part {
-                        w.run_text(
-                            text,
-                            &nested_state(inv, st),
-                            Some(Step::via(*kind, via.clone())),
-                        );
+                        w.run_text(text, sub, Some(Step::via(*kind, via)));
                     }
                 }
             }
