@@ -208,12 +208,16 @@ impl Engine {
         self
     }
 
-    /// `env`'s shell context, with the program names this engine knows.
-    fn shell_in(&self, env: &Environment) -> ShellContext {
-        ShellContext {
+    /// `env`'s shell context, with the program names this engine knows (copied only for an
+    /// environment other than the engine's own).
+    fn shell_in<'e>(&self, env: &'e Environment) -> std::borrow::Cow<'e, ShellContext> {
+        if std::sync::Arc::ptr_eq(&env.shell.programs, &self.env.shell.programs) {
+            return std::borrow::Cow::Borrowed(&env.shell);
+        }
+        std::borrow::Cow::Owned(ShellContext {
             programs: self.env.shell.programs.clone(),
             ..env.shell.clone()
-        }
+        })
     }
 
     /// The rules.

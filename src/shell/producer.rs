@@ -37,12 +37,10 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
             Some(s) => s.clone(),
             None => Stdin::Opaque("cat".into()),
         },
-        "cat" | "head" | "tail" | "less" => {
-            match rest.iter().rev().find(|a| !a.text.starts_with('-')) {
-                Some(f) => Stdin::File(f.text.clone()),
-                None => Stdin::Opaque(name.into()),
-            }
-        }
+        "cat" | "head" | "tail" | "less" => match last_operand(rest) {
+            Some(f) => Stdin::File(f.text.clone()),
+            None => Stdin::Opaque(name.into()),
+        },
         "base64" | "base32"
             if rest
                 .iter()
@@ -63,7 +61,7 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
             ),
             None => Stdin::Opaque(name.into()),
         },
-        n if ENCODERS.contains(&n) => match rest.iter().rev().find(|a| !a.text.starts_with('-')) {
+        n if ENCODERS.contains(&n) => match last_operand(rest) {
             Some(f) if !matches!(n, "sort" | "uniq") || rest.len() == 1 => {
                 Stdin::Derived(n.into(), Box::new(Stdin::File(f.text.clone())))
             }
@@ -76,6 +74,11 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
         "" => return None,
         other => Stdin::Opaque(other.into()),
     })
+}
+
+/// The last word of `rest` that is no option: the file a reading filter reads.
+fn last_operand(rest: &[Arg]) -> Option<&Arg> {
+    rest.iter().rev().find(|a| !a.text.starts_with('-'))
 }
 
 /// Filters whose output is their input (or the file they name) encoded, compressed or
