@@ -269,7 +269,6 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
         .map(|a| a.text.as_str())
         .collect();
     let cwd = inv.cwd.as_deref().unwrap_or(".");
-    let touch = |change, resource: String| vec![Touch { change, resource }];
     match program {
         "aws" => aws(&words, &ops),
         "kubectl" | "oc" => kubectl(&words, &ops, cwd),
@@ -415,6 +414,11 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
     }
 }
 
+/// One resource touched by `change`.
+fn touch(change: Change, resource: String) -> Vec<Touch> {
+    vec![Touch { change, resource }]
+}
+
 /// The value of the first of `names` (`--name value` or `--name=value`).
 fn flag<'a>(words: &[&'a str], names: &[&str]) -> Option<&'a str> {
     words.iter().enumerate().find_map(|(i, w)| {
@@ -522,7 +526,7 @@ fn aws(words: &[&str], ops: &[&str]) -> Vec<Touch> {
         }
         _ => return aws_named(words, service, verb),
     };
-    resource.map_or_else(Vec::new, |resource| vec![Touch { change, resource }])
+    resource.map_or_else(Vec::new, |resource| touch(change, resource))
 }
 
 /// Any other `aws SERVICE delete-NOUN` / `create-NOUN` that names what it acts on by a flag
@@ -543,10 +547,7 @@ fn aws_named(words: &[&str], service: &str, verb: &str) -> Vec<Touch> {
     ];
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     flag(words, &flags).map_or_else(Vec::new, |name| {
-        vec![Touch {
-            change,
-            resource: format!("AWS {service} {noun} {name}"),
-        }]
+        touch(change, format!("AWS {service} {noun} {name}"))
     })
 }
 
@@ -607,10 +608,7 @@ fn kubectl(words: &[&str], ops: &[&str], cwd: &str) -> Vec<Touch> {
         .filter(|_| kind != "namespace")
         .map(|n| format!(" in namespace {n}"))
         .unwrap_or_default();
-    vec![Touch {
-        change,
-        resource: format!("Kubernetes {kind} {name}{namespace}"),
-    }]
+    touch(change, format!("Kubernetes {kind} {name}{namespace}"))
 }
 
 /// `gcloud GROUP... delete NAME` / `create NAME`: the resource is the groups and the name.
@@ -629,19 +627,13 @@ fn verb_operand(ops: &[&str], deletes: &[&str], creates: &[&str], tool: &str) ->
     } else {
         Change::Create
     };
-    vec![Touch {
-        change,
-        resource: format!("{tool} {} {name}", ops[..at].join(" ")),
-    }]
+    touch(change, format!("{tool} {} {name}", ops[..at].join(" ")))
 }
 
 /// The CDK stacks named (every stack of the app in `cwd` when none is) as touched by `change`.
 fn stacks_touched(change: Change, stacks: &[&str], cwd: &str) -> Vec<Touch> {
     if stacks.is_empty() {
-        return vec![Touch {
-            change,
-            resource: format!("the CDK app in {cwd}"),
-        }];
+        return touch(change, format!("the CDK app in {cwd}"));
     }
     stacks
         .iter()
@@ -673,12 +665,7 @@ fn heroku(words: &[&str], ops: &[&str]) -> Vec<Touch> {
         .get(1)
         .copied()
         .or_else(|| flag(words, &["--app", "-a", "--confirm"]));
-    name.map_or_else(Vec::new, |n| {
-        vec![Touch {
-            change,
-            resource: format!("heroku {topic} {n}"),
-        }]
-    })
+    name.map_or_else(Vec::new, |n| touch(change, format!("heroku {topic} {n}")))
 }
 
 /// `az GROUP... delete|create --name NAME`.
@@ -694,10 +681,7 @@ fn az(words: &[&str], ops: &[&str]) -> Vec<Touch> {
     } else {
         Change::Create
     };
-    vec![Touch {
-        change,
-        resource: format!("az {} {name}", ops[..at].join(" ")),
-    }]
+    touch(change, format!("az {} {name}", ops[..at].join(" ")))
 }
 
 /// `DROP DATABASE|SCHEMA|TABLE [IF EXISTS] name` / `CREATE ... name` (the SQL front end gives
@@ -719,12 +703,7 @@ fn sql(words: &[&str]) -> Vec<Touch> {
         .skip(2)
         .find(|w| !matches!(**w, "if" | "not" | "exists"))
         .map(|n| n.trim_end_matches(';').trim_matches('"'));
-    name.map_or_else(Vec::new, |n| {
-        vec![Touch {
-            change,
-            resource: format!("{kind} {n}"),
-        }]
-    })
+    name.map_or_else(Vec::new, |n| touch(change, format!("{kind} {n}")))
 }
 
 fn is_recursive_flag(word: &str) -> bool {
