@@ -202,6 +202,60 @@ fn at_or_under(path: &str, dir: &str) -> bool {
     path == dir || under(path, dir)
 }
 
+/// Programs whose operands may name a file on another host as `[user@]host:path`.
+const REMOTE_COPIERS: &[&str] = &["scp", "rsync"];
+
+/// Operating-system directories of a remote host: a copy into them replaces what the host
+/// runs or keeps (its configuration, programs, libraries, boot files, databases). A remote
+/// home directory, `/srv` or `/opt` is where deploys and uploads usually go: not these.
+const REMOTE_SYSTEM_DIRS: &[&str] = &[
+    "/bin", "/boot", "/etc", "/lib", "/lib32", "/lib64", "/libx32", "/root", "/sbin", "/usr",
+    "/var",
+];
+
+/// The path part of `arg` when `program` copies to or from another host and `arg` names a
+/// file there (`user@host:/etc/`, `host:`); `None` for a local path. A word whose text before
+/// the first `:` holds a `/` is a local path (`./a:b`).
+pub fn remote_operand<'a>(program: &str, arg: &'a Arg) -> Option<&'a str> {
+    if !REMOTE_COPIERS.contains(&program) {
+        return None;
+    }
+    let known = if arg.dynamic {
+        arg.static_prefix()
+    } else {
+        arg.text.as_str()
+    };
+    let (host, path) = known.split_once(':')?;
+    (!host.is_empty() && !host.contains('/')).then_some(path)
+}
+
+/// Classifies a path on another host (the part after `host:`): its root, a device, or its
+/// operating-system directories are `root`, `device` and `system`; anything else (its home,
+/// `/srv`, `/opt`, `/var/tmp`, the web root `/var/www` deploys copy into) is `outside`. An
+/// rsync module (`host::module`) is `outside`.
+pub fn classify_remote(path: &str) -> PathClass {
+    if !path.starts_with('/') {
+        return PathClass::Outside;
+    }
+    let path = normalize(path);
+    if path == "/" {
+        return PathClass::Root;
+    }
+    if under(&path, "/dev") {
+        return PathClass::Device;
+    }
+    if ["/var/tmp", "/var/www"]
+        .iter()
+        .any(|d| at_or_under(&path, d))
+    {
+        return PathClass::Outside;
+    }
+    if REMOTE_SYSTEM_DIRS.iter().any(|d| at_or_under(&path, d)) {
+        return PathClass::System;
+    }
+    PathClass::Outside
+}
+
 /// How much of a directory a path designates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Extent {
@@ -514,5 +568,30 @@ mod tests {
         assert_eq!(class("/work"), PathClass::WorkspaceRoot);
         assert_eq!(class(".."), PathClass::WorkspaceRoot);
         assert_eq!(class("../.."), PathClass::Root);
+    }
+
+    #[test]
+    fn remote_copy_operands_are_classified_on_their_host() {
+        let remote = |program: &str, text: &str| {
+            remote_operand(program, &Arg::literal(text)).map(classify_remote)
+        };
+        assert_eq!(
+            remote("scp", "root@db:/etc/passwd"),
+            Some(PathClass::System)
+        );
+        assert_eq!(remote("rsync", "web:/"), Some(PathClass::Root));
+        assert_eq!(
+            remote("scp", "h:/var/lib/postgresql"),
+            Some(PathClass::System)
+        );
+        assert_eq!(remote("scp", "h:/var/tmp/x"), Some(PathClass::Outside));
+        assert_eq!(remote("scp", "h:/var/www/site"), Some(PathClass::Outside));
+        assert_eq!(remote("scp", "h:/home/u/x"), Some(PathClass::Outside));
+        assert_eq!(remote("scp", "h:"), Some(PathClass::Outside));
+        assert_eq!(remote("rsync", "h::module/etc"), Some(PathClass::Outside));
+        assert_eq!(remote("scp", "h:/usr/../etc/x"), Some(PathClass::System));
+        assert_eq!(remote("scp", "./a:/etc"), None);
+        assert_eq!(remote("scp", "/etc/hosts"), None);
+        assert_eq!(remote("cp", "h:/etc/hosts"), None);
     }
 }

@@ -385,7 +385,10 @@ impl Ruleset {
             let Some(dest) = target_dir.as_ref().or(rest_args.last().copied()) else {
                 return false;
             };
-            let class = paths::classify(dest, inv.cwd.as_deref(), inv.remote, env);
+            let class = match paths::remote_operand(inv.program_name(), dest) {
+                Some(remote) => paths::classify_remote(remote),
+                None => paths::classify(dest, inv.cwd.as_deref(), inv.remote, env),
+            };
             if !class.is_any_of(&compiled.dest_paths) {
                 return false;
             }

@@ -207,7 +207,7 @@ pub fn unwrap_client(
 /// `aws athena start-query-execution --query-string`, `aws redshift-data|rds-data
 /// execute-statement --sql`, `aws dynamodb execute-statement --statement` (PartiQL),
 /// `gcloud spanner databases execute-sql --sql`, `az postgres|mysql flexible-server execute
-/// --querytext`.
+/// --querytext`, `wrangler d1 execute --command`, `heroku pg:psql --command`.
 pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
     let words: Vec<&str> = inv
         .args
@@ -230,6 +230,8 @@ pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
         "aws" if has(["dynamodb", "execute-statement"]) => Some(&["--statement"]),
         "gcloud" if has(["databases", "execute-sql"]) => Some(&["--sql"]),
         "az" if has(["flexible-server", "execute"]) => Some(&["--querytext", "-q"]),
+        "wrangler" if has(["d1", "execute"]) => Some(&["--command"]),
+        "heroku" if words.first().is_some_and(|w| *w == "pg:psql") => Some(&["--command", "-c"]),
         _ => None,
     }
 }
