@@ -70,6 +70,22 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
                 Some(source) => Stdin::Derived(n.into(), Box::new(source.clone())),
             },
         },
+        "tar" | "gtar" | "bsdtar" if tar_creates_to_stdout(rest) => archived(name, rest),
+        "zip" if rest.iter().any(|a| a.text == "-") => archived(name, rest),
+        // The secret keys gpg exports are the ones its home keeps.
+        "gpg" | "gpg2"
+            if rest.iter().any(|a| {
+                matches!(
+                    a.text.as_str(),
+                    "--export-secret-keys" | "--export-secret-subkeys"
+                )
+            }) =>
+        {
+            Stdin::Derived(
+                name.into(),
+                Box::new(Stdin::File("~/.gnupg/private-keys-v1.d".into())),
+            )
+        }
         n if NETWORK_PROGRAMS.contains(&n) => Stdin::Network(n.into()),
         "" => return None,
         other => Stdin::Opaque(other.into()),
@@ -79,6 +95,67 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
 /// The last word of `rest` that is no option: the file a reading filter reads.
 fn last_operand(rest: &[Arg]) -> Option<&Arg> {
     rest.iter().rev().find(|a| !a.text.starts_with('-'))
+}
+
+/// An archive written to stdout by `name`: the content of the last file or directory it packs
+/// (`tar czf - ~/.ssh`), or opaque when no operand names one.
+fn archived(name: &str, rest: &[Arg]) -> Stdin {
+    match rest
+        .iter()
+        .rev()
+        .find(|a| !a.text.starts_with('-') && a.text != "-" && !is_tar_bundle(&a.text, rest))
+    {
+        Some(f) => Stdin::Derived(name.into(), Box::new(Stdin::File(f.text.clone()))),
+        None => Stdin::Opaque(name.into()),
+    }
+}
+
+/// Whether `word` is tar's old-style option bundle (`czf` in `tar czf - dir`): the first
+/// argument, without a dash.
+fn is_tar_bundle(word: &str, rest: &[Arg]) -> bool {
+    rest.first().is_some_and(|a| a.text == word)
+        && !word.contains('/')
+        && word.chars().all(|c| c.is_ascii_alphabetic())
+        && word.contains(['c', 'r', 'x', 't', 'u'])
+}
+
+/// Whether tar's arguments create an archive on standard output: a create mode (`c`,
+/// `--create`) with the archive `-` or not named (tar then writes to stdout).
+fn tar_creates_to_stdout(rest: &[Arg]) -> bool {
+    let Some(first) = rest.first() else {
+        return false;
+    };
+    let mut create = false;
+    let mut file: Option<&str> = None;
+    let mut words = rest.iter().map(|a| a.text.as_str()).peekable();
+    // Old style: `tar czf ARCHIVE ...`, the bundle's `f` taking the next word.
+    if is_tar_bundle(&first.text, rest) {
+        words.next();
+        create = first.text.contains('c');
+        if first.text.contains('f') {
+            file = words.next();
+        }
+    }
+    while let Some(w) = words.next() {
+        if w == "--create" {
+            create = true;
+        } else if let Some(v) = w.strip_prefix("--file=") {
+            file = Some(v);
+        } else if w == "--file" {
+            file = words.next();
+        } else if w.len() > 1 && w.starts_with('-') && !w.starts_with("--") {
+            let bundle = &w[1..];
+            create |= bundle.contains('c');
+            if let Some(at) = bundle.find('f') {
+                file = if at + 1 < bundle.len() {
+                    Some(&bundle[at + 1..])
+                } else {
+                    words.next()
+                };
+            }
+        }
+    }
+    create && file.is_none_or(|f| f == "-")
 }
 
 /// Filters whose output is their input (or the file they name) encoded, compressed or
@@ -216,6 +293,24 @@ mod tests {
 
     fn words(ws: &[&str]) -> Vec<Arg> {
         ws.iter().map(|w| Arg::literal(*w)).collect()
+    }
+
+    #[test]
+    fn tar_writes_to_stdout_only_when_creating_without_a_named_archive() {
+        let yes = |ws: &[&str]| tar_creates_to_stdout(&words(ws));
+        assert!(yes(&["czf", "-", "dir"]));
+        assert!(yes(&["-czf", "-", "dir"]));
+        assert!(yes(&["cz", "dir"]));
+        assert!(yes(&["--create", "--gzip", "--file=-", "dir"]));
+        assert!(yes(&["-c", "-f-", "dir"]));
+        assert!(!yes(&["czf", "out.tgz", "dir"]));
+        assert!(!yes(&["-czf", "out.tgz", "dir"]));
+        assert!(!yes(&["xzf", "-"]));
+        assert!(!yes(&["-tvf", "-"]));
+        assert_eq!(
+            archived("tar", &words(&["czf", "-", "~/.ssh"])),
+            Stdin::Derived("tar".into(), Box::new(Stdin::File("~/.ssh".into())))
+        );
     }
 
     #[test]
