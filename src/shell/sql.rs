@@ -207,7 +207,8 @@ pub fn unwrap_client(
 /// `aws athena start-query-execution --query-string`, `aws redshift-data|rds-data
 /// execute-statement --sql`, `aws dynamodb execute-statement --statement` (PartiQL),
 /// `gcloud spanner databases execute-sql --sql`, `az postgres|mysql flexible-server execute
-/// --querytext`, `wrangler d1 execute --command`, `heroku pg:psql --command`.
+/// --querytext`, `wrangler d1 execute --command`, `heroku pg:psql --command`, `snow sql
+/// --query`.
 pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
     let words: Vec<&str> = inv
         .args
@@ -232,6 +233,7 @@ pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
         "az" if has(["flexible-server", "execute"]) => Some(&["--querytext", "-q"]),
         "wrangler" if has(["d1", "execute"]) => Some(&["--command"]),
         "heroku" if words.first().is_some_and(|w| *w == "pg:psql") => Some(&["--command", "-c"]),
+        "snow" if words.first().is_some_and(|w| *w == "sql") => Some(&["-q", "--query"]),
         _ => None,
     }
 }
@@ -258,6 +260,39 @@ pub fn unwrap_cloud_sql(
             Input::File(_) | Input::Stdin => {}
         }
     }
+}
+
+/// The SQL a hosted database's CLI takes as an operand: `turso db shell DB "SQL"`.
+fn cloud_sql_operand(inv: &Invocation) -> Option<&Arg> {
+    let operands: Vec<&Arg> = inv
+        .args
+        .iter()
+        .skip(1)
+        .filter(|a| !a.text.starts_with('-'))
+        .collect();
+    match (inv.program_name(), operands.as_slice()) {
+        ("turso", [db, shell, _, sql]) if db.text == "db" && shell.text == "shell" => Some(sql),
+        _ => None,
+    }
+}
+
+/// Analyses the SQL operand of a hosted database's CLI (see [`cloud_sql_operand`]) as `sql`
+/// invocations; false when `inv` has none.
+pub fn unwrap_cloud_sql_operand(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    st: &State,
+) -> bool {
+    let Some(sql) = cloud_sql_operand(inv) else {
+        return false;
+    };
+    if sql.dynamic {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    } else {
+        emit_sql(w, inv, &sql.text, StepKind::Sql, st);
+    }
+    true
 }
 
 /// Inputs of a client whose SQL comes from `code_flags` or files from `file_flags`, else stdin.

@@ -336,7 +336,7 @@ pub fn unwrap(
         sql::unwrap_client(w, index, &inv, stdin, st);
     } else if let Some(flags) = sql::cloud_sql_flags(&inv) {
         sql::unwrap_cloud_sql(w, index, &inv, flags, st);
-    } else if inline::is_interpreter(name) {
+    } else if !sql::unwrap_cloud_sql_operand(w, index, &inv, st) && inline::is_interpreter(name) {
         inline::unwrap_interpreter(w, index, &inv, stdin, procsubs, st);
     }
 }
