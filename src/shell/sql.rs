@@ -68,6 +68,7 @@ pub fn unwrap_client(
     index: usize,
     inv: &Invocation,
     stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
     st: &State,
 ) {
     let name = inv.program_name();
@@ -150,7 +151,7 @@ pub fn unwrap_client(
                     Input::Text(code) => w.set_script(index, code),
                     Input::Dynamic => w.mark_opaque(index, Opaque::DynamicCode),
                     Input::File(path) => {
-                        match path.and_then(|p| written_content(&p, inv.cwd.as_deref(), st)) {
+                        match path.and_then(|p| file_content(&p, inv, procsubs, st)) {
                             Some(Stdin::Text(text, _)) => w.set_script(index, text),
                             Some(other) => w.mark_opaque(
                                 index,
@@ -181,15 +182,13 @@ pub fn unwrap_client(
         match input {
             Input::Text(text) => emit_sql(w, inv, &text, StepKind::Sql, st),
             Input::Dynamic => w.mark_opaque(index, Opaque::DynamicCode),
-            Input::File(path) => {
-                match path.and_then(|p| written_content(&p, inv.cwd.as_deref(), st)) {
-                    Some(Stdin::Text(text, kind)) => emit_sql(w, inv, &text, kind, st),
-                    Some(other) => {
-                        w.mark_opaque(index, other.as_code_opacity().unwrap_or(Opaque::ScriptFile))
-                    }
-                    None => w.mark_opaque(index, Opaque::ScriptFile),
+            Input::File(path) => match path.and_then(|p| file_content(&p, inv, procsubs, st)) {
+                Some(Stdin::Text(text, kind)) => emit_sql(w, inv, &text, kind, st),
+                Some(other) => {
+                    w.mark_opaque(index, other.as_code_opacity().unwrap_or(Opaque::ScriptFile))
                 }
-            }
+                None => w.mark_opaque(index, Opaque::ScriptFile),
+            },
             Input::Stdin => match &stdin {
                 Some(Stdin::Text(text, kind)) => emit_sql(w, inv, text, *kind, st),
                 Some(other) => {
@@ -200,6 +199,27 @@ pub fn unwrap_client(
                 None => {}
             },
         }
+    }
+}
+
+/// What the file `path` given to a client holds, when the line says: written earlier in the
+/// line, or the output of a process substitution (`psql -f <(echo 'TRUNCATE t')`); with
+/// several substitutions, which one is `path` is not told, and none is taken.
+fn file_content(
+    path: &Arg,
+    inv: &Invocation,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) -> Option<Stdin> {
+    if let Some(written) = written_content(path, inv.cwd.as_deref(), st) {
+        return Some(written);
+    }
+    let mut same = procsubs
+        .iter()
+        .filter(|(at, _)| inv.args.get(*at).is_some_and(|a| a.text == path.text));
+    match (same.next(), same.next()) {
+        (Some((_, content)), None) => Some(content.clone()),
+        _ => None,
     }
 }
 

@@ -333,7 +333,7 @@ pub fn unwrap(
     if name == "find" {
         find::find(w, &inv, st);
     } else if sql::is_client(name) {
-        sql::unwrap_client(w, index, &inv, stdin, st);
+        sql::unwrap_client(w, index, &inv, stdin, procsubs, st);
     } else if let Some(flags) = sql::cloud_sql_flags(&inv) {
         sql::unwrap_cloud_sql(w, index, &inv, flags, st);
     } else if !sql::unwrap_cloud_sql_operand(w, index, &inv, st) && inline::is_interpreter(name) {
