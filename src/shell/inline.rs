@@ -192,6 +192,14 @@ pub fn unwrap_interpreter(
         operand = Some(i);
         break;
     }
+    // A framework's console given code to run: `python manage.py shell -c CODE`, `php artisan
+    // tinker --execute=CODE`.
+    if codes.is_empty()
+        && let Some(at) = operand
+        && let Some(code) = console_code(inv, at)
+    {
+        codes.push(code);
+    }
     let via = inv.program_name().to_string();
     // The code comes from a stream: what a process substitution in the script's place prints,
     // or standard input when no code and no script were given.
@@ -229,6 +237,67 @@ pub fn unwrap_interpreter(
         };
         attach(w, index, inv, &text, st, &via);
     }
+}
+
+/// The code a framework's console runs, given the script operand at `at`: Django's
+/// `manage.py shell -c|--command CODE` and Laravel's `artisan tinker --execute[=]CODE`.
+fn console_code(inv: &Invocation, at: usize) -> Option<&Arg> {
+    let script = inv.args.get(at)?.text.rsplit('/').next()?;
+    let rest = inv.args.get(at + 1..)?;
+    let (command, flags): (&str, &[&str]) = match script {
+        "manage.py" => ("shell", &["-c", "--command"]),
+        "artisan" => ("tinker", &["--execute"]),
+        _ => return None,
+    };
+    if rest.first()?.text != command {
+        return None;
+    }
+    let mut words = rest.iter().skip(1);
+    while let Some(a) = words.next() {
+        if flags.contains(&a.text.as_str()) {
+            return words.next();
+        }
+        if a.text
+            .split_once('=')
+            .is_some_and(|(k, _)| k.starts_with("--") && flags.contains(&k))
+        {
+            return Some(a);
+        }
+    }
+    None
+}
+
+/// Unwraps `rails runner CODE` (also `rails r`): the Ruby code it runs is attached and analysed
+/// as `ruby -e` code is; a script file (`rails runner script.rb`) is not read. False when
+/// `inv` is no such invocation.
+pub fn unwrap_rails_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    if inv.program_name() != "rails" {
+        return false;
+    }
+    let mut positional = inv
+        .args
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, a)| !a.text.starts_with('-'));
+    if !positional
+        .next()
+        .is_some_and(|(_, a)| matches!(a.text.as_str(), "runner" | "r"))
+    {
+        return false;
+    }
+    let Some((at, code)) = positional.next() else {
+        return false;
+    };
+    if code.text.ends_with(".rb") {
+        return false;
+    }
+    w.mark_code_arg(index, at);
+    if code.dynamic {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    }
+    attach(w, index, inv, &code.text, st, "ruby");
+    true
 }
 
 /// Attaches `code` to invocation `index` and analyses the shell commands embedded in it.
@@ -287,7 +356,7 @@ pub enum Item {
 }
 
 /// Expressions in a list element that stand for the home directory.
-const HOME_EXPRESSIONS: [&str; 7] = [
+const HOME_EXPRESSIONS: [&str; 11] = [
     "expanduser('~')",
     "expanduser(\"~\")",
     "Path.home()",
@@ -295,6 +364,10 @@ const HOME_EXPRESSIONS: [&str; 7] = [
     "environ['HOME']",
     "environ[\"HOME\"]",
     "getenv('HOME')",
+    "$ENV{HOME}",
+    "ENV['HOME']",
+    "ENV[\"HOME\"]",
+    "Dir.home",
 ];
 
 /// The elements of the list `[a, b, ...]` (brackets included), split at its top-level commas.
@@ -325,6 +398,26 @@ fn list_items(list: &str) -> Vec<Item> {
         }
     }
     items
+}
+
+/// Ruby's and Perl's `system("kubectl", "delete", "ns", x)`: a call given a program name (a
+/// string without spaces) and more arguments runs that program with them, without a shell.
+/// `first` is the first argument's literal, `rest` the code after it; `None` when the call
+/// has one argument, or its others are not plain values (a block, a hash, `key => value`).
+fn argument_list(first: &str, rest: &str) -> Option<Vec<Item>> {
+    if first.starts_with('[') || first.starts_with('`') || first.contains(char::is_whitespace) {
+        return None;
+    }
+    let tail = rest.trim_start().strip_prefix(',')?;
+    let close = tail.find(')')?;
+    let items = list_items(&format!("[{first},{}]", &tail[..close]));
+    let plain = |item: &Item| match item {
+        Item::Literal(_) | Item::Home => true,
+        Item::Unknown(expr) => expr
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '$' | '@' | '.' | ':')),
+    };
+    (items.len() > 1 && items.iter().all(plain)).then_some(items)
 }
 
 /// What one list element is.
@@ -453,10 +546,15 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
         .into_iter()
         .flat_map(|re| re.captures_iter(code.as_bytes()))
     {
-        let Some(arg) = cap.get(1).and_then(|m| text(code, m)) else {
+        let Some(found) = cap.get(1) else {
             continue;
         };
-        if arg.starts_with('[') {
+        let Some(arg) = text(code, found) else {
+            continue;
+        };
+        if backticks && let Some(items) = argument_list(arg, &code[found.end()..]) {
+            out.push(Embedded::Argv(items));
+        } else if arg.starts_with('[') {
             let items = list_items(arg);
             if !items.is_empty() {
                 out.push(Embedded::Argv(items));
@@ -592,6 +690,37 @@ mod tests {
             vec![Embedded::Shell("rm -rf /".into())]
         );
         assert_eq!(embedded_commands("const s = `hi ${x}`", false), vec![]);
+    }
+
+    #[test]
+    fn ruby_and_perl_system_with_several_arguments_is_an_argv() {
+        let lit = |s: &str| Item::Literal(s.into());
+        assert_eq!(
+            embedded_commands(r#"system("kubectl", "delete", "ns", "prod")"#, true),
+            vec![Embedded::Argv(vec![
+                lit("kubectl"),
+                lit("delete"),
+                lit("ns"),
+                lit("prod")
+            ])]
+        );
+        assert_eq!(
+            embedded_commands(r#"system("rm", "-rf", dir)"#, true),
+            vec![Embedded::Argv(vec![
+                lit("rm"),
+                lit("-rf"),
+                Item::Unknown("dir".into())
+            ])]
+        );
+        // A shell string with a result variable (PHP), and a language without the form.
+        assert_eq!(
+            embedded_commands(r#"system("rm -rf /srv", $ret)"#, true),
+            vec![Embedded::Shell("rm -rf /srv".into())]
+        );
+        assert_eq!(
+            embedded_commands(r#"execSync("ls", {stdio: 'inherit'})"#, false),
+            vec![Embedded::Shell("ls".into())]
+        );
     }
 
     #[test]

@@ -336,7 +336,10 @@ pub fn unwrap(
         sql::unwrap_client(w, index, &inv, stdin, procsubs, st);
     } else if let Some(flags) = sql::cloud_sql_flags(&inv) {
         sql::unwrap_cloud_sql(w, index, &inv, flags, st);
-    } else if !sql::unwrap_cloud_sql_operand(w, index, &inv, st) && inline::is_interpreter(name) {
+    } else if !inline::unwrap_rails_runner(w, index, &inv, st)
+        && !sql::unwrap_cloud_sql_operand(w, index, &inv, st)
+        && inline::is_interpreter(name)
+    {
         inline::unwrap_interpreter(w, index, &inv, stdin, procsubs, st);
     }
 }
