@@ -1,6 +1,7 @@
 //! Remote execution: `ssh HOST CMD`, `kubectl exec|debug|run ... -- CMD`, and
 //! `docker|podman exec|run ... CMD` (compose too), `gcloud compute ssh VM --command CMD`,
-//! `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no local working directory and local paths do
+//! `az ssh vm -- CMD`, `vagrant ssh -c CMD`, `pssh|pdsh|clush HOSTS CMD`, `ansible -a CMD`
+//! and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no local working directory and local paths do
 //! not apply.
 
 use super::shells::shell_words;
@@ -21,7 +22,9 @@ pub(super) fn unwrap(
         "ansible" => ansible(w, index, inv, st),
         "salt" | "salt-ssh" | "salt-call" => salt(w, index, inv, st),
         "gcloud" => return gcloud_ssh(w, index, inv, st),
-        "az" => return az_run_command(w, index, inv, st),
+        "az" => return az_run_command(w, index, inv, st) || az_ssh(w, index, inv, st),
+        "vagrant" => vagrant_ssh(w, index, inv, st),
+        "pssh" | "parallel-ssh" | "pdsh" | "clush" => parallel_ssh(w, index, inv, st),
         "ssh" => ssh(w, index, inv, stdin.take(), st),
         "kubectl" | "oc" => kubectl(w, inv, stdin.take(), st),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
@@ -246,27 +249,76 @@ fn gcloud_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) ->
         .find(|a| !a.text.starts_with('-'))
         .map_or("", |a| a.text.as_str());
     let sub = remote_state(inv, st, format!("gcloud ssh {host}"));
-    let mut i = at + 1;
+    remote_command(w, index, inv, at + 1, &sub, &["--command"]);
+    true
+}
+
+/// `az ssh vm|arc ... -- CMD`: the command runs on the machine. Returns whether `inv` is one.
+fn az_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    if inv.args.get(1).is_none_or(|a| a.text != "ssh") {
+        return false;
+    }
+    let sub = remote_state(inv, st, "az ssh".into());
+    remote_command(w, index, inv, 2, &sub, &[]);
+    true
+}
+
+/// `vagrant ssh [MACHINE] -c|--command CMD` (or `-- CMD`): the command runs in the machine.
+fn vagrant_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
+    if inv.args.get(1).is_some_and(|a| a.text == "ssh") {
+        let sub = remote_state(inv, st, "vagrant ssh".into());
+        remote_command(w, index, inv, 2, &sub, &["-c", "--command"]);
+    }
+}
+
+/// Runs, in `sub`, the command an ssh-like tool takes from `flags` (`--command CMD`,
+/// `--command=CMD`) or after `--`, scanning `inv`'s arguments from `from`.
+fn remote_command(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    from: usize,
+    sub: &State,
+    flags: &[&str],
+) {
+    let mut i = from;
     while let Some(a) = inv.args.get(i) {
-        let code = match a.text.as_str() {
-            "--" => {
-                shell_words(w, index, inv, i + 1, &sub, None);
-                break;
+        if a.text == "--" {
+            shell_words(w, index, inv, i + 1, sub, None);
+            return;
+        }
+        let attached = a
+            .text
+            .split_once('=')
+            .filter(|(k, _)| k.starts_with("--") && flags.contains(k))
+            .map(|(_, v)| v);
+        let (code, text) = match attached {
+            Some(v) => (Some(a), Some(v)),
+            None if flags.contains(&a.text.as_str()) => {
+                let next = inv.args.get(i + 1);
+                (next, next.map(|n| n.text.as_str()))
             }
-            "--command" => inv.args.get(i + 1),
-            t if t.starts_with("--command=") => Some(a),
-            _ => None,
+            None => (None, None),
         };
-        if let Some(code) = code {
+        if let (Some(code), Some(text)) = (code, text) {
             if code.dynamic {
                 w.mark_opaque(index, Opaque::DynamicCode);
             }
-            let text = code.text.strip_prefix("--command=").unwrap_or(&code.text);
-            w.run_text(text, &sub, None);
+            w.run_text(text, sub, None);
         }
         i += 1;
     }
-    true
+}
+
+/// `pssh -h HOSTS CMD`, `pdsh -w HOSTS CMD`, `clush -w NODES CMD`: the command runs on every
+/// host listed.
+fn parallel_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
+    let (k, _) = scan(&inv.args, 1, &opts("hHlpoetOxXwgRfu", &[]));
+    if inv.args.get(k).is_none() {
+        return;
+    }
+    let sub = remote_state(inv, st, inv.program_name().to_string());
+    shell_words(w, index, inv, k, &sub, None);
 }
 
 /// `salt TARGET cmd.run 'CMD'` (also `salt-ssh`, and `salt-call` on this minion): the
