@@ -202,6 +202,36 @@ fn at_or_under(path: &str, dir: &str) -> bool {
     path == dir || under(path, dir)
 }
 
+/// Classifies the destination of a copy or move: as [`classify`], except that a temp dir
+/// itself (`cp x /tmp/`) is `temp`: what goes there lands inside it, and `/tmp` stays.
+pub fn classify_destination(
+    arg: &Arg,
+    cwd: Option<&str>,
+    remote: bool,
+    env: &PathEnv,
+) -> PathClass {
+    let class = classify(arg, cwd, remote, env);
+    if class == PathClass::System
+        && !remote
+        && !arg.dynamic
+        && !arg.glob
+        && let Some(path) = absolute_text(&arg.text, cwd)
+        && env.temp_dirs.iter().any(|t| *t == path)
+    {
+        return PathClass::Temp;
+    }
+    class
+}
+
+/// `text` as a normalized absolute path, relative ones joined to `cwd`.
+fn absolute_text(text: &str, cwd: Option<&str>) -> Option<String> {
+    if text.starts_with('/') {
+        Some(normalize(text))
+    } else {
+        cwd.map(|c| normalize(&format!("{c}/{text}")))
+    }
+}
+
 /// Programs whose operands may name a file on another host as `[user@]host:path`.
 const REMOTE_COPIERS: &[&str] = &["scp", "rsync"];
 

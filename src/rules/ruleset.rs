@@ -387,7 +387,7 @@ impl Ruleset {
             };
             let class = match paths::remote_operand(inv.program_name(), dest) {
                 Some(remote) => paths::classify_remote(remote),
-                None => paths::classify(dest, inv.cwd.as_deref(), inv.remote, env),
+                None => paths::classify_destination(dest, inv.cwd.as_deref(), inv.remote, env),
             };
             if !class.is_any_of(&compiled.dest_paths) {
                 return false;
