@@ -216,7 +216,7 @@ pub fn classify_destination(
         && !arg.dynamic
         && !arg.glob
         && let Some(path) = absolute_text(&arg.text, cwd)
-        && env.temp_dirs.iter().any(|t| *t == path)
+        && env.temp_dirs.contains(&path)
     {
         return PathClass::Temp;
     }
