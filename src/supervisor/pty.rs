@@ -8,7 +8,7 @@ use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::process::{Command, ExitStatus};
-use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -84,6 +84,7 @@ pub fn run(
     let route: KeyRoute = Arc::new(Mutex::new(None));
     let paused = Arc::new(AtomicBool::new(false));
     let held: Arc<Mutex<Vec<u8>>> = Arc::new(Mutex::new(Vec::new()));
+    let flow = Arc::new(OutputFlow::default());
 
     spawn_input(Arc::clone(&master), Arc::clone(&route));
     let (done_tx, done_rx) = channel();
@@ -91,9 +92,10 @@ pub fn run(
         Arc::clone(&master),
         Arc::clone(&paused),
         Arc::clone(&held),
+        Arc::clone(&flow),
         done_tx,
     );
-    spawn_prompts(prompts, Arc::clone(&master), route, paused, held);
+    spawn_prompts(prompts, Arc::clone(&master), route, paused, held, flow);
     spawn_resize(Arc::clone(&master));
 
     let status = match agent {
@@ -199,10 +201,41 @@ fn spawn_input(master: Arc<OwnedFd>, route: KeyRoute) {
     });
 }
 
+/// How far the output thread is: reads it made, and reads whose bytes it has shown or held.
+#[derive(Default)]
+struct OutputFlow {
+    read: AtomicU64,
+    handled: AtomicU64,
+}
+
+impl OutputFlow {
+    /// Waits, at most 300 ms, until the agent's output has gone quiet and all of it is shown:
+    /// no read for 30 ms, nothing read but not yet written. The agent is stopped at the command
+    /// the prompt is about, so what it printed before reaches the terminal before the prompt
+    /// (the pty hands written bytes to its reader asynchronously: a quiet spell, not an empty
+    /// buffer, says they have arrived).
+    fn settle(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_millis(300);
+        let mut last = self.read.load(Ordering::SeqCst);
+        let mut quiet = 0;
+        while quiet < 3 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+            let now = self.read.load(Ordering::SeqCst);
+            if now == last && now == self.handled.load(Ordering::SeqCst) {
+                quiet += 1;
+            } else {
+                quiet = 0;
+                last = now;
+            }
+        }
+    }
+}
+
 fn spawn_output(
     master: Arc<OwnedFd>,
     paused: Arc<AtomicBool>,
     held: Arc<Mutex<Vec<u8>>>,
+    flow: Arc<OutputFlow>,
     done: Sender<()>,
 ) {
     std::thread::spawn(move || {
@@ -212,6 +245,7 @@ fn spawn_output(
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            flow.read.fetch_add(1, Ordering::SeqCst);
             if paused.load(Ordering::SeqCst) {
                 if let Ok(mut h) = held.lock() {
                     h.extend_from_slice(&buf[..n]);
@@ -220,10 +254,13 @@ fn spawn_output(
                         h.drain(..excess);
                     }
                 }
+                flow.handled.fetch_add(1, Ordering::SeqCst);
                 continue;
             }
             let mut out = std::io::stdout().lock();
-            if out.write_all(&buf[..n]).and_then(|_| out.flush()).is_err() {
+            let written = out.write_all(&buf[..n]).and_then(|_| out.flush());
+            flow.handled.fetch_add(1, Ordering::SeqCst);
+            if written.is_err() {
                 break;
             }
         }
@@ -237,9 +274,11 @@ fn spawn_prompts(
     route: KeyRoute,
     paused: Arc<AtomicBool>,
     held: Arc<Mutex<Vec<u8>>>,
+    flow: Arc<OutputFlow>,
 ) {
     std::thread::spawn(move || {
         for request in prompts {
+            flow.settle();
             paused.store(true, Ordering::SeqCst);
             let (tx, rx) = channel();
             if let Ok(mut r) = route.lock() {
