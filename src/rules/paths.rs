@@ -250,12 +250,7 @@ pub fn remote_operand<'a>(program: &str, arg: &'a Arg) -> Option<&'a str> {
     if !REMOTE_COPIERS.contains(&program) {
         return None;
     }
-    let known = if arg.dynamic {
-        arg.static_prefix()
-    } else {
-        arg.text.as_str()
-    };
-    let (host, path) = known.split_once(':')?;
+    let (host, path) = arg.static_prefix().split_once(':')?;
     (!host.is_empty() && !host.contains('/')).then_some(path)
 }
 
@@ -304,15 +299,11 @@ pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> Pa
     let Some(text) = text else {
         return PathClass::Unknown;
     };
-    let absolute = if text.starts_with('/') {
-        normalize(&text)
-    } else if remote {
+    if remote && !text.starts_with('/') {
         return PathClass::Outside;
-    } else {
-        match cwd {
-            Some(c) => normalize(&format!("{c}/{text}")),
-            None => return PathClass::Unknown,
-        }
+    }
+    let Some(absolute) = absolute_text(&text, cwd) else {
+        return PathClass::Unknown;
     };
     classify_absolute(&absolute, extent, remote, env)
 }

@@ -219,12 +219,6 @@ pub fn unwrap_interpreter(
         return;
     }
     for code in codes {
-        if let Some(arg) = inv.args.iter().position(|a| std::ptr::eq(a, code)) {
-            w.mark_code_arg(index, arg);
-        }
-        if code.dynamic {
-            w.mark_opaque(index, Opaque::DynamicCode);
-        }
         let text = match code.text.split_once('=') {
             Some((k, v)) if k.starts_with("--") => v.to_string(),
             _ if code.text.starts_with('-') && code.text.len() > 2 && !lang.operand_is_code => {
@@ -235,8 +229,28 @@ pub fn unwrap_interpreter(
             }
             _ => code.text.clone(),
         };
-        attach(w, index, inv, &text, st, &via);
+        attach_code_arg(w, index, inv, code, &text, st, &via);
     }
+}
+
+/// Attaches `text`, the code argument `code` of invocation `index` carries, marking that
+/// argument as code (and the invocation opaque when the code is only known at run time).
+fn attach_code_arg(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    code: &Arg,
+    text: &str,
+    st: &State,
+    via: &str,
+) {
+    if let Some(arg) = inv.args.iter().position(|a| std::ptr::eq(a, code)) {
+        w.mark_code_arg(index, arg);
+    }
+    if code.dynamic {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    }
+    attach(w, index, inv, text, st, via);
 }
 
 /// The code a framework's console runs, given the script operand at `at`: Django's
@@ -267,37 +281,32 @@ fn console_code(inv: &Invocation, at: usize) -> Option<&Arg> {
     None
 }
 
-/// Unwraps `rails runner CODE` (also `rails r`): the Ruby code it runs is attached and analysed
-/// as `ruby -e` code is; a script file (`rails runner script.rb`) is not read. False when
-/// `inv` is no such invocation.
-pub fn unwrap_rails_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+/// The Ruby code `rails runner CODE` (also `rails r`) runs; `None` for a script file
+/// (`rails runner script.rb`, not read) or another invocation.
+pub fn rails_runner_code(inv: &Invocation) -> Option<&Arg> {
     if inv.program_name() != "rails" {
-        return false;
+        return None;
     }
-    let mut positional = inv
-        .args
-        .iter()
-        .enumerate()
-        .skip(1)
-        .filter(|(_, a)| !a.text.starts_with('-'));
+    let mut positional = inv.args.iter().skip(1).filter(|a| !a.text.starts_with('-'));
     if !positional
         .next()
-        .is_some_and(|(_, a)| matches!(a.text.as_str(), "runner" | "r"))
+        .is_some_and(|a| matches!(a.text.as_str(), "runner" | "r"))
     {
-        return false;
+        return None;
     }
-    let Some((at, code)) = positional.next() else {
-        return false;
-    };
-    if code.text.ends_with(".rb") {
-        return false;
-    }
-    w.mark_code_arg(index, at);
-    if code.dynamic {
-        w.mark_opaque(index, Opaque::DynamicCode);
-    }
-    attach(w, index, inv, &code.text, st, "ruby");
-    true
+    positional.next().filter(|code| !code.text.ends_with(".rb"))
+}
+
+/// Unwraps `rails runner CODE` (see [`rails_runner_code`]): the code is attached and analysed
+/// as `ruby -e` code is.
+pub fn unwrap_rails_runner(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    code: &Arg,
+    st: &State,
+) {
+    attach_code_arg(w, index, inv, code, &code.text, st, "ruby");
 }
 
 /// Attaches `code` to invocation `index` and analyses the shell commands embedded in it.

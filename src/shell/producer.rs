@@ -127,7 +127,7 @@ fn tar_creates_to_stdout(rest: &[Arg]) -> bool {
     };
     let mut create = false;
     let mut file: Option<&str> = None;
-    let mut words = rest.iter().map(|a| a.text.as_str()).peekable();
+    let mut words = rest.iter().map(|a| a.text.as_str());
     // Old style: `tar czf ARCHIVE ...`, the bundle's `f` taking the next word.
     if is_tar_bundle(&first.text, rest) {
         words.next();

@@ -283,7 +283,7 @@ pub fn unwrap_cloud_sql(
 }
 
 /// The SQL a hosted database's CLI takes as an operand: `turso db shell DB "SQL"`.
-fn cloud_sql_operand(inv: &Invocation) -> Option<&Arg> {
+pub fn cloud_sql_operand(inv: &Invocation) -> Option<&Arg> {
     let operands: Vec<&Arg> = inv
         .args
         .iter()
@@ -296,23 +296,20 @@ fn cloud_sql_operand(inv: &Invocation) -> Option<&Arg> {
     }
 }
 
-/// Analyses the SQL operand of a hosted database's CLI (see [`cloud_sql_operand`]) as `sql`
-/// invocations; false when `inv` has none.
+/// Analyses `sql`, the SQL operand of a hosted database's CLI (see [`cloud_sql_operand`]), as
+/// `sql` invocations.
 pub fn unwrap_cloud_sql_operand(
     w: &mut Walker<'_>,
     index: usize,
     inv: &Invocation,
+    sql: &Arg,
     st: &State,
-) -> bool {
-    let Some(sql) = cloud_sql_operand(inv) else {
-        return false;
-    };
+) {
     if sql.dynamic {
         w.mark_opaque(index, Opaque::DynamicCode);
     } else {
         emit_sql(w, inv, &sql.text, StepKind::Sql, st);
     }
-    true
 }
 
 /// Inputs of a client whose SQL comes from `code_flags` or files from `file_flags`, else stdin.

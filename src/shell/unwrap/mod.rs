@@ -336,10 +336,11 @@ pub fn unwrap(
         sql::unwrap_client(w, index, &inv, stdin, procsubs, st);
     } else if let Some(flags) = sql::cloud_sql_flags(&inv) {
         sql::unwrap_cloud_sql(w, index, &inv, flags, st);
-    } else if !inline::unwrap_rails_runner(w, index, &inv, st)
-        && !sql::unwrap_cloud_sql_operand(w, index, &inv, st)
-        && inline::is_interpreter(name)
-    {
+    } else if let Some(sql) = sql::cloud_sql_operand(&inv) {
+        sql::unwrap_cloud_sql_operand(w, index, &inv, sql, st);
+    } else if let Some(code) = inline::rails_runner_code(&inv) {
+        inline::unwrap_rails_runner(w, index, &inv, code, st);
+    } else if inline::is_interpreter(name) {
         inline::unwrap_interpreter(w, index, &inv, stdin, procsubs, st);
     }
 }

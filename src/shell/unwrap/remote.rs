@@ -1,8 +1,8 @@
 //! Remote execution: `ssh HOST CMD`, `kubectl exec|debug|run ... -- CMD`, and
 //! `docker|podman exec|run ... CMD` (compose too), `gcloud compute ssh VM --command CMD`,
 //! `az ssh vm -- CMD`, `vagrant ssh -c CMD`, `pssh|pdsh|clush HOSTS CMD`, `ansible -a CMD`
-//! and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no local working directory and local paths do
-//! not apply.
+//! and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no local working
+//! directory and local paths do not apply.
 
 use super::shells::shell_words;
 use super::{nested_state, opts, remote, scan};
@@ -292,15 +292,14 @@ fn remote_command(
             .split_once('=')
             .filter(|(k, _)| k.starts_with("--") && flags.contains(k))
             .map(|(_, v)| v);
-        let (code, text) = match attached {
-            Some(v) => (Some(a), Some(v)),
+        let code = match attached {
+            Some(v) => Some((a, v)),
             None if flags.contains(&a.text.as_str()) => {
-                let next = inv.args.get(i + 1);
-                (next, next.map(|n| n.text.as_str()))
+                inv.args.get(i + 1).map(|n| (n, n.text.as_str()))
             }
-            None => (None, None),
+            None => None,
         };
-        if let (Some(code), Some(text)) = (code, text) {
+        if let Some((code, text)) = code {
             if code.dynamic {
                 w.mark_opaque(index, Opaque::DynamicCode);
             }
