@@ -372,6 +372,7 @@ fn shadows(a: &RuleDef<'_>, b: &RuleDef<'_>) -> bool {
         && any_implied(&a.flags_any, &b.flags_any)
         && superset(&b.flags_all, &a.flags_all)
         && superset(&b.flags_none, &a.flags_none)
+        && (a.flag_values_any.is_empty() || a.flag_values_any == b.flag_values_any)
         && any_implied(&a.args_any, &b.args_any)
         && superset(&b.args_none, &a.args_none)
         && any_implied(&a.paths_any, &b.paths_any)

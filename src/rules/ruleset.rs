@@ -24,6 +24,9 @@ pub struct CompiledRule {
     redirects: Vec<PathClass>,
     opaque: Vec<Opaque>,
     within: Vec<StepKind>,
+    /// `flag_values_any` as flag patterns (`-d=*/.netrc`): each entry's every flag with its
+    /// every value.
+    flag_values: Vec<String>,
     regex: OnceLock<Option<ScriptPattern>>,
 }
 
@@ -40,6 +43,15 @@ impl CompiledRule {
             redirects: parse_classes(&def.redirects_any)?,
             opaque: parse_opaque(&def.opaque_any)?,
             within: parse_steps(&def.within_any)?,
+            flag_values: def
+                .flag_values_any
+                .iter()
+                .flat_map(|fv| {
+                    fv.flags
+                        .iter()
+                        .flat_map(|f| fv.values.iter().map(move |v| format!("{f}={v}")))
+                })
+                .collect(),
             def,
             regex: OnceLock::new(),
         })
@@ -348,6 +360,9 @@ impl Ruleset {
         if !rule.flags_all.iter().all(|p| has(p)) {
             return false;
         }
+        if !compiled.flag_values.is_empty() && !compiled.flag_values.iter().any(|p| has(p)) {
+            return false;
+        }
         if rule.flags_none.iter().any(|p| parsed.has_flag(p)) {
             return false;
         }
@@ -505,6 +520,7 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
     let conditions = !rule.command.is_empty()
         || !rule.flags_any.is_empty()
         || !rule.flags_all.is_empty()
+        || !rule.flag_values_any.is_empty()
         || !rule.args_any.is_empty()
         || !rule.paths_any.is_empty()
         || !rule.dest_paths_any.is_empty()
@@ -522,6 +538,29 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
     if rule.command.iter().any(|c| c.is_empty()) {
         return Err("`command` has an empty element".into());
     }
+    for fv in &rule.flag_values_any {
+        if fv.flags.is_empty() || fv.values.is_empty() {
+            return Err(
+                "each `flag_values_any` entry needs at least one flag and one value".into(),
+            );
+        }
+        if fv.flags.iter().chain(&fv.values).any(|t| t.contains('|')) {
+            return Err(
+                "`flag_values_any` lists alternatives as separate entries, not joined by `|`"
+                    .into(),
+            );
+        }
+        if let Some(f) = fv
+            .flags
+            .iter()
+            .find(|f| !f.starts_with('-') || f.contains('='))
+        {
+            return Err(format!(
+                "`flag_values_any` flag `{}` is not a flag name (`-d`, `--data`)",
+                f.as_str()
+            ));
+        }
+    }
     Ok(())
 }
 
@@ -538,5 +577,53 @@ pub fn check_regex(rs: &Ruleset, i: usize) -> std::result::Result<(), String> {
             .map(drop)
             .map_err(|e| format!("`script` is not a valid regular expression: {e}")),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::examples;
+    use crate::rules::schema::parse_toml;
+
+    fn ruleset(condition: &str, examples: &str) -> Result<Ruleset> {
+        let text = format!(
+            "[[grammar]]\nprograms = [\"up\"]\nvalue_flags = [\"-d\", \"--data\", \"-T\"]\n\n[[rule]]\nid = \"t.upload\"\nseverity = \"high\"\naction = \"confirm\"\nreason = \"Uploads a key.\"\nprogram = \"up\"\n{condition}\n{examples}\n"
+        );
+        let rs = Ruleset::from_files(&[parse_toml("t.toml", &text).unwrap()])?;
+        rs.validate(0)?;
+        Ok(rs)
+    }
+
+    #[test]
+    fn flag_values_any_matches_any_entry_flag_with_any_of_its_values() {
+        let rs = ruleset(
+            "flag_values_any = [\n  { flags = [\"-d\", \"--data\"], values = [\"*/.netrc\", \"*/.ssh/id_*\"] },\n  { flags = [\"-T\"], values = [\".env\"] },\n]",
+            "match = [\"up -d @/h/.netrc x\", \"up --data=@/h/.ssh/id_rsa x\", \"up -T .env x\"]\nnot_match = [\"up -d @payload.json x\", \"up -T /h/.netrc x\", \"up -d .env x\", \"up /h/.netrc\"]",
+        )
+        .unwrap();
+        let failures = examples::failures(&rs, 0);
+        assert!(failures.is_empty(), "{failures:?}");
+    }
+
+    #[test]
+    fn a_malformed_flag_values_any_entry_does_not_load() {
+        for (condition, says) in [
+            (
+                "flag_values_any = [{ flags = [\"-d|--data\"], values = [\"*\"] }]",
+                "not joined by `|`",
+            ),
+            (
+                "flag_values_any = [{ flags = [\"-d\"], values = [] }]",
+                "at least one flag and one value",
+            ),
+            (
+                "flag_values_any = [{ flags = [\"data\"], values = [\"*\"] }]",
+                "is not a flag name",
+            ),
+        ] {
+            let err = ruleset(condition, "match = [\"up -d x\"]").unwrap_err();
+            assert!(err.to_string().contains(says), "{condition}: {err}");
+        }
     }
 }

@@ -181,6 +181,11 @@ pub struct RuleDef<'a> {
     /// Every one of these flags is present.
     #[serde(borrow, default)]
     pub flags_all: Vec<Text<'a>>,
+    /// Some entry has one of its flags with a value matching one of its globs: flag lists
+    /// crossed with value lists, without writing every pair into `flags_any`
+    /// (`flag_values_any = [{ flags = ["-d", "--data"], values = ["*/.ssh/id_*", "*/.netrc"] }]`).
+    #[serde(borrow, default)]
+    pub flag_values_any: Vec<FlagValues<'a>>,
     /// None of these flags is present.
     #[serde(borrow, default)]
     pub flags_none: Vec<Text<'a>>,
@@ -235,6 +240,19 @@ pub struct RuleDef<'a> {
     /// Examples that must not match this rule, checked when the ruleset loads.
     #[serde(borrow, default, rename = "not_match")]
     pub examples_not_match: Vec<Text<'a>>,
+}
+
+/// One entry of a rule's `flag_values_any`: some flag of `flags` with a value matching a glob
+/// of `values`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagValues<'a> {
+    /// The flags, by name (`-d`, `--data`); abbreviations count as in `flags_any`.
+    #[serde(borrow)]
+    pub flags: Vec<Text<'a>>,
+    /// Globs for the value, compared as written and lowercased.
+    #[serde(borrow)]
+    pub values: Vec<Text<'a>>,
 }
 
 /// How a rule is raised in one tier: a stricter action, a higher severity, more approvers.
@@ -480,6 +498,14 @@ fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
         command: owned_list(r.command),
         flags_any: owned_list(r.flags_any),
         flags_all: owned_list(r.flags_all),
+        flag_values_any: r
+            .flag_values_any
+            .into_iter()
+            .map(|f| FlagValues {
+                flags: owned_list(f.flags),
+                values: owned_list(f.values),
+            })
+            .collect(),
         flags_none: owned_list(r.flags_none),
         args_any: owned_list(r.args_any),
         args_none: owned_list(r.args_none),

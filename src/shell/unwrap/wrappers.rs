@@ -129,6 +129,20 @@ pub(super) fn unwrap(
                 None,
             );
         }
+        // `chrt -i 0 cmd`: a policy's priority, then the command (`-p` changes a running pid).
+        "chrt" => {
+            let (k, seen) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "TPD",
+                    &["--sched-runtime", "--sched-period", "--sched-deadline"],
+                ),
+            );
+            if !has(&seen, &["-p", "--pid", "-m", "--max"]) {
+                wrapper(w, inv, k + 1, stdin.take(), st, None);
+            }
+        }
         // `at now`, `batch`: the job is shell code read from standard input.
         "at" | "batch" => {
             let (_, seen) = scan(&inv.args, 1, &opts("qfmt", &[]));
