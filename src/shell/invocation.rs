@@ -97,6 +97,9 @@ pub enum StepKind {
     Loop,
     /// A program named by a glob (`/bin/r?`), as one of the programs it matches.
     ProgramGlob,
+    /// The text of a local script file run where the exec tracer cannot see it: on another
+    /// host or in a container (`ssh host bash < deploy.sh`).
+    ScriptFile,
 }
 
 impl StepKind {
@@ -125,11 +128,12 @@ impl StepKind {
             StepKind::Alias => "alias",
             StepKind::Loop => "loop",
             StepKind::ProgramGlob => "program-glob",
+            StepKind::ScriptFile => "script-file",
         }
     }
 
     /// Every kind, for validating rulesets.
-    pub const ALL: [StepKind; 22] = [
+    pub const ALL: [StepKind; 23] = [
         StepKind::TopLevel,
         StepKind::Pipeline,
         StepKind::CommandSubstitution,
@@ -152,6 +156,7 @@ impl StepKind {
         StepKind::Alias,
         StepKind::Loop,
         StepKind::ProgramGlob,
+        StepKind::ScriptFile,
     ];
 }
 

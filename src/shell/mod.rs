@@ -258,6 +258,38 @@ mod tests {
     }
 
     #[test]
+    fn a_local_script_run_on_another_host_is_judged_from_its_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let script = dir.path().join("deploy.sh");
+        std::fs::write(&script, "set -e\nrm -rf /var/lib/app\n").unwrap();
+        let ctx = ShellContext {
+            cwd: Some(dir.path().to_string_lossy().into_owned()),
+            ..ctx()
+        };
+        for line in [
+            "ssh prod 'bash -s' < deploy.sh",
+            "cat deploy.sh | ssh prod sh",
+            "ssh prod < deploy.sh",
+            "docker exec -i app sh < deploy.sh",
+        ] {
+            let a = analyze(line, &ctx);
+            let rm = a.invocations.iter().find(|i| i.program_name() == "rm");
+            let rm = rm.unwrap_or_else(|| panic!("{line}: {:?}", a.invocations));
+            assert!(rm.remote, "{line}");
+            let kinds: Vec<&str> = rm.provenance.iter().map(|s| s.kind.as_str()).collect();
+            assert!(kinds.contains(&"script-file"), "{line}: {kinds:?}");
+        }
+        // Run here, a script is the exec tracer's to see; one that cannot be read stays opaque.
+        for line in ["bash deploy.sh", "ssh prod sh < missing.sh"] {
+            let a = analyze(line, &ctx);
+            assert!(
+                a.invocations.iter().all(|i| i.program_name() != "rm"),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
     fn the_deepest_accepted_nesting_fits_a_small_thread_stack() {
         // 2 MiB is the default stack of spawned threads (and of test threads).
         let handle = std::thread::Builder::new().stack_size(2 << 20).spawn(|| {
