@@ -442,6 +442,61 @@ fn bq_inputs(inv: &Invocation) -> Vec<Input> {
     }
 }
 
+/// A data store spoken to in its own text protocol over a raw connection (`echo FLUSHALL | nc
+/// cache 6379`), known by the service's well-known port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawService {
+    /// Redis (and Valkey, KeyDB): ports 6379 and 6380. Its lines are `redis-cli` commands.
+    Redis,
+    /// Memcached: port 11211. Its lines become invocations of the virtual program `memcached`
+    /// (`memcached flush_all`).
+    Memcached,
+}
+
+/// The data store a raw connection (`nc HOST PORT`, `ncat`, `telnet`, `socat - TCP:HOST:PORT`,
+/// `openssl s_client -connect HOST:PORT`) talks to, by its port.
+pub fn raw_service(inv: &Invocation) -> Option<RawService> {
+    if !matches!(
+        inv.program_name(),
+        "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl"
+    ) {
+        return None;
+    }
+    inv.args.iter().skip(1).find_map(|a| {
+        let port = a.text.rsplit(':').next().unwrap_or(&a.text);
+        match port.parse::<u16>().ok()? {
+            6379 | 6380 => Some(RawService::Redis),
+            11211 => Some(RawService::Memcached),
+            _ => None,
+        }
+    })
+}
+
+/// The lines a raw connection to `service` sends, when known, as that service's commands:
+/// `redis-cli FLUSHALL`, `memcached flush_all` (the protocol's framing lines, `*1` and `$8`,
+/// are no commands and match nothing).
+pub fn unwrap_raw_protocol(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    service: RawService,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
+    let Some(Stdin::Text(text, kind)) = stdin else {
+        return;
+    };
+    let program = match service {
+        RawService::Redis => "redis-cli",
+        RawService::Memcached => "memcached",
+    };
+    for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let mut args = vec![Arg::literal(program)];
+        args.extend(line.split_whitespace().map(Arg::literal));
+        let inner = inv.nested(args, [Step::via(kind, inv.program_name())]);
+        w.emit(inner, None, &[], st);
+    }
+}
+
 /// `redis-cli` reads one command per line from stdin when it has no command operand.
 fn redis(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     let has_command = {

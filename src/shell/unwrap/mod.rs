@@ -340,6 +340,8 @@ pub fn unwrap(
         sql::unwrap_cloud_sql_operand(w, index, &inv, sql, st);
     } else if let Some(code) = inline::rails_runner_code(&inv) {
         inline::unwrap_rails_runner(w, index, &inv, code, st);
+    } else if let Some(service) = sql::raw_service(&inv) {
+        sql::unwrap_raw_protocol(w, &inv, service, stdin, st);
     } else if inline::is_interpreter(name) {
         inline::unwrap_interpreter(w, index, &inv, stdin, procsubs, st);
     }
