@@ -131,6 +131,11 @@ const MUTATING: &[&str] = &[
     "promote",
     "failover",
     "reset-password",
+    "release",
+    "redeploy",
+    "swap",
+    "setenv",
+    "boot",
 ];
 
 /// Verbs that only read: the first verb of a command decides, so `kubectl get deploy` reads.
@@ -184,11 +189,26 @@ fn is_verb(word: &str, verbs: &[&str]) -> bool {
     })
 }
 
-/// Whether `inv` changes something through a cloud or cluster tool: its first word that is a
-/// known verb changes something.
+/// Whether `inv` changes something through a cloud, cluster or deploy tool: its first word
+/// that is a known verb changes something (a Heroku topic's verb follows its colon:
+/// `container:release`). An Ansible playbook changes its hosts unless it only checks or lists.
 fn mutates(inv: &Invocation) -> bool {
+    let program = inv.program_name();
+    if program == "ansible-playbook" {
+        return !inv.args.iter().any(|a| {
+            matches!(
+                a.text.as_str(),
+                "--check"
+                    | "-C"
+                    | "--syntax-check"
+                    | "--list-hosts"
+                    | "--list-tasks"
+                    | "--list-tags"
+            )
+        });
+    }
     if !matches!(
-        inv.program_name(),
+        program,
         "aws"
             | "gcloud"
             | "gsutil"
@@ -204,6 +224,17 @@ fn mutates(inv: &Invocation) -> bool {
             | "cdk"
             | "sam"
             | "eksctl"
+            | "fly"
+            | "flyctl"
+            | "heroku"
+            | "firebase"
+            | "wrangler"
+            | "copilot"
+            | "kamal"
+            | "railway"
+            | "serverless"
+            | "sls"
+            | "eb"
     ) {
         return false;
     }
@@ -212,7 +243,11 @@ fn mutates(inv: &Invocation) -> bool {
         .iter()
         .skip(1)
         .map(|a| a.text.as_str())
-        .filter(|w| !w.starts_with('-'));
+        .filter(|w| !w.starts_with('-'))
+        .map(|w| match program {
+            "heroku" => w.rsplit(':').next().unwrap_or(w),
+            _ => w,
+        });
     let Some(verb) = words.find(|w| is_verb(w, MUTATING) || is_verb(w, READING)) else {
         return false;
     };
@@ -284,12 +319,26 @@ pub const SELECTING_VARIABLES: &[&str] = &[
 /// The flags and variables that name the environment of `program`.
 fn selectors(program: &str) -> (&'static [&'static str], &'static [&'static str]) {
     match program {
-        "aws" | "sam" | "cdk" => (&["--profile"], &["AWS_PROFILE"]),
+        "aws" | "cdk" => (&["--profile"], &["AWS_PROFILE"]),
+        "sam" => (&["--profile", "--config-env"], &["AWS_PROFILE"]),
         "kubectl" | "oc" | "helm" | "kustomize" => {
             (&["--context", "--kube-context", "--namespace", "-n"], &[])
         }
         "gcloud" | "gsutil" | "bq" => (&["--project"], &["CLOUDSDK_CORE_PROJECT"]),
-        "az" => (&["--subscription", "--resource-group", "-g"], &[]),
+        // An Azure resource's own name (`az webapp deploy -n shop-prod`) names its environment
+        // as often as its group does.
+        "az" => (
+            &["--subscription", "--resource-group", "-g", "--name", "-n"],
+            &[],
+        ),
+        "fly" | "flyctl" | "heroku" => (&["--app", "-a"], &[]),
+        "firebase" => (&["--project", "-P"], &[]),
+        "wrangler" => (&["--env", "-e"], &[]),
+        "copilot" => (&["--env", "-e", "--app", "-a"], &[]),
+        "kamal" => (&["--destination", "-d"], &[]),
+        "railway" => (&["--environment", "-e"], &[]),
+        "serverless" | "sls" => (&["--stage", "-s"], &[]),
+        "ansible-playbook" => (&["--inventory", "-i", "--limit", "-l"], &[]),
         "terraform" | "tofu" | "terragrunt" => (&["-chdir"], &["TF_WORKSPACE"]),
         "pulumi" => (&["--stack", "-s"], &["PULUMI_STACK"]),
         "psql" | "pg_dump" | "pg_restore" | "dropdb" | "createdb" | "mysql" | "mysqldump"
@@ -332,6 +381,16 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
         && matches!(program, "terraform" | "tofu")
     {
         out.push(((*name).to_string(), "terraform workspace".to_string()));
+    }
+    // `eb deploy ENV`, `eb terminate ENV`: Elastic Beanstalk names the environment after its verb.
+    if program == "eb"
+        && let [_, name, ..] = words
+            .iter()
+            .filter(|w| !w.starts_with('-'))
+            .collect::<Vec<_>>()
+            .as_slice()
+    {
+        out.push(((**name).to_string(), "eb environment".to_string()));
     }
     // A variable the command line sets wins over the one this process inherited.
     for var in variables {
@@ -614,6 +673,26 @@ mod tests {
             ("kubectl rollout history deploy/api -n prod", false),
             ("kubectl rollout status deploy/api -n prod", false),
             ("kubectl rollout restart deploy/api -n prod", true),
+            ("fly deploy -a acme-prod", true),
+            ("heroku container:release web -a acme-prod", true),
+            ("firebase deploy --project prod", true),
+            ("wrangler deploy --env production", true),
+            ("kamal deploy -d production", true),
+            ("eb deploy app-prod", true),
+            (
+                "az webapp deploy --name prod-app -g rg --src-path app.zip",
+                true,
+            ),
+            ("ansible-playbook -i inventories/production site.yml", true),
+            ("fly logs -a acme-prod", false),
+            ("heroku logs --tail -a acme-prod", false),
+            ("fly deploy -a acme-staging", false),
+            ("eb status app-prod", false),
+            ("az webapp show --name prod-app -g rg", false),
+            (
+                "ansible-playbook -i inventories/production site.yml --check",
+                false,
+            ),
         ] {
             let v = verdict(cmd);
             assert_eq!(v.decision != Decision::Allow, held, "{cmd}: {}", v.reason);
