@@ -29,6 +29,9 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
     if let Some(command) = super::secret_readers::secret_read(name, rest) {
         return Some(Stdin::Secret(command));
     }
+    if let Some(listing) = powershell_listing(name, rest) {
+        return Some(listing);
+    }
     let text_in = match stdin {
         Some(Stdin::Text(t, _)) => Some(t.as_str()),
         _ => None,
@@ -92,6 +95,64 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
         n if NETWORK_PROGRAMS.contains(&n) => Stdin::Network(n.into()),
         "" => return None,
         other => Stdin::Opaque(other.into()),
+    })
+}
+
+/// What a PowerShell lister writes to the pipeline: `Get-ChildItem`/`gci`/`Get-Item`/`gi`, and
+/// `dir`/`ls` when given PowerShell parameters (`ls -Recurse`); its path is its first operand or
+/// `-Path`/`-LiteralPath` value, else `.`. Parameters match case-insensitively and by any
+/// unambiguous prefix, as PowerShell's do (`-r` for `-Recurse`). A filtered listing
+/// (`-Filter`, `-Include`, `-Exclude`) is not the tree, and is left opaque.
+fn powershell_listing(name: &str, rest: &[Arg]) -> Option<Stdin> {
+    let cmdlet = ["get-childitem", "gci", "get-item", "gi"]
+        .iter()
+        .any(|c| name.eq_ignore_ascii_case(c));
+    let param = |a: &Arg, full: &str, shortest: usize| {
+        a.text.len() > shortest
+            && a.text.starts_with('-')
+            && full.starts_with(&a.text[1..].to_ascii_lowercase())
+    };
+    let powershell_params = rest.iter().any(|a| {
+        [
+            "recurse",
+            "path",
+            "literalpath",
+            "filter",
+            "include",
+            "exclude",
+            "file",
+            "directory",
+        ]
+        .iter()
+        .any(|p| a.text.len() > 3 && param(a, p, 3))
+    });
+    let listing = cmdlet || (matches!(name, "dir" | "ls") && powershell_params);
+    if !listing {
+        return None;
+    }
+    let mut path = None;
+    let mut recursive = false;
+    let mut words = rest.iter();
+    while let Some(a) = words.next() {
+        if param(a, "recurse", 1) {
+            recursive = true;
+        } else if param(a, "path", 1) || param(a, "literalpath", 1) {
+            path = path.or(words.next().map(|v| v.text.clone()));
+        } else if param(a, "filter", 2) || param(a, "include", 2) || param(a, "exclude", 1) {
+            // Some of the items only (`-Filter *.log`): not the tree.
+            return None;
+        } else if a.text.starts_with('-') {
+            // `-Depth 2`: a parameter with a value.
+            if !param(a, "force", 1) && !param(a, "file", 2) && !param(a, "directory", 1) {
+                words.next();
+            }
+        } else {
+            path = path.or(Some(a.text.clone()));
+        }
+    }
+    Some(Stdin::Listing {
+        path: path.unwrap_or_else(|| ".".into()),
+        recursive,
     })
 }
 

