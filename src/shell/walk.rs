@@ -386,8 +386,8 @@ impl<'c> Walker<'c> {
                         values.extend(self.resolve_word(w, st));
                     }
                 }
-                let literal =
-                    values.iter().all(|v| !v.dynamic && !v.glob) && values.len() <= MAX_LOOP_VALUES;
+                // A glob value (`for f in *.tmp`) is one pass for all the files it matches.
+                let literal = values.iter().all(|v| !v.dynamic) && values.len() <= MAX_LOOP_VALUES;
                 if literal && !values.is_empty() {
                     for v in &values {
                         if !self.budget_left() {
@@ -398,14 +398,16 @@ impl<'c> Walker<'c> {
                             StepKind::Loop,
                             format!("{}={}", f.variable_name, v.text),
                         ));
-                        sub.vars
-                            .known
-                            .insert(f.variable_name.clone(), v.text.clone());
+                        if v.glob {
+                            sub.vars.set_glob(&f.variable_name, &v.text);
+                        } else {
+                            sub.vars.set(&f.variable_name, Some(v.text.clone()));
+                        }
                         self.walk_list(&f.body.list, &mut sub);
                     }
                 } else {
                     let mut sub = st.clone();
-                    sub.vars.known.remove(&f.variable_name);
+                    sub.vars.set(&f.variable_name, None);
                     self.walk_list(&f.body.list, &mut sub);
                 }
             }
@@ -488,10 +490,7 @@ impl<'c> Walker<'c> {
         }
         if parts.args.is_empty() {
             for (name, value) in parts.assignments {
-                match value {
-                    Some(v) => st.vars.known.insert(name, v),
-                    None => st.vars.known.remove(&name),
-                };
+                st.vars.set(&name, value);
             }
             return None;
         }
@@ -819,17 +818,13 @@ impl<'c> Walker<'c> {
                     if let Some((k, v)) = a.text.split_once('=')
                         && is_name(k)
                     {
-                        if a.dynamic {
-                            st.vars.known.remove(k);
-                        } else {
-                            st.vars.known.insert(k.to_string(), v.to_string());
-                        }
+                        st.vars.set(k, (!a.dynamic).then(|| v.to_string()));
                     }
                 }
             }
             "unset" => {
                 for a in rest {
-                    st.vars.known.remove(&a.text);
+                    st.vars.set(&a.text, None);
                 }
             }
             "alias" => {

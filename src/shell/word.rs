@@ -21,6 +21,27 @@ const MAX_BRACE_WORDS: usize = 64;
 pub struct Vars {
     /// Variables with a value known statically (`HOME`, or `a=reset` earlier in the line).
     pub known: HashMap<String, String>,
+    /// Loop variables bound to one file a glob matches (`for f in *.tmp`): the glob, by which
+    /// an expansion of the variable is judged (as the files it may be). Kept apart from
+    /// `known`, whose values are exact; [`Vars::set`] keeps the two consistent.
+    pub globbed: HashMap<String, String>,
+}
+
+impl Vars {
+    /// Sets `name` to a known value, or to an unknown one with `None`.
+    pub fn set(&mut self, name: &str, value: Option<String>) {
+        self.globbed.remove(name);
+        match value {
+            Some(v) => self.known.insert(name.to_string(), v),
+            None => self.known.remove(name),
+        };
+    }
+
+    /// Binds `name` to one file matching `glob`.
+    pub fn set_glob(&mut self, name: &str, glob: &str) {
+        self.known.remove(name);
+        self.globbed.insert(name.to_string(), glob.to_string());
+    }
 }
 
 /// A word resolved: one or more argv words, plus the command substitutions it contains.
@@ -212,7 +233,11 @@ impl Builder {
                 },
                 WordPiece::ParameterExpansion(expr) => match known_parameter(expr, vars) {
                     Some(value) => self.literal(&value, true),
-                    None => self.dynamic(&source_text(p)),
+                    None => match globbed_parameter(expr, vars) {
+                        // Quoted or not, the value is one of the files the glob matches.
+                        Some(glob) => self.literal(glob, false),
+                        None => self.dynamic(&source_text(p)),
+                    },
                 },
                 WordPiece::CommandSubstitution(s) => {
                     subs.push((s.clone(), StepKind::CommandSubstitution));
@@ -258,6 +283,17 @@ fn source_text(p: &WordPieceWithSource) -> String {
             format!("{parameter}")
         }
         _ => "${…}".to_string(),
+    }
+}
+
+/// The glob a plain `$name` of a glob-bound loop variable stands for.
+fn globbed_parameter<'v>(expr: &ParameterExpr, vars: &'v Vars) -> Option<&'v str> {
+    match expr {
+        ParameterExpr::Parameter {
+            parameter: Parameter::Named(name),
+            indirect: false,
+        } => vars.globbed.get(name).map(String::as_str),
+        _ => None,
     }
 }
 
@@ -534,6 +570,24 @@ mod tests {
     fn globs_only_when_unquoted() {
         assert!(one("*.rs").glob);
         assert!(!one("'*.rs'").glob);
+    }
+
+    #[test]
+    fn a_glob_bound_variable_expands_to_its_glob_until_set_again() {
+        let mut vars = Vars::default();
+        vars.set_glob("f", "build/*.o");
+        let arg = |vars: &Vars| {
+            let r = resolve("\"$f\"", vars, &ParserOptions::default());
+            r.args.into_iter().next().unwrap()
+        };
+        let a = arg(&vars);
+        assert_eq!(a.text, "build/*.o");
+        assert!(a.glob && !a.dynamic);
+        vars.set("f", None);
+        assert!(arg(&vars).dynamic);
+        vars.set_glob("f", "*.tmp");
+        vars.set("f", Some("x".into()));
+        assert_eq!(arg(&vars).text, "x");
     }
 
     #[test]

@@ -287,7 +287,7 @@ fn env_commands(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) 
     for (name, value) in &inv.env {
         if COMMAND_VARIABLES.contains(&name.as_str()) && !value.trim().is_empty() {
             let mut sub = nested_state(inv, st);
-            sub.vars.known.remove(name);
+            sub.vars.set(name, None);
             w.run_text(
                 value,
                 &sub,
