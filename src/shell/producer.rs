@@ -107,6 +107,9 @@ fn powershell_listing(name: &str, rest: &[Arg]) -> Option<Stdin> {
     let cmdlet = ["get-childitem", "gci", "get-item", "gi"]
         .iter()
         .any(|c| name.eq_ignore_ascii_case(c));
+    if !cmdlet && !matches!(name, "dir" | "ls") {
+        return None;
+    }
     let param = |a: &Arg, full: &str, shortest: usize| {
         a.text.len() > shortest
             && a.text.starts_with('-')

@@ -70,6 +70,10 @@ const READS: &[(&str, &[&str])] = &[
 /// What `program args` prints when it prints secrets, as the command that printed them
 /// (`aws secretsmanager get-secret-value`); `None` for any other command.
 pub fn secret_read(program: &str, args: &[Arg]) -> Option<String> {
+    let reads = READS.iter().find(|(p, _)| *p == program).map(|(_, r)| *r);
+    if reads.is_none() && !matches!(program, "kubectl" | "oc") {
+        return None;
+    }
     let words: Vec<&str> = args
         .iter()
         .map(|a| a.text.as_str())
@@ -107,9 +111,8 @@ pub fn secret_read(program: &str, args: &[Arg]) -> Option<String> {
             .map(|w| format!("aws ssm {}", w[1])),
         "security" if !flag(&["-w", "-g"]) => None,
         _ => {
-            let (_, reads) = READS.iter().find(|(p, _)| *p == program)?;
             // Anywhere in the words: a global flag's value may come first (`aws --region x`).
-            reads.iter().find_map(|read| {
+            reads?.iter().find_map(|read| {
                 let pattern: Vec<&str> = read.split(' ').collect();
                 words.windows(pattern.len()).find_map(|said| {
                     let hit = pattern
