@@ -238,6 +238,9 @@ pub fn files_written(inv: &Invocation) -> Vec<(String, Stdin)> {
         .first()
         .map(|a| a.text.rsplit('/').next().unwrap_or(&a.text))
         .unwrap_or("");
+    if !matches!(name, "tar" | "gtar" | "bsdtar" | "zip" | "cp") {
+        return Vec::new();
+    }
     let rest = args.get(1..).unwrap_or(&[]);
     if rest.iter().any(|a| a.dynamic) {
         return Vec::new();
