@@ -30,23 +30,10 @@ pub(super) fn unwrap(
         // PowerShell's `Invoke-Expression`: its argument, else what the pipeline hands it, is
         // code (`iwr https://x/a.ps1 | iex` runs a download).
         n if n.eq_ignore_ascii_case("iex") || n.eq_ignore_ascii_case("invoke-expression") => {
-            match inv.args.get(1..).filter(|rest| !rest.is_empty()) {
-                Some(rest) => {
-                    if rest.iter().any(|a| a.dynamic) {
-                        w.mark_opaque(index, Opaque::DynamicCode);
-                    }
-                    let text = rest
-                        .iter()
-                        .map(|a| a.text.as_str())
-                        .collect::<Vec<_>>()
-                        .join(" ");
-                    w.run_text(
-                        &text,
-                        &nested_state(inv, st),
-                        Some(Step::via(StepKind::Eval, name)),
-                    );
-                }
-                None => code_from_stdin(w, index, inv, stdin.take(), st),
+            if inv.args.len() > 1 {
+                evaluate(w, index, inv, st);
+            } else {
+                code_from_stdin(w, index, inv, stdin.take(), st);
             }
         }
         "eval" => {
@@ -55,19 +42,7 @@ pub(super) fn unwrap(
                 // `eval "$(ssh-agent -s)"`: the well-known generator was classified itself.
                 return true;
             }
-            if rest.iter().any(|a| a.dynamic) {
-                w.mark_opaque(index, Opaque::DynamicCode);
-            }
-            let text = rest
-                .iter()
-                .map(|a| a.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            w.run_text(
-                &text,
-                &nested_state(inv, st),
-                Some(Step::via(StepKind::Eval, "eval")),
-            );
+            evaluate(w, index, inv, st);
         }
         "source" | "." => match procsubs.iter().find(|(i, _)| *i == 1) {
             Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
@@ -323,6 +298,18 @@ pub(super) fn code_from_stdin(
     st: &State,
 ) {
     code_from_stdin_in(w, index, inv.program_name(), stdin, &nested_state(inv, st));
+}
+
+/// `eval WORDS` (or PowerShell's `iex WORDS`): the words, joined by spaces, are code run by
+/// invocation `index`.
+/// Unlike a command given to `watch` or `ssh`, any expansion known only at run time makes it
+/// opaque: the text itself may come from it (`eval "rm $ARGS"`).
+fn evaluate(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
+    if inv.args.iter().skip(1).any(|a| a.dynamic) {
+        w.mark_opaque(index, Opaque::DynamicCode);
+    }
+    let step = Step::via(StepKind::Eval, inv.program_name());
+    shell_words(w, index, inv, 1, &nested_state(inv, st), Some(step));
 }
 
 /// Invocation `index` (`via`) runs its standard input as shell code in state `sub` (nested
