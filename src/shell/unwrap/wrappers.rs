@@ -55,6 +55,11 @@ pub(super) fn unwrap(
             {
                 return true;
             }
+            // `sudo -s` or `sudo -i` with no command: the shell runs what it reads.
+            if has(&seen, &["-s", "--shell", "-i", "--login"]) && k >= inv.args.len() {
+                super::shells::code_from_stdin(w, index, inv, stdin.take(), st);
+                return true;
+            }
             let cwd = value_of(&seen, &["-D", "--chdir"]).map(|d| join_path(inv.cwd.as_deref(), d));
             wrapper(w, inv, k, stdin.take(), st, cwd);
         }
@@ -345,7 +350,8 @@ pub(super) fn unwrap(
                 None if name == "runuser" && has(&seen, &["-u", "--user"]) => {
                     wrapper(w, inv, k, stdin.take(), st, None)
                 }
-                None => {}
+                // No command: the user's shell runs what it reads (`su - root <<< CMD`).
+                None => super::shells::code_from_stdin(w, index, inv, stdin.take(), st),
             }
         }
         "systemd-run" | "strace" | "ltrace" | "firejail" | "valgrind" => {
