@@ -295,6 +295,9 @@ enum Extent {
 /// Classifies one path argument of an invocation running in `cwd` (`None`: unknown), or on a
 /// remote host or container when `remote`.
 pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> PathClass {
+    if remote && let Some(class) = remote_home_class(arg) {
+        return class;
+    }
     let (text, extent) = static_location(arg);
     let Some(text) = text else {
         return PathClass::Unknown;
@@ -306,6 +309,37 @@ pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> Pa
         return PathClass::Unknown;
     };
     classify_absolute(&absolute, extent, remote, env)
+}
+
+/// The class of a path inside a home directory, given as the part after the home
+/// (`/.ssh/id_ed25519`): a credential or startup entry, or another subdirectory.
+fn home_entry_class(inside: &str) -> PathClass {
+    let inside = inside.trim_start_matches('/');
+    if HOME_CONFIG
+        .iter()
+        .any(|entry| inside == *entry || inside.starts_with(&format!("{entry}/")))
+        && !NOT_HOME_CONFIG.contains(&inside)
+    {
+        return PathClass::HomeConfig;
+    }
+    PathClass::HomeSubdir
+}
+
+/// A `~` path on another host (`ssh host 'rm -rf ~/.ssh'`): that host's home, whose location
+/// is not known here. `None` for any other argument.
+fn remote_home_class(arg: &Arg) -> Option<PathClass> {
+    if !arg.dynamic || arg.static_len > 0 {
+        return None;
+    }
+    let inside = arg.text.strip_prefix('~')?;
+    if !(inside.is_empty() || inside.starts_with('/')) {
+        return None;
+    }
+    Some(match inside.trim_end_matches('/') {
+        "" | "/*" | "/.*" => PathClass::Home,
+        _ if arg.glob && inside.rfind('/') == Some(0) => PathClass::HomeSubdir,
+        rest => home_entry_class(rest),
+    })
 }
 
 /// The statically known location of an argument: its path text (or directory, for globs and
@@ -475,18 +509,8 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
                     Extent::SomeChild => PathClass::HomeSubdir,
                 };
             }
-            let inside = path
-                .get(h.len()..)
-                .unwrap_or_default()
-                .trim_start_matches('/');
-            if HOME_CONFIG
-                .iter()
-                .any(|entry| inside == *entry || inside.starts_with(&format!("{entry}/")))
-                && !NOT_HOME_CONFIG.contains(&inside)
-            {
-                return PathClass::HomeConfig;
-            }
-            return PathClass::HomeSubdir;
+            let inside = path.get(h.len()..).unwrap_or_default();
+            return home_entry_class(inside);
         }
         (None, None) => {}
     }
@@ -547,6 +571,25 @@ mod tests {
         assert_eq!(
             classify(&Arg::literal("/tmp/ci/home/tmp/x"), None, false, &e),
             PathClass::Temp
+        );
+    }
+
+    #[test]
+    fn a_tilde_on_another_host_is_that_hosts_home() {
+        let e = PathEnv {
+            home: Some("/tmp/ci/home".into()),
+            ..PathEnv::default()
+        };
+        let remote = |text: &str| classify(&Arg::unknown(text), None, true, &e);
+        assert_eq!(remote("~"), PathClass::Home);
+        assert_eq!(remote("~/"), PathClass::Home);
+        assert_eq!(remote("~/.ssh/authorized_keys"), PathClass::HomeConfig);
+        assert_eq!(remote("~/app/tmp"), PathClass::HomeSubdir);
+        assert_eq!(remote("~other/x"), PathClass::Unknown);
+        // Here, a dynamic word is judged by what is known of it.
+        assert_eq!(
+            classify(&Arg::unknown("~"), None, false, &e),
+            PathClass::Unknown
         );
     }
 

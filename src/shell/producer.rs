@@ -52,9 +52,13 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
                 .iter()
                 .any(|a| matches!(a.text.as_str(), "-d" | "--decode" | "-D")) =>
         {
-            match text_in.and_then(decode_base64) {
-                Some(decoded) => Stdin::Text(decoded, StepKind::PipedStdin),
-                None => Stdin::Opaque(name.into()),
+            match (text_in.and_then(decode_base64), stdin) {
+                (Some(decoded), _) => Stdin::Text(decoded, StepKind::PipedStdin),
+                // Decoded, a secret or a file's content is still what it was.
+                (None, Some(source @ (Stdin::Secret(_) | Stdin::File(_) | Stdin::Derived(..)))) => {
+                    Stdin::Derived(name.into(), Box::new(source.clone()))
+                }
+                (None, _) => Stdin::Opaque(name.into()),
             }
         }
         "rev" if rest.is_empty() => match text_in {

@@ -106,7 +106,19 @@ fn nested_state(inv: &Invocation, st: &State) -> State {
     sub.cwd = inv.cwd.clone();
     sub.remote = inv.remote;
     sub.stdin = None;
+    if inv.remote {
+        on_another_host(&mut sub);
+    }
     sub
+}
+
+/// Makes `sub` the state of code run on another host or in a container: this machine's home,
+/// working and temp directories say nothing of that one's.
+fn on_another_host(sub: &mut State) {
+    sub.remote = true;
+    for local in ["HOME", "PWD", "TMPDIR"] {
+        sub.vars.set(local, None);
+    }
 }
 
 /// Variables whose value a program runs as a shell command (`GIT_SSH_COMMAND`, `EDITOR`,

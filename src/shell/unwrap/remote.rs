@@ -5,7 +5,7 @@
 //! directory and local paths do not apply.
 
 use super::shells::shell_words;
-use super::{nested_state, opts, remote, scan};
+use super::{nested_state, on_another_host, opts, remote, scan};
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
 use crate::shell::walk::{State, Stdin, Walker, join_path};
 
@@ -74,7 +74,7 @@ fn remote_state(inv: &Invocation, st: &State, via: String) -> State {
     let mut sub = nested_state(inv, st);
     sub.prov.push(Step::via(StepKind::Remote, via));
     sub.cwd = None;
-    sub.remote = true;
+    on_another_host(&mut sub);
     sub
 }
 
