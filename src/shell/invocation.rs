@@ -97,8 +97,9 @@ pub enum StepKind {
     Loop,
     /// A program named by a glob (`/bin/r?`), as one of the programs it matches.
     ProgramGlob,
-    /// The text of a local script file run where the exec tracer cannot see it: on another
-    /// host or in a container (`ssh host bash < deploy.sh`).
+    /// The text of a local file whose commands run where the exec tracer cannot see them: on
+    /// another host, in a container or in a database server (`ssh host bash < deploy.sh`,
+    /// `psql -f drop.sql`).
     ScriptFile,
 }
 

@@ -279,6 +279,18 @@ mod tests {
             let kinds: Vec<&str> = rm.provenance.iter().map(|s| s.kind.as_str()).collect();
             assert!(kinds.contains(&"script-file"), "{line}: {kinds:?}");
         }
+        // SQL from a local file runs in the database server, also out of the tracer's sight.
+        std::fs::write(dir.path().join("drop.sql"), "DROP TABLE users;\n").unwrap();
+        for line in [
+            "psql -f drop.sql",
+            "psql app < drop.sql",
+            "cat drop.sql | mysql",
+        ] {
+            let a = analyze(line, &ctx);
+            let sql = a.invocations.iter().find(|i| i.program_name() == "sql");
+            let sql = sql.unwrap_or_else(|| panic!("{line}: {:?}", a.invocations));
+            assert_eq!(sql.argv(), ["sql", "drop", "table", "users"], "{line}");
+        }
         // Run here, a script is the exec tracer's to see; one that cannot be read stays opaque.
         for line in ["bash deploy.sh", "ssh prod sh < missing.sh"] {
             let a = analyze(line, &ctx);

@@ -8,7 +8,7 @@
 //! analysed as shell.
 
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
-use super::walk::{State, Stdin, Walker, written_content};
+use super::walk::{State, Stdin, Walker, local_script, read_local_text, written_content};
 
 /// The virtual program name of a SQL statement invocation.
 pub const SQL_PROGRAM: &str = "sql";
@@ -73,6 +73,8 @@ pub fn unwrap_client(
     procsubs: &[(usize, Stdin)],
     st: &State,
 ) {
+    // `psql < drop.sql`: the statements of a local file.
+    let stdin = local_script(stdin, st);
     let name = inv.program_name();
     let inputs = match name {
         "psql" | "pgcli" | "usql" => flag_inputs(
@@ -223,9 +225,9 @@ pub fn unwrap_client(
     }
 }
 
-/// What the file `path` given to a client holds, when the line says: written earlier in the
-/// line, or the output of a process substitution (`psql -f <(echo 'TRUNCATE t')`); with
-/// several substitutions, which one is `path` is not told, and none is taken.
+/// What the file `path` given to a client holds: written earlier in the line, the output of a
+/// process substitution (`psql -f <(echo 'TRUNCATE t')`; with several, which one is `path` is
+/// not told, and none is taken), else the local file's text.
 fn file_content(
     path: &Arg,
     inv: &Invocation,
@@ -240,7 +242,13 @@ fn file_content(
         .filter(|(at, _)| inv.args.get(*at).is_some_and(|a| a.text == path.text));
     match (same.next(), same.next()) {
         (Some((_, content)), None) => Some(content.clone()),
-        _ => None,
+        (Some(_), Some(_)) => None,
+        // A file on this machine: its statements run in the server, out of the tracer's sight.
+        (None, _) if !inv.remote && !path.dynamic && path.text != "<(…)" => {
+            read_local_text(&path.text, inv.cwd.as_deref())
+                .map(|text| Stdin::Text(text, StepKind::ScriptFile))
+        }
+        (None, _) => None,
     }
 }
 

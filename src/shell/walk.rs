@@ -1158,6 +1158,43 @@ fn origin_name(content: &Stdin) -> Option<String> {
     }
 }
 
+/// The largest local script read to judge what it runs elsewhere.
+const MAX_SCRIPT_BYTES: u64 = 256 * 1024;
+
+/// `stdin` with a local file (`ssh host bash < deploy.sh`, `psql < drop.sql`) replaced by its
+/// text, when it is a readable text file of at most [`MAX_SCRIPT_BYTES`]: what runs on another
+/// host, in a container or in a database server is out of the exec tracer's sight, so it is
+/// judged here from its text. Anything else (or a path on another host) is returned as it was.
+pub fn local_script(stdin: Option<Stdin>, st: &State) -> Option<Stdin> {
+    let Some(Stdin::File(path)) = &stdin else {
+        return stdin;
+    };
+    if st.remote {
+        return stdin;
+    }
+    match read_local_text(path, st.cwd.as_deref()) {
+        Some(text) => Some(Stdin::Text(text, StepKind::ScriptFile)),
+        None => stdin,
+    }
+}
+
+/// The text of the local file `path` (relative to `cwd`), when it is a regular text file of at
+/// most [`MAX_SCRIPT_BYTES`].
+pub fn read_local_text(path: &str, cwd: Option<&str>) -> Option<String> {
+    use std::io::Read;
+    let full = join_path(cwd, path)?;
+    let file = std::fs::File::open(&full).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_SCRIPT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    let small = u64::try_from(bytes.len()).is_ok_and(|n| n <= MAX_SCRIPT_BYTES);
+    (small && !bytes.contains(&0)).then(|| String::from_utf8(bytes).ok())?
+}
+
 /// What was written earlier in the line to the file `arg` names, if anything.
 pub fn written_content(arg: &Arg, cwd: Option<&str>, st: &State) -> Option<Stdin> {
     if arg.dynamic {

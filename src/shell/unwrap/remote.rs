@@ -7,7 +7,7 @@
 use super::shells::shell_words;
 use super::{nested_state, on_another_host, opts, remote, scan};
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
-use crate::shell::walk::{State, Stdin, Walker, join_path};
+use crate::shell::walk::{State, Stdin, Walker, local_script};
 
 /// Unwraps remote execution; returns whether `inv` is one.
 pub(super) fn unwrap(
@@ -33,39 +33,6 @@ pub(super) fn unwrap(
         _ => return false,
     }
     true
-}
-
-/// The largest local script read to judge what it runs elsewhere.
-const MAX_SCRIPT_BYTES: u64 = 256 * 1024;
-
-/// `stdin` with a local file (`ssh host bash < deploy.sh`, `cat deploy.sh | ssh host sh`)
-/// replaced by its text, when it is a readable text file of at most [`MAX_SCRIPT_BYTES`]: what
-/// runs on another host or in a container is out of the exec tracer's sight, so the script is
-/// judged here from its text. Anything else is returned as it was.
-fn local_script(stdin: Option<Stdin>, st: &State) -> Option<Stdin> {
-    let Some(Stdin::File(path)) = &stdin else {
-        return stdin;
-    };
-    if st.remote {
-        return stdin;
-    }
-    let text = join_path(st.cwd.as_deref(), path).and_then(|full| {
-        use std::io::Read;
-        let file = std::fs::File::open(&full).ok()?;
-        if !file.metadata().ok()?.is_file() {
-            return None;
-        }
-        let mut bytes = Vec::new();
-        file.take(MAX_SCRIPT_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .ok()?;
-        let small = u64::try_from(bytes.len()).is_ok_and(|n| n <= MAX_SCRIPT_BYTES);
-        (small && !bytes.contains(&0)).then(|| String::from_utf8(bytes).ok())?
-    });
-    match text {
-        Some(text) => Some(Stdin::Text(text, StepKind::ScriptFile)),
-        None => stdin,
-    }
 }
 
 /// The state for a command that runs on another machine, reached through `via`: it has no
