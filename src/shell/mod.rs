@@ -266,15 +266,20 @@ mod tests {
             cwd: Some(dir.path().to_string_lossy().into_owned()),
             ..ctx()
         };
+        // The invocation of `program` that `line` runs.
+        let found = |line: &str, program: &str| {
+            let a = analyze(line, &ctx);
+            let inv = a.invocations.iter().find(|i| i.program_name() == program);
+            inv.cloned()
+                .unwrap_or_else(|| panic!("{line}: no {program} in {:?}", a.invocations))
+        };
         for line in [
             "ssh prod 'bash -s' < deploy.sh",
             "cat deploy.sh | ssh prod sh",
             "ssh prod < deploy.sh",
             "docker exec -i app sh < deploy.sh",
         ] {
-            let a = analyze(line, &ctx);
-            let rm = a.invocations.iter().find(|i| i.program_name() == "rm");
-            let rm = rm.unwrap_or_else(|| panic!("{line}: {:?}", a.invocations));
+            let rm = found(line, "rm");
             assert!(rm.remote, "{line}");
             let kinds: Vec<&str> = rm.provenance.iter().map(|s| s.kind.as_str()).collect();
             assert!(kinds.contains(&"script-file"), "{line}: {kinds:?}");
@@ -286,9 +291,7 @@ mod tests {
             "psql app < drop.sql",
             "cat drop.sql | mysql",
         ] {
-            let a = analyze(line, &ctx);
-            let sql = a.invocations.iter().find(|i| i.program_name() == "sql");
-            let sql = sql.unwrap_or_else(|| panic!("{line}: {:?}", a.invocations));
+            let sql = found(line, "sql");
             assert_eq!(sql.argv(), ["sql", "drop", "table", "users"], "{line}");
         }
         // Run here, a script is the exec tracer's to see; one that cannot be read stays opaque.
