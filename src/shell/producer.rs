@@ -108,32 +108,30 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
 /// unambiguous prefix, as PowerShell's do (`-r` for `-Recurse`). A filtered listing
 /// (`-Filter`, `-Include`, `-Exclude`) is not the tree, and is left opaque.
 fn powershell_listing(name: &str, rest: &[Arg]) -> Option<Stdin> {
-    let cmdlet = ["get-childitem", "gci", "get-item", "gi"]
-        .iter()
-        .any(|c| name.eq_ignore_ascii_case(c));
-    if !cmdlet && !matches!(name, "dir" | "ls") {
-        return None;
-    }
     let param = |a: &Arg, full: &str, shortest: usize| {
         a.text.len() > shortest
             && a.text.starts_with('-')
             && full.starts_with(&a.text[1..].to_ascii_lowercase())
     };
-    let powershell_params = rest.iter().any(|a| {
-        [
-            "recurse",
-            "path",
-            "literalpath",
-            "filter",
-            "include",
-            "exclude",
-            "file",
-            "directory",
-        ]
+    let cmdlet = ["get-childitem", "gci", "get-item", "gi"]
         .iter()
-        .any(|p| a.text.len() > 3 && param(a, p, 3))
-    });
-    let listing = cmdlet || (matches!(name, "dir" | "ls") && powershell_params);
+        .any(|c| name.eq_ignore_ascii_case(c));
+    let listing = cmdlet
+        || (matches!(name, "dir" | "ls")
+            && rest.iter().any(|a| {
+                [
+                    "recurse",
+                    "path",
+                    "literalpath",
+                    "filter",
+                    "include",
+                    "exclude",
+                    "file",
+                    "directory",
+                ]
+                .iter()
+                .any(|p| param(a, p, 3))
+            }));
     if !listing {
         return None;
     }

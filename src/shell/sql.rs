@@ -8,7 +8,9 @@
 //! analysed as shell.
 
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
-use super::walk::{State, Stdin, Walker, local_script, read_local_text, written_content};
+use super::walk::{
+    STDIN_SENDERS, State, Stdin, Walker, local_script, read_local_text, written_content,
+};
 
 /// The virtual program name of a SQL statement invocation.
 pub const SQL_PROGRAM: &str = "sql";
@@ -244,7 +246,7 @@ fn file_content(
         (Some((_, content)), None) => Some(content.clone()),
         (Some(_), Some(_)) => None,
         // A file on this machine: its statements run in the server, out of the tracer's sight.
-        (None, _) if !inv.remote && !path.dynamic && path.text != "<(…)" => {
+        (None, _) if !inv.remote && !path.dynamic => {
             read_local_text(&path.text, inv.cwd.as_deref())
                 .map(|text| Stdin::Text(text, StepKind::ScriptFile))
         }
@@ -485,10 +487,7 @@ pub enum RawService {
 /// The data store a raw connection (`nc HOST PORT`, `ncat`, `telnet`, `socat - TCP:HOST:PORT`,
 /// `openssl s_client -connect HOST:PORT`) talks to, by its port.
 pub fn raw_service(inv: &Invocation) -> Option<RawService> {
-    if !matches!(
-        inv.program_name(),
-        "nc" | "ncat" | "netcat" | "socat" | "telnet" | "openssl"
-    ) {
+    if !STDIN_SENDERS.contains(&inv.program_name()) {
         return None;
     }
     inv.args.iter().skip(1).find_map(|a| {
@@ -518,8 +517,21 @@ pub fn unwrap_raw_protocol(
         RawService::Redis => "redis-cli",
         RawService::Memcached => "memcached",
     };
+    emit_command_lines(w, inv, Arg::literal(program), &text, kind, st);
+}
+
+/// Each non-empty line of `text` that `inv` sends, as an invocation of `program` whose words
+/// are the line's (`redis-cli FLUSHALL`), reached from `inv` through `kind`.
+fn emit_command_lines(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    program: Arg,
+    text: &str,
+    kind: StepKind,
+    st: &State,
+) {
     for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        let mut args = vec![Arg::literal(program)];
+        let mut args = vec![program.clone()];
         args.extend(line.split_whitespace().map(Arg::literal));
         let inner = inv.nested(args, [Step::via(kind, inv.program_name())]);
         w.emit(inner, None, &[], st);
@@ -575,12 +587,7 @@ fn redis(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin
     }
     match stdin {
         Some(Stdin::Text(text, kind)) => {
-            for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-                let mut args = vec![inv.args[0].clone()];
-                args.extend(line.split_whitespace().map(Arg::literal));
-                let inner = inv.nested(args, [Step::via(kind, inv.program_name())]);
-                w.emit(inner, None, &[], st);
-            }
+            emit_command_lines(w, inv, inv.args[0].clone(), &text, kind, st);
         }
         Some(other) => {
             if let Some(kind) = other.as_code_opacity() {

@@ -510,13 +510,7 @@ impl<'c> Walker<'c> {
         }
         env.sort();
         remove_listed(&mut parts.args, parts.stdin.as_ref());
-        name_uploaded_content(
-            &mut parts.args,
-            parts.stdin.as_ref(),
-            &parts.procsubs,
-            st.cwd.as_deref(),
-            st,
-        );
+        name_uploaded_content(&mut parts.args, parts.stdin.as_ref(), &parts.procsubs, st);
         let inv = Invocation {
             args: parts.args,
             provenance: st.prov.clone(),
@@ -565,7 +559,7 @@ impl<'c> Walker<'c> {
                 if matches!(kind, ast::ProcessSubstitutionKind::Read) {
                     parts.procsubs.push((parts.args.len(), produced));
                 }
-                parts.args.push(Arg::unknown("<(…)"));
+                parts.args.push(Arg::unknown(PROCESS_SUBSTITUTION));
             }
         }
     }
@@ -601,7 +595,7 @@ impl<'c> Walker<'c> {
             .map(|inv| {
                 producer_output(&inv, None).unwrap_or(Stdin::Opaque(inv.program_name().to_string()))
             })
-            .unwrap_or(Stdin::Opaque("<(…)".into()))
+            .unwrap_or(Stdin::Opaque(PROCESS_SUBSTITUTION.into()))
     }
 
     fn redirect(
@@ -807,10 +801,7 @@ impl<'c> Walker<'c> {
                     st.dirstack.push(st.cwd.clone());
                 }
                 st.cwd = new;
-                match &st.cwd {
-                    Some(c) => st.vars.known.insert("PWD".into(), c.clone()),
-                    None => st.vars.known.remove("PWD"),
-                };
+                st.vars.set("PWD", st.cwd.clone());
             }
             "popd" => st.cwd = st.dirstack.pop().flatten(),
             "export" | "declare" | "typeset" | "local" | "readonly" => {
@@ -1034,8 +1025,11 @@ const ENVIRONMENT_DUMPERS: [&str; 3] = ["env", "printenv", "export"];
 /// curl's and wget's flags whose value is a file to upload (`-` for standard input).
 const UPLOAD_FILE_FLAGS: [&str; 4] = ["-T", "--upload-file", "--post-file", "--body-file"];
 
+/// How a `<(...)` argument is shown: its output's path is known only at run time.
+const PROCESS_SUBSTITUTION: &str = "<(…)";
+
 /// Programs that send their standard input to another machine as it is.
-const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
+pub const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
 
 /// PowerShell's `Remove-Item` (or an alias) with no path of its own deletes what the pipeline
 /// hands it: after a lister (`gci C:\data -Recurse | ri -Force`), the listed path is named as
@@ -1073,7 +1067,6 @@ fn name_uploaded_content(
     args: &mut Vec<Arg>,
     stdin: Option<&Stdin>,
     procsubs: &[(usize, Stdin)],
-    cwd: Option<&str>,
     st: &State,
 ) {
     let program = args.first().and_then(|a| a.text.rsplit('/').next());
@@ -1091,13 +1084,13 @@ fn name_uploaded_content(
         if file == "-" {
             return stdin.cloned();
         }
-        if file == "<(…)" {
+        if file == PROCESS_SUBSTITUTION {
             return procsubs
                 .iter()
                 .find(|(i, _)| *i == at)
                 .map(|(_, s)| s.clone());
         }
-        written_content(&Arg::literal(file), cwd, st)
+        written_content(&Arg::literal(file), st.cwd.as_deref(), st)
     };
     let mut upload_next = false;
     for i in 1..args.len() {
@@ -1107,7 +1100,7 @@ fn name_uploaded_content(
             before == "@" || before.ends_with("=@")
         };
         let is_upload_flag = UPLOAD_FILE_FLAGS.contains(&text.as_str());
-        let (prefix, file) = if args[i].dynamic && text != "<(…)" {
+        let (prefix, file) = if args[i].dynamic && text != PROCESS_SUBSTITUTION {
             (String::new(), None)
         } else if upload_next || after_at {
             (String::new(), Some(text.as_str()))

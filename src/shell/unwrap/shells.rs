@@ -302,6 +302,7 @@ pub(super) fn code_from_stdin(
 
 /// `eval WORDS` (or PowerShell's `iex WORDS`): the words, joined by spaces, are code run by
 /// invocation `index`.
+///
 /// Unlike a command given to `watch` or `ssh`, any expansion known only at run time makes it
 /// opaque: the text itself may come from it (`eval "rm $ARGS"`).
 fn evaluate(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
