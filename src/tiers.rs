@@ -136,6 +136,8 @@ const MUTATING: &[&str] = &[
     "swap",
     "setenv",
     "boot",
+    // Azure's zip deployment (`az webapp deployment source config-zip`).
+    "config-zip",
 ];
 
 /// Verbs that only read: the first verb of a command decides, so `kubectl get deploy` reads.
@@ -189,6 +191,12 @@ fn is_verb(word: &str, verbs: &[&str]) -> bool {
     })
 }
 
+/// Whether the verb `word` changes something: named as a change (`config-zip`, which also
+/// starts like the reading `config`), else starting like a change and not like a read.
+fn changes(word: &str) -> bool {
+    MUTATING.contains(&word) || (is_verb(word, MUTATING) && !is_verb(word, READING))
+}
+
 /// Whether `inv` changes something through a cloud, cluster or deploy tool: its first word
 /// that is a known verb changes something (a Heroku topic's verb follows its colon:
 /// `container:release`). An Ansible playbook changes its hosts unless it only checks or lists.
@@ -238,12 +246,16 @@ fn mutates(inv: &Invocation) -> bool {
     ) {
         return false;
     }
-    let mut words = inv
+    let positional: Vec<&str> = inv
         .args
         .iter()
         .skip(1)
         .map(|a| a.text.as_str())
         .filter(|w| !w.starts_with('-'))
+        .collect();
+    let mut words = positional
+        .iter()
+        .skip(group_words(program, &positional))
         .map(|w| match program {
             "heroku" => w.rsplit(':').next().unwrap_or(w),
             _ => w,
@@ -252,8 +264,7 @@ fn mutates(inv: &Invocation) -> bool {
         return false;
     };
     // A group of verbs whose next word reads (`kubectl rollout history`, `rollout status`).
-    is_verb(verb, MUTATING)
-        && !is_verb(verb, READING)
+    changes(verb)
         && !words
             .next()
             .is_some_and(|next| matches!(next, "status" | "history" | "show" | "list" | "get"))
@@ -382,6 +393,16 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
     {
         out.push(((*name).to_string(), "terraform workspace".to_string()));
     }
+    // gcloud names the resource right after its verb: `gcloud run deploy api-prod`,
+    // `gcloud sql instances patch prod-db`.
+    if program == "gcloud"
+        && let Some(name) = resource_after_verb(&words)
+    {
+        out.push((name.to_string(), "gcloud resource".to_string()));
+    }
+    if let Some(bucket) = written_bucket(program, &words) {
+        out.push((bucket.to_string(), "bucket".to_string()));
+    }
     // `eb deploy ENV`, `eb terminate ENV`: Elastic Beanstalk names the environment after its verb.
     if program == "eb"
         && let [_, name, ..] = words
@@ -474,6 +495,91 @@ fn url_host(word: &str) -> Option<&str> {
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
     let host = host_port.split([',', ':']).next()?;
     (!host.is_empty()).then_some(host)
+}
+
+/// How many leading positional words of a `program` command name its command group, which is
+/// never its verb: gcloud's top-level group (`run` and `deploy` are Cloud Run and Cloud Deploy)
+/// and its release track (`beta`).
+fn group_words(program: &str, positional: &[&str]) -> usize {
+    if program != "gcloud" {
+        return 0;
+    }
+    let track = usize::from(
+        positional
+            .first()
+            .is_some_and(|w| matches!(*w, "alpha" | "beta" | "preview")),
+    );
+    (track + 1).min(positional.len())
+}
+
+/// The word right after the verb of a gcloud command, when it is no flag: the resource it acts
+/// on.
+fn resource_after_verb<'a>(words: &[&'a str]) -> Option<&'a str> {
+    let positional: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    let verb = positional
+        .iter()
+        .skip(group_words("gcloud", &positional))
+        .find(|w| is_verb(w, MUTATING) || is_verb(w, READING))?;
+    let at = words.iter().position(|w| w == verb)?;
+    words.get(at + 1).copied().filter(|w| !w.starts_with('-'))
+}
+
+/// aws s3 options that take no value: a word after one of them is a path.
+const S3_SWITCHES: &[&str] = &[
+    "--recursive",
+    "--dryrun",
+    "--quiet",
+    "--delete",
+    "--force",
+    "--no-progress",
+    "--only-show-errors",
+    "--follow-symlinks",
+    "--no-follow-symlinks",
+    "--exact-timestamps",
+    "--size-only",
+    "--no-guess-mime-type",
+    "--ignore-glacier-warnings",
+    "--force-glacier-transfer",
+    "--no-sign-request",
+    "--no-verify-ssl",
+    "--no-paginate",
+    "--debug",
+];
+
+/// The bucket a storage command writes to or removes: the destination of a copy, move or sync,
+/// the bucket made or removed, the bucket objects are removed from (`aws s3 sync build
+/// s3://www-prod/`, `gsutil -m rm -r gs://prod-assets`, `gcloud storage cp a gs://b/`). A bucket
+/// only read from (`aws s3 cp s3://prod-backups/x .`) is none.
+fn written_bucket<'a>(program: &str, words: &[&'a str]) -> Option<&'a str> {
+    let (verb_at, scheme) = match (program, words) {
+        ("aws", ["s3", ..]) => (1, "s3://"),
+        ("gsutil", _) => (words.iter().position(|w| !w.starts_with('-'))?, "gs://"),
+        ("gcloud", ["storage", ..]) => (1, "gs://"),
+        _ => return None,
+    };
+    let verb = *words.get(verb_at)?;
+    let mut paths = Vec::new();
+    let mut rest = words.iter().skip(verb_at + 1);
+    while let Some(word) = rest.next() {
+        if word.starts_with("--") && !word.contains('=') && program == "aws" {
+            if !S3_SWITCHES.contains(word) {
+                rest.next();
+            }
+        } else if !word.starts_with('-') {
+            paths.push(*word);
+        }
+    }
+    let written = match verb {
+        "cp" | "mv" | "sync" | "rsync" => paths.last().filter(|_| paths.len() > 1),
+        "rm" | "rb" | "mb" | "del" | "delete" => paths.first(),
+        _ => None,
+    }?;
+    let bucket = written.strip_prefix(scheme)?.split('/').next()?;
+    (!bucket.is_empty()).then_some(bucket)
 }
 
 /// The value of `name` in `words` (`--name value`, `--name=value`, `-chdir=DIR`).
@@ -638,6 +744,24 @@ mod tests {
             // A directory is judged by the directory globs, not by the words in its name.
             ("cd /home/me/productivity-app && make", None),
             ("git status", None),
+            (
+                "gcloud run deploy api-prod --image gcr.io/p/api",
+                Some("prod"),
+            ),
+            ("gcloud sql instances patch prod-db --tier x", Some("prod")),
+            ("aws s3 cp --recursive ./build s3://www-prod/", Some("prod")),
+            (
+                "aws s3 sync build s3://site-staging --acl public-read",
+                Some("staging"),
+            ),
+            ("gsutil -m rm -r gs://prod-assets/old", Some("prod")),
+            ("gcloud storage cp a.txt gs://prod-data/", Some("prod")),
+            // Read from, not written: no environment of its own.
+            ("aws s3 cp s3://prod-backups/db.sql ./db.sql", None),
+            (
+                "aws s3 cp s3://prod-backups/db.sql ./db.sql --region eu-west-1",
+                None,
+            ),
         ];
         for (cmd, tier) in cases {
             let v = verdict(cmd);
@@ -689,6 +813,25 @@ mod tests {
             ("fly deploy -a acme-staging", false),
             ("eb status app-prod", false),
             ("az webapp show --name prod-app -g rg", false),
+            (
+                "gcloud functions deploy orders-production --runtime nodejs20",
+                true,
+            ),
+            (
+                "gcloud functions deploy orders-staging --runtime nodejs20",
+                false,
+            ),
+            ("gcloud run services describe api-prod", false),
+            ("gcloud run deploy api-prod --image gcr.io/p/api:2", true),
+            ("gcloud beta run services update api-prod --cpu 2", true),
+            ("gcloud run services describe api --project prd-shop", false),
+            ("gcloud deploy releases list --project prd-shop", false),
+            ("aws s3 cp ./build s3://prod-assets/ --recursive", true),
+            ("aws s3 cp s3://prod-assets/logo.png .", false),
+            (
+                "az functionapp deployment source config-zip -g rg -n fn-prod --src f.zip",
+                true,
+            ),
             (
                 "ansible-playbook -i inventories/production site.yml --check",
                 false,
