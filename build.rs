@@ -64,7 +64,8 @@ fn main() {
 }
 
 /// One environment tier as `rulesets/environments/tiers.toml` declares it; encoded with postcard
-/// in the field order of `interlock::tiers::Tier` (name, name globs, directory globs).
+/// in the field order of `interlock::tiers::Tier` (name, name globs, directory globs,
+/// approvers, ignored words).
 #[derive(serde::Deserialize, serde::Serialize)]
 struct TierDef {
     name: String,
@@ -74,6 +75,8 @@ struct TierDef {
     dirs: Vec<String>,
     #[serde(default = "one")]
     approvers: u8,
+    #[serde(default)]
+    ignore: Vec<String>,
 }
 
 fn one() -> u8 {

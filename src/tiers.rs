@@ -39,6 +39,11 @@ pub struct Tier {
     /// How many distinct humans must approve a critical command in it.
     #[serde(default = "one")]
     pub approvers: u8,
+    /// Words that contain a match of the globs but name something else (`product`, `preprod`
+    /// for `*prod*`): taken out of a name before the globs are tried. Only the shipped tiers
+    /// and a layer's new tiers have them: on a tier that exists they would narrow it.
+    #[serde(default)]
+    pub ignore: Vec<String>,
 }
 
 fn one() -> u8 {
@@ -97,6 +102,7 @@ const MUTATING: &[&str] = &[
     "cp",
     "mv",
     "sync",
+    "rsync",
     "mb",
     "rb",
     "apply",
@@ -299,19 +305,42 @@ impl Tiers {
         merged
     }
 
-    /// The tier `name` belongs to (globs compared case-insensitively); a directory is matched
-    /// against the tiers' `dirs` globs instead.
+    /// The tier `name` belongs to (globs compared case-insensitively, after the tier's ignored
+    /// words are taken out of it); a directory is matched against the tiers' `dirs` globs
+    /// instead.
     pub fn tier_of(&self, name: &str, directory: bool) -> Option<&str> {
         let name = name.to_ascii_lowercase();
         self.tiers
             .iter()
             .find(|t| {
-                let globs = if directory { &t.dirs } else { &t.globs };
-                globs
+                if directory {
+                    return t
+                        .dirs
+                        .iter()
+                        .any(|g| glob_match(&g.to_ascii_lowercase(), &name));
+                }
+                let mut name = std::borrow::Cow::Borrowed(name.as_str());
+                for word in &t.ignore {
+                    let word = word.to_ascii_lowercase();
+                    if name.contains(&word) {
+                        name = std::borrow::Cow::Owned(name.replace(&word, " "));
+                    }
+                }
+                t.globs
                     .iter()
                     .any(|g| glob_match(&g.to_ascii_lowercase(), &name))
             })
             .map(|t| t.name.as_str())
+    }
+
+    /// The first tier of `layer` that would take ignored words into a tier these tiers already
+    /// have (which would narrow it), if any.
+    pub fn narrowing(&self, layer: &Tiers) -> Option<String> {
+        layer
+            .tiers
+            .iter()
+            .find(|t| !t.ignore.is_empty() && self.tiers.iter().any(|x| x.name == t.name))
+            .map(|t| t.name.clone())
     }
 }
 
@@ -748,6 +777,16 @@ mod tests {
                 "gcloud run deploy api-prod --image gcr.io/p/api",
                 Some("prod"),
             ),
+            // Words that only contain "prod".
+            ("kubectl -n products scale deploy web --replicas 2", None),
+            ("aws --profile nonprod s3 cp a s3://b/", None),
+            ("aws --profile acme-non-production s3 ls", None),
+            ("kubectl --context preprod-eu get pods", Some("staging")),
+            ("gcloud run deploy orders-producer", None),
+            ("gcloud run deploy product-api-prod", Some("prod")),
+            ("gcloud run deploy product-catalog", None),
+            ("kubectl -n productivity get pods", None),
+            ("kubectl -n reproducible-builds get pods", None),
             ("gcloud sql instances patch prod-db --tier x", Some("prod")),
             ("aws s3 cp --recursive ./build s3://www-prod/", Some("prod")),
             (

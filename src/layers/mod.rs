@@ -205,7 +205,17 @@ fn load_with(base: &[PathBuf], dirs: &LayerDirs, check: bool) -> Result<Layered,
                 line: e.span().map(|s| line_of(&text, s.start)),
                 message: e.message().to_string(),
             })?;
-            tiers = Some(tiers.as_ref().unwrap_or(Tiers::shipped()).extended(added));
+            let base = tiers.as_ref().unwrap_or(Tiers::shipped());
+            if let Some(name) = base.narrowing(&added) {
+                return Err(LayerError::Syntax {
+                    file: path.display().to_string(),
+                    line: None,
+                    message: format!(
+                        "`ignore` on the existing tier `{name}` would take names out of it: a layer can only widen a tier (declare a new tier instead)"
+                    ),
+                });
+            }
+            tiers = Some(base.extended(added));
         }
     }
     let mut policy = Policy::build(&rules, file_layer, &policies, today())?;

@@ -1,7 +1,7 @@
 //! Environments and tiers in `interlock check --json`: the environment a command names, its tier,
 //! and the production escalation.
 
-use crate::common::{InterlockTest, json_lines};
+use crate::common::{InterlockTest, code, describe, json_lines};
 
 fn verdict(t: &InterlockTest, cmd: &str) -> serde_json::Value {
     let out = t.run(&["check", "--json", "--shell", cmd], "");
@@ -125,6 +125,19 @@ fn a_layer_tiers_file_adds_names_to_a_tier() {
     // The shipped names stay where they were.
     let dev = verdict(&t, "aws --profile dev s3 rm s3://b/k");
     assert_eq!(dev["environment"]["tier"], "dev", "{dev:#}");
+    // Ignored words would take names out of prod: refused, and the command is held.
+    std::fs::write(
+        &file,
+        "[[tier]]\nname = \"prod\"\nmatch = [\"acme-main\"]\nignore = [\"prod\"]\n",
+    )
+    .unwrap();
+    let out = t.run(&["check", "--shell", "aws --profile prod s3 ls"], "");
+    assert_ne!(code(&out), 0, "{}", describe(&out));
+    let text = describe(&out);
+    assert!(
+        text.contains("only widen") && text.contains("tiers.toml"),
+        "{text}"
+    );
 }
 
 #[test]
