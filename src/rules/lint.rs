@@ -384,6 +384,8 @@ fn shadows(a: &RuleDef<'_>, b: &RuleDef<'_>) -> bool {
         && any_implied(&a.env_any, &b.env_any)
         && (a.script.is_none() || a.script == b.script)
         && (a.match_previews || !b.match_previews)
+        // `b`'s raises in a tier change verdicts there unless `a` raises the same.
+        && (b.in_tier.is_empty() || a.in_tier == b.in_tier)
 }
 
 #[cfg(test)]
@@ -400,6 +402,17 @@ mod tests {
     fn lint_text(text: &str) -> Vec<Finding> {
         let files = vec![parse_toml("t.toml", text).unwrap()];
         lint(&files, 0, &[])
+    }
+
+    #[test]
+    fn a_rule_that_raises_itself_in_a_tier_is_not_shadowed() {
+        let text = format!(
+            "{}{}[[rule.in_tier]]\ntier = \"prod\"\naction = \"deny\"\n",
+            rule("", "t.broad"),
+            rule("flags_any = [\"--force\"]", "t.narrow")
+        );
+        let found = lint_text(&text);
+        assert!(!found.iter().any(|f| f.kind == "shadowed"), "{found:?}");
     }
 
     #[test]
