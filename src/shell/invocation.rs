@@ -259,14 +259,16 @@ impl Invocation {
     }
 
     /// The program's basename (`rm` for `/usr/bin/rm`). The customary short names of
-    /// kubectl and terraform (`k`, `tf`) and the copies bundled by local clusters
-    /// (`microk8s.kubectl`) are taken for the programs themselves.
+    /// kubectl and terraform (`k`, `tf`), the copies bundled by local clusters
+    /// (`microk8s.kubectl`) and GitHub's git wrapper `hub` are taken for the programs
+    /// themselves.
     pub fn program_name(&self) -> &str {
         let p = self.program();
         let base = p.rsplit('/').next().unwrap_or(p);
         match base {
             "k" | "microk8s.kubectl" | "k3s-kubectl" => return "kubectl",
             "tf" => return "terraform",
+            "hub" => return "git",
             _ => {}
         }
         // Windows programs called from WSL (`powershell.exe`, `cmd.exe`, `aws.exe`) are the

@@ -421,6 +421,26 @@ fn remote(
     );
 }
 
+/// Like [`remote`], with the program the container starts (its entrypoint) put before the
+/// arguments from `from` on.
+fn remote_entrypoint(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    program: &str,
+    from: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+    via: String,
+) {
+    let args: Vec<Arg> = std::iter::once(Arg::literal(program))
+        .chain(inv.args.get(from..).unwrap_or(&[]).iter().cloned())
+        .collect();
+    let mut inner = inv.nested(args, [Step::via(StepKind::Remote, via)]);
+    inner.remote = true;
+    inner.redirects = inv.redirects.clone();
+    w.emit(inner, stdin, &[], st);
+}
+
 #[allow(clippy::too_many_arguments)]
 fn nested_argv(
     w: &mut Walker<'_>,

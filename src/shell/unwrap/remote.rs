@@ -5,7 +5,7 @@
 //! directory and local paths do not apply.
 
 use super::shells::shell_words;
-use super::{nested_state, on_another_host, opts, remote, scan};
+use super::{nested_state, on_another_host, opts, remote, remote_entrypoint, scan};
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
 use crate::shell::walk::{State, Stdin, Walker, local_script};
 
@@ -189,14 +189,63 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
         i += 1;
     }
     let target = inv.args.get(i).map(|a| a.text.clone()).unwrap_or_default();
-    remote(
-        w,
-        inv,
-        i + 1,
-        stdin,
-        st,
-        format!("{} {verb} {target}", inv.program_name()),
-    );
+    let via = format!("{} {verb} {target}", inv.program_name());
+    // `run` starts the image's entrypoint with the words after the image as its arguments:
+    // `docker run amazon/aws-cli s3 rb ...` runs `aws s3 rb ...`.
+    let entrypoint = (verb == "run")
+        .then(|| {
+            entrypoint_flag(inv.args.get(k + 1..i).unwrap_or(&[]))
+                .or_else(|| image_entrypoint(&target).map(str::to_string))
+        })
+        .flatten();
+    match entrypoint {
+        Some(program) => remote_entrypoint(w, inv, &program, i + 1, stdin, st, via),
+        None => remote(w, inv, i + 1, stdin, st, via),
+    }
+}
+
+/// The program `--entrypoint` names among a `docker run`'s options (an empty one, which
+/// resets it, is none).
+fn entrypoint_flag(options: &[crate::shell::invocation::Arg]) -> Option<String> {
+    let mut words = options.iter().map(|a| a.text.as_str());
+    while let Some(word) = words.next() {
+        let value = match word.strip_prefix("--entrypoint") {
+            Some("") => words.next(),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(program) = value.filter(|v| !v.is_empty()) {
+            return Some(program.to_string());
+        }
+    }
+    None
+}
+
+/// The CLI that well-known tool images start with the command's words as its arguments.
+fn image_entrypoint(image: &str) -> Option<&'static str> {
+    let image = image.split('@').next().unwrap_or(image);
+    let (path, _tag) = match image.rsplit_once(':') {
+        Some((path, tag)) if !tag.contains('/') => (path, tag),
+        _ => (image, ""),
+    };
+    // Without a registry host (`ghcr.io/`, `public.ecr.aws/`, `localhost:5000/`) and
+    // Docker Hub's `library/`.
+    let path = match path.split_once('/') {
+        Some((host, rest)) if host.contains(['.', ':']) || host == "localhost" => rest,
+        _ => path,
+    };
+    let path = path.strip_prefix("library/").unwrap_or(path);
+    Some(match path {
+        "amazon/aws-cli" | "aws-cli/aws-cli" => "aws",
+        "hashicorp/terraform" => "terraform",
+        "opentofu/opentofu" => "tofu",
+        "bitnami/kubectl" | "rancher/kubectl" | "lachlanevenson/k8s-kubectl" => "kubectl",
+        "alpine/helm" | "lachlanevenson/k8s-helm" => "helm",
+        "flyio/flyctl" => "flyctl",
+        "minio/mc" => "mc",
+        "hashicorp/packer" => "packer",
+        _ => return None,
+    })
 }
 
 /// `az vm run-command invoke ... --scripts "cmd" ...` (also `vmss`, and `create`): each script
@@ -391,4 +440,42 @@ fn ansible(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
     }
     let sub = remote_state(inv, st, "ansible".to_string());
     w.run_text(code, &sub, None);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::shell::invocation::Arg;
+
+    #[test]
+    fn a_tool_image_is_known_by_its_repository_whatever_its_registry_and_tag() {
+        for (image, program) in [
+            ("amazon/aws-cli", Some("aws")),
+            ("amazon/aws-cli:2.15.0", Some("aws")),
+            ("public.ecr.aws/aws-cli/aws-cli@sha256:ab12", Some("aws")),
+            ("docker.io/bitnami/kubectl:1.29", Some("kubectl")),
+            ("ghcr.io/opentofu/opentofu:1.6", Some("tofu")),
+            ("localhost:5000/hashicorp/terraform", Some("terraform")),
+            ("alpine", None),
+            ("postgres:16", None),
+            ("myorg/aws-cli-wrapper", None),
+        ] {
+            assert_eq!(image_entrypoint(image), program, "{image}");
+        }
+    }
+
+    #[test]
+    fn the_entrypoint_flag_names_the_program_in_both_spellings() {
+        let args = |ws: &[&str]| ws.iter().map(|w| Arg::literal(*w)).collect::<Vec<_>>();
+        assert_eq!(
+            entrypoint_flag(&args(&["--rm", "--entrypoint", "aws"])).as_deref(),
+            Some("aws")
+        );
+        assert_eq!(
+            entrypoint_flag(&args(&["--entrypoint=/bin/sh", "-i"])).as_deref(),
+            Some("/bin/sh")
+        );
+        assert_eq!(entrypoint_flag(&args(&["--entrypoint="])), None);
+        assert_eq!(entrypoint_flag(&args(&["--rm", "-it"])), None);
+    }
 }
