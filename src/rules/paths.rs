@@ -154,10 +154,12 @@ pub struct PathEnv {
 }
 
 impl PathEnv {
-    /// The guard paths protected by default: interlock's own configuration and state, and the
+    /// The guard paths protected by default: interlock's own configuration and state, its
+    /// installed binary (the agents' hooks run it: moved away, a hook could fail open), and the
     /// hook settings of the agents it integrates with.
     pub fn default_guard_globs(home: Option<&str>) -> Vec<String> {
         let mut globs: Vec<String> = [
+            "*/bin/interlock",
             "*/.claude/settings.json",
             "*/.claude/settings.local.json",
             "*/.codex/config.toml",
