@@ -1,7 +1,8 @@
 //! `interlock rules lint`: mistakes in rulesets that loading does not catch, or catches one at a
 //! time — duplicate ids, rules that can never match, rules fully shadowed by another, thin
-//! explanations, examples that show a different rule than their own, and patterns so broad
-//! they match most of a sample of everyday commands.
+//! explanations, examples that show a different rule than their own, word patterns with an
+//! alternative that matches every word, and patterns so broad they match most of a sample of
+//! everyday commands.
 //!
 //! Invariant: lint never changes what loads; it reads parsed files and reports. Shadowing is
 //! decided structurally (every condition of the shadowing rule is implied by the shadowed
@@ -41,7 +42,7 @@ pub struct Finding {
     /// How bad.
     pub level: Level,
     /// What kind (`duplicate-id`, `never-matches`, `shadowed`, `thin-reason`, `example`,
-    /// `other-rule-example`, `too-broad`, `invalid`).
+    /// `other-rule-example`, `too-broad`, `matches-anything`, `invalid`).
     pub kind: &'static str,
     /// The rule.
     pub rule: String,
@@ -140,6 +141,16 @@ pub fn lint(files: &[SourceFile<'_>], first: usize, benign: &[String]) -> Vec<Fi
                     ),
                 ));
             }
+        }
+        if let Some(pattern) = matches_anything(def) {
+            findings.push(finding(
+                Level::Warning,
+                "matches-anything",
+                i,
+                format!(
+                    "the pattern \"{pattern}\" has an alternative that is only `*` (alternatives are split at `|`), so it matches every word (patterns cannot hold a literal `|`: match the text before it)"
+                ),
+            ));
         }
         if def.reason.split_whitespace().count() < 4 {
             findings.push(finding(
@@ -349,6 +360,32 @@ fn never_matches(def: &RuleDef<'_>) -> Option<String> {
     None
 }
 
+/// The first word pattern of `def` (in `args_any`, `args_none`, `flags_any`, `flags_all`,
+/// `flags_none` or a `flag_values_any` value) with an alternative that is only stars, which
+/// makes the whole pattern match every word: usually a `|` meant literally.
+fn matches_anything<'d>(def: &'d RuleDef<'_>) -> Option<&'d str> {
+    let lists = [
+        &def.args_any,
+        &def.args_none,
+        &def.flags_any,
+        &def.flags_all,
+        &def.flags_none,
+    ];
+    let values = def.flag_values_any.iter().map(|fv| &fv.values);
+    lists
+        .into_iter()
+        .chain(values)
+        .flat_map(|list| list.iter())
+        .map(Text::as_str)
+        .find(|p| {
+            p.contains('|')
+                && p.split('|').any(|alt| {
+                    let value = alt.split_once('=').map_or(alt, |(_, v)| v);
+                    !value.is_empty() && value.bytes().all(|b| b == b'*')
+                })
+        })
+}
+
 /// Whether rule `a` shadows rule `b`: `a` is at least as strict and every condition of `a` is
 /// implied by `b`'s, so `a` matches whatever `b` matches.
 fn shadows(a: &RuleDef<'_>, b: &RuleDef<'_>) -> bool {
@@ -402,6 +439,20 @@ mod tests {
     fn lint_text(text: &str) -> Vec<Finding> {
         let files = vec![parse_toml("t.toml", text).unwrap()];
         lint(&files, 0, &[])
+    }
+
+    #[test]
+    fn a_pattern_with_a_bare_star_alternative_is_reported() {
+        let found = lint_text(&rule("args_any = [\"*$(cat .env |*\"]", "t.pipe"));
+        assert!(
+            found.iter().any(|f| f.kind == "matches-anything"),
+            "{found:?}"
+        );
+        let fine = lint_text(&rule("args_any = [\"*.env|*.pem\"]", "t.files"));
+        assert!(
+            !fine.iter().any(|f| f.kind == "matches-anything"),
+            "{fine:?}"
+        );
     }
 
     #[test]
