@@ -5,11 +5,13 @@
 #   3. peak memory (max RSS) of one `check`.
 # Usage: benches/time-processes.sh [path/to/interlock]   (default: builds target/release/interlock)
 set -euo pipefail
+# The binary given is resolved from the caller's directory, before this script moves.
+bin=${1:+$(realpath "$1")}
 cd "$(dirname "$0")/.."
-bin=${1:-}
+repo=$PWD
 if [ -z "$bin" ]; then
   cargo build --release --quiet
-  bin=target/release/interlock
+  bin=$PWD/target/release/interlock
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -19,9 +21,9 @@ cd "$work/project"
 echo "== start-up: interlock check --shell (fresh process each run)"
 if command -v hyperfine >/dev/null; then
   hyperfine -N -i --warmup 20 --runs 300 --export-json "$work/startup.json" \
-    "$OLDPWD/$bin check --shell 'git status'" \
-    "$OLDPWD/$bin check --shell 'aws --profile prod cloudformation delete-stack --stack-name api'" \
-    "$OLDPWD/$bin check --shell 'bash -c \"cd ~ && rm -rf .\"'" 2>&1 | grep -E "Benchmark|Time|Range" || true
+    "$bin check --shell 'git status'" \
+    "$bin check --shell 'aws --profile prod cloudformation delete-stack --stack-name api'" \
+    "$bin check --shell 'bash -c \"cd ~ && rm -rf .\"'" 2>&1 | grep -E "Benchmark|Time|Range" || true
   python3 - "$work/startup.json" <<'PY'
 import json, sys
 for r in json.load(open(sys.argv[1]))["results"]:
@@ -30,14 +32,14 @@ PY
 else
   echo "hyperfine not installed (apt-get install hyperfine); timing 300 runs with bash's clock"
   start=$(date +%s%N)
-  for _ in $(seq 300); do "$OLDPWD/$bin" check --shell 'git status' >/dev/null || true; done
+  for _ in $(seq 300); do "$bin" check --shell 'git status' >/dev/null || true; done
   end=$(date +%s%N)
   echo "mean $(( (end - start) / 300 / 1000 )) µs per process"
 fi
 
 echo "== batch throughput: interlock check --batch (one core)"
 corpus="$work/mixed.jsonl"
-python3 - "$OLDPWD/tests/corpus/own.jsonl" "$corpus" <<'PY'
+python3 - "$repo/tests/corpus/own.jsonl" "$corpus" <<'PY'
 import json, sys
 src, dst = sys.argv[1], sys.argv[2]
 rows = [json.loads(l) for l in open(src)]
@@ -56,14 +58,14 @@ with open(dst, "w") as f:
 PY
 lines=$(wc -l < "$corpus")
 start=$(date +%s%N)
-taskset -c 0 "$OLDPWD/$bin" check --batch "$corpus" > /dev/null || true
+taskset -c 0 "$bin" check --batch "$corpus" > /dev/null || true
 end=$(date +%s%N)
 ms=$(( (end - start) / 1000000 ))
 echo "$lines commands in ${ms} ms: $(( lines * 1000 / (ms > 0 ? ms : 1) )) commands/s"
 
 echo "== peak memory: one check"
-/usr/bin/time -f "max RSS %M KB" "$OLDPWD/$bin" check --shell 'terraform destroy -auto-approve' > /dev/null || true
-/usr/bin/time -f "max RSS %M KB (batch of $lines)" "$OLDPWD/$bin" check --batch "$corpus" > /dev/null || true
+/usr/bin/time -f "max RSS %M KB" "$bin" check --shell 'terraform destroy -auto-approve' > /dev/null || true
+/usr/bin/time -f "max RSS %M KB (batch of $lines)" "$bin" check --batch "$corpus" > /dev/null || true
 
 echo "== shim overhead: a harmless guarded command (git status) inside interlock run, vs. direct"
 git init -q "$work/repo"
@@ -73,7 +75,7 @@ cd "$work/repo"
 hyperfine -N -i --warmup 20 --runs 400 "git status --short" "$real_git status --short" --export-json "$work/shim.json" > /dev/null 2>&1
 ps -o rss= -p \$PPID > "$work/rss.txt"
 AGENT
-"$OLDPWD/$bin" run --state-dir "$work/state" --non-interactive -- sh "$work/agent.sh"
+"$bin" run --state-dir "$work/state" --non-interactive -- sh "$work/agent.sh"
 python3 - "$work/shim.json" "$work/rss.txt" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
