@@ -321,9 +321,13 @@ impl Tiers {
                 }
                 let mut name = std::borrow::Cow::Borrowed(name.as_str());
                 for word in &t.ignore {
-                    let word = word.to_ascii_lowercase();
-                    if name.contains(&word) {
-                        name = std::borrow::Cow::Owned(name.replace(&word, " "));
+                    let word = if word.bytes().any(|b| b.is_ascii_uppercase()) {
+                        std::borrow::Cow::Owned(word.to_ascii_lowercase())
+                    } else {
+                        std::borrow::Cow::Borrowed(word.as_str())
+                    };
+                    if name.contains(word.as_ref()) {
+                        name = std::borrow::Cow::Owned(name.replace(word.as_ref(), " "));
                     }
                 }
                 t.globs
@@ -587,6 +591,7 @@ fn written_bucket<'a>(program: &str, words: &[&'a str]) -> Option<&'a str> {
     let (verb_at, scheme) = match (program, words) {
         ("aws", ["s3", ..]) => (1, "s3://"),
         ("gsutil", _) => (words.iter().position(|w| !w.starts_with('-'))?, "gs://"),
+        ("gcloud", ["storage", "buckets" | "objects", ..]) => (2, "gs://"),
         ("gcloud", ["storage", ..]) => (1, "gs://"),
         _ => return None,
     };
@@ -604,7 +609,7 @@ fn written_bucket<'a>(program: &str, words: &[&'a str]) -> Option<&'a str> {
     }
     let written = match verb {
         "cp" | "mv" | "sync" | "rsync" => paths.last().filter(|_| paths.len() > 1),
-        "rm" | "rb" | "mb" | "del" | "delete" => paths.first(),
+        "rm" | "rb" | "mb" | "del" | "delete" | "create" | "update" => paths.first(),
         _ => None,
     }?;
     let bucket = written.strip_prefix(scheme)?.split('/').next()?;
@@ -795,6 +800,7 @@ mod tests {
             ),
             ("gsutil -m rm -r gs://prod-assets/old", Some("prod")),
             ("gcloud storage cp a.txt gs://prod-data/", Some("prod")),
+            ("gcloud storage buckets delete gs://prod-data", Some("prod")),
             // Read from, not written: no environment of its own.
             ("aws s3 cp s3://prod-backups/db.sql ./db.sql", None),
             (
@@ -861,6 +867,8 @@ mod tests {
                 false,
             ),
             ("gcloud run services describe api-prod", false),
+            ("gcloud storage objects describe gs://prod-data/a", false),
+            ("gcloud storage buckets delete gs://prod-data", true),
             ("gcloud run deploy api-prod --image gcr.io/p/api:2", true),
             ("gcloud beta run services update api-prod --cpu 2", true),
             ("gcloud run services describe api --project prd-shop", false),
