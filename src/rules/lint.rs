@@ -360,29 +360,19 @@ fn never_matches(def: &RuleDef<'_>) -> Option<String> {
     None
 }
 
-/// The first word pattern of `def` (in `args_any`, `args_none`, `flags_any`, `flags_all`,
-/// `flags_none` or a `flag_values_any` value) with an alternative that is only stars, which
-/// makes the whole pattern match every word: usually a `|` meant literally.
+/// The first word pattern of `def` (in `args_any` or `args_none`, whose `|`-separated
+/// alternatives are globs over whole words) with an alternative that is only stars, which makes
+/// the whole pattern match every word: usually a `|` meant literally. Flag patterns cannot do
+/// this (a flag's name is compared exactly, and `flag_values_any` values refuse `|` at load).
 fn matches_anything<'d>(def: &'d RuleDef<'_>) -> Option<&'d str> {
-    let lists = [
-        &def.args_any,
-        &def.args_none,
-        &def.flags_any,
-        &def.flags_all,
-        &def.flags_none,
-    ];
-    let values = def.flag_values_any.iter().map(|fv| &fv.values);
-    lists
-        .into_iter()
-        .chain(values)
-        .flat_map(|list| list.iter())
+    def.args_any
+        .iter()
+        .chain(&def.args_none)
         .map(Text::as_str)
         .find(|p| {
             p.contains('|')
-                && p.split('|').any(|alt| {
-                    let value = alt.split_once('=').map_or(alt, |(_, v)| v);
-                    !value.is_empty() && value.bytes().all(|b| b == b'*')
-                })
+                && p.split('|')
+                    .any(|alt| !alt.is_empty() && alt.bytes().all(|b| b == b'*'))
         })
 }
 
@@ -452,6 +442,12 @@ mod tests {
         assert!(
             !fine.iter().any(|f| f.kind == "matches-anything"),
             "{fine:?}"
+        );
+        // A flag alternative with any value (`--output=*`) is one flag, not every word.
+        let flag = lint_text(&rule("flags_any = [\"-o|--output=*\"]", "t.flag"));
+        assert!(
+            !flag.iter().any(|f| f.kind == "matches-anything"),
+            "{flag:?}"
         );
     }
 
