@@ -435,12 +435,20 @@ fn remote_entrypoint(
     let args: Vec<Arg> = std::iter::once(Arg::literal(program))
         .chain(inv.args.get(from..).unwrap_or(&[]).iter().cloned())
         .collect();
-    let mut inner = inv.nested(args, [Step::via(StepKind::Remote, via)]);
-    inner.remote = true;
-    inner.redirects = inv.redirects.clone();
-    w.emit(inner, stdin, &[], st);
+    nested_args(
+        w,
+        inv,
+        args,
+        Step::via(StepKind::Remote, via),
+        stdin,
+        st,
+        Some(None),
+        true,
+    );
 }
 
+/// Emits `inv`'s arguments from `from` on as the command it runs (see [`nested_args`]);
+/// nothing when there are none.
 #[allow(clippy::too_many_arguments)]
 fn nested_argv(
     w: &mut Walker<'_>,
@@ -455,7 +463,24 @@ fn nested_argv(
     let Some(args) = inv.args.get(from..).filter(|a| !a.is_empty()) else {
         return;
     };
-    let mut inner = inv.nested(args.to_vec(), [step]);
+    nested_args(w, inv, args.to_vec(), step, stdin, st, cwd, remote);
+}
+
+/// Emits `args` as a command `inv` runs, reached through `step`: in `cwd` (`None`: `inv`'s own;
+/// `Some(None)`: unknown), on another host or in a container when `remote`, with `inv`'s
+/// redirections.
+#[allow(clippy::too_many_arguments)]
+fn nested_args(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    args: Vec<Arg>,
+    step: Step,
+    stdin: Option<Stdin>,
+    st: &State,
+    cwd: Option<Option<String>>,
+    remote: bool,
+) {
+    let mut inner = inv.nested(args, [step]);
     inner.cwd = cwd.unwrap_or_else(|| inv.cwd.clone());
     inner.remote = remote;
     inner.redirects = inv.redirects.clone();
