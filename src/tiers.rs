@@ -252,28 +252,41 @@ fn mutates(inv: &Invocation) -> bool {
     ) {
         return false;
     }
-    let positional: Vec<&str> = inv
-        .args
-        .iter()
-        .skip(1)
-        .map(|a| a.text.as_str())
-        .filter(|w| !w.starts_with('-'))
-        .collect();
-    let mut words = positional
-        .iter()
-        .skip(group_words(program, &positional))
-        .map(|w| match program {
-            "heroku" => w.rsplit(':').next().unwrap_or(w),
-            _ => w,
-        });
-    let Some(verb) = words.find(|w| is_verb(w, MUTATING) || is_verb(w, READING)) else {
+    let words: Vec<&str> = inv.args.iter().skip(1).map(|a| a.text.as_str()).collect();
+    let from_verb = from_verb(program, &words);
+    let Some(&(_, verb)) = from_verb.first() else {
         return false;
     };
     // A group of verbs whose next word reads (`kubectl rollout history`, `rollout status`).
     changes(verb)
-        && !words
-            .next()
-            .is_some_and(|next| matches!(next, "status" | "history" | "show" | "list" | "get"))
+        && !from_verb.get(1).is_some_and(|(_, next)| {
+            matches!(*next, "status" | "history" | "show" | "list" | "get")
+        })
+}
+
+/// The positional words of a command's `words` (its flags left out) from its verb on, each with
+/// its index in `words`: the verb is the first known one past the command group (gcloud's, see
+/// [`group_words`]), and a Heroku `topic:verb` word counts as its verb.
+fn from_verb<'a>(program: &str, words: &[&'a str]) -> Vec<(usize, &'a str)> {
+    let mut positional: Vec<(usize, &str)> = words
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !w.starts_with('-'))
+        .map(|(i, w)| match program {
+            "heroku" => (i, w.rsplit(':').next().unwrap_or(w)),
+            _ => (i, *w),
+        })
+        .collect();
+    let group = group_words(program, positional.first().map(|(_, w)| *w));
+    let Some(at) = positional
+        .iter()
+        .skip(group)
+        .position(|(_, w)| is_verb(w, MUTATING) || is_verb(w, READING))
+    else {
+        return Vec::new();
+    };
+    positional.drain(..group + at);
+    positional
 }
 
 impl Tiers {
@@ -530,34 +543,20 @@ fn url_host(word: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
-/// How many leading positional words of a `program` command name its command group, which is
-/// never its verb: gcloud's top-level group (`run` and `deploy` are Cloud Run and Cloud Deploy)
-/// and its release track (`beta`).
-fn group_words(program: &str, positional: &[&str]) -> usize {
+/// How many leading positional words of a `program` command, the first being `first`, name its
+/// command group, which is never its verb: gcloud's top-level group (`run` and `deploy` are
+/// Cloud Run and Cloud Deploy) and its release track (`beta`).
+fn group_words(program: &str, first: Option<&str>) -> usize {
     if program != "gcloud" {
         return 0;
     }
-    let track = usize::from(
-        positional
-            .first()
-            .is_some_and(|w| matches!(*w, "alpha" | "beta" | "preview")),
-    );
-    (track + 1).min(positional.len())
+    1 + usize::from(first.is_some_and(|w| matches!(w, "alpha" | "beta" | "preview")))
 }
 
 /// The word right after the verb of a gcloud command, when it is no flag: the resource it acts
 /// on.
 fn resource_after_verb<'a>(words: &[&'a str]) -> Option<&'a str> {
-    let positional: Vec<&str> = words
-        .iter()
-        .copied()
-        .filter(|w| !w.starts_with('-'))
-        .collect();
-    let verb = positional
-        .iter()
-        .skip(group_words("gcloud", &positional))
-        .find(|w| is_verb(w, MUTATING) || is_verb(w, READING))?;
-    let at = words.iter().position(|w| w == verb)?;
+    let &(at, _) = from_verb("gcloud", words).first()?;
     words.get(at + 1).copied().filter(|w| !w.starts_with('-'))
 }
 
