@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 if [ -z "$bin" ]; then
   cargo build --release --quiet
-  bin=$PWD/target/release/interlock
+  bin=$repo/target/release/interlock
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
