@@ -261,11 +261,8 @@ impl Tracer {
             // A new tracee's first stop (the agent's own, after attaching, included), and other
             // events: let it run on.
             WaitStatus::PtraceEvent(tid, _, _) => {
-                let new = self.running.insert(tid);
+                self.running.insert(tid);
                 resume(tid, None);
-                if new {
-                    warm_procfs(tid);
-                }
                 None
             }
             // A signal on its way to the tracee: deliver it.
@@ -653,17 +650,6 @@ fn covered_invocations(verdict: &Verdict) -> Vec<Vec<String>> {
                 .collect()
         })
         .collect()
-}
-
-/// Looks up, without reading, the procfs entries of a new process that its exec will need
-/// (`/proc/PID/cwd` at the exec's entry, `/proc/PID/exe` after it). The first lookup of a
-/// process's entries costs several times a later one; done here, after the new process was let
-/// run and while the tracer would only wait for the next stop, that cost is off the path of the
-/// exec, which the process is stopped for.
-fn warm_procfs(pid: Pid) {
-    for entry in ["cwd", "exe"] {
-        let _ = std::fs::symlink_metadata(format!("/proc/{pid}/{entry}"));
-    }
 }
 
 /// The parent process of `pid`, as the kernel has it.
