@@ -89,9 +89,10 @@ pub(super) fn unwrap(
     true
 }
 
-/// `make -f -` (or `/dev/stdin`, `<(…)`, a file written earlier in the same command): the
-/// makefile comes with the command, and its recipes are shell commands make runs. A makefile
-/// on disk is the project's own and is not read here (the exec tracer sees what it runs).
+/// `make -f -` (or `/dev/stdin`, `<(…)`, a file written earlier in the same command), and
+/// GNU make's `--eval=TEXT`: the makefile comes with the command, and its recipes are shell
+/// commands make runs. A makefile on disk is the project's own and is not read here (the exec
+/// tracer sees what it runs).
 fn make_file(
     w: &mut Walker<'_>,
     index: usize,
@@ -106,6 +107,19 @@ fn make_file(
         i += 1;
         let t = a.text.as_str();
         // The makefile's name, and the argument that holds it when it stands alone.
+        let eval = t.strip_prefix("--eval=").map(str::to_string).or_else(|| {
+            (t == "--eval").then(|| {
+                i += 1;
+                inv.args
+                    .get(i - 1)
+                    .map(|a| a.text.clone())
+                    .unwrap_or_default()
+            })
+        });
+        if let Some(text) = eval {
+            run_recipes(w, inv, &text, StepKind::ShellString, st);
+            continue;
+        }
         let (name, alone) = match t {
             "-f" | "--file" | "--makefile" => match inv.args.get(i) {
                 Some(next) => {
@@ -135,18 +149,7 @@ fn make_file(
             alone.and_then(|(_, arg)| written_content(arg, inv.cwd.as_deref(), st))
         };
         match content {
-            Some(Stdin::Text(text, kind)) => {
-                let recipes: Vec<String> = text
-                    .lines()
-                    .filter_map(|l| l.strip_prefix('\t'))
-                    .map(|l| l.trim_start_matches(['@', '-', '+']).replace("$$", "$"))
-                    .collect();
-                w.run_text(
-                    &recipes.join("\n"),
-                    &nested_state(inv, st),
-                    Some(Step::via(kind, "make")),
-                );
-            }
+            Some(Stdin::Text(text, kind)) => run_recipes(w, inv, &text, kind, st),
             Some(other) => {
                 if let Some(kind) = other.as_code_opacity() {
                     w.mark_opaque(index, kind);
@@ -155,6 +158,39 @@ fn make_file(
             None => {}
         }
     }
+}
+
+/// Walks the recipes of makefile `text`, reached as `kind`.
+fn run_recipes(w: &mut Walker<'_>, inv: &Invocation, text: &str, kind: StepKind, st: &State) {
+    w.run_text(
+        &recipes(text).join("\n"),
+        &nested_state(inv, st),
+        Some(Step::via(kind, "make")),
+    );
+}
+
+/// The shell commands of a makefile's recipes: tab-indented lines, and what follows `;` on a
+/// rule line (`all: ; rm -rf build`), with continuation lines joined, the `@`, `-` and `+`
+/// prefixes dropped and make's `$$` turned into the shell's `$`.
+fn recipes(text: &str) -> Vec<String> {
+    text.replace("\\\n", " ")
+        .lines()
+        .filter_map(|line| line.strip_prefix('\t').or_else(|| rule_recipe(line)))
+        .map(|command| command.trim_start_matches(['@', '-', '+', ' ', '\t']))
+        .filter(|command| !command.trim().is_empty())
+        .map(|command| command.replace("$$", "$"))
+        .collect()
+}
+
+/// The recipe written on a rule line after `;` (`clean: ; rm -rf out`), if the line is a rule.
+fn rule_recipe(line: &str) -> Option<&str> {
+    let (head, rest) = line.split_once(':')?;
+    // `x := 1`, `x ::= 1` and `x = a:b; c` are assignments: a rule's targets have no `=`.
+    if head.contains('=') || rest.starts_with('=') || rest.starts_with(":=") {
+        return None;
+    }
+    let (prerequisites, recipe) = rest.split_once(';')?;
+    (!prerequisites.contains('=')).then_some(recipe)
 }
 
 /// `bash -c`, `bash script`, `bash -s`, `bash` reading stdin.
@@ -478,5 +514,21 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
                 );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recipes_are_tab_lines_and_what_follows_a_rules_semicolon() {
+        let text =
+            "X := 1\nall: build ; rm -rf ~\n\t@echo $$HOME \\\n\t  done\nclean:\n\t-rm -f *.o\n";
+        assert_eq!(
+            recipes(text),
+            vec!["rm -rf ~", "echo $HOME  \t  done", "rm -f *.o"]
+        );
+        assert!(recipes("CFLAGS = -O2; -g\nv := a:b; c\nw ::= x; y\nall: x\n").is_empty());
     }
 }
