@@ -25,16 +25,17 @@ pub struct Target {
     pub tier: Option<String>,
 }
 
-/// One tier and the globs of the names in it.
+/// One tier and the globs of the names in it. Globs and ignored words are lowercased as they
+/// are read: names are compared case-insensitively.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Tier {
     /// The tier's name.
     pub name: String,
     /// Globs of the environment names in it.
-    #[serde(rename = "match")]
+    #[serde(rename = "match", deserialize_with = "lowercased")]
     pub globs: Vec<String>,
     /// Globs of the directories in it (whole paths).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lowercased")]
     pub dirs: Vec<String>,
     /// How many distinct humans must approve a critical command in it.
     #[serde(default = "one")]
@@ -42,12 +43,18 @@ pub struct Tier {
     /// Words that contain a match of the globs but name something else (`product`, `preprod`
     /// for `*prod*`): taken out of a name before the globs are tried. Only the shipped tiers
     /// and a layer's new tiers have them: on a tier that exists they would narrow it.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "lowercased")]
     pub ignore: Vec<String>,
 }
 
 fn one() -> u8 {
     1
+}
+
+/// A list of words, lowercased (ASCII).
+fn lowercased<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let words = Vec::<String>::deserialize(d)?;
+    Ok(words.into_iter().map(|w| w.to_ascii_lowercase()).collect())
 }
 
 /// The tiers, in the order they are tried.
@@ -327,25 +334,15 @@ impl Tiers {
             .iter()
             .find(|t| {
                 if directory {
-                    return t
-                        .dirs
-                        .iter()
-                        .any(|g| glob_match(&g.to_ascii_lowercase(), &name));
+                    return t.dirs.iter().any(|g| glob_match(g, &name));
                 }
                 let mut name = std::borrow::Cow::Borrowed(name.as_str());
                 for word in &t.ignore {
-                    let word = if word.bytes().any(|b| b.is_ascii_uppercase()) {
-                        std::borrow::Cow::Owned(word.to_ascii_lowercase())
-                    } else {
-                        std::borrow::Cow::Borrowed(word.as_str())
-                    };
-                    if name.contains(word.as_ref()) {
-                        name = std::borrow::Cow::Owned(name.replace(word.as_ref(), " "));
+                    if name.contains(word.as_str()) {
+                        name = std::borrow::Cow::Owned(name.replace(word.as_str(), " "));
                     }
                 }
-                t.globs
-                    .iter()
-                    .any(|g| glob_match(&g.to_ascii_lowercase(), &name))
+                t.globs.iter().any(|g| glob_match(g, &name))
             })
             .map(|t| t.name.as_str())
     }

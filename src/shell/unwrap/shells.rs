@@ -106,20 +106,19 @@ fn make_file(
     while let Some(a) = inv.args.get(i) {
         i += 1;
         let t = a.text.as_str();
-        // The makefile's name, and the argument that holds it when it stands alone.
-        let eval = t.strip_prefix("--eval=").map(str::to_string).or_else(|| {
-            (t == "--eval").then(|| {
+        // GNU make's `--eval TEXT` and `--eval=TEXT`: makefile text on the command line.
+        let eval = match t {
+            "--eval" => {
                 i += 1;
-                inv.args
-                    .get(i - 1)
-                    .map(|a| a.text.clone())
-                    .unwrap_or_default()
-            })
-        });
+                inv.args.get(i - 1).map(|a| a.text.as_str())
+            }
+            _ => t.strip_prefix("--eval="),
+        };
         if let Some(text) = eval {
-            run_recipes(w, inv, &text, StepKind::ShellString, st);
+            run_recipes(w, inv, text, StepKind::ShellString, st);
             continue;
         }
+        // The makefile's name, and the argument that holds it when it stands alone.
         let (name, alone) = match t {
             "-f" | "--file" | "--makefile" => match inv.args.get(i) {
                 Some(next) => {
