@@ -482,22 +482,37 @@ pub enum RawService {
     /// Memcached: port 11211. Its lines become invocations of the virtual program `memcached`
     /// (`memcached flush_all`).
     Memcached,
+    /// HAProxy's runtime API, on its stats socket (`/run/haproxy/admin.sock`,
+    /// `/var/lib/haproxy/stats`). Its lines become invocations of the virtual program
+    /// `haproxy-runtime` (`haproxy-runtime disable server web/web1`).
+    HaproxyRuntime,
 }
 
-/// The data store a raw connection (`nc HOST PORT`, `ncat`, `telnet`, `socat - TCP:HOST:PORT`,
-/// `openssl s_client -connect HOST:PORT`) talks to, by its port.
+/// The service a raw connection (`nc HOST PORT`, `ncat`, `telnet`, `socat - TCP:HOST:PORT`,
+/// `openssl s_client -connect HOST:PORT`, `socat stdio unix-connect:PATH`) talks to: a data store
+/// by its port, HAProxy by the path of its stats socket.
 pub fn raw_service(inv: &Invocation) -> Option<RawService> {
     if !STDIN_SENDERS.contains(&inv.program_name()) {
         return None;
     }
     inv.args.iter().skip(1).find_map(|a| {
-        let port = a.text.rsplit(':').next().unwrap_or(&a.text);
-        match port.parse::<u16>().ok()? {
+        let last = a.text.rsplit(':').next().unwrap_or(&a.text);
+        if is_haproxy_socket(last) {
+            return Some(RawService::HaproxyRuntime);
+        }
+        match last.parse::<u16>().ok()? {
             6379 | 6380 => Some(RawService::Redis),
             11211 => Some(RawService::Memcached),
             _ => None,
         }
     })
+}
+
+/// Whether `path` names an HAProxy stats socket: a path with `haproxy` in it that ends in
+/// `.sock` or is the `stats` file Red Hat's package configures.
+fn is_haproxy_socket(path: &str) -> bool {
+    let path = path.split(',').next().unwrap_or(path);
+    path.contains("haproxy") && (path.ends_with(".sock") || path.ends_with("/stats"))
 }
 
 /// The lines a raw connection to `service` sends, when known, as that service's commands:
@@ -516,6 +531,12 @@ pub fn unwrap_raw_protocol(
     let program = match service {
         RawService::Redis => "redis-cli",
         RawService::Memcached => "memcached",
+        RawService::HaproxyRuntime => "haproxy-runtime",
+    };
+    // HAProxy takes several commands on one line, separated by `;`.
+    let text = match service {
+        RawService::HaproxyRuntime => text.replace(';', "\n"),
+        _ => text,
     };
     emit_command_lines(w, inv, Arg::literal(program), &text, kind, st);
 }
