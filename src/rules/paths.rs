@@ -364,8 +364,9 @@ fn static_location(arg: &Arg) -> (Option<String>, Extent) {
     };
     let head = &known[..cut];
     let Some(slash) = head.rfind('/') else {
-        // `$x` or `*.log` with no directory part: an entry of the current directory.
-        if head.is_empty() && arg.dynamic && !arg.glob {
+        // `*.log` with no directory part: an entry of the current directory. A word that starts
+        // with an expansion (`$x`, `"$x"/*`) is anywhere: unset, `"$x"/*` is `/*`.
+        if head.is_empty() && arg.dynamic && glob_at.is_none() {
             return (None, Extent::SomeChild);
         }
         let whole = matches!(&known[cut..], "*" | ".*" | "*/") && !arg.dynamic;
@@ -627,6 +628,10 @@ mod tests {
         assert_eq!(class("/dev/sda"), PathClass::Device);
         assert_eq!(class("/dev/null"), PathClass::DevNull);
         assert_eq!(class("$X"), PathClass::Unknown);
+        assert_eq!(class("\"$X\"/*"), PathClass::Unknown);
+        assert_eq!(class("$X/.*"), PathClass::Unknown);
+        assert_eq!(class("${X}*"), PathClass::Unknown);
+        assert_eq!(class("*$X"), PathClass::Workspace);
         assert_eq!(class("/srv/$X"), PathClass::System);
         assert_eq!(class("build/$X"), PathClass::Workspace);
         assert_eq!(class(".claude/settings.json"), PathClass::Guard);
