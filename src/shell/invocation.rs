@@ -19,6 +19,10 @@ pub struct Arg {
     pub static_len: usize,
     /// The word contains an unquoted glob character (`*`, `?`, `[`).
     pub glob: bool,
+    /// The word is not on the command line: the analysis named what the program acts on
+    /// without being told (the branch `git push --force` pushes, the path a pipeline hands
+    /// `Remove-Item`). Rules see it; the program's real argv does not have it.
+    pub implied: bool,
 }
 
 impl Arg {
@@ -30,6 +34,15 @@ impl Arg {
             text,
             dynamic: false,
             glob: false,
+            implied: false,
+        }
+    }
+
+    /// A word known exactly that the program is not given: what it acts on implicitly.
+    pub fn implied(text: impl Into<String>) -> Arg {
+        Arg {
+            implied: true,
+            ..Arg::literal(text)
         }
     }
 
@@ -40,6 +53,7 @@ impl Arg {
             dynamic: true,
             static_len: 0,
             glob: false,
+            implied: false,
         }
     }
 
@@ -312,15 +326,20 @@ impl Invocation {
             .map(|(_, v)| v.as_str())
     }
 
-    /// argv as plain strings.
+    /// argv as plain strings: the words the program receives (not the [`Arg::implied`] ones).
     pub fn argv(&self) -> Vec<String> {
-        self.args.iter().map(|a| a.text.clone()).collect()
+        self.args
+            .iter()
+            .filter(|a| !a.implied)
+            .map(|a| a.text.clone())
+            .collect()
     }
 
     /// The command re-quoted for display on one line.
     pub fn display(&self) -> String {
         self.args
             .iter()
+            .filter(|a| !a.implied)
             .map(|a| quote_for_display(&a.text))
             .collect::<Vec<_>>()
             .join(" ")
@@ -354,8 +373,15 @@ impl Serialize for Invocation {
             .filter(|(_, a)| a.dynamic || a.glob)
             .map(|(i, _)| i)
             .collect();
+        let implied: Vec<&str> = self
+            .args
+            .iter()
+            .filter(|a| a.implied)
+            .map(|a| a.text.as_str())
+            .collect();
         let mut fields = 3;
         fields += usize::from(!dynamic.is_empty())
+            + usize::from(!implied.is_empty())
             + usize::from(self.cwd.is_some())
             + usize::from(self.remote)
             + usize::from(!self.opaque.is_empty());
@@ -366,6 +392,11 @@ impl Serialize for Invocation {
         if !dynamic.is_empty() {
             // Words whose value depends on expansion: variables, substitutions, globs.
             s.serialize_field("dynamic", &dynamic)?;
+        }
+        if !implied.is_empty() {
+            // What the program acts on without being told, named by the analysis (the branch a
+            // force push rewrites); the rules see these words after argv.
+            s.serialize_field("implied", &implied)?;
         }
         if let Some(cwd) = &self.cwd {
             s.serialize_field("cwd", cwd)?;

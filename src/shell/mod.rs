@@ -5,6 +5,7 @@
 //! cannot is kept and marked dynamic or opaque; a parse failure is reported in
 //! [`Analysis::errors`] so the classifier can refuse to allow it.
 
+mod git_push;
 mod inline;
 mod invocation;
 mod producer;

@@ -1048,9 +1048,9 @@ fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
     if !remover || args.iter().skip(1).any(|a| !a.text.starts_with('-')) {
         return;
     }
-    args.push(Arg::literal(path.clone()));
+    args.push(Arg::implied(path.clone()));
     if *recursive {
-        args.push(Arg::literal("-Recurse"));
+        args.push(Arg::implied("-Recurse"));
     }
 }
 
@@ -1072,7 +1072,7 @@ fn name_uploaded_content(
     let program = args.first().and_then(|a| a.text.rsplit('/').next());
     if program.is_some_and(|p| STDIN_SENDERS.contains(&p)) {
         if let Some(origin) = stdin.and_then(origin_name) {
-            args.push(Arg::literal(origin));
+            args.push(Arg::implied(origin));
         }
         return;
     }

@@ -92,6 +92,7 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
                         glob: has_active_glob(p),
                         text,
                         dynamic,
+                        implied: false,
                     }
                 })
                 .collect();
@@ -116,6 +117,7 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
         dynamic: b.dynamic,
         static_len,
         glob: b.glob,
+        implied: false,
     });
     out
 }
@@ -148,6 +150,7 @@ pub fn resolve_heredoc(body: &str, expand: bool, vars: &Vars, options: &ParserOp
                 dynamic: b.dynamic,
                 static_len,
                 glob: false,
+                implied: false,
             });
         }
         Err(e) => {

@@ -248,3 +248,36 @@ fn hostile_nesting_is_held_not_crashed() {
         assert_eq!(v["rules"][0], "interlock.unparseable", "{v}");
     }
 }
+
+#[test]
+fn a_force_push_without_refspec_is_judged_by_the_branch_checked_out() {
+    let t = InterlockTest::new();
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(args)
+            .current_dir(&t.workspace)
+            .env("HOME", &t.home)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(status.status.success(), "git {args:?}: {status:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    let check = |line: &str| {
+        let out = t.run(&["check", "--json", "--shell", line], "");
+        (code(&out), json_lines(&out)[0].clone())
+    };
+    // On main, a lease does not make a rewrite of main harmless.
+    let (status, v) = check("git push --force-with-lease");
+    assert_eq!(status, 10, "{v}");
+    assert_eq!(v["rules"][0], "git.push.force-with-lease-protected");
+    assert_eq!(v["invocations"][0]["argv"].as_array().unwrap().len(), 3);
+    assert_eq!(v["invocations"][0]["implied"][0], "HEAD:main");
+    let (_, v) = check("git push -f origin HEAD");
+    assert_eq!(v["rules"][0], "git.push.force-protected", "{v}");
+    // On a feature branch, the same lease push passes.
+    git(&["checkout", "-q", "-b", "feature/x"]);
+    let (status, v) = check("git push --force-with-lease");
+    assert_eq!(status, 0, "{v}");
+    assert_eq!(v["invocations"][0]["implied"][0], "HEAD:feature/x");
+}

@@ -131,5 +131,6 @@ fn found_path(a: &Arg, start: &Arg, filtered: bool) -> Arg {
         dynamic: true,
         static_len: at + found.len(),
         glob: false,
+        implied: false,
     }
 }

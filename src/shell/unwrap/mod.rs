@@ -13,6 +13,7 @@ mod runners;
 mod shells;
 mod wrappers;
 
+use super::git_push;
 use super::inline;
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
 use super::sql;
@@ -328,9 +329,11 @@ pub fn unwrap(
     procsubs: &[(usize, Stdin)],
     st: &State,
 ) {
-    let Some(inv) = w.out.invocations.get(index).cloned() else {
+    let Some(inv) = w.out.invocations.get_mut(index) else {
         return;
     };
+    git_push::name_pushed_branch(inv);
+    let inv = inv.clone();
     env_commands(w, index, &inv, st);
     option_commands(w, &inv, st);
     let mut stdin = stdin;
