@@ -238,6 +238,8 @@ fn mutates(inv: &Invocation) -> bool {
             | "kubectl"
             | "oc"
             | "helm"
+            | "helmfile"
+            | "skaffold"
             | "terraform"
             | "tofu"
             | "terragrunt"
@@ -378,6 +380,14 @@ fn selectors(program: &str) -> (&'static [&'static str], &'static [&'static str]
         "kubectl" | "oc" | "helm" | "kustomize" => {
             (&["--context", "--kube-context", "--namespace", "-n"], &[])
         }
+        "helmfile" => (
+            &["--environment", "-e", "--kube-context", "--namespace", "-n"],
+            &["HELMFILE_ENVIRONMENT"],
+        ),
+        "skaffold" => (
+            &["--profile", "-p", "--kube-context", "--namespace", "-n"],
+            &[],
+        ),
         "gcloud" | "gsutil" | "bq" => (&["--project"], &["CLOUDSDK_CORE_PROJECT"]),
         // An Azure resource's own name (`az webapp deploy -n shop-prod`) names its environment
         // as often as its group does.
@@ -843,6 +853,12 @@ mod tests {
             ("firebase deploy --project prod", true),
             ("wrangler deploy --env production", true),
             ("kamal deploy -d production", true),
+            ("helmfile -e prod sync", true),
+            ("helmfile --environment production apply", true),
+            ("helmfile -e prod diff", false),
+            ("helmfile -e dev sync", false),
+            ("skaffold run -p prod", true),
+            ("skaffold render -p prod", false),
             ("eb deploy app-prod", true),
             (
                 "az webapp deploy --name prod-app -g rg --src-path app.zip",
