@@ -129,6 +129,8 @@ const MUTATING: &[&str] = &[
     "autoscale",
     "install",
     "upgrade",
+    "migrate",
+    "seed",
     "uninstall",
     "rollback",
     "destroy",
@@ -258,6 +260,9 @@ fn mutates(inv: &Invocation) -> bool {
             | "serverless"
             | "sls"
             | "eb"
+            | "rails"
+            | "rake"
+            | "mix"
     ) {
         return false;
     }
@@ -283,6 +288,8 @@ fn from_verb<'a>(program: &str, words: &[&'a str]) -> Vec<(usize, &'a str)> {
         .filter(|(_, w)| !w.starts_with('-'))
         .map(|(i, w)| match program {
             "heroku" => (i, w.rsplit(':').next().unwrap_or(w)),
+            // A task's verb is its last part: `db:migrate`, `ecto.migrate`.
+            "rails" | "rake" | "mix" => (i, w.rsplit([':', '.']).next().unwrap_or(w)),
             _ => (i, *w),
         })
         .collect();
@@ -402,6 +409,9 @@ fn selectors(program: &str) -> (&'static [&'static str], &'static [&'static str]
         "kamal" => (&["--destination", "-d"], &[]),
         "railway" => (&["--environment", "-e"], &[]),
         "serverless" | "sls" => (&["--stage", "-s"], &[]),
+        "rails" => (&["--environment", "-e"], &["RAILS_ENV", "RACK_ENV"]),
+        "rake" => (&[], &["RAILS_ENV", "RACK_ENV"]),
+        "mix" => (&[], &["MIX_ENV"]),
         "ansible-playbook" => (&["--inventory", "-i", "--limit", "-l"], &[]),
         "terraform" | "tofu" | "terragrunt" => (&["-chdir"], &["TF_WORKSPACE"]),
         "pulumi" => (&["--stack", "-s"], &["PULUMI_STACK"]),
@@ -854,6 +864,12 @@ mod tests {
             ("wrangler deploy --env production", true),
             ("kamal deploy -d production", true),
             ("helmfile -e prod sync", true),
+            ("RAILS_ENV=production bin/rails db:migrate", true),
+            ("rails db:migrate -e production", true),
+            ("RAILS_ENV=production bundle exec rake db:seed", true),
+            ("MIX_ENV=prod mix ecto.migrate", true),
+            ("RAILS_ENV=production rails db:migrate:status", false),
+            ("RAILS_ENV=development rails db:migrate", false),
             ("helmfile --environment production apply", true),
             ("helmfile -e prod diff", false),
             ("helmfile -e dev sync", false),

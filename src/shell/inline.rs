@@ -411,14 +411,16 @@ fn list_items(list: &str) -> Vec<Item> {
 
 /// Ruby's and Perl's `system("kubectl", "delete", "ns", x)`: a call given a program name (a
 /// string without spaces) and more arguments runs that program with them, without a shell.
-/// `first` is the first argument's literal, `rest` the code after it; `None` when the call
-/// has one argument, or its others are not plain values (a block, a hash, `key => value`).
+/// Perl's calls need no parentheses (`exec "rm", "-rf", "/";`): their arguments end at the
+/// statement's `;`. `first` is the first argument's literal, `rest` the code after it; `None`
+/// when the call has one argument, or its others are not plain values (a block, a hash, `key
+/// => value`).
 fn argument_list(first: &str, rest: &str) -> Option<Vec<Item>> {
     if first.starts_with('[') || first.starts_with('`') || first.contains(char::is_whitespace) {
         return None;
     }
     let tail = rest.trim_start().strip_prefix(',')?;
-    let close = tail.find(')')?;
+    let close = tail.find([')', ';']).unwrap_or(tail.len());
     let items = list_items(&format!("[{first},{}]", &tail[..close]));
     let plain = |item: &Item| match item {
         Item::Literal(_) | Item::Home => true,
@@ -720,6 +722,11 @@ mod tests {
                 lit("-rf"),
                 Item::Unknown("dir".into())
             ])]
+        );
+        // Perl without parentheses: the statement ends the arguments.
+        assert_eq!(
+            embedded_commands(r#"exec "rm", "-rf", "/"; print 1"#, true),
+            vec![Embedded::Argv(vec![lit("rm"), lit("-rf"), lit("/")])]
         );
         // A shell string with a result variable (PHP), and a language without the form.
         assert_eq!(
