@@ -234,6 +234,37 @@ fn absolute_text(text: &str, cwd: Option<&str>) -> Option<String> {
     }
 }
 
+/// The class of a Windows path on a drive (`C:\`, `D:/data`, or `C:Usersalice` once a POSIX
+/// shell has taken its backslashes as escapes): never the working tree as this analysis knows
+/// it. The drive itself is the root; `Users` and one user's folder are homes, deeper is inside
+/// a home; `Windows`, `Program Files` and `ProgramData` are the system; anything else on a
+/// drive is outside. `None` when `text` does not start with a drive letter and a colon.
+fn windows_drive_class(text: &str) -> Option<PathClass> {
+    let bytes = text.as_bytes();
+    if bytes.len() < 2 || !bytes[0].is_ascii_alphabetic() || bytes[1] != b':' {
+        return None;
+    }
+    let parts: Vec<String> = text[2..]
+        .split(['\\', '/'])
+        .filter(|p| !p.is_empty() && *p != ".")
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let first = parts.first().map_or("", String::as_str);
+    Some(if matches!(first, "" | "*" | "*.*") {
+        PathClass::Root
+    } else if first.starts_with("users") || first == "documents and settings" {
+        if parts.len() <= 2 {
+            PathClass::Home
+        } else {
+            PathClass::HomeSubdir
+        }
+    } else if first.starts_with("windows") || first.starts_with("program") {
+        PathClass::System
+    } else {
+        PathClass::Outside
+    })
+}
+
 /// Programs whose operands may name a file on another host as `[user@]host:path`.
 const REMOTE_COPIERS: &[&str] = &["scp", "rsync"];
 
@@ -306,6 +337,9 @@ pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> Pa
     };
     if remote && !text.starts_with('/') {
         return PathClass::Outside;
+    }
+    if let Some(class) = windows_drive_class(&text) {
+        return class;
     }
     let Some(absolute) = absolute_text(&text, cwd) else {
         return PathClass::Unknown;
@@ -639,6 +673,14 @@ mod tests {
         assert_eq!(class("/work"), PathClass::WorkspaceRoot);
         assert_eq!(class(".."), PathClass::WorkspaceRoot);
         assert_eq!(class("../.."), PathClass::Root);
+        // Windows drives, with their backslashes quoted or taken as escapes by bash.
+        assert_eq!(class("'C:\\'"), PathClass::Root);
+        assert_eq!(class("D:/"), PathClass::Root);
+        assert_eq!(class("C:\\Users\\alice"), PathClass::Home);
+        assert_eq!(class("'C:\\Users\\alice\\src'"), PathClass::HomeSubdir);
+        assert_eq!(class("'C:\\Windows\\System32'"), PathClass::System);
+        assert_eq!(class("'C:\\Program Files\\App'"), PathClass::System);
+        assert_eq!(class("D:\\data"), PathClass::Outside);
     }
 
     #[test]
