@@ -142,8 +142,34 @@ fn package_runner(
     w.emit(inner, stdin, &[], st);
 }
 
-/// `prisma@5.1` → `prisma`; `@aws-cdk/cli` → `cdk`; `@scope/tool` → `tool`.
+/// Packages whose binary has another name than the package.
+const PACKAGE_BINARIES: &[(&str, &str)] = &[
+    ("firebase-tools", "firebase"),
+    ("netlify-cli", "netlify"),
+    ("twilio-cli", "twilio"),
+    ("@railway/cli", "railway"),
+    ("@salesforce/cli", "sf"),
+    ("@sentry/cli", "sentry-cli"),
+    ("@datadog/datadog-ci", "datadog-ci"),
+    ("@cloudflare/wrangler", "wrangler"),
+    ("@azure/static-web-apps-cli", "swa"),
+    ("@prisma/cli", "prisma"),
+    ("@google/clasp", "clasp"),
+    ("@shopify/cli", "shopify"),
+    ("@nestjs/cli", "nest"),
+    ("@angular/cli", "ng"),
+];
+
+/// `prisma@5.1` → `prisma`; `@aws-cdk/cli` → `cdk`; `firebase-tools` → `firebase`;
+/// `@scope/tool` → `tool`.
 fn package_binary(pkg: &str) -> String {
+    let unversioned = match pkg.strip_prefix('@') {
+        Some(rest) => &pkg[..1 + rest.find('@').unwrap_or(rest.len())],
+        None => pkg.split('@').next().unwrap_or(pkg),
+    };
+    if let Some((_, binary)) = PACKAGE_BINARIES.iter().find(|(p, _)| *p == unversioned) {
+        return (*binary).to_string();
+    }
     let (scope_stripped, scoped) = match pkg.strip_prefix('@') {
         Some(rest) => (rest.split_once('/').map(|(_, n)| n).unwrap_or(rest), true),
         None => (pkg, false),
@@ -257,5 +283,8 @@ mod tests {
         assert_eq!(package_binary("prisma@5.2.0"), "prisma");
         assert_eq!(package_binary("@scope/tool@1"), "tool");
         assert_eq!(package_binary("aws-cdk"), "cdk");
+        assert_eq!(package_binary("firebase-tools@13.0.0"), "firebase");
+        assert_eq!(package_binary("@railway/cli@3"), "railway");
+        assert_eq!(package_binary("netlify-cli"), "netlify");
     }
 }

@@ -354,6 +354,28 @@ pub(super) fn unwrap(
                 None => super::shells::code_from_stdin(w, index, inv, stdin.take(), st),
             }
         }
+        // proot's options take their values in the next word; its command follows them.
+        "proot" => {
+            let (k, _) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "rbmwqkiRSv",
+                    &[
+                        "--rootfs",
+                        "--bind",
+                        "--mount",
+                        "--pwd",
+                        "--cwd",
+                        "--qemu",
+                        "--kernel-release",
+                        "--change-id",
+                        "--verbose",
+                    ],
+                ),
+            );
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
         "systemd-run" | "strace" | "ltrace" | "firejail" | "valgrind" => {
             let (k, _) = scan(
                 &inv.args,
