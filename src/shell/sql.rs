@@ -528,15 +528,11 @@ pub fn unwrap_raw_protocol(
     let Some(Stdin::Text(text, kind)) = stdin else {
         return;
     };
-    let program = match service {
-        RawService::Redis => "redis-cli",
-        RawService::Memcached => "memcached",
-        RawService::HaproxyRuntime => "haproxy-runtime",
-    };
-    // HAProxy takes several commands on one line, separated by `;`.
-    let text = match service {
-        RawService::HaproxyRuntime => text.replace(';', "\n"),
-        _ => text,
+    let (program, text) = match service {
+        RawService::Redis => ("redis-cli", text),
+        RawService::Memcached => ("memcached", text),
+        // HAProxy takes several commands on one line, separated by `;`.
+        RawService::HaproxyRuntime => ("haproxy-runtime", text.replace(';', "\n")),
     };
     emit_command_lines(w, inv, Arg::literal(program), &text, kind, st);
 }

@@ -646,13 +646,7 @@ fn covered_invocations(verdict: &Verdict) -> Vec<Vec<String>> {
         .filter(|inv| !inv.args.iter().any(|a| a.dynamic))
         .map(|inv| {
             std::iter::once(inv.program_name().to_string())
-                .chain(
-                    inv.args
-                        .iter()
-                        .skip(1)
-                        .filter(|a| !a.implied)
-                        .map(|a| a.text.clone()),
-                )
+                .chain(inv.argv().into_iter().skip(1))
                 .collect()
         })
         .collect()

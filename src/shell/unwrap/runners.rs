@@ -170,11 +170,10 @@ fn package_binary(pkg: &str) -> String {
     if let Some((_, binary)) = PACKAGE_BINARIES.iter().find(|(p, _)| *p == unversioned) {
         return (*binary).to_string();
     }
-    let (scope_stripped, scoped) = match pkg.strip_prefix('@') {
-        Some(rest) => (rest.split_once('/').map(|(_, n)| n).unwrap_or(rest), true),
-        None => (pkg, false),
+    let (name, scoped) = match unversioned.strip_prefix('@') {
+        Some(rest) => (rest.split_once('/').map_or(rest, |(_, n)| n), true),
+        None => (unversioned, false),
     };
-    let name = scope_stripped.split('@').next().unwrap_or(scope_stripped);
     match (scoped, name) {
         (_, "aws-cdk") | (true, "cli") if pkg.contains("cdk") => "cdk".to_string(),
         (_, "serverless") => "serverless".to_string(),
