@@ -10,7 +10,7 @@ use super::invocation::{Arg, Invocation};
 use super::walk::join_path;
 
 /// Options of `git` itself that take a value in the next word.
-const GIT_VALUE_OPTIONS: &[&str] = &[
+pub(super) const GIT_VALUE_OPTIONS: &[&str] = &[
     "-C",
     "-c",
     "--git-dir",

@@ -3,6 +3,7 @@
 //! `git -c alias.x='!cmd'`.
 
 use super::nested_state;
+use crate::shell::git_push::GIT_VALUE_OPTIONS;
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind, single_quoted};
 use crate::shell::walk::{State, Stdin, Walker, written_content};
 
@@ -466,7 +467,7 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         if !a.text.starts_with('-') {
             break;
         }
-        i += if a.text == "-c" || a.text == "-C" {
+        i += if GIT_VALUE_OPTIONS.contains(&a.text.as_str()) {
             2
         } else {
             1
