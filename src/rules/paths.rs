@@ -25,6 +25,9 @@ pub enum PathClass {
     Device,
     /// `/dev/null`, `/dev/stdout`, `/dev/stderr`, `/dev/tty`, `/dev/fd/N`.
     DevNull,
+    /// Bash's network pseudo-files `/dev/tcp/HOST/PORT` and `/dev/udp/HOST/PORT`: a
+    /// redirection to one opens a connection.
+    Network,
     /// Anywhere else outside the workspace and the temp dirs.
     Outside,
     /// The workspace root itself, or all of its contents (`.` or `*` at the root).
@@ -52,6 +55,7 @@ impl PathClass {
             PathClass::System => "system",
             PathClass::Device => "device",
             PathClass::DevNull => "dev-null",
+            PathClass::Network => "network",
             PathClass::Outside => "outside",
             PathClass::WorkspaceRoot => "workspace-root",
             PathClass::GitDir => "git-dir",
@@ -75,7 +79,7 @@ impl PathClass {
     }
 
     /// Every class, for validation and docs.
-    pub const ALL: [PathClass; 14] = [
+    pub const ALL: [PathClass; 15] = [
         PathClass::Root,
         PathClass::Home,
         PathClass::HomeSubdir,
@@ -83,6 +87,7 @@ impl PathClass {
         PathClass::System,
         PathClass::Device,
         PathClass::DevNull,
+        PathClass::Network,
         PathClass::Outside,
         PathClass::WorkspaceRoot,
         PathClass::GitDir,
@@ -478,6 +483,9 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
     if under(path, "/dev/shm") {
         return PathClass::Temp;
     }
+    if !remote && (under(path, "/dev/tcp") || under(path, "/dev/udp")) {
+        return PathClass::Network;
+    }
     if under(path, "/dev") && extent == Extent::Exact {
         return PathClass::Device;
     }
@@ -661,6 +669,8 @@ mod tests {
         assert_eq!(class("/tmp"), PathClass::System);
         assert_eq!(class("/dev/sda"), PathClass::Device);
         assert_eq!(class("/dev/null"), PathClass::DevNull);
+        assert_eq!(class("/dev/tcp/10.0.0.1/4444"), PathClass::Network);
+        assert_eq!(class("/dev/udp/dns.example/53"), PathClass::Network);
         assert_eq!(class("$X"), PathClass::Unknown);
         assert_eq!(class("\"$X\"/*"), PathClass::Unknown);
         assert_eq!(class("$X/.*"), PathClass::Unknown);

@@ -259,7 +259,7 @@ fn file_content(
 /// execute-statement --sql`, `aws dynamodb execute-statement --statement` (PartiQL),
 /// `gcloud spanner databases execute-sql --sql`, `az postgres|mysql flexible-server execute
 /// --querytext`, `wrangler d1 execute --command`, `heroku pg:psql --command`, `snow sql
-/// --query`.
+/// --query`, InfluxDB 1.x's `influx -execute` (InfluxQL).
 pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
     let words: Vec<&str> = inv
         .args
@@ -285,6 +285,7 @@ pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
         "wrangler" if has(["d1", "execute"]) => Some(&["--command"]),
         "heroku" if words.first().is_some_and(|w| *w == "pg:psql") => Some(&["--command", "-c"]),
         "snow" if words.first().is_some_and(|w| *w == "sql") => Some(&["-q", "--query"]),
+        "influx" => Some(&["-execute", "--execute"]),
         _ => None,
     }
 }

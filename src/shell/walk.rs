@@ -67,6 +67,10 @@ impl Stdin {
     pub fn as_code_opacity(&self) -> Option<Opaque> {
         match self {
             Stdin::Text(..) => None,
+            // Bash's `/dev/tcp/HOST/PORT` is a connection, not a file: `bash < /dev/tcp/h/80`.
+            Stdin::File(path) if path.starts_with("/dev/tcp/") || path.starts_with("/dev/udp/") => {
+                Some(Opaque::NetworkCode)
+            }
             Stdin::File(_) => Some(Opaque::ScriptFile),
             Stdin::Network(_) => Some(Opaque::NetworkCode),
             Stdin::Opaque(_) | Stdin::Secret(_) | Stdin::Listing { .. } | Stdin::Derived(..) => {
@@ -632,7 +636,13 @@ impl<'c> Walker<'c> {
                     }
                 }
                 ast::IoFileRedirectTarget::Duplicate(w) => {
-                    self.resolve_word(w, st);
+                    let resolved = self.resolve_word(w, st);
+                    // `>& FILE` and `N>& FILE` write to FILE (stdout and stderr for the first)
+                    // unless the word is a descriptor (`2`, `3-`) or `-`: bash decides after
+                    // expansion, so a word only known at run time may be a file too.
+                    if matches!(kind, ast::IoFileRedirectKind::DuplicateOutput) {
+                        targets.extend(resolved.into_iter().filter(|a| !is_descriptor(a)));
+                    }
                 }
                 ast::IoFileRedirectTarget::Fd(_) => {}
             },
@@ -851,6 +861,13 @@ struct SimpleParts {
     stdin: Option<Stdin>,
     assignments: Vec<(String, Option<String>)>,
     procsubs: Vec<(usize, Stdin)>,
+}
+
+/// Whether the word of a `>&` redirection names a file descriptor (`2`, `3-`) or closes one
+/// (`-`) rather than a file.
+fn is_descriptor(word: &Arg) -> bool {
+    let digits = word.text.strip_suffix('-').unwrap_or(&word.text);
+    !word.dynamic && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn assignment_name(a: &ast::Assignment) -> String {

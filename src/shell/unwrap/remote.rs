@@ -1,4 +1,4 @@
-//! Remote execution: `ssh HOST CMD`, `kubectl exec|debug|run ... -- CMD`, and
+//! Remote execution: `ssh HOST CMD` (`mosh`, `mssh`, `autossh` too), `kubectl exec|debug|run ... -- CMD`, and
 //! `docker|podman exec|run ... CMD` (compose too), `gcloud compute ssh VM --command CMD`,
 //! `az ssh vm -- CMD`, `vagrant ssh -c CMD`, `pssh|pdsh|clush HOSTS CMD`, `ansible -a CMD`
 //! and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no local working
@@ -25,7 +25,8 @@ pub(super) fn unwrap(
         "az" => return az_run_command(w, index, inv, st) || az_ssh(w, index, inv, st),
         "vagrant" => vagrant_ssh(w, index, inv, st),
         "pssh" | "parallel-ssh" | "pdsh" | "clush" => parallel_ssh(w, index, inv, st),
-        "ssh" => ssh(w, index, inv, local_script(stdin.take(), st), st),
+        "ssh" | "mssh" | "autossh" => ssh(w, index, inv, local_script(stdin.take(), st), st),
+        "mosh" => mosh(w, index, inv, st),
         "kubectl" | "oc" => kubectl(w, inv, local_script(stdin.take(), st), st),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
             container(w, inv, local_script(stdin.take(), st), st)
@@ -45,8 +46,16 @@ fn remote_state(inv: &Invocation, st: &State, via: String) -> State {
     sub
 }
 
+/// `ssh [OPTIONS] HOST [CMD]`, and the programs that take ssh's options and operands:
+/// `autossh` (with `-M PORT`) and EC2 Instance Connect's `mssh` (with `-r REGION`,
+/// `-u PROFILE`, `-t INSTANCE`).
 fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
-    let (k, _) = scan(&inv.args, 1, &opts("bcDEeFIiJLlmOopQRSWwB", &[]));
+    let value_opts = match inv.program_name() {
+        "autossh" => opts("bcDEeFIiJLlmOopQRSWwBM", &[]),
+        "mssh" => opts("bcDEeFIiJLlmOopQRSWwBrut", &["--region", "--profile"]),
+        _ => opts("bcDEeFIiJLlmOopQRSWwB", &[]),
+    };
+    let (k, _) = scan(&inv.args, 1, &value_opts);
     let Some(host) = inv.args.get(k) else { return };
     let mut sub = remote_state(inv, st, format!("ssh {}", host.text));
     if inv.args.len() == k + 1 {
@@ -56,6 +65,38 @@ fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>,
     }
     sub.stdin = stdin;
     shell_words(w, index, inv, k + 1, &sub, None);
+}
+
+/// `mosh [OPTIONS] [--] HOST [--] [CMD]`: the command runs on the host, in place of its login
+/// shell.
+fn mosh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
+    let (k, _) = scan(
+        &inv.args,
+        1,
+        &opts(
+            "p",
+            &[
+                "--port",
+                "--ssh",
+                "--server",
+                "--client",
+                "--predict",
+                "--family",
+                "--bind-server",
+                "--experimental-remote-ip",
+            ],
+        ),
+    );
+    let Some(host) = inv.args.get(k) else { return };
+    let sub = remote_state(inv, st, format!("mosh {}", host.text));
+    let start = if inv.args.get(k + 1).is_some_and(|a| a.text == "--") {
+        k + 2
+    } else {
+        k + 1
+    };
+    if inv.args.len() > start {
+        shell_words(w, index, inv, start, &sub, None);
+    }
 }
 
 fn kubectl(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {

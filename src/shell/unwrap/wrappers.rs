@@ -354,6 +354,11 @@ pub(super) fn unwrap(
                 None => super::shells::code_from_stdin(w, index, inv, stdin.take(), st),
             }
         }
+        // `sshpass -p PASSWORD ssh host CMD`: feeds a password to the command it runs.
+        "sshpass" => {
+            let (k, _) = scan(&inv.args, 1, &opts("fdpP", &[]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
         // proot's options take their values in the next word; its command follows them.
         "proot" => {
             let (k, _) = scan(
