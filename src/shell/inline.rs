@@ -76,6 +76,14 @@ const SIMPLE_E: Lang = Lang {
     file_flags: &[],
     eval_word: Some("eval"),
 };
+const TCL: Lang = Lang {
+    code_flags: &["-c"],
+    cluster_code: "",
+    value_flags: &["-D"],
+    operand_is_code: false,
+    file_flags: &["-f"],
+    eval_word: None,
+};
 const AWK: Lang = Lang {
     code_flags: &[],
     cluster_code: "",
@@ -93,7 +101,8 @@ fn lang_of(name: &str) -> Option<&'static Lang> {
         "perl" => &PERL,
         "ruby" | "jruby" => &RUBY,
         "php" | "lua" | "luajit" | "Rscript" | "R" | "osascript" | "julia" | "elixir" | "pwsh"
-        | "powershell" | "erl" | "tclsh" | "groovy" | "emacs" => &SIMPLE_E,
+        | "powershell" | "erl" | "groovy" | "emacs" => &SIMPLE_E,
+        "tclsh" | "expect" | "wish" => &TCL,
         "awk" | "gawk" | "mawk" | "nawk" => &AWK,
         _ => return None,
     })
@@ -317,10 +326,14 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
     sub.cwd = inv.cwd.clone();
     sub.remote = inv.remote;
     sub.stdin = None;
-    let backticks = matches!(
-        via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
-        "ruby" | "jruby" | "perl" | "php"
-    );
+    let base = via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if matches!(base, "tclsh" | "expect" | "wish") {
+        for text in super::tcl::shell_commands(code) {
+            w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via)));
+        }
+        return;
+    }
+    let backticks = matches!(base, "ruby" | "jruby" | "perl" | "php");
     for embedded in embedded_commands(code, backticks) {
         match embedded {
             Embedded::Shell(text) => {

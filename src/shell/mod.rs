@@ -12,6 +12,7 @@ mod producer;
 mod program_glob;
 mod secret_readers;
 mod sql;
+mod tcl;
 mod unwrap;
 mod walk;
 mod word;

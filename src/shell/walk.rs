@@ -696,6 +696,9 @@ impl<'c> Walker<'c> {
         if !self.budget_left() {
             return;
         }
+        if is_powershell_env_assignment(&inv.args) {
+            return;
+        }
         let index = self.out.invocations.len();
         let mut inv = inv;
         if inv.args.first().is_some_and(|a| a.dynamic) {
@@ -861,6 +864,19 @@ struct SimpleParts {
     stdin: Option<Stdin>,
     assignments: Vec<(String, Option<String>)>,
     procsubs: Vec<(usize, Stdin)>,
+}
+
+/// PowerShell's `$env:NAME = value` (or `+=`): sets an environment variable and runs nothing.
+/// Bash would run the value of `$env` with `:NAME` appended, so only a `$env` the line does not
+/// define (an unresolved reference) counts.
+fn is_powershell_env_assignment(args: &[Arg]) -> bool {
+    let [first, op, ..] = args else { return false };
+    let name = first.text.strip_prefix("${env}:").unwrap_or_default();
+    first.dynamic
+        && matches!(op.text.as_str(), "=" | "+=")
+        && !op.dynamic
+        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Whether the word of a `>&` redirection names a file descriptor (`2`, `3-`) or closes one
