@@ -257,9 +257,9 @@ fn file_content(
 /// The flags that carry SQL for a cloud CLI's "run this statement" operations:
 /// `aws athena start-query-execution --query-string`, `aws redshift-data|rds-data
 /// execute-statement --sql`, `aws dynamodb execute-statement --statement` (PartiQL),
-/// `gcloud spanner databases execute-sql --sql`, `az postgres|mysql flexible-server execute
-/// --querytext`, `wrangler d1 execute --command`, `heroku pg:psql --command`, `snow sql
-/// --query`, InfluxDB 1.x's `influx -execute` (InfluxQL).
+/// `gcloud spanner databases execute-sql --sql` (and `ddl update --ddl`), `az postgres|mysql
+/// flexible-server execute --querytext`, `wrangler d1 execute --command`, `heroku pg:psql
+/// --command`, `snow sql --query`, InfluxDB 1.x's `influx -execute` (InfluxQL).
 pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
     let words: Vec<&str> = inv
         .args
@@ -281,6 +281,7 @@ pub fn cloud_sql_flags(inv: &Invocation) -> Option<&'static [&'static str]> {
         }
         "aws" if has(["dynamodb", "execute-statement"]) => Some(&["--statement"]),
         "gcloud" if has(["databases", "execute-sql"]) => Some(&["--sql"]),
+        "gcloud" if has(["ddl", "update"]) => Some(&["--ddl"]),
         "az" if has(["flexible-server", "execute"]) => Some(&["--querytext", "-q"]),
         "wrangler" if has(["d1", "execute"]) => Some(&["--command"]),
         "heroku" if words.first().is_some_and(|w| *w == "pg:psql") => Some(&["--command", "-c"]),
