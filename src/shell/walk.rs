@@ -893,7 +893,8 @@ fn assignment_name(a: &ast::Assignment) -> String {
     }
 }
 
-fn is_name(s: &str) -> bool {
+/// Whether `s` is a shell variable name (letters, digits, `_`, not starting with a digit).
+pub(super) fn is_name(s: &str) -> bool {
     !s.is_empty()
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         && !s.as_bytes()[0].is_ascii_digit()

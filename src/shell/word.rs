@@ -189,6 +189,39 @@ impl Builder {
         }
     }
 
+    /// The unquoted text that starts a word. When the word looks like an assignment
+    /// (`NAME=value`, as `export`, `declare` and `make` take them), bash expands a `~` at the
+    /// start of the value and after each `:` as it does in an assignment: `export T=~` sets T
+    /// to the home directory, `PATH=~/bin:~/.local/bin` names two directories in it.
+    fn assignment_like(&mut self, s: &str, vars: &Vars) {
+        let value_at = s
+            .find('=')
+            .filter(|&eq| super::walk::is_name(&s[..eq]))
+            .map(|eq| eq + 1);
+        let Some(value_at) = value_at else {
+            return self.literal(s, false);
+        };
+        self.literal(&s[..value_at], false);
+        for (i, part) in s[value_at..].split(':').enumerate() {
+            if i > 0 {
+                self.literal(":", false);
+            }
+            match part.strip_prefix('~') {
+                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+                    match vars.known.get("HOME") {
+                        Some(home) => {
+                            let home = home.clone();
+                            self.literal(&home, true);
+                        }
+                        None => self.dynamic("~"),
+                    }
+                    self.literal(rest, false);
+                }
+                _ => self.literal(part, false),
+            }
+        }
+    }
+
     fn dynamic(&mut self, display: &str) {
         if self.static_len.is_none() {
             self.static_len = Some(self.text.len());
@@ -207,6 +240,9 @@ impl Builder {
     ) {
         for p in pieces {
             match &p.piece {
+                WordPiece::Text(s) if !in_dq && self.text.is_empty() => {
+                    self.assignment_like(s, vars)
+                }
                 WordPiece::Text(s) => self.literal(s, in_dq),
                 WordPiece::SingleQuotedText(s) => self.literal(s, true),
                 WordPiece::AnsiCQuotedText(s) => self.literal(&decode_ansi_c(s), true),
@@ -557,6 +593,12 @@ mod tests {
         assert_eq!(one("$HOME").text, "/home/u");
         assert_eq!(one("${HOME}/y").text, "/home/u/y");
         assert!(!one("~").dynamic);
+        // In a word that looks like an assignment, after `=` and each `:`, unquoted only.
+        assert_eq!(one("T=~").text, "T=/home/u");
+        assert_eq!(one("P=~/bin:~:/x~").text, "P=/home/u/bin:/home/u:/x~");
+        assert_eq!(one("T='~'").text, "T=~");
+        assert_eq!(one("--prefix=~/x").text, "--prefix=~/x");
+        assert_eq!(one("T=~other").text, "T=~other");
     }
 
     #[test]
