@@ -272,7 +272,8 @@ impl Invocation {
         self.args.first().map(|a| a.text.as_str()).unwrap_or("")
     }
 
-    /// The program's basename (`rm` for `/usr/bin/rm`). The customary short names of
+    /// The program's basename (`rm` for `/usr/bin/rm`), without a version suffix
+    /// (`kubectl-1.29`, `terraform-v1.6.2`). The customary short names of
     /// kubectl and terraform (`k`, `tf`), the copies bundled by local clusters
     /// (`microk8s.kubectl`) and GitHub's git wrapper `hub` are taken for the programs
     /// themselves.
@@ -287,7 +288,7 @@ impl Invocation {
         }
         // Windows programs called from WSL (`powershell.exe`, `cmd.exe`, `aws.exe`) are the
         // same programs.
-        match base.len().checked_sub(4) {
+        let base = match base.len().checked_sub(4) {
             Some(cut)
                 if cut > 0
                     && base
@@ -297,7 +298,8 @@ impl Invocation {
                 base.get(..cut).unwrap_or(base)
             }
             _ => base,
-        }
+        };
+        without_version_suffix(base)
     }
 
     /// A command this invocation runs: `args`, reached through `steps`, in the same directory
@@ -408,5 +410,40 @@ impl Serialize for Invocation {
             s.serialize_field("opaque", &self.opaque)?;
         }
         s.end()
+    }
+}
+
+/// `name` without a trailing `-VERSION` (`kubectl-1.29`, `terraform-v1.6.2`, `gcc-12`): a
+/// versioned install of a program is that program.
+fn without_version_suffix(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((program, version))
+            if !program.is_empty()
+                && version
+                    .strip_prefix('v')
+                    .unwrap_or(version)
+                    .split('.')
+                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())) =>
+        {
+            program
+        }
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_version_suffix;
+
+    #[test]
+    fn version_suffixes_are_dropped() {
+        assert_eq!(without_version_suffix("kubectl-1.29"), "kubectl");
+        assert_eq!(without_version_suffix("terraform-v1.6.2"), "terraform");
+        assert_eq!(without_version_suffix("gcc-12"), "gcc");
+        assert_eq!(without_version_suffix("linode-cli"), "linode-cli");
+        assert_eq!(without_version_suffix("x-1.2a"), "x-1.2a");
+        assert_eq!(without_version_suffix("-1"), "-1");
+        assert_eq!(without_version_suffix("tool-v"), "tool-v");
+        assert_eq!(without_version_suffix("a-1..2"), "a-1..2");
     }
 }
