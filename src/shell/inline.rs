@@ -485,7 +485,10 @@ fn text<'a>(code: &'a str, m: Match<'_>) -> Option<&'a str> {
 
 /// Substrings one of which every call `shell_call_re` matches contains: code with none of them
 /// cannot match, and skipping the regex spares compiling it in a process that checks one command.
-const SHELL_CALL_HINTS: [&str; 11] = [
+const SHELL_CALL_HINTS: [&str; 14] = [
+    ".call",
+    ".run",
+    "Popen",
     "system",
     "popen",
     "subprocess",
@@ -505,6 +508,7 @@ fn shell_call_re() -> Option<&'static Regex> {
         &RE,
         r#"(?x)
         \b(?: os\.system | os\.popen | subprocess\.[a-z_]+ | commands\.getoutput | check_output | check_call
+          | [a-z_][a-z0-9_]*\.(?:call|run|Popen|getoutput|getstatusoutput)
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
           | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh
           | shell-command | shell-command-to-string | call-process-shell-command
@@ -514,12 +518,13 @@ fn shell_call_re() -> Option<&'static Regex> {
     )
 }
 
-/// Node's `execFile("rm", ["-rf", x])` and `spawn(...)`: the program, then its arguments.
+/// Node's `execFile("rm", ["-rf", x])` and `spawn(...)`: the program, then its arguments; and
+/// Python's `os.execvp("rm", ["rm", "-rf", x])`, whose list starts with argv[0].
 fn program_and_list_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     cached(
         &RE,
-        r#"\b(?:execFileSync|execFile|spawnSync|spawn)\s*\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*,\s*(\[[^\]]*\])"#,
+        r#"\b(execFileSync|execFile|spawnSync|spawn|os\.exec[lv]p?e?)\s*\(\s*("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*,\s*(\[[^\]]*\])"#,
     )
 }
 
@@ -531,7 +536,10 @@ fn js_shell_template_re() -> Option<&'static Regex> {
 
 fn backtick_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    cached(&RE, r"(?:%x\{([^}]*)\}|`([^`]*)`)")
+    cached(
+        &RE,
+        r"(?:%x\{([^}]*)\}|%x\(([^)]*)\)|%x\[([^\]]*)\]|%x<([^>]*)>|%x\|([^|]*)\||`([^`]*)`)",
+    )
 }
 
 fn string_literal_re() -> Option<&'static Regex> {
@@ -588,19 +596,22 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             out.push(Embedded::Shell(unescape_literal(inner)));
         }
     }
-    let programs = (code.contains("execFile") || code.contains("spawn"))
-        .then(program_and_list_re)
-        .flatten();
+    let programs =
+        (code.contains("execFile") || code.contains("spawn") || code.contains("os.exec"))
+            .then(program_and_list_re)
+            .flatten();
     for cap in programs
         .into_iter()
         .flat_map(|re| re.captures_iter(code.as_bytes()))
     {
-        if let (Some(program), Some(list)) = (
+        if let (Some(function), Some(program), Some(list)) = (
             cap.get(1).and_then(|m| text(code, m)),
             cap.get(2).and_then(|m| text(code, m)),
+            cap.get(3).and_then(|m| text(code, m)),
         ) {
+            let argv0 = usize::from(function.starts_with("os."));
             let mut items = vec![item_of(program)];
-            items.extend(list_items(list));
+            items.extend(list_items(list).into_iter().skip(argv0));
             out.push(Embedded::Argv(items));
         }
     }
@@ -615,16 +626,15 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
     }
     // Only languages where backticks run a shell, and only code that has one: compiling the
     // pattern for every `python -c` would cost more than the rest of its check.
-    let ticks = (backticks && (code.contains('`') || code.contains("%x{")))
+    let ticks = (backticks && (code.contains('`') || code.contains("%x")))
         .then(backtick_re)
         .flatten();
     let Some(ticks) = ticks else {
         return out;
     };
     for cap in ticks.captures_iter(code.as_bytes()) {
-        if let Some(found) = cap
-            .get(1)
-            .or_else(|| cap.get(2))
+        if let Some(found) = (1..cap.len())
+            .find_map(|group| cap.get(group))
             .and_then(|m| text(code, m))
             && !out
                 .iter()
@@ -741,6 +751,19 @@ mod tests {
             embedded_commands(r#"exec "rm", "-rf", "/"; print 1"#, true),
             vec![Embedded::Argv(vec![lit("rm"), lit("-rf"), lit("/")])]
         );
+        // Python's exec family: the list starts with argv[0].
+        assert_eq!(
+            embedded_commands(
+                r#"import os; os.execvp('rm', ['rm', '-rf', '/etc'])"#,
+                false
+            ),
+            vec![Embedded::Argv(vec![lit("rm"), lit("-rf"), lit("/etc")])]
+        );
+        // Ruby's %x with any delimiter.
+        assert_eq!(
+            embedded_commands("%x(rm -rf /srv)", true),
+            vec![Embedded::Shell("rm -rf /srv".into())]
+        );
         // A shell string with a result variable (PHP), and a language without the form.
         assert_eq!(
             embedded_commands(r#"system("rm -rf /srv", $ret)"#, true),
@@ -755,6 +778,9 @@ mod tests {
     #[test]
     fn every_call_form_carries_a_hint() {
         let calls = [
+            "sp.call('x')",
+            "sp.run('x')",
+            "sp.Popen('x')",
             "os.system('x')",
             "os.popen('x')",
             "subprocess.check_output('x')",
