@@ -4,7 +4,7 @@
 //! Invariant: a path whose location cannot be known statically is `unknown`, never `workspace`;
 //! a dynamic or glob path is judged by its static directory (`/srv/$x` is under `/srv`).
 
-use crate::shell::{Arg, normalize};
+use crate::shell::{Arg, is_network_pseudo_file, normalize};
 
 /// Where a path points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -483,7 +483,7 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
     if under(path, "/dev/shm") {
         return PathClass::Temp;
     }
-    if !remote && (under(path, "/dev/tcp") || under(path, "/dev/udp")) {
+    if !remote && is_network_pseudo_file(path) {
         return PathClass::Network;
     }
     if under(path, "/dev") && extent == Extent::Exact {

@@ -326,14 +326,16 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
     sub.cwd = inv.cwd.clone();
     sub.remote = inv.remote;
     sub.stdin = None;
-    let base = via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    if matches!(base, "tclsh" | "expect" | "wish") {
+    if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &TCL)) {
         for text in super::tcl::shell_commands(code) {
             w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via)));
         }
         return;
     }
-    let backticks = matches!(base, "ruby" | "jruby" | "perl" | "php");
+    let backticks = matches!(
+        via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
+        "ruby" | "jruby" | "perl" | "php"
+    );
     for embedded in embedded_commands(code, backticks) {
         match embedded {
             Embedded::Shell(text) => {

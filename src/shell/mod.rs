@@ -19,7 +19,7 @@ mod word;
 
 pub use invocation::{Arg, Invocation, Opaque, Step, StepKind, quote_for_display};
 pub use sql::{SQL_PROGRAM, statements as sql_statements};
-pub use walk::{join_path, normalize};
+pub use walk::{is_network_pseudo_file, join_path, normalize};
 
 /// What the analysis needs to know about where the line runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -160,11 +160,7 @@ fn script(code: &str, out: &mut Vec<Vec<String>>, depth: usize) {
                 i += 1;
                 match chars.get(i) {
                     Some('\n') => end_word(&mut words, &mut word, &mut in_word),
-                    Some('r') => word.push('\r'),
-                    Some('n') => word.push('\n'),
-                    Some('t') => word.push('\t'),
-                    Some(&other) => word.push(other),
-                    None => {}
+                    escaped => push_escaped(&mut word, escaped),
                 }
                 in_word = true;
             }
@@ -183,13 +179,7 @@ fn script(code: &str, out: &mut Vec<Vec<String>>, depth: usize) {
                         '"' => break,
                         '\\' => {
                             i += 1;
-                            match chars.get(i) {
-                                Some('r') => word.push('\r'),
-                                Some('n') => word.push('\n'),
-                                Some('t') => word.push('\t'),
-                                Some(&other) => word.push(other),
-                                None => {}
-                            }
+                            push_escaped(&mut word, chars.get(i));
                         }
                         '[' => i = bracket(&chars, i, &mut word, out, depth),
                         '$' => i = variable(&chars, i, &mut word),
@@ -216,6 +206,17 @@ fn script(code: &str, out: &mut Vec<Vec<String>>, depth: usize) {
     }
     end_word(&mut words, &mut word, &mut in_word);
     end_command(out, &mut words, &mut bodies, depth);
+}
+
+/// The character a backslash escapes (`\r`, `\n`, `\t`, or the character itself).
+fn push_escaped(word: &mut String, escaped: Option<&char>) {
+    match escaped {
+        Some('r') => word.push('\r'),
+        Some('n') => word.push('\n'),
+        Some('t') => word.push('\t'),
+        Some(&other) => word.push(other),
+        None => {}
+    }
 }
 
 fn end_word(words: &mut Vec<String>, word: &mut String, in_word: &mut bool) {

@@ -68,9 +68,7 @@ impl Stdin {
         match self {
             Stdin::Text(..) => None,
             // Bash's `/dev/tcp/HOST/PORT` is a connection, not a file: `bash < /dev/tcp/h/80`.
-            Stdin::File(path) if path.starts_with("/dev/tcp/") || path.starts_with("/dev/udp/") => {
-                Some(Opaque::NetworkCode)
-            }
+            Stdin::File(path) if is_network_pseudo_file(path) => Some(Opaque::NetworkCode),
             Stdin::File(_) => Some(Opaque::ScriptFile),
             Stdin::Network(_) => Some(Opaque::NetworkCode),
             Stdin::Opaque(_) | Stdin::Secret(_) | Stdin::Listing { .. } | Stdin::Derived(..) => {
@@ -872,11 +870,7 @@ struct SimpleParts {
 fn is_powershell_env_assignment(args: &[Arg]) -> bool {
     let [first, op, ..] = args else { return false };
     let name = first.text.strip_prefix("${env}:").unwrap_or_default();
-    first.dynamic
-        && matches!(op.text.as_str(), "=" | "+=")
-        && !op.dynamic
-        && name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    first.dynamic && matches!(op.text.as_str(), "=" | "+=") && !op.dynamic && is_name(name)
 }
 
 /// Whether the word of a `>&` redirection names a file descriptor (`2`, `3-`) or closes one
@@ -891,6 +885,12 @@ fn assignment_name(a: &ast::Assignment) -> String {
         ast::AssignmentName::VariableName(n) => n.clone(),
         ast::AssignmentName::ArrayElementName(n, _) => n.clone(),
     }
+}
+
+/// Whether `path` is one of bash's network pseudo-files, `/dev/tcp/HOST/PORT` or
+/// `/dev/udp/HOST/PORT`: opening it opens a connection.
+pub fn is_network_pseudo_file(path: &str) -> bool {
+    path.starts_with("/dev/tcp/") || path.starts_with("/dev/udp/")
 }
 
 /// Whether `s` is a shell variable name (letters, digits, `_`, not starting with a digit).

@@ -208,17 +208,22 @@ impl Builder {
             }
             match part.strip_prefix('~') {
                 Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-                    match vars.known.get("HOME") {
-                        Some(home) => {
-                            let home = home.clone();
-                            self.literal(&home, true);
-                        }
-                        None => self.dynamic("~"),
-                    }
+                    self.home(vars);
                     self.literal(rest, false);
                 }
                 _ => self.literal(part, false),
             }
+        }
+    }
+
+    /// A `~` standing for the home directory: its path when known, else a run-time value.
+    fn home(&mut self, vars: &Vars) {
+        match vars.known.get("HOME") {
+            Some(home) => {
+                let home = home.clone();
+                self.literal(&home, true);
+            }
+            None => self.dynamic("~"),
         }
     }
 
@@ -259,10 +264,7 @@ impl Builder {
                     }
                 }
                 WordPiece::TildeExpansion(t) => match (t, vars.known.get("HOME")) {
-                    (TildeExpr::Home, Some(home)) => {
-                        let home = home.clone();
-                        self.literal(&home, true)
-                    }
+                    (TildeExpr::Home, _) => self.home(vars),
                     (TildeExpr::WorkingDir, _) if vars.known.contains_key("PWD") => {
                         let pwd = vars.known.get("PWD").cloned().unwrap_or_default();
                         self.literal(&pwd, true)

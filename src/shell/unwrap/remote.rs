@@ -1,8 +1,8 @@
-//! Remote execution: `ssh HOST CMD` (`mosh`, `mssh`, `autossh` too), `kubectl exec|debug|run ... -- CMD`, and
-//! `docker|podman exec|run ... CMD` (compose too), `gcloud compute ssh VM --command CMD`,
-//! `az ssh vm -- CMD`, `vagrant ssh -c CMD`, `pssh|pdsh|clush HOSTS CMD`, `ansible -a CMD`
-//! and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no local working
-//! directory and local paths do not apply.
+//! Remote execution: `ssh HOST CMD` (`mosh`, `mssh`, `autossh` too), `kubectl
+//! exec|debug|run ... -- CMD`, `docker|podman exec|run ... CMD` (compose too), `gcloud compute
+//! ssh VM --command CMD`, `az ssh vm -- CMD`, `vagrant ssh -c CMD`, `pssh|pdsh|clush HOSTS CMD`,
+//! `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no
+//! local working directory and local paths do not apply.
 
 use super::shells::shell_words;
 use super::{nested_state, on_another_host, opts, remote, remote_entrypoint, scan};
