@@ -158,11 +158,13 @@ fn script(code: &str, out: &mut Vec<Vec<String>>, depth: usize) {
             }
             '\\' => {
                 i += 1;
-                match chars.get(i) {
-                    Some('\n') => end_word(&mut words, &mut word, &mut in_word),
-                    escaped => push_escaped(&mut word, escaped),
+                // A backslash-newline (and the indentation after it) separates words.
+                if chars.get(i) == Some(&'\n') {
+                    end_word(&mut words, &mut word, &mut in_word);
+                } else {
+                    push_escaped(&mut word, chars.get(i));
+                    in_word = true;
                 }
-                in_word = true;
             }
             '{' if !in_word => {
                 let end = matching(&chars, i, '{', '}');
@@ -357,6 +359,10 @@ mod tests {
             vec!["kubectl delete ns 'prod env'"]
         );
         assert_eq!(shell_commands("system rm -rf /srv"), vec!["rm -rf /srv"]);
+        assert_eq!(
+            shell_commands("spawn \\\n    rm -rf /etc"),
+            vec!["rm -rf /etc"]
+        );
     }
 
     #[test]
