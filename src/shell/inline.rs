@@ -26,7 +26,9 @@ struct Lang {
     eval_word: Option<&'static str>,
 }
 
-const PYTHON: Lang = Lang {
+// Statics, not consts: `lang_of`'s result is told apart by address (`std::ptr::eq(lang, &TCL)`),
+// and only a static has one address; each use of a const may be a copy of its own.
+static PYTHON: Lang = Lang {
     code_flags: &["-c"],
     cluster_code: "c",
     value_flags: &["-W", "-X", "-Q"],
@@ -34,7 +36,7 @@ const PYTHON: Lang = Lang {
     file_flags: &[],
     eval_word: None,
 };
-const NODE: Lang = Lang {
+static NODE: Lang = Lang {
     code_flags: &["-e", "--eval", "-p", "--print"],
     cluster_code: "",
     value_flags: &[
@@ -52,7 +54,7 @@ const NODE: Lang = Lang {
     file_flags: &[],
     eval_word: Some("eval"),
 };
-const PERL: Lang = Lang {
+static PERL: Lang = Lang {
     code_flags: &["-e", "-E"],
     cluster_code: "eE",
     value_flags: &["-I", "-M", "-m", "-x"],
@@ -60,7 +62,7 @@ const PERL: Lang = Lang {
     file_flags: &[],
     eval_word: None,
 };
-const RUBY: Lang = Lang {
+static RUBY: Lang = Lang {
     code_flags: &["-e"],
     cluster_code: "e",
     value_flags: &["-r", "-I", "-C", "-E", "--encoding"],
@@ -68,7 +70,7 @@ const RUBY: Lang = Lang {
     file_flags: &[],
     eval_word: None,
 };
-const SIMPLE_E: Lang = Lang {
+static SIMPLE_E: Lang = Lang {
     code_flags: &["-e", "-r", "-Command", "-command", "-c", "--eval", "-eval"],
     cluster_code: "",
     value_flags: &[],
@@ -76,7 +78,7 @@ const SIMPLE_E: Lang = Lang {
     file_flags: &[],
     eval_word: Some("eval"),
 };
-const TCL: Lang = Lang {
+static TCL: Lang = Lang {
     code_flags: &["-c"],
     cluster_code: "",
     value_flags: &["-D"],
@@ -84,7 +86,7 @@ const TCL: Lang = Lang {
     file_flags: &["-f"],
     eval_word: None,
 };
-const AWK: Lang = Lang {
+static AWK: Lang = Lang {
     code_flags: &[],
     cluster_code: "",
     value_flags: &["-F", "-v", "--field-separator", "--assign"],
