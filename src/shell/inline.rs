@@ -338,11 +338,16 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
         via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
         "ruby" | "jruby" | "perl" | "php"
     );
-    for embedded in embedded_commands(code, backticks) {
+    let mut embedded = embedded_commands(code, backticks);
+    if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &AWK)) {
+        embedded.extend(awk_commands(code));
+    }
+    for embedded in embedded {
         match embedded {
             Embedded::Shell(text) => {
                 w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via)))
             }
+            Embedded::Dynamic => w.mark_opaque(index, Opaque::DynamicCode),
             Embedded::Argv(items) => {
                 let home = sub.vars.known.get("HOME").cloned();
                 let args = items
@@ -368,6 +373,9 @@ pub enum Embedded {
     Shell(String),
     /// An argv list run directly (`subprocess.run(["rm", "-rf", "x"])`).
     Argv(Vec<Item>),
+    /// A command built when the code runs: `os.system(cmd)`, `os.system("rm -rf " + p)`,
+    /// awk's `system("rm -rf " $1)` or `print | "sh"`.
+    Dynamic,
 }
 
 /// One element of an argv list in interpreter code.
@@ -569,6 +577,94 @@ fn unescape_literal(s: &str) -> String {
     out
 }
 
+/// Whether the literal `arg` a shell-running call was given is only part of the command:
+/// interpolated (a Python f-string, Ruby's `#{}`) or joined with more at run time (`+`, `%`,
+/// `.format`, Perl's and PHP's `.`, awk's juxtaposition `"rm " $1`). `call` is the text from the
+/// function's name to the literal, `rest` the code after it.
+fn built_at_run_time(call: &str, arg: &str, rest: &str) -> bool {
+    let f_string = call
+        .trim_end_matches(['r', 'R', 'b', 'B'])
+        .ends_with(['f', 'F']);
+    if (f_string && arg.contains('{')) || (arg.starts_with('"') && arg.contains("#{")) {
+        return true;
+    }
+    let parenthesised = call.contains('(');
+    match rest.trim_start().chars().next() {
+        Some('+' | '%' | '.' | '$') => true,
+        // `system("rm -rf " dir)`: inside the call's parentheses, a name right after the
+        // string is joined to it (awk); outside them it is the next statement or a keyword.
+        Some(c) if parenthesised => c.is_ascii_alphabetic() || c == '_',
+        _ => false,
+    }
+}
+
+/// A call that runs a shell or program given a command held in a variable or built by an
+/// expression (`os.system(cmd)`, `subprocess.run(args)`, `execSync(process.argv[2])`,
+/// Perl's `system $cmd`). `exec` and `spawn` count where they mean a process (code that uses
+/// Node's `child_process`, or Perl, Ruby, PHP): in Python `exec` runs Python, and a
+/// JavaScript regex has `.exec` too.
+fn dynamic_call(code: &str, backticks: bool) -> bool {
+    if !SHELL_CALL_HINTS.iter().any(|hint| code.contains(hint)) {
+        return false;
+    }
+    let Some(re) = dynamic_call_re() else {
+        return false;
+    };
+    let processes = backticks || code.contains("child_process");
+    re.captures_iter(code.as_bytes()).any(|cap| {
+        let name = cap.get(1).map_or(&b""[..], |m| m.as_bytes());
+        processes || !matches!(name, b"exec" | b"spawn")
+    })
+}
+
+fn dynamic_call_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    cached(
+        &RE,
+        r#"(?x)
+        \b( os\.system | os\.popen | os\.spawn[a-z]* | os\.exec[lv]p?e? | pty\.spawn
+          | subprocess\.(?:[a-z_]+|Popen) | commands\.get[a-z]*output | check_output | check_call
+          | getoutput | getstatusoutput | os\.execute | io\.popen | Open3\.[a-z0-9_]+
+          | shell_exec | passthru | proc_open | popen | system
+          | execSync | execFileSync | spawnSync | execFile | spawn | exec )
+        (?: \s*\(\s*[A-Za-z_$@] | [\ \t]+\$ )"#,
+    )
+}
+
+/// awk's other ways to run commands: `"cmd" | getline`, `print ... | "cmd"` (a shell given
+/// awk's output runs it: dynamic), and either with a command held in a variable.
+fn awk_commands(code: &str) -> Vec<Embedded> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = cached(
+        &RE,
+        r#"(?x)
+          ( "(?:[^"\\]|\\.)*" | [A-Za-z_$][A-Za-z0-9_$\[\]]* | \) ) \s* \|&? \s* getline
+        | \bprintf?\b [^|;}\n]* [^|] \|&? \s* ( "(?:[^"\\]|\\.)*" | [A-Za-z_$(] )"#,
+    );
+    let mut out = Vec::new();
+    for cap in re
+        .into_iter()
+        .flat_map(|re| re.captures_iter(code.as_bytes()))
+    {
+        let (Some(source), feeds) = (cap.get(1).or_else(|| cap.get(2)), cap.get(2).is_some())
+        else {
+            continue;
+        };
+        let Some(command) = text(code, source).and_then(|t| t.strip_prefix('"')) else {
+            out.push(Embedded::Dynamic);
+            continue;
+        };
+        let command = unescape_literal(command.strip_suffix('"').unwrap_or(command));
+        let program = command.split_whitespace().next().unwrap_or_default();
+        if feeds && super::unwrap::is_shell(program.rsplit('/').next().unwrap_or(program)) {
+            out.push(Embedded::Dynamic);
+        } else {
+            out.push(Embedded::Shell(command));
+        }
+    }
+    out
+}
+
 /// Finds shell commands embedded in interpreter code; `backticks` for languages where
 /// `` `cmd` `` runs a shell (Ruby, Perl, PHP).
 pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
@@ -588,6 +684,10 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
         let Some(arg) = text(code, found) else {
             continue;
         };
+        let call = cap.get(0).map_or("", |m| &code[m.start()..found.start()]);
+        if built_at_run_time(call, arg, &code[found.end()..]) {
+            out.push(Embedded::Dynamic);
+        }
         if backticks && let Some(items) = argument_list(arg, &code[found.end()..]) {
             out.push(Embedded::Argv(items));
         } else if arg.starts_with('[') {
@@ -599,6 +699,9 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             let inner = &arg[1..arg.len().saturating_sub(1).max(1)];
             out.push(Embedded::Shell(unescape_literal(inner)));
         }
+    }
+    if dynamic_call(code, backticks) {
+        out.push(Embedded::Dynamic);
     }
     let programs =
         (code.contains("execFile") || code.contains("spawn") || code.contains("os.exec"))
@@ -776,6 +879,75 @@ mod tests {
         assert_eq!(
             embedded_commands(r#"execSync("ls", {stdio: 'inherit'})"#, false),
             vec![Embedded::Shell("ls".into())]
+        );
+    }
+
+    #[test]
+    fn commands_built_at_run_time_are_dynamic() {
+        let dynamic = [
+            "import os,sys; os.system(sys.argv[1])",
+            "import subprocess; subprocess.run(cmd, shell=True)",
+            "subprocess.Popen(args)",
+            "require('child_process').execSync(process.argv[2])",
+            "const {exec} = require('child_process'); exec(cmd)",
+            "system $ARGV[0]",
+            r#"import os; os.system("rm -rf " + path)"#,
+            r#"os.system("rm -rf %s" % path)"#,
+            r#"os.system("rm -rf {}".format(path))"#,
+            r#"os.system(f"rm -rf {path}")"#,
+            r#"system("rm -rf #{dir}")"#,
+            r#"system("rm -rf " $1)"#,
+            r#"system("rm -rf " dir)"#,
+        ];
+        for code in dynamic {
+            let backticks = code.contains('$') && !code.contains("os.");
+            assert!(
+                embedded_commands(code, backticks).contains(&Embedded::Dynamic),
+                "{code}"
+            );
+        }
+        // Python's `exec` runs Python; a JavaScript regex's `.exec` runs nothing.
+        let literal = [
+            (r#"subprocess.run(["git", "status"], check=True)"#, false),
+            (r#"os.system("ls -l")"#, false),
+            ("exec(open('setup.py').read())", false),
+            ("const m = /a(b)/.exec(s)", false),
+            ("app.run(host='0.0.0.0')", false),
+            ("print(os.system)", false),
+            (r#"system "ls" if ok"#, true),
+        ];
+        for (code, backticks) in literal {
+            assert!(
+                !embedded_commands(code, backticks).contains(&Embedded::Dynamic),
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn awk_pipes_and_getline_run_commands() {
+        assert_eq!(
+            awk_commands(r#"BEGIN { "rm -rf ~" | getline x }"#),
+            vec![Embedded::Shell("rm -rf ~".into())]
+        );
+        assert_eq!(
+            awk_commands(r#"{ print $1 | "sort -u" }"#),
+            vec![Embedded::Shell("sort -u".into())]
+        );
+        // What a shell reads from awk, or a command held in a variable, is known at run time.
+        assert_eq!(awk_commands(r#"{ print | "sh" }"#), vec![Embedded::Dynamic]);
+        assert_eq!(
+            awk_commands(r#"{ print $0 | "/bin/bash -s" }"#),
+            vec![Embedded::Dynamic]
+        );
+        assert_eq!(
+            awk_commands(r#"{ cmd = "stat " $1; cmd | getline s }"#),
+            vec![Embedded::Dynamic]
+        );
+        assert_eq!(awk_commands(r#"{ print $1 > "out.txt" }"#), vec![]);
+        assert_eq!(
+            awk_commands(r#"$3 > 1000 || $1 == "x" { print $1 }"#),
+            vec![]
         );
     }
 

@@ -13,6 +13,8 @@ mod runners;
 mod shells;
 mod wrappers;
 
+pub(super) use shells::is_shell;
+
 use super::git_push;
 use super::inline;
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};

@@ -13,6 +13,11 @@ const SHELLS: &[&str] = &[
     "tcsh",
 ];
 
+/// Whether `name` is a shell that runs the commands it reads (`sh`, `bash`, `zsh`, ...).
+pub(crate) fn is_shell(name: &str) -> bool {
+    SHELLS.contains(&name)
+}
+
 /// Paths that name the reading process's standard input.
 const STDIN_FILES: &[&str] = &["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
 
