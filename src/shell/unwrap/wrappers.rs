@@ -1,7 +1,8 @@
 //! Prefix wrappers that run another command: `sudo`, `doas`, `env`, `command`, `exec`, `nice`,
 //! `timeout`, `time`, `stdbuf`, `watch`, `xargs`, `parallel`, `flock`, `su`, `chroot`, secret and
 //! environment managers (`aws-vault exec`, `op run`, `direnv exec`, `mise exec`, `nix-shell`), and
-//! programs that run commands later or from their own syntax (`crontab`, vim Ex `:!cmd`).
+//! programs that run commands later or from their own syntax (`crontab`, `schtasks /tr`, vim Ex
+//! `:!cmd`).
 
 use super::{Opts, has, nested_state, opts, remote, scan, value_of, wrapper};
 use crate::shell::invocation::{Arg, Invocation, Opaque, Step, StepKind, quote_for_display};
@@ -317,6 +318,21 @@ pub(super) fn unwrap(
                     Some(Step::via(StepKind::ShellString, "flock")),
                 ),
                 None => wrapper(w, inv, k + 1, stdin.take(), st, None),
+            }
+        }
+        // `schtasks /create ... /tr "cmd /c ..."`: the task's command runs later, as written.
+        n if n.eq_ignore_ascii_case("schtasks") || n.eq_ignore_ascii_case("schtasks.exe") => {
+            let command = inv
+                .args
+                .windows(2)
+                .find(|pair| pair[0].text.eq_ignore_ascii_case("/tr"))
+                .map(|pair| &pair[1].text);
+            if let Some(text) = command {
+                w.run_text(
+                    text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, "schtasks")),
+                );
             }
         }
         "chroot" => {
