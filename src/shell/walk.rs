@@ -133,6 +133,9 @@ pub struct Walker<'c> {
     pub(super) out: Analysis,
     depth: usize,
     steps: usize,
+    /// Code given to `trap` in the shell being walked: it runs when that shell exits (or takes
+    /// a signal), so it is walked in the state the shell's code leaves.
+    traps: Vec<String>,
 }
 
 impl<'c> Walker<'c> {
@@ -144,6 +147,7 @@ impl<'c> Walker<'c> {
             out: Analysis::default(),
             depth: 0,
             steps: 0,
+            traps: Vec::new(),
         }
     }
 
@@ -205,6 +209,11 @@ impl<'c> Walker<'c> {
         true
     }
 
+    /// Walks `code`, given to `trap`, when the shell that set it has been walked to its end.
+    pub fn defer_trap(&mut self, code: String) {
+        self.traps.push(code);
+    }
+
     /// Parses `text` as shell and walks it in `st`, with `step` appended to the provenance.
     pub fn run_text(&mut self, text: &str, st: &State, step: Option<Step>) {
         if self.depth >= MAX_DEPTH {
@@ -229,8 +238,14 @@ impl<'c> Walker<'c> {
         match parser.parse_program() {
             Ok(program) => {
                 self.depth += 1;
+                let traps_before = self.traps.len();
                 for cc in &program.complete_commands {
                     self.walk_list(cc, &mut sub);
+                }
+                // `trap 'rm -rf "$tmp"' EXIT; tmp=$(mktemp -d)`: the trap sees `tmp` set.
+                let traps = self.traps.split_off(traps_before);
+                for code in traps {
+                    self.run_text(&code, &sub, Some(Step::via(StepKind::Eval, "trap")));
                 }
                 self.depth -= 1;
             }

@@ -72,16 +72,13 @@ pub(super) fn unwrap(
         "make" | "gmake" | "bmake" => make_file(w, index, inv, stdin.take(), procsubs, st),
         "git" => git_aliases(w, inv, st),
         "trap" => {
-            // `trap 'code' EXIT`: the code runs later, in this shell.
+            // `trap 'code' EXIT`: the code runs later, in this shell, in the state it is in
+            // then.
             if let Some(code) = inv.args.get(1).filter(|a| !a.text.starts_with('-')) {
                 if code.dynamic {
                     w.mark_opaque(index, Opaque::DynamicCode);
                 }
-                w.run_text(
-                    &code.text,
-                    &nested_state(inv, st),
-                    Some(Step::via(StepKind::Eval, "trap")),
-                );
+                w.defer_trap(code.text.clone());
             }
         }
         _ if inv.program().contains('/')
