@@ -831,11 +831,27 @@ impl<'c> Walker<'c> {
             }
             "popd" => st.cwd = st.dirstack.pop().flatten(),
             "export" | "declare" | "typeset" | "local" | "readonly" => {
+                // `declare -n ref=HOME`: `$ref` is `$HOME`.
+                let nameref = name != "export"
+                    && name != "readonly"
+                    && rest.iter().any(|a| {
+                        a.text.len() > 1
+                            && a.text.starts_with('-')
+                            && a.text[1..].bytes().all(|b| b.is_ascii_alphabetic())
+                            && a.text.contains('n')
+                    });
                 for a in rest {
                     if let Some((k, v)) = a.text.split_once('=')
                         && is_name(k)
                     {
-                        st.vars.set(k, (!a.dynamic).then(|| v.to_string()));
+                        let value = if nameref {
+                            (!a.dynamic)
+                                .then(|| st.vars.known.get(v).cloned())
+                                .flatten()
+                        } else {
+                            (!a.dynamic).then(|| v.to_string())
+                        };
+                        st.vars.set(k, value);
                     }
                 }
             }
