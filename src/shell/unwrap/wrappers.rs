@@ -698,9 +698,14 @@ fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
         );
         return;
     }
-    // `env -i` starts from nothing; `env K=V` adds to what the line already set.
+    // `env -i` (also a lone `-`) starts from nothing; `env K=V` adds to what the line already
+    // set.
     let mut with_env = inv.clone();
-    if has(&seen, &["-i", "--ignore-environment"]) {
+    let lone_dash = inv.args.get(k).is_some_and(|a| a.text == "-");
+    if lone_dash {
+        k += 1;
+    }
+    if lone_dash || has(&seen, &["-i", "--ignore-environment"]) {
         with_env.env.clear();
     }
     while let Some(a) = inv.args.get(k) {
