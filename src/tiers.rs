@@ -263,6 +263,7 @@ fn mutates(inv: &Invocation) -> bool {
             | "rails"
             | "rake"
             | "mix"
+            | "prisma"
     ) {
         return false;
     }
@@ -412,6 +413,8 @@ fn selectors(program: &str) -> (&'static [&'static str], &'static [&'static str]
         "rails" => (&["--environment", "-e"], &["RAILS_ENV", "RACK_ENV"]),
         "rake" => (&[], &["RAILS_ENV", "RACK_ENV"]),
         "mix" => (&[], &["MIX_ENV"]),
+        // Prisma's configuration selects its database by NODE_ENV as often as by its URL.
+        "prisma" => (&[], &["NODE_ENV"]),
         "ansible-playbook" => (&["--inventory", "-i", "--limit", "-l"], &[]),
         "terraform" | "tofu" | "terragrunt" => (&["-chdir"], &["TF_WORKSPACE"]),
         "pulumi" => (&["--stack", "-s"], &["PULUMI_STACK"]),
@@ -865,6 +868,9 @@ mod tests {
             ("kamal deploy -d production", true),
             ("helmfile -e prod sync", true),
             ("RAILS_ENV=production bin/rails db:migrate", true),
+            ("NODE_ENV=production npx prisma migrate deploy", true),
+            ("NODE_ENV=production npx prisma migrate status", false),
+            ("NODE_ENV=development npx prisma migrate deploy", false),
             ("rails db:migrate -e production", true),
             ("RAILS_ENV=production bundle exec rake db:seed", true),
             ("MIX_ENV=prod mix ecto.migrate", true),
