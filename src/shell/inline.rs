@@ -602,11 +602,9 @@ fn built_at_run_time(call: &str, arg: &str, rest: &str) -> bool {
 /// expression (`os.system(cmd)`, `subprocess.run(args)`, `execSync(process.argv[2])`,
 /// Perl's `system $cmd`). `exec` and `spawn` count where they mean a process (code that uses
 /// Node's `child_process`, or Perl, Ruby, PHP): in Python `exec` runs Python, and a
-/// JavaScript regex has `.exec` too.
+/// JavaScript regex has `.exec` too. Asked only of code that contains one of
+/// [`SHELL_CALL_HINTS`].
 fn dynamic_call(code: &str, backticks: bool) -> bool {
-    if !SHELL_CALL_HINTS.iter().any(|hint| code.contains(hint)) {
-        return false;
-    }
     let Some(re) = dynamic_call_re() else {
         return false;
     };
@@ -669,11 +667,8 @@ fn awk_commands(code: &str) -> Vec<Embedded> {
 /// `` `cmd` `` runs a shell (Ruby, Perl, PHP).
 pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
     let mut out = Vec::new();
-    let calls = SHELL_CALL_HINTS
-        .iter()
-        .any(|hint| code.contains(hint))
-        .then(shell_call_re)
-        .flatten();
+    let hinted = SHELL_CALL_HINTS.iter().any(|hint| code.contains(hint));
+    let calls = hinted.then(shell_call_re).flatten();
     for cap in calls
         .into_iter()
         .flat_map(|re| re.captures_iter(code.as_bytes()))
@@ -700,7 +695,7 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             out.push(Embedded::Shell(unescape_literal(inner)));
         }
     }
-    if dynamic_call(code, backticks) {
+    if hinted && dynamic_call(code, backticks) {
         out.push(Embedded::Dynamic);
     }
     let programs =

@@ -263,13 +263,13 @@ impl Builder {
                         self.literal(c, true);
                     }
                 }
-                WordPiece::TildeExpansion(t) => match (t, vars.known.get("HOME")) {
-                    (TildeExpr::Home, _) => self.home(vars),
-                    (TildeExpr::WorkingDir, _) if vars.known.contains_key("PWD") => {
+                WordPiece::TildeExpansion(t) => match t {
+                    TildeExpr::Home => self.home(vars),
+                    TildeExpr::WorkingDir if vars.known.contains_key("PWD") => {
                         let pwd = vars.known.get("PWD").cloned().unwrap_or_default();
                         self.literal(&pwd, true)
                     }
-                    (TildeExpr::UserHome(user), _) => self.dynamic(&format!("~{user}")),
+                    TildeExpr::UserHome(user) => self.dynamic(&format!("~{user}")),
                     _ => self.dynamic("~"),
                 },
                 WordPiece::ParameterExpansion(expr) => match known_parameter(expr, vars) {

@@ -320,8 +320,9 @@ pub(super) fn unwrap(
                 None => wrapper(w, inv, k + 1, stdin.take(), st, None),
             }
         }
-        // `schtasks /create ... /tr "cmd /c ..."`: the task's command runs later, as written.
-        n if n.eq_ignore_ascii_case("schtasks") || n.eq_ignore_ascii_case("schtasks.exe") => {
+        // `schtasks /create ... /tr "cmd /c ..."`: the task's command runs later, as written
+        // (`program_name` has already dropped a `.exe`).
+        n if n.eq_ignore_ascii_case("schtasks") => {
             let command = inv
                 .args
                 .windows(2)
