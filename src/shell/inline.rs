@@ -497,7 +497,7 @@ fn text<'a>(code: &'a str, m: Match<'_>) -> Option<&'a str> {
 
 /// Substrings one of which every call `shell_call_re` matches contains: code with none of them
 /// cannot match, and skipping the regex spares compiling it in a process that checks one command.
-const SHELL_CALL_HINTS: [&str; 14] = [
+const SHELL_CALL_HINTS: [&str; 15] = [
     ".call",
     ".run",
     "Popen",
@@ -505,6 +505,7 @@ const SHELL_CALL_HINTS: [&str; 14] = [
     "popen",
     "subprocess",
     "getoutput",
+    "getstatusoutput",
     "check_",
     "exec",
     "spawn",
@@ -956,6 +957,8 @@ mod tests {
             "os.popen('x')",
             "subprocess.check_output('x')",
             "commands.getoutput('x')",
+            "commands.getstatusoutput('x')",
+            "subprocess.getstatusoutput('x')",
             "check_output('x')",
             "check_call('x')",
             "execSync('x')",

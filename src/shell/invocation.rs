@@ -115,6 +115,9 @@ pub enum StepKind {
     /// another host, in a container or in a database server (`ssh host bash < deploy.sh`,
     /// `psql -f drop.sql`).
     ScriptFile,
+    /// The same command on the original of what an earlier `mv`, `cp` or `ln` of the line put
+    /// where it acts (`mv ~/project /tmp/t && rm -rf /tmp/t`).
+    Placed,
 }
 
 impl StepKind {
@@ -144,11 +147,12 @@ impl StepKind {
             StepKind::Loop => "loop",
             StepKind::ProgramGlob => "program-glob",
             StepKind::ScriptFile => "script-file",
+            StepKind::Placed => "placed",
         }
     }
 
     /// Every kind, for validating rulesets.
-    pub const ALL: [StepKind; 23] = [
+    pub const ALL: [StepKind; 24] = [
         StepKind::TopLevel,
         StepKind::Pipeline,
         StepKind::CommandSubstitution,
@@ -172,6 +176,7 @@ impl StepKind {
         StepKind::Loop,
         StepKind::ProgramGlob,
         StepKind::ScriptFile,
+        StepKind::Placed,
     ];
 }
 

@@ -8,6 +8,7 @@
 mod git_push;
 mod inline;
 mod invocation;
+mod moves;
 mod producer;
 mod program_glob;
 mod secret_readers;

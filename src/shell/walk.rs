@@ -124,6 +124,9 @@ pub struct State {
     /// Aliases defined earlier in the line (name → text), expanded where the name is run
     /// (`alias del='rm -rf'; del ~`).
     pub aliases: std::collections::HashMap<String, String>,
+    /// What earlier commands of the line moved, copied or linked elsewhere (see
+    /// [`super::moves`]).
+    pub placed: Vec<super::moves::Placed>,
 }
 
 /// The walker: accumulates invocations and errors for one analysis.
@@ -172,6 +175,7 @@ impl<'c> Walker<'c> {
             stdin: None,
             written: std::collections::HashMap::new(),
             aliases: std::collections::HashMap::new(),
+            placed: Vec::new(),
         }
     }
 
@@ -543,7 +547,15 @@ impl<'c> Walker<'c> {
         record_writes(&inv, produced.as_ref(), st);
         self.apply_builtin_effects(&inv, st);
         self.expand_alias(&inv, st);
+        let first = self.out.invocations.len();
         self.emit(inv, parts.stdin, &parts.procsubs, st);
+        // What this command (or one it runs: `sudo mv ...`) moved or copied, for the rest of
+        // the line.
+        for inv in self.out.invocations.get(first..).unwrap_or(&[]) {
+            if !inv.remote {
+                super::moves::record(inv, &mut st.placed);
+            }
+        }
         produced
     }
 
@@ -717,15 +729,41 @@ impl<'c> Walker<'c> {
         if inv.args.first().is_some_and(|a| a.dynamic) {
             inv.opaque.push(Opaque::DynamicProgram);
         }
-        let alternatives = self.program_glob_alternatives(&mut inv);
-        self.out.invocations.push(inv);
-        if alternatives.is_empty() {
-            super::unwrap::unwrap(self, index, stdin, procsubs, st);
-            return;
+        let mut alternatives = self.program_glob_alternatives(&mut inv);
+        // Seen on the originals of what the line moved or copied (not again for that view): a
+        // copied program is that program, with all it runs; moved operands are only judged
+        // here, as what it runs gets a view of its own.
+        let placed_view = inv
+            .provenance
+            .last()
+            .is_some_and(|s| s.kind == StepKind::Placed);
+        let mut on_originals = None;
+        if !placed_view && let Some(view) = super::moves::as_original(&inv, &st.placed) {
+            if view.program() == inv.program() {
+                on_originals = Some(view);
+            } else {
+                alternatives.push(view);
+            }
         }
-        super::unwrap::unwrap(self, index, stdin.clone(), procsubs, st);
+        self.out.invocations.push(inv);
+        let alternatives_stdin = if alternatives.is_empty() {
+            None
+        } else {
+            stdin.clone()
+        };
+        super::unwrap::unwrap(self, index, stdin, procsubs, st);
+        if let Some(mut view) = on_originals {
+            // What unwrapping learnt of the original's words (inline code, opacity) holds for
+            // the view.
+            if let Some(original) = self.out.invocations.get(index) {
+                view.code_args.clone_from(&original.code_args);
+                view.opaque.clone_from(&original.opaque);
+                view.script.clone_from(&original.script);
+            }
+            self.out.invocations.push(view);
+        }
         for alternative in alternatives {
-            self.emit(alternative, stdin.clone(), procsubs, st);
+            self.emit(alternative, alternatives_stdin.clone(), procsubs, st);
         }
     }
 
@@ -992,14 +1030,18 @@ pub fn nesting_depth(text: &str) -> usize {
 }
 
 /// The output of a command substitution when it is knowable without running anything:
-/// `$(echo x)`, `$(printf x)`, `$(pwd)`, and `$(mktemp ...)` (some new path in the temp dir).
+/// `$(echo x)`, `$(printf x)`, `$(pwd)`, `$(mktemp ...)` (some new path in the temp dir), and
+/// `$(which NAME)` (`command -v NAME`, `type -P NAME`: the program NAME, shown in `/usr/bin`,
+/// wherever PATH has it).
 pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
     // Only simple, non-nested substitutions: anything else stays dynamic, which also keeps
     // nested `$(...)` from being analysed twice at every level.
     let t = text.trim();
-    let simple = ["echo", "printf", "pwd", "mktemp"]
-        .iter()
-        .any(|p| t == *p || t.starts_with(&format!("{p} ")));
+    let simple = [
+        "echo", "printf", "pwd", "mktemp", "which", "command", "type",
+    ]
+    .iter()
+    .any(|p| t == *p || t.starts_with(&format!("{p} ")));
     if !simple || t.len() > 4096 || t.contains("$(") || t.contains('`') || t.contains("<(") {
         return None;
     }
@@ -1025,6 +1067,25 @@ pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
             _ => None,
         },
         "pwd" => inv.cwd.clone(),
+        "which" | "command" | "type" => {
+            let words = inv.argv();
+            let name = match words.as_slice() {
+                [_, name] if inv.program_name() == "which" => name,
+                [_, flag, name] if flag == "-v" && inv.program_name() == "command" => name,
+                [_, flag, name]
+                    if (flag == "-P" || flag == "-p") && inv.program_name() == "type" =>
+                {
+                    name
+                }
+                _ => return None,
+            };
+            let plain = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b))
+                && !name.starts_with('-');
+            plain.then(|| format!("/usr/bin/{name}"))
+        }
         "mktemp" => {
             let tmp = ctx.tmpdir.unwrap_or_else(|| "/tmp".to_string());
             Some(format!("{}/tmp.XXXXXXXXXX", tmp.trim_end_matches('/')))

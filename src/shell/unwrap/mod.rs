@@ -119,6 +119,7 @@ fn nested_state(inv: &Invocation, st: &State) -> State {
 /// working and temp directories say nothing of that one's.
 fn on_another_host(sub: &mut State) {
     sub.remote = true;
+    sub.placed.clear();
     for local in ["HOME", "PWD", "TMPDIR"] {
         sub.vars.set(local, None);
     }
