@@ -249,7 +249,12 @@ fn traced_launcher(
         .map(|w| std::path::absolute(w).map(|p| p.to_string_lossy().into_owned()))
         .transpose()
         .context("cannot resolve --workspace")?;
-    let mut guarded = Guarded::new(crate::intercept::shim::programs(), path);
+    let engine = args.rules.engine()?;
+    let mut guarded = Guarded::new(
+        crate::intercept::shim::programs(),
+        engine.rules().program_names(),
+        path,
+    );
     // A copy of interlock under another name is still interlock (`approve` from inside).
     if let Ok(exe) = std::env::current_exe() {
         guarded.recognise("interlock", &exe);
@@ -260,7 +265,7 @@ fn traced_launcher(
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     Ok(Launcher::Traced(Box::new(Setup {
-        engine: args.rules.engine()?,
+        engine,
         socket: session.socket.clone(),
         log: AuditLog::new(state_dir.join("audit.jsonl")),
         guarded,

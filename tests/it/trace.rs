@@ -207,6 +207,41 @@ cp '{aws}' ./renamed
 }
 
 #[test]
+fn a_program_is_judged_by_what_it_is_not_by_its_name() {
+    let Some(s) = Traced::new() else { return };
+    // wipefs is no guarded program (no shim, runs not logged), but rules are written for it.
+    let calls = s.t.home.join("wipefs.calls");
+    let wipefs = s.t.fake_program(
+        "wipefs",
+        &format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$*\" >> '{}'\n",
+            calls.display()
+        ),
+    );
+    let agent = format!(
+        r#"#!/bin/sh
+cd '{work}'
+cp '{wipefs}' ./w
+./w --version; echo "harmless=$?"
+./w -a /dev/sda; echo "wipefs-copy=$?"
+cp '{aws}' ./kubectl
+./kubectl cloudformation delete-stack --stack-name named-as-kubectl; echo "aws-as-kubectl=$?"
+"#,
+        work = s.t.workspace.display(),
+        wipefs = wipefs.display(),
+        aws = s.aws(),
+    );
+    let out = s.run(&agent);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for expected in ["harmless=0", "wipefs-copy=126", "aws-as-kubectl=126"] {
+        assert!(stdout.contains(expected), "{expected}: {}", describe(&out));
+    }
+    let ran = std::fs::read_to_string(&calls).unwrap_or_default();
+    assert_eq!(ran, "--version\n", "{}", describe(&out));
+    assert!(s.aws_calls().is_empty(), "{}", describe(&out));
+}
+
+#[test]
 fn a_thread_swapping_the_exec_path_never_runs_the_refused_program() {
     let Some(s) = Traced::new() else { return };
     let racer = s.build("exec_racer", false);

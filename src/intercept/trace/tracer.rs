@@ -333,7 +333,6 @@ impl Tracer {
             .setup
             .guarded
             .identify(&target, &meta)
-            .map(str::to_string)
             .unwrap_or_else(|| base_name(&call.path, &target));
         let args: Vec<String> = call
             .argv
