@@ -1,6 +1,7 @@
 //! `find START... -exec CMD {} ;` (and `-execdir`, `-ok`, `-okdir`): the command runs on each
 //! path found under the start directories, or on the start directory itself when no test
-//! narrows the search.
+//! narrows the search. `fd PATTERN PATH... -x CMD` (and `-X`) runs its command on paths found
+//! beneath its search paths.
 
 use crate::shell::invocation::{Arg, Invocation, Step, StepKind};
 use crate::shell::walk::{State, Walker};
@@ -100,6 +101,115 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             w.emit(inner, None, &[], st);
         }
         i = end + 1;
+    }
+}
+
+/// Options of `fd` that take a value as the next word.
+const FD_VALUES: &[&str] = &[
+    "-t",
+    "--type",
+    "-e",
+    "--extension",
+    "-E",
+    "--exclude",
+    "-d",
+    "--max-depth",
+    "--min-depth",
+    "--exact-depth",
+    "-S",
+    "--size",
+    "--changed-within",
+    "--changed-before",
+    "--change-newer-than",
+    "--change-older-than",
+    "--newer",
+    "--older",
+    "-o",
+    "--owner",
+    "-j",
+    "--threads",
+    "--max-results",
+    "-c",
+    "--color",
+    "--base-directory",
+    "--path-separator",
+    "--ignore-file",
+    "--format",
+    "--batch-size",
+    "--max-buffer-time",
+];
+
+/// `fd [OPTIONS] [PATTERN] [PATH...] -x|-X CMD... [;]`: the command runs on paths found beneath
+/// each search path (`--search-path` too); without a placeholder the path goes last.
+pub(super) fn fd(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let mut positional: Vec<&Arg> = Vec::new();
+    let mut search: Vec<&Arg> = Vec::new();
+    let mut command: Option<(String, usize)> = None;
+    let mut i = 1;
+    while let Some(a) = inv.args.get(i) {
+        let word = a.text.as_str();
+        if matches!(word, "-x" | "--exec" | "-X" | "--exec-batch") {
+            command = Some((word.to_string(), i + 1));
+            break;
+        }
+        if word == "--search-path" {
+            search.extend(inv.args.get(i + 1));
+            i += 2;
+        } else if word.starts_with("--search-path=") {
+            search.push(a);
+            i += 1;
+        } else if FD_VALUES.contains(&word) {
+            i += 2;
+        } else {
+            if !word.starts_with('-') || word == "-" {
+                positional.push(a);
+            }
+            i += 1;
+        }
+    }
+    let Some((via, begin)) = command else { return };
+    let mut end = begin;
+    while end < inv.args.len() && inv.args[end].text != ";" {
+        end += 1;
+    }
+    let given: Vec<Arg> = search
+        .iter()
+        .map(|a| match a.text.strip_prefix("--search-path=") {
+            Some(path) => Arg {
+                text: path.to_string(),
+                static_len: a.static_len.saturating_sub(a.text.len() - path.len()),
+                ..(*a).clone()
+            },
+            None => (*a).clone(),
+        })
+        .chain(positional.iter().skip(1).map(|a| (*a).clone()))
+        .collect();
+    let starts = if given.is_empty() {
+        vec![Arg::literal(".")]
+    } else {
+        given
+    };
+    for start in starts.iter().take(4) {
+        let mut placeholder = false;
+        let mut args: Vec<Arg> = inv.args[begin..end]
+            .iter()
+            .map(|a| {
+                let mut word = a.clone();
+                for p in ["{/.}", "{//}", "{/}", "{.}"] {
+                    word.text = word.text.replace(p, "{}");
+                }
+                placeholder |= word.text.contains("{}");
+                found_path(&word, start, true)
+            })
+            .collect();
+        if args.is_empty() {
+            continue;
+        }
+        if !placeholder {
+            args.push(found_path(&Arg::literal("{}"), start, true));
+        }
+        let inner = inv.nested(args, [Step::via(StepKind::FindExec, format!("fd {via}"))]);
+        w.emit(inner, None, &[], st);
     }
 }
 

@@ -350,6 +350,8 @@ pub fn unwrap(
     let name = inv.program_name();
     if name == "find" {
         find::find(w, &inv, st);
+    } else if name == "fd" || name == "fdfind" {
+        find::fd(w, &inv, st);
     } else if sql::is_client(name) {
         sql::unwrap_client(w, index, &inv, stdin, procsubs, st);
     } else if let Some(flags) = sql::cloud_sql_flags(&inv) {

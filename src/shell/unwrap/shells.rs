@@ -261,6 +261,10 @@ fn shell(
         match procsubs.iter().find(|(k, _)| *k == i) {
             Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
             None if script.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
+            // `bash /dev/stdin <<< TEXT`: the script is what it reads.
+            None if STDIN_FILES.contains(&script.text.as_str()) => {
+                code_from_stdin(w, index, inv, stdin, st)
+            }
             None => match written_content(script, inv.cwd.as_deref(), st) {
                 Some(content) => code_from_stdin(w, index, inv, Some(content), st),
                 None => w.mark_opaque(index, Opaque::ScriptFile),
