@@ -106,6 +106,8 @@ const MUTATING: &[&str] = &[
     "publish",
     "send",
     "deploy",
+    // A schema or image pushed to the environment (`prisma db push`, `supabase db push`).
+    "push",
     "cp",
     "mv",
     "sync",
@@ -871,6 +873,7 @@ mod tests {
             ("NODE_ENV=production npx prisma migrate deploy", true),
             ("NODE_ENV=production npx prisma migrate status", false),
             ("NODE_ENV=development npx prisma migrate deploy", false),
+            ("NODE_ENV=production npx prisma db push", true),
             ("rails db:migrate -e production", true),
             ("RAILS_ENV=production bundle exec rake db:seed", true),
             ("MIX_ENV=prod mix ecto.migrate", true),
