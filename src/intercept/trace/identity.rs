@@ -203,6 +203,12 @@ pub fn is_script(file: &Path) -> bool {
 mod tests {
     use super::*;
 
+    /// What `g` takes the file at `p` for.
+    fn probe(g: &mut Guarded, p: &Path) -> Option<String> {
+        let m = std::fs::metadata(p).unwrap();
+        g.identify(p, &m)
+    }
+
     #[test]
     fn recognises_links_and_copies_of_a_guarded_program() {
         let dir = tempfile::tempdir().unwrap();
@@ -216,10 +222,6 @@ mod tests {
             ["wipefs", "aws"].into_iter(),
             bin.as_os_str(),
         );
-        let probe = |g: &mut Guarded, p: &Path| {
-            let m = std::fs::metadata(p).unwrap();
-            g.identify(p, &m)
-        };
         assert_eq!(probe(&mut g, &bin.join("aws")).as_deref(), Some("aws"));
         let copy = dir.path().join("x");
         std::fs::copy(bin.join("aws"), &copy).unwrap();
@@ -259,10 +261,6 @@ mod tests {
             ["dd", "xargs", "ls"].into_iter(),
             bin.as_os_str(),
         );
-        let probe = |g: &mut Guarded, p: &Path| {
-            let m = std::fs::metadata(p).unwrap();
-            g.identify(p, &m)
-        };
         // Known by no name: the tracer judges it by the name it is run as.
         assert_eq!(probe(&mut g, &bin.join("rm")), None);
         assert_eq!(probe(&mut g, &bin.join("ls")), None);
