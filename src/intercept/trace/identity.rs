@@ -108,7 +108,12 @@ impl Guarded {
     /// a copy of `rm` named `git` is `rm`.
     pub fn identify(&mut self, file: &Path, meta: &std::fs::Metadata) -> Option<String> {
         if let Some(known) = self.by_file.get(&(meta.dev(), meta.ino())) {
-            return one_program(known.iter());
+            return one_program(known);
+        }
+        // Most files exec'd (a build's compilers, `true`) have no known program's size: no key
+        // is built for them on this path, which every exec takes.
+        if !self.by_size.contains_key(&meta.len()) {
+            return None;
         }
         let key = (content_key(meta), file.file_name()?.to_os_string());
         if let Some(known) = self.identified.get(&key) {
@@ -139,7 +144,7 @@ impl Guarded {
             (!dispatcher).then_some(name)
         });
         let names: Vec<String> = same.by_ref().take(MULTI_CALL + 1).collect();
-        one_program(names.iter())
+        one_program(&names)
     }
 
     fn hash(&mut self, file: &Path, meta: &std::fs::Metadata) -> Option<[u8; 32]> {
@@ -157,14 +162,8 @@ const MULTI_CALL: usize = 3;
 /// and `dash`: one program under its names), are that program; a file under more names than
 /// [`MULTI_CALL`] is a multi-call binary (busybox, toybox), which does what the name it is run
 /// as says, so it is none of them.
-fn one_program<'a>(names: impl Iterator<Item = &'a String>) -> Option<String> {
-    let mut first = None;
-    let mut count = 0;
-    for name in names {
-        first.get_or_insert(name);
-        count += 1;
-    }
-    (count <= MULTI_CALL).then(|| first.cloned()).flatten()
+fn one_program(names: &[String]) -> Option<String> {
+    names.first().filter(|_| names.len() <= MULTI_CALL).cloned()
 }
 
 /// A file's identity, size and modification time: its content is the same while they are.
