@@ -1,11 +1,12 @@
 //! Remote execution: `ssh HOST CMD` (`mosh`, `mssh`, `autossh` too), `kubectl
 //! exec|debug|run ... -- CMD`, `docker|podman exec|run ... CMD` (compose too), `gcloud compute
-//! ssh VM --command CMD`, `az ssh vm -- CMD`, `vagrant ssh -c CMD`, `pssh|pdsh|clush HOSTS CMD`,
+//! ssh VM --command CMD`, `az ssh vm -- CMD`, `vagrant ssh -c CMD`, `heroku run CMD`, `fly ssh
+//! console -C CMD`, `fly machine exec MACHINE CMD`, `pssh|pdsh|clush HOSTS CMD`,
 //! `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no
 //! local working directory and local paths do not apply.
 
 use super::shells::shell_words;
-use super::{nested_state, on_another_host, opts, remote, remote_entrypoint, scan};
+use super::{nested_state, on_another_host, opts, remote, remote_entrypoint, scan, value_of};
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
 use crate::shell::walk::{State, Stdin, Walker, local_script};
 
@@ -24,6 +25,8 @@ pub(super) fn unwrap(
         "gcloud" => return gcloud_ssh(w, index, inv, st),
         "az" => return az_run_command(w, index, inv, st) || az_ssh(w, index, inv, st),
         "vagrant" => vagrant_ssh(w, index, inv, st),
+        "heroku" => return heroku_run(w, index, inv, st),
+        "fly" | "flyctl" => return fly_exec(w, index, inv, st),
         "pssh" | "parallel-ssh" | "pdsh" | "clush" => parallel_ssh(w, index, inv, st),
         "ssh" | "mssh" | "autossh" => ssh(w, index, inv, local_script(stdin.take(), st), st),
         "mosh" => mosh(w, index, inv, st),
@@ -351,6 +354,58 @@ fn az_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> boo
     let sub = remote_state(inv, st, "az ssh".into());
     remote_command(w, index, inv, 2, &sub, &[]);
     true
+}
+
+/// `heroku run [OPTIONS] CMD...` (also `run:detached`, and `run:inside DYNO CMD...`): the
+/// command runs in a one-off dyno, with the app's production config. Returns whether `inv` is
+/// one.
+fn heroku_run(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    let Some(verb) = inv
+        .args
+        .get(1)
+        .map(|a| a.text.as_str())
+        .filter(|v| matches!(*v, "run" | "run:detached" | "run:inside"))
+    else {
+        return false;
+    };
+    let (mut k, seen) = scan(
+        &inv.args,
+        2,
+        &opts("arset", &["--app", "--remote", "--size", "--env", "--type"]),
+    );
+    if verb == "run:inside" {
+        k += 1;
+    }
+    let app = value_of(&seen, &["--app", "-a"]).unwrap_or("");
+    let sub = remote_state(
+        inv,
+        st,
+        format!("heroku {verb} {app}").trim_end().to_string(),
+    );
+    shell_words(w, index, inv, k, &sub, None);
+    true
+}
+
+/// `fly ssh console -C CMD` (`--command`) and `fly machine exec MACHINE CMD`: the command runs
+/// in the app's machine. Returns whether `inv` is one.
+fn fly_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    let word = |i: usize| inv.args.get(i).map_or("", |a| a.text.as_str());
+    if word(1) == "ssh" && word(2) == "console" {
+        let sub = remote_state(inv, st, "fly ssh console".into());
+        remote_command(w, index, inv, 3, &sub, &["-C", "--command"]);
+        return true;
+    }
+    if matches!(word(1), "machine" | "machines" | "m") && word(2) == "exec" {
+        let (k, _) = scan(
+            &inv.args,
+            3,
+            &opts("ac", &["--app", "--config", "--timeout", "--container"]),
+        );
+        let sub = remote_state(inv, st, format!("fly machine exec {}", word(k)));
+        shell_words(w, index, inv, k + 1, &sub, None);
+        return true;
+    }
+    false
 }
 
 /// `vagrant ssh [MACHINE] -c|--command CMD` (or `-- CMD`): the command runs in the machine.

@@ -1,6 +1,7 @@
 //! Prefix wrappers that run another command: `sudo`, `doas`, `env`, `command`, `exec`, `nice`,
 //! `timeout`, `time`, `stdbuf`, `watch`, `xargs`, `parallel`, `flock`, `su`, `chroot`, secret and
-//! environment managers (`aws-vault exec`, `op run`, `direnv exec`, `mise exec`, `nix-shell`), and
+//! environment managers (`aws-vault exec`, `op run`, `envchain`, `summon`, `assume --exec`,
+//! `railway run`, `direnv exec`, `mise exec`, `nix-shell`), and
 //! programs that run commands later or from their own syntax (`crontab`, `schtasks /tr`, vim Ex
 //! `:!cmd`).
 
@@ -457,10 +458,96 @@ pub(super) fn unwrap(
                 }
             }
         }
-        "op" | "doppler" | "infisical" | "dotenvx" | "dotenv" | "envchain" | "chamber" => {
+        "op" | "doppler" | "infisical" | "dotenvx" | "dotenv" | "chamber" | "teller" => {
             if let Some(pos) = inv.args.iter().position(|a| a.text == "--") {
                 wrapper(w, inv, pos + 1, stdin.take(), st, None);
+            } else if matches!(name, "doppler" | "infisical") {
+                // `doppler run --command "CMD"`, `infisical run --command "CMD"`
+                let (_, seen) = scan(
+                    &inv.args,
+                    1,
+                    &Opts {
+                        short_value: "cp",
+                        long_value: &["--command", "--config", "--project", "--env", "--path"],
+                        stop_at_operand: false,
+                    },
+                );
+                if let Some(text) = value_of(&seen, &["--command"]) {
+                    w.run_text(
+                        text,
+                        &nested_state(inv, st),
+                        Some(Step::via(StepKind::ShellString, name)),
+                    );
+                }
             }
+        }
+        // `envchain [--noecho] NAMESPACE[,NAMESPACE...] CMD...` (`--set` stores secrets).
+        "envchain" if !inv.args.iter().any(|a| a.text.starts_with("--set")) => {
+            let (k, _) = scan(&inv.args, 1, &opts("", &[]));
+            wrapper(w, inv, k + 1, stdin.take(), st, None);
+        }
+        // `summon [-p PROVIDER] [-f secrets.yml] [-D K=V] CMD...`
+        "summon" => {
+            let (k, _) = scan(
+                &inv.args,
+                1,
+                &opts(
+                    "pfD",
+                    &["--provider", "--yaml", "--environment", "--ignore"],
+                ),
+            );
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        // `saml2aws exec [OPTIONS] [--] CMD...`, `aws-sso exec [OPTIONS] [--] CMD...`
+        "saml2aws" | "aws-sso" if inv.args.get(1).is_some_and(|a| a.text == "exec") => {
+            let (k, _) = scan(
+                &inv.args,
+                2,
+                &opts(
+                    "apSAR",
+                    &[
+                        "--idp-account",
+                        "--profile",
+                        "--exec-profile",
+                        "--region",
+                        "--role",
+                        "--session-duration",
+                        "--sso",
+                        "--arn",
+                        "--account",
+                    ],
+                ),
+            );
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        // Granted's `assume PROFILE --exec "CMD"` runs the command with the role's credentials.
+        "assume" | "granted" => {
+            let (_, seen) = scan(
+                &inv.args,
+                1,
+                &Opts {
+                    short_value: "x",
+                    long_value: &["--exec", "--region", "--duration", "--mfa-token"],
+                    stop_at_operand: false,
+                },
+            );
+            if let Some(text) = value_of(&seen, &["--exec", "-x"]) {
+                w.run_text(
+                    text,
+                    &nested_state(inv, st),
+                    Some(Step::via(StepKind::ShellString, name)),
+                );
+            }
+        }
+        // `railway run [-s SERVICE] [-e ENV] [--] CMD...` and `heroku local:run CMD...` run the
+        // command here, with the platform's (often production) variables.
+        "railway" if inv.args.get(1).is_some_and(|a| a.text == "run") => {
+            let (k, _) = scan(&inv.args, 2, &opts("se", &["--service", "--environment"]));
+            wrapper(w, inv, k, stdin.take(), st, None);
+        }
+        "heroku" if inv.args.get(1).is_some_and(|a| a.text == "local:run") => {
+            let (k, _) = scan(&inv.args, 2, &opts("ep", &["--env", "--port"]));
+            wrapper(w, inv, k, stdin.take(), st, None);
         }
         "direnv" => {
             if inv.args.get(1).is_some_and(|a| a.text == "exec") {
