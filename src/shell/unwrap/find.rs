@@ -69,15 +69,23 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         starts.push(&dot);
     }
     let mut filtered = false;
+    let mut names: Vec<&str> = Vec::new();
     while i < inv.args.len() {
         let word = inv.args[i].text.as_str();
+        // A negated test (`! -name .git`, `-not -path './x/*'`) leaves nearly everything in.
+        let negated = i > 0 && matches!(inv.args[i - 1].text.as_str(), "!" | "-not");
+        let pattern = inv.args.get(i + 1);
         if FIND_TESTS.contains(&word)
-            && !inv
-                .args
-                .get(i + 1)
-                .is_some_and(|pattern| matches_anything(word, &pattern.text))
+            && !negated
+            && !pattern.is_some_and(|p| matches_anything(word, &p.text))
         {
             filtered = true;
+        }
+        if matches!(word, "-name" | "-iname")
+            && !negated
+            && let Some(name) = pattern.filter(|p| is_plain_name(p))
+        {
+            names.push(&name.text);
         }
         if !FIND_EXEC.contains(&word) {
             i += 1;
@@ -97,8 +105,20 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             if args.is_empty() {
                 continue;
             }
-            let inner = inv.nested(args, [Step::via(StepKind::FindExec, format!("find {via}"))]);
-            w.emit(inner, None, &[], st);
+            let step = || Step::via(StepKind::FindExec, format!("find {via}"));
+            w.emit(inv.nested(args, [step()]), None, &[], st);
+            // The entries directly under the start directory that a name test names exactly are
+            // among those found: `find . -name .git` finds `./.git`.
+            for name in names.iter().take(4) {
+                let Some(args) = inv.args[begin..end]
+                    .iter()
+                    .map(|a| named_entry(a, start, name))
+                    .collect::<Option<Vec<Arg>>>()
+                else {
+                    continue;
+                };
+                w.emit(inv.nested(args, [step()]), None, &[], st);
+            }
         }
         i = end + 1;
     }
@@ -223,6 +243,26 @@ fn matches_anything(test: &str, pattern: &str) -> bool {
         }
         _ => false,
     }
+}
+
+/// A `-name` pattern that names one entry exactly: no wildcard, no bracket, no escape.
+fn is_plain_name(pattern: &Arg) -> bool {
+    !pattern.dynamic
+        && !pattern.text.is_empty()
+        && !pattern.text.contains(['*', '?', '[', '\\', '/'])
+}
+
+/// Replaces `{}` in an `-exec` word with `START/NAME`; `None` when either is only known at run
+/// time.
+fn named_entry(a: &Arg, start: &Arg, name: &str) -> Option<Arg> {
+    if !a.text.contains("{}") {
+        return Some(a.clone());
+    }
+    if a.dynamic || start.dynamic {
+        return None;
+    }
+    let path = format!("{}/{name}", start.text.trim_end_matches('/'));
+    Some(Arg::literal(a.text.replace("{}", &path)))
 }
 
 /// Replaces `{}` in an `-exec` word: with some path under the start directory, or — when no

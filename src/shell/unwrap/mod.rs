@@ -1,7 +1,8 @@
 //! Unwraps what an invocation runs on behalf of something else: prefix wrappers (`sudo`, `env`,
 //! `timeout`, `xargs`, ...), shells given code (`bash -c`, `eval`, text piped into `sh`),
 //! package runners (`npx`, `bundle exec`, `uv run`), remote execution (`ssh`, `kubectl exec`,
-//! `docker run`), `find -exec`, database clients given SQL, and interpreters given inline code.
+//! `docker run`), `find -exec`, sed scripts that run commands (`e`), database clients given SQL,
+//! and interpreters given inline code.
 //!
 //! Invariant: each inner command becomes its own invocation (or inline code on the invocation),
 //! with the outer invocation's provenance plus one step; code that cannot be seen marks the
@@ -10,6 +11,7 @@
 mod find;
 mod remote;
 mod runners;
+mod sed;
 mod shells;
 mod wrappers;
 
@@ -352,6 +354,8 @@ pub fn unwrap(
         find::find(w, &inv, st);
     } else if name == "fd" || name == "fdfind" {
         find::fd(w, &inv, st);
+    } else if sed::is_sed(name) {
+        sed::unwrap(w, index, &inv, st);
     } else if sql::is_client(name) {
         sql::unwrap_client(w, index, &inv, stdin, procsubs, st);
     } else if let Some(flags) = sql::cloud_sql_flags(&inv) {
