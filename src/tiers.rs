@@ -281,6 +281,11 @@ fn mutates(inv: &Invocation) -> bool {
         })
 }
 
+/// Whether `inv` only previews, as its program's grammar says (`--dry-run`, `--help`, `diff`).
+fn previews(inv: &Invocation, rules: &Ruleset) -> bool {
+    rules.parse(inv).preview
+}
+
 /// The positional words of a command's `words` (its flags left out) from its verb on, each with
 /// its index in `words`: the verb is the first known one past the command group (gcloud's, see
 /// [`group_words`]), and a Heroku `topic:verb` word counts as its verb.
@@ -719,7 +724,10 @@ pub fn apply(verdict: &mut Verdict, tiers: &Tiers, rules: &Ruleset) {
     // In production, every change needs a human, not only the destructive ones.
     if target.tier.as_deref() == Some(PROD)
         && verdict.decision == Decision::Allow
-        && let Some(index) = verdict.invocations.iter().position(mutates)
+        && let Some(index) = verdict
+            .invocations
+            .iter()
+            .position(|inv| mutates(inv) && !previews(inv, rules))
     {
         let reason = format!(
             "Changes production ({} `{}`): in prod, every change needs a human.",
@@ -894,6 +902,13 @@ mod tests {
             ("heroku logs --tail -a acme-prod", false),
             ("fly deploy -a acme-staging", false),
             ("eb status app-prod", false),
+            // A preview, as the program's grammar says, changes nothing.
+            (
+                "helm upgrade --install api ./chart -n prod --dry-run",
+                false,
+            ),
+            ("kubectl apply -f k8s/ -n prod --dry-run=server", false),
+            ("helm upgrade --install api ./chart -n prod", true),
             ("az webapp show --name prod-app -g rg", false),
             (
                 "gcloud functions deploy orders-production --runtime nodejs20",

@@ -30,9 +30,9 @@ pub(super) fn unwrap(
         "pssh" | "parallel-ssh" | "pdsh" | "clush" => parallel_ssh(w, index, inv, st),
         "ssh" | "mssh" | "autossh" => ssh(w, index, inv, local_script(stdin.take(), st), st),
         "mosh" => mosh(w, index, inv, st),
-        "kubectl" | "oc" => kubectl(w, inv, local_script(stdin.take(), st), st),
+        "kubectl" | "oc" => kubectl(w, index, inv, local_script(stdin.take(), st), st),
         "docker" | "podman" | "nerdctl" | "docker-compose" | "podman-compose" => {
-            container(w, inv, local_script(stdin.take(), st), st)
+            container(w, index, inv, local_script(stdin.take(), st), st)
         }
         _ => return false,
     }
@@ -102,7 +102,16 @@ fn mosh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
     }
 }
 
-fn kubectl(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+/// Marks the words of `inv` from `from` on as the command run elsewhere: they are that
+/// command's, not the outer program's (`docker run -v x:/d alpine rm -v /d/f` is not `docker
+/// rm -v`).
+fn mark_command(w: &mut Walker<'_>, index: usize, inv: &Invocation, from: usize) {
+    for arg in from..inv.args.len() {
+        w.mark_code_arg(index, arg);
+    }
+}
+
+fn kubectl(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     let verb_pos = inv
         .args
         .iter()
@@ -112,6 +121,7 @@ fn kubectl(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &Stat
     let Some(verb_pos) = verb_pos else { return };
     let via = format!("{} {}", inv.program_name(), inv.args[verb_pos].text);
     if let Some(dd) = inv.args.iter().position(|a| a.text == "--") {
+        mark_command(w, index, inv, dd + 1);
         remote(w, inv, dd + 1, stdin, st, via);
     } else if inv.args[verb_pos].text == "exec" {
         let (k, _) = scan(
@@ -129,6 +139,7 @@ fn kubectl(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &Stat
                 ],
             ),
         );
+        mark_command(w, index, inv, k + 1);
         remote(w, inv, k + 1, stdin, st, via);
     }
 }
@@ -158,7 +169,7 @@ const DOCKER_BOOL_LONG: &[&str] = &[
     "--pull",
 ];
 
-fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+fn container(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     let (mut k, _) = scan(
         &inv.args,
         1,
@@ -242,6 +253,7 @@ fn container(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &St
                 .or_else(|| image_entrypoint(&target).map(str::to_string))
         })
         .flatten();
+    mark_command(w, index, inv, i + 1);
     match entrypoint {
         Some(program) => remote_entrypoint(w, inv, &program, i + 1, stdin, st, via),
         None => remote(w, inv, i + 1, stdin, st, via),

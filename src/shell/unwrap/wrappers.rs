@@ -445,6 +445,19 @@ pub(super) fn unwrap(
             let inner = inv.nested(args, [Step::via(StepKind::Wrapper, "minikube kubectl")]);
             w.emit(inner, stdin.take(), &[], st);
         }
+        // `cmake -E rm [-rRf] PATH...`, `cmake -E remove_directory DIR...` and `cmake -E remove
+        // [-f] FILE...` are cmake's portable `rm`.
+        "cmake" if inv.args.get(1).is_some_and(|a| a.text == "-E") => {
+            let mut args = vec![Arg::literal("rm")];
+            match inv.args.get(2).map(|a| a.text.as_str()) {
+                Some("rm" | "remove") => {}
+                Some("remove_directory") => args.push(Arg::literal("-r")),
+                _ => return false,
+            }
+            args.extend(inv.args.iter().skip(3).cloned());
+            let inner = inv.nested(args, [Step::via(StepKind::Wrapper, "cmake -E")]);
+            w.emit(inner, stdin.take(), &[], st);
+        }
         "aws-vault" => {
             if inv.args.get(1).is_some_and(|a| a.text == "exec") {
                 let (k, _) = scan(
