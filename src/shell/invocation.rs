@@ -109,7 +109,8 @@ pub enum StepKind {
     Alias,
     /// A loop body, once per literal value of the loop variable.
     Loop,
-    /// A program named by a glob (`/bin/r?`), as one of the programs it matches.
+    /// A program named by a glob (`/bin/r?`) or in other letters (`RM`, which a case-insensitive
+    /// file system runs as `rm`), as one of the programs it may be.
     ProgramGlob,
     /// The text of a local file whose commands run where the exec tracer cannot see them: on
     /// another host, in a container or in a database server (`ssh host bash < deploy.sh`,

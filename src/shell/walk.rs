@@ -770,9 +770,13 @@ impl<'c> Walker<'c> {
     /// `/bin/r? -rf ~`: the invocation as each known program its globbed name could run. A glob
     /// matching too many names leaves the program unknown (marked on `inv`).
     fn program_glob_alternatives(&self, inv: &mut Invocation) -> Vec<Invocation> {
-        let Some(word) = inv.args.first().filter(|a| a.glob).map(|a| a.text.clone()) else {
+        let Some(first) = inv.args.first() else {
             return Vec::new();
         };
+        if !first.glob {
+            return self.other_case_alternative(inv).into_iter().collect();
+        }
+        let word = first.text.clone();
         let Some(names) = super::program_glob::names(&word, &self.ctx.programs) else {
             inv.opaque.push(Opaque::DynamicProgram);
             return Vec::new();
@@ -785,6 +789,29 @@ impl<'c> Walker<'c> {
                 inv.nested(args, [Step::via(StepKind::ProgramGlob, word.clone())])
             })
             .collect()
+    }
+
+    /// `RM -rf ~`, `Git push -f`: a case-insensitive file system (macOS's default) runs a
+    /// program whatever the letter case of its name, so a name that is a known program's in
+    /// other letters is judged as that program too.
+    fn other_case_alternative(&self, inv: &Invocation) -> Option<Invocation> {
+        let first = inv.args.first().filter(|a| !a.dynamic)?;
+        let (dir, base) = match first.text.rsplit_once('/') {
+            Some((dir, base)) => (Some(dir), base),
+            None => (None, first.text.as_str()),
+        };
+        if !base.bytes().any(|b| b.is_ascii_uppercase()) {
+            return None;
+        }
+        let lower = base.to_ascii_lowercase();
+        self.ctx.programs.binary_search(&lower).ok()?;
+        let name = match dir {
+            Some(dir) => format!("{dir}/{lower}"),
+            None => lower,
+        };
+        let mut args = inv.args.clone();
+        args[0] = Arg::literal(name);
+        Some(inv.nested(args, [Step::via(StepKind::ProgramGlob, first.text.clone())]))
     }
 
     /// Marks invocation `index` opaque.

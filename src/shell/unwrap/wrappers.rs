@@ -826,12 +826,14 @@ fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     wrapper(w, &with_env, k, stdin, st, cwd);
 }
 
+/// `xargs [OPTIONS] [CMD...]`: GNU's `-i`, `-l` and `-e` take a value only when it is attached
+/// (`-i{}`); BSD's `-J REPLSTR` puts the input where its string stands.
 fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let (k, seen) = scan(
         &inv.args,
         1,
         &opts(
-            "adEILnPs",
+            "adEILnPsJRS",
             &[
                 "--arg-file",
                 "--delimiter",
@@ -844,7 +846,7 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             ],
         ),
     );
-    let replace = value_of(&seen, &["-I", "-i", "--replace"])
+    let replace = value_of(&seen, &["-I", "-J", "--replace"])
         .map(str::to_string)
         .or_else(|| has(&seen, &["-i", "--replace"]).then(|| "{}".to_string()));
     let mut args: Vec<Arg> = inv.args.get(k..).unwrap_or(&[]).to_vec();
