@@ -871,22 +871,64 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     w.emit(inner, None, &[], st);
 }
 
+/// GNU parallel's options that take a value as the next word.
+const PARALLEL_VALUES: &[&str] = &[
+    "--jobs",
+    "--max-procs",
+    "--sshlogin",
+    "--sshloginfile",
+    "--slf",
+    "--arg-file",
+    "--joblog",
+    "--delay",
+    "--timeout",
+    "--results",
+    "--res",
+    "--tmpdir",
+    "--workdir",
+    "--wd",
+    "--delimiter",
+    "--colsep",
+    "--max-args",
+    "--max-lines",
+    "--tagstring",
+    "--tag-string",
+    "--env",
+    "--basefile",
+    "--bf",
+    "--return",
+    "--transferfile",
+    "--tf",
+    "--memfree",
+    "--load",
+    "--retries",
+    "--halt",
+    "--nice",
+    "--block",
+    "--block-size",
+    "--header",
+    "--rpl",
+    "--termseq",
+    "--limit",
+    "--ssh",
+    "--sqlmaster",
+    "--sqlworker",
+    "--sqlandworker",
+    "--eof",
+    "--replace",
+    "--seqreplace",
+    "--arg-sep",
+    "--arg-file-sep",
+    "--shellquote-arg",
+];
+
+/// `parallel [OPTIONS] [CMD...] ::: VALUES`: the command's words are joined with spaces and run
+/// by a shell once per value, `{}` replaced by the value (quoted), or the value appended. With
+/// `-q` each word is quoted instead; a word with spaces (`bash -c 'rm -rf {}'`) is judged both
+/// ways, as written without `-q` it is most likely meant with it.
 fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
-    let (k, _) = scan(
-        &inv.args,
-        1,
-        &opts(
-            "jSa",
-            &[
-                "--jobs",
-                "--sshlogin",
-                "--arg-file",
-                "--joblog",
-                "--delay",
-                "--timeout",
-            ],
-        ),
-    );
+    let (k, seen) = scan(&inv.args, 1, &opts("jSaCdEINLnP", PARALLEL_VALUES));
+    let quoted = has(&seen, &["-q", "--quote"]);
     let sep = inv
         .args
         .iter()
@@ -913,27 +955,44 @@ fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         return;
     };
     let template: Vec<String> = words.iter().map(|a| a.text.clone()).collect();
-    let run = |value: &str| {
-        let mut text: Vec<String> = template.iter().map(|t| t.replace("{}", value)).collect();
-        if !template.iter().any(|t| t.contains("{}")) {
-            text.push(value.to_string());
+    let has_placeholder = template.iter().any(|t| t.contains("{}"));
+    // The line for one value (`value` as it is, and shell-quoted), each word quoted or not.
+    let line = |value: &str, quote_words: bool| {
+        let mut text: Vec<String> = template
+            .iter()
+            .map(|t| {
+                if quote_words {
+                    quote_for_display(&t.replace("{}", value))
+                } else {
+                    t.replace("{}", &quote_for_display(value))
+                }
+            })
+            .collect();
+        if !has_placeholder {
+            text.push(quote_for_display(value));
         }
         text.join(" ")
     };
-    let texts: Vec<String> = if values.is_empty() || values.iter().any(|v| v.dynamic) {
-        vec![run(unknown)]
-    } else {
-        values
-            .iter()
-            .map(|v| run(&quote_for_display(&v.text)))
-            .collect()
+    let spaced = template.iter().any(|t| t.contains(char::is_whitespace));
+    let ways: &[bool] = match (quoted, spaced) {
+        (true, _) => &[true],
+        (false, true) => &[false, true],
+        (false, false) => &[false],
     };
-    for text in texts {
-        w.run_text(
-            &text,
-            &nested_state(inv, st),
-            Some(Step::via(StepKind::Xargs, "parallel")),
-        );
+    let values: Vec<&str> = if values.is_empty() || values.iter().any(|v| v.dynamic) {
+        vec!["$PARALLEL_ARG"]
+    } else {
+        values.iter().map(|v| v.text.as_str()).collect()
+    };
+    for value in values {
+        for &quote_words in ways {
+            let text = line(value, quote_words);
+            w.run_text(
+                &text,
+                &nested_state(inv, st),
+                Some(Step::via(StepKind::Xargs, "parallel")),
+            );
+        }
     }
 }
 
