@@ -211,7 +211,11 @@ mod tests {
         );
         assert_eq!(
             seen("find . -name x -exec rm {} +"),
-            ["find . -name x -exec rm {} + | ", "rm ./… | find-exec"]
+            [
+                "find . -name x -exec rm {} + | ",
+                "rm ./… | find-exec",
+                "rm ./x | find-exec"
+            ]
         );
         assert_eq!(
             seen("diff <(ls a) b"),
