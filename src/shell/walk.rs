@@ -877,6 +877,15 @@ impl<'c> Walker<'c> {
     fn apply_builtin_effects(&mut self, inv: &Invocation, st: &mut State) {
         let name = inv.program_name();
         let rest = inv.args.get(1..).unwrap_or(&[]);
+        // `builtin cd ..`, `command cd ..`: the builtin itself.
+        if matches!(name, "builtin" | "command")
+            && rest.first().is_some_and(|a| !a.text.starts_with('-'))
+        {
+            let mut inner = inv.clone();
+            inner.args = rest.to_vec();
+            self.apply_builtin_effects(&inner, st);
+            return;
+        }
         match name {
             "cd" | "pushd" => {
                 let target = rest
