@@ -213,7 +213,7 @@ mod tests {
             seen("find . -name x -exec rm {} +"),
             [
                 "find . -name x -exec rm {} + | ",
-                "rm ./… | find-exec",
+                "rm ./…/x | find-exec",
                 "rm ./x | find-exec"
             ]
         );

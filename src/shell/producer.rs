@@ -32,6 +32,11 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
     if let Some(listing) = powershell_listing(name, rest) {
         return Some(listing);
     }
+    if name == "find"
+        && let Some(listed) = super::unwrap::find::listed(args)
+    {
+        return Some(Stdin::Found(listed));
+    }
     let text_in = match stdin {
         Some(Stdin::Text(t, _)) => Some(t.as_str()),
         _ => None,

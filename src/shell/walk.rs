@@ -49,6 +49,10 @@ pub enum Stdin {
         /// Listed with `-Recurse`.
         recursive: bool,
     },
+    /// The paths `find` lists (`find . -name '*.orig' -print0 | xargs -0 rm`): its start
+    /// directories, and whether a test narrows them to some paths beneath (else the start
+    /// directories themselves are among them).
+    Found(super::unwrap::find::Listed),
     /// Secrets printed by the named command (`aws secretsmanager get-secret-value`,
     /// `vault kv get`, `gh auth token`).
     Secret(String),
@@ -71,9 +75,11 @@ impl Stdin {
             Stdin::File(path) if is_network_pseudo_file(path) => Some(Opaque::NetworkCode),
             Stdin::File(_) => Some(Opaque::ScriptFile),
             Stdin::Network(_) => Some(Opaque::NetworkCode),
-            Stdin::Opaque(_) | Stdin::Secret(_) | Stdin::Listing { .. } | Stdin::Derived(..) => {
-                Some(Opaque::PipedCode)
-            }
+            Stdin::Opaque(_)
+            | Stdin::Secret(_)
+            | Stdin::Listing { .. }
+            | Stdin::Found(_)
+            | Stdin::Derived(..) => Some(Opaque::PipedCode),
             Stdin::Group(parts) => {
                 let kinds: Vec<Opaque> = parts.iter().filter_map(Stdin::as_code_opacity).collect();
                 kinds

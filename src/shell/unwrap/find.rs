@@ -44,10 +44,11 @@ const FIND_TESTS: &[&str] = &[
     "-gid",
 ];
 
-pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
-    let mut starts: Vec<&Arg> = Vec::new();
+/// The start directories of `find`'s argv (`.` when none is named) and the index where its
+/// expression begins.
+fn start_dirs(args: &[Arg]) -> (Vec<Arg>, usize) {
     let mut i = 1;
-    while let Some(a) = inv.args.get(i) {
+    while let Some(a) = args.get(i) {
         if matches!(a.text.as_str(), "-H" | "-L" | "-P")
             || a.text.starts_with("-O")
             || a.text == "-D"
@@ -57,36 +58,123 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         }
         break;
     }
-    while let Some(a) = inv.args.get(i) {
+    let mut starts = Vec::new();
+    while let Some(a) = args.get(i) {
         if a.text.starts_with('-') || a.text == "(" || a.text == "!" {
             break;
         }
-        starts.push(a);
+        starts.push(a.clone());
         i += 1;
     }
-    let dot = Arg::literal(".");
     if starts.is_empty() {
-        starts.push(&dot);
+        starts.push(Arg::literal("."));
     }
+    (starts, i)
+}
+
+/// Whether expression word `i` of `find`'s argv is a test that narrows what it finds: not
+/// negated (`! -name .git` leaves nearly everything in) and not matching anything (`-name '*'`).
+fn narrows_at(args: &[Arg], i: usize) -> bool {
+    let word = args[i].text.as_str();
+    let negated = i > 0 && matches!(args[i - 1].text.as_str(), "!" | "-not");
+    FIND_TESTS.contains(&word)
+        && !negated
+        && !args
+            .get(i + 1)
+            .is_some_and(|p| matches_anything(word, &p.text))
+}
+
+/// What a `find` lists: see [`listed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The start directories.
+    pub starts: Vec<Arg>,
+    /// A test narrows what is found to some paths beneath the starts.
+    pub narrowed: bool,
+    /// Entries a `-name` test names exactly (`.git`): found directly beneath the starts too.
+    pub names: Vec<String>,
+    /// The pattern of the first `-name` test (`*.tfstate`): the paths found end with it.
+    pub pattern: Option<String>,
+}
+
+/// What `find ARGV` prints when it only lists paths (`-print`, `-print0`, no action of its own):
+/// its start directories, whether a test narrows the paths to some beneath them (else the
+/// start directories themselves are among them), and the entries a `-name` test names exactly.
+/// `None` for any other find.
+pub(in crate::shell) fn listed(args: &[Arg]) -> Option<Listed> {
+    let (starts, from) = start_dirs(args);
+    let mut narrowed = false;
+    let mut names = Vec::new();
+    let mut pattern = None;
+    for i in from..args.len() {
+        let word = args[i].text.as_str();
+        if FIND_EXEC.contains(&word)
+            || word.starts_with("-fprint")
+            || matches!(word, "-delete" | "-printf" | "-ls" | "-fls")
+        {
+            return None;
+        }
+        narrowed |= narrows_at(args, i);
+        if let Some(name) = exact_name_at(args, i) {
+            names.push(name.to_string());
+        }
+        pattern = pattern.or_else(|| name_pattern_at(args, i).map(str::to_string));
+    }
+    Some(Listed {
+        starts,
+        narrowed,
+        names,
+        pattern,
+    })
+}
+
+/// The paths `find` hands on for a start directory: the directory itself when no test narrows
+/// the search, else some path beneath it (known only at run time), and the entries directly
+/// beneath it that a `-name` test names exactly.
+pub(in crate::shell) fn found(start: &Arg, listed: &Listed) -> Vec<Arg> {
+    let placeholder = Arg::literal("{}");
+    let pattern = listed.pattern.as_deref();
+    std::iter::once(found_path(&placeholder, start, listed.narrowed, pattern))
+        .chain(
+            listed
+                .names
+                .iter()
+                .take(4)
+                .filter_map(|name| named_entry(&placeholder, start, name)),
+        )
+        .collect()
+}
+
+/// The pattern of a `-name`/`-iname` test at expression word `i`, unless negated or matching
+/// anything.
+fn name_pattern_at(args: &[Arg], i: usize) -> Option<&str> {
+    (narrows_at(args, i) && matches!(args[i].text.as_str(), "-name" | "-iname"))
+        .then(|| args.get(i + 1).filter(|p| !p.dynamic))
+        .flatten()
+        .map(|p| p.text.as_str())
+}
+
+/// The name a `-name`/`-iname` test at expression word `i` names exactly, unless negated.
+fn exact_name_at(args: &[Arg], i: usize) -> Option<&str> {
+    let negated = i > 0 && matches!(args[i - 1].text.as_str(), "!" | "-not");
+    (matches!(args[i].text.as_str(), "-name" | "-iname") && !negated)
+        .then(|| args.get(i + 1).filter(|p| is_plain_name(p)))
+        .flatten()
+        .map(|p| p.text.as_str())
+}
+
+pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+    let (starts, mut i) = start_dirs(&inv.args);
     let mut filtered = false;
     let mut names: Vec<&str> = Vec::new();
+    let mut pattern: Option<&str> = None;
     while i < inv.args.len() {
         let word = inv.args[i].text.as_str();
-        // A negated test (`! -name .git`, `-not -path './x/*'`) leaves nearly everything in.
-        let negated = i > 0 && matches!(inv.args[i - 1].text.as_str(), "!" | "-not");
-        let pattern = inv.args.get(i + 1);
-        if FIND_TESTS.contains(&word)
-            && !negated
-            && !pattern.is_some_and(|p| matches_anything(word, &p.text))
-        {
-            filtered = true;
+        filtered |= narrows_at(&inv.args, i);
+        if let Some(name) = exact_name_at(&inv.args, i) {
+            names.push(name);
         }
-        if matches!(word, "-name" | "-iname")
-            && !negated
-            && let Some(name) = pattern.filter(|p| is_plain_name(p))
-        {
-            names.push(&name.text);
-        }
+        pattern = pattern.or_else(|| name_pattern_at(&inv.args, i));
         if !FIND_EXEC.contains(&word) {
             i += 1;
             continue;
@@ -100,7 +188,7 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         for start in starts.iter().take(4) {
             let args: Vec<Arg> = inv.args[begin..end]
                 .iter()
-                .map(|a| found_path(a, start, filtered))
+                .map(|a| found_path(a, start, filtered, pattern))
                 .collect();
             if args.is_empty() {
                 continue;
@@ -219,14 +307,14 @@ pub(super) fn fd(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
                     word.text = word.text.replace(p, "{}");
                 }
                 placeholder |= word.text.contains("{}");
-                found_path(&word, start, true)
+                found_path(&word, start, true, None)
             })
             .collect();
         if args.is_empty() {
             continue;
         }
         if !placeholder {
-            args.push(found_path(&Arg::literal("{}"), start, true));
+            args.push(found_path(&Arg::literal("{}"), start, true, None));
         }
         let inner = inv.nested(args, [Step::via(StepKind::FindExec, format!("fd {via}"))]);
         w.emit(inner, None, &[], st);
@@ -267,7 +355,7 @@ fn named_entry(a: &Arg, start: &Arg, name: &str) -> Option<Arg> {
 
 /// Replaces `{}` in an `-exec` word: with some path under the start directory, or — when no
 /// test narrows the search — the start directory itself, which find visits first.
-fn found_path(a: &Arg, start: &Arg, filtered: bool) -> Arg {
+fn found_path(a: &Arg, start: &Arg, filtered: bool, pattern: Option<&str>) -> Arg {
     if !a.text.contains("{}") {
         return a.clone();
     }
@@ -276,8 +364,10 @@ fn found_path(a: &Arg, start: &Arg, filtered: bool) -> Arg {
     }
     let found = format!("{}/", start.text.trim_end_matches('/'));
     let at = a.text.find("{}").unwrap_or(0);
+    // A name test's pattern ends the path (`./…/*.tfstate`), so rules on names still see it.
+    let name = pattern.map(|p| format!("/{p}")).unwrap_or_default();
     Arg {
-        text: a.text.replace("{}", &format!("{found}…")),
+        text: a.text.replace("{}", &format!("{found}…{name}")),
         dynamic: true,
         static_len: at + found.len(),
         glob: false,

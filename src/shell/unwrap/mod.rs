@@ -8,7 +8,7 @@
 //! with the outer invocation's provenance plus one step; code that cannot be seen marks the
 //! invocation opaque instead of being dropped.
 
-mod find;
+pub(super) mod find;
 mod remote;
 mod runners;
 mod sed;

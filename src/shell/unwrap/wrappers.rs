@@ -301,7 +301,7 @@ pub(super) fn unwrap(
                 );
             }
         }
-        "xargs" => xargs(w, inv, st),
+        "xargs" => xargs(w, inv, stdin.as_ref(), st),
         "parallel" => parallel(w, inv, st),
         "flock" => {
             let (k, seen) = scan(
@@ -827,8 +827,9 @@ fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
 }
 
 /// `xargs [OPTIONS] [CMD...]`: GNU's `-i`, `-l` and `-e` take a value only when it is attached
-/// (`-i{}`); BSD's `-J REPLSTR` puts the input where its string stands.
-fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+/// (`-i{}`); BSD's `-J REPLSTR` puts the input where its string stands. Paths listed by `find`
+/// are known by where they are (see [`Stdin::Found`]); any other input only at run time.
+fn xargs(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<&Stdin>, st: &State) {
     let (k, seen) = scan(
         &inv.args,
         1,
@@ -849,26 +850,51 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let replace = value_of(&seen, &["-I", "-J", "--replace"])
         .map(str::to_string)
         .or_else(|| has(&seen, &["-i", "--replace"]).then(|| "{}".to_string()));
-    let mut args: Vec<Arg> = inv.args.get(k..).unwrap_or(&[]).to_vec();
-    if args.is_empty() {
-        args.push(Arg::literal("echo"));
+    let mut command: Vec<Arg> = inv.args.get(k..).unwrap_or(&[]).to_vec();
+    if command.is_empty() {
+        command.push(Arg::literal("echo"));
     }
-    let input = Arg::unknown("<xargs input>");
-    match replace {
-        Some(r) => {
-            for a in args.iter_mut().skip(1) {
-                if a.text.contains(&r) {
-                    let prefix_len = a.text.find(&r).unwrap_or(0).min(a.static_len);
-                    a.text = a.text.replace(&r, &input.text);
-                    a.dynamic = true;
-                    a.static_len = prefix_len;
+    let inputs: Vec<Arg> = match stdin {
+        Some(Stdin::Found(listed)) => listed
+            .starts
+            .iter()
+            .take(4)
+            .flat_map(|start| super::find::found(start, listed))
+            .collect(),
+        _ => vec![Arg::unknown("<xargs input>")],
+    };
+    for input in inputs {
+        let mut args = command.clone();
+        match &replace {
+            Some(r) => {
+                for a in args.iter_mut().skip(1) {
+                    if a.text.contains(r.as_str()) {
+                        let at = a.text.find(r.as_str()).unwrap_or(0);
+                        let whole = a.text == *r;
+                        a.text = a.text.replace(r.as_str(), &input.text);
+                        if whole {
+                            *a = input.clone();
+                        } else if input.dynamic || a.dynamic {
+                            // Known up to the first part only known at run time.
+                            a.static_len = if a.dynamic && a.static_len < at {
+                                a.static_len
+                            } else if input.dynamic {
+                                at + input.static_len
+                            } else {
+                                a.text.len()
+                            };
+                            a.dynamic = true;
+                        } else {
+                            a.static_len = a.text.len();
+                        }
+                    }
                 }
             }
+            None => args.push(input),
         }
-        None => args.push(input),
+        let inner = inv.nested(args, [Step::via(StepKind::Xargs, "xargs")]);
+        w.emit(inner, None, &[], st);
     }
-    let inner = inv.nested(args, [Step::via(StepKind::Xargs, "xargs")]);
-    w.emit(inner, None, &[], st);
 }
 
 /// GNU parallel's options that take a value as the next word.
