@@ -163,6 +163,22 @@ fn exact_name_at(args: &[Arg], i: usize) -> Option<&str> {
         .map(|p| p.text.as_str())
 }
 
+/// `rm` run on every path of an unnarrowed search (`find . -type f -exec rm -f {} +`) removes
+/// everything beneath the start directory, as `rm -r START` would: the argv gets an implied
+/// `-r` so that it is judged so.
+pub(in crate::shell) fn as_whole_tree(args: &mut Vec<Arg>) {
+    let is_rm = args
+        .first()
+        .is_some_and(|a| a.text.rsplit('/').next() == Some("rm"));
+    let recursive = args.iter().skip(1).any(|a| {
+        a.text == "--recursive"
+            || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains(['r', 'R']))
+    });
+    if is_rm && !recursive {
+        args.insert(1, Arg::implied("-r"));
+    }
+}
+
 pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let (starts, mut i) = start_dirs(&inv.args);
     let mut filtered = false;
@@ -186,12 +202,15 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             end += 1;
         }
         for start in starts.iter().take(4) {
-            let args: Vec<Arg> = inv.args[begin..end]
+            let mut args: Vec<Arg> = inv.args[begin..end]
                 .iter()
                 .map(|a| found_path(a, start, filtered, pattern))
                 .collect();
             if args.is_empty() {
                 continue;
+            }
+            if !filtered {
+                as_whole_tree(&mut args);
             }
             let step = || Step::via(StepKind::FindExec, format!("find {via}"));
             w.emit(inv.nested(args, [step()]), None, &[], st);

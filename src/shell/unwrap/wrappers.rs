@@ -892,6 +892,9 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<&Stdin>, st: &State
             }
             None => args.push(input),
         }
+        if matches!(stdin, Some(Stdin::Found(listed)) if !listed.narrowed) {
+            super::find::as_whole_tree(&mut args);
+        }
         let inner = inv.nested(args, [Step::via(StepKind::Xargs, "xargs")]);
         w.emit(inner, None, &[], st);
     }
