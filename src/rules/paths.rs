@@ -34,6 +34,10 @@ pub enum PathClass {
     WorkspaceRoot,
     /// The workspace's `.git` directory or anything in it.
     GitDir,
+    /// The workspace's git hooks (`.git/hooks/...`) and `.git/config`: code and settings git
+    /// runs on later commands, the human's too. A kind of `git-dir`: a rule naming `git-dir`
+    /// matches it too.
+    GitHook,
     /// Inside the workspace.
     Workspace,
     /// Inside a temp directory (`/tmp/x`, `$TMPDIR/x`).
@@ -59,6 +63,7 @@ impl PathClass {
             PathClass::Outside => "outside",
             PathClass::WorkspaceRoot => "workspace-root",
             PathClass::GitDir => "git-dir",
+            PathClass::GitHook => "git-hook",
             PathClass::Workspace => "workspace",
             PathClass::Temp => "temp",
             PathClass::Guard => "guard",
@@ -72,14 +77,15 @@ impl PathClass {
     }
 
     /// Whether a path of this class is one of `wanted` (a `home-config` path is also a
-    /// `home-subdir` one).
+    /// `home-subdir` one, a `git-hook` path a `git-dir` one).
     pub fn is_any_of(self, wanted: &[PathClass]) -> bool {
         wanted.contains(&self)
             || (self == PathClass::HomeConfig && wanted.contains(&PathClass::HomeSubdir))
+            || (self == PathClass::GitHook && wanted.contains(&PathClass::GitDir))
     }
 
     /// Every class, for validation and docs.
-    pub const ALL: [PathClass; 15] = [
+    pub const ALL: [PathClass; 16] = [
         PathClass::Root,
         PathClass::Home,
         PathClass::HomeSubdir,
@@ -91,6 +97,7 @@ impl PathClass {
         PathClass::Outside,
         PathClass::WorkspaceRoot,
         PathClass::GitDir,
+        PathClass::GitHook,
         PathClass::Workspace,
         PathClass::Temp,
         PathClass::Guard,
@@ -519,6 +526,9 @@ fn classify_absolute(path: &str, extent: Extent, remote: bool, env: &PathEnv) ->
                 Extent::SomeChild => PathClass::Workspace,
             };
         }
+        if at_or_under(path, &format!("{ws}/.git/hooks")) || path == format!("{ws}/.git/config") {
+            return PathClass::GitHook;
+        }
         if at_or_under(path, &format!("{ws}/.git")) {
             return PathClass::GitDir;
         }
@@ -664,6 +674,10 @@ mod tests {
         assert_eq!(class("*.log"), PathClass::Workspace);
         assert_eq!(class("target/debug"), PathClass::Workspace);
         assert_eq!(class(".git"), PathClass::GitDir);
+        assert_eq!(class(".git/hooks/pre-commit"), PathClass::GitHook);
+        assert_eq!(class(".git/config"), PathClass::GitHook);
+        assert_eq!(class(".git/info/exclude"), PathClass::GitDir);
+        assert!(PathClass::GitHook.is_any_of(&[PathClass::GitDir]));
         assert_eq!(class("../other"), PathClass::Outside);
         assert_eq!(class("/tmp/x"), PathClass::Temp);
         assert_eq!(class("/tmp"), PathClass::System);
