@@ -76,19 +76,21 @@ fn start_dirs(args: &[Arg]) -> (Vec<Arg>, usize) {
 /// negated (`! -name .git` leaves nearly everything in) and not matching anything (`-name '*'`).
 fn narrows_at(args: &[Arg], i: usize) -> bool {
     let word = args[i].text.as_str();
-    let negated = i > 0 && matches!(args[i - 1].text.as_str(), "!" | "-not");
     FIND_TESTS.contains(&word)
-        && !negated
+        && !negated_at(args, i)
         && !args
             .get(i + 1)
             .is_some_and(|p| matches_anything(word, &p.text))
 }
 
-/// What a `find` lists: see [`listed`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    /// The start directories.
-    pub starts: Vec<Arg>,
+/// Whether expression word `i` is negated (`! -name .git`, `-not -path x`).
+fn negated_at(args: &[Arg], i: usize) -> bool {
+    i > 0 && matches!(args[i - 1].text.as_str(), "!" | "-not")
+}
+
+/// What the tests of a `find` expression tell of the paths it finds, word by word.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tests {
     /// A test narrows what is found to some paths beneath the starts.
     pub narrowed: bool,
     /// Entries a `-name` test names exactly (`.git`): found directly beneath the starts too.
@@ -97,15 +99,35 @@ pub struct Listed {
     pub pattern: Option<String>,
 }
 
+impl Tests {
+    /// Takes in expression word `i`.
+    fn see(&mut self, args: &[Arg], i: usize) {
+        self.narrowed |= narrows_at(args, i);
+        if let Some(name) = exact_name_at(args, i) {
+            self.names.push(name.to_string());
+        }
+        if self.pattern.is_none() {
+            self.pattern = name_pattern_at(args, i).map(str::to_string);
+        }
+    }
+}
+
+/// What a `find` lists: see [`listed`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// The start directories.
+    pub starts: Vec<Arg>,
+    /// What its tests tell of the paths.
+    pub tests: Tests,
+}
+
 /// What `find ARGV` prints when it only lists paths (`-print`, `-print0`, no action of its own):
 /// its start directories, whether a test narrows the paths to some beneath them (else the
 /// start directories themselves are among them), and the entries a `-name` test names exactly.
 /// `None` for any other find.
 pub(in crate::shell) fn listed(args: &[Arg]) -> Option<Listed> {
     let (starts, from) = start_dirs(args);
-    let mut narrowed = false;
-    let mut names = Vec::new();
-    let mut pattern = None;
+    let mut tests = Tests::default();
     for i in from..args.len() {
         let word = args[i].text.as_str();
         if FIND_EXEC.contains(&word)
@@ -114,29 +136,20 @@ pub(in crate::shell) fn listed(args: &[Arg]) -> Option<Listed> {
         {
             return None;
         }
-        narrowed |= narrows_at(args, i);
-        if let Some(name) = exact_name_at(args, i) {
-            names.push(name.to_string());
-        }
-        pattern = pattern.or_else(|| name_pattern_at(args, i).map(str::to_string));
+        tests.see(args, i);
     }
-    Some(Listed {
-        starts,
-        narrowed,
-        names,
-        pattern,
-    })
+    Some(Listed { starts, tests })
 }
 
 /// The paths `find` hands on for a start directory: the directory itself when no test narrows
 /// the search, else some path beneath it (known only at run time), and the entries directly
 /// beneath it that a `-name` test names exactly.
-pub(in crate::shell) fn found(start: &Arg, listed: &Listed) -> Vec<Arg> {
+pub(in crate::shell) fn found(start: &Arg, tests: &Tests) -> Vec<Arg> {
     let placeholder = Arg::literal("{}");
-    let pattern = listed.pattern.as_deref();
-    std::iter::once(found_path(&placeholder, start, listed.narrowed, pattern))
+    let pattern = tests.pattern.as_deref();
+    std::iter::once(found_path(&placeholder, start, tests.narrowed, pattern))
         .chain(
-            listed
+            tests
                 .names
                 .iter()
                 .take(4)
@@ -156,8 +169,7 @@ fn name_pattern_at(args: &[Arg], i: usize) -> Option<&str> {
 
 /// The name a `-name`/`-iname` test at expression word `i` names exactly, unless negated.
 fn exact_name_at(args: &[Arg], i: usize) -> Option<&str> {
-    let negated = i > 0 && matches!(args[i - 1].text.as_str(), "!" | "-not");
-    (matches!(args[i].text.as_str(), "-name" | "-iname") && !negated)
+    (matches!(args[i].text.as_str(), "-name" | "-iname") && !negated_at(args, i))
         .then(|| args.get(i + 1).filter(|p| is_plain_name(p)))
         .flatten()
         .map(|p| p.text.as_str())
@@ -181,16 +193,11 @@ pub(in crate::shell) fn as_whole_tree(args: &mut Vec<Arg>) {
 
 pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let (starts, mut i) = start_dirs(&inv.args);
-    let mut filtered = false;
-    let mut names: Vec<&str> = Vec::new();
-    let mut pattern: Option<&str> = None;
+    // The tests before each action decide what reaches it.
+    let mut tests = Tests::default();
     while i < inv.args.len() {
         let word = inv.args[i].text.as_str();
-        filtered |= narrows_at(&inv.args, i);
-        if let Some(name) = exact_name_at(&inv.args, i) {
-            names.push(name);
-        }
-        pattern = pattern.or_else(|| name_pattern_at(&inv.args, i));
+        tests.see(&inv.args, i);
         if !FIND_EXEC.contains(&word) {
             i += 1;
             continue;
@@ -204,19 +211,19 @@ pub(super) fn find(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         for start in starts.iter().take(4) {
             let mut args: Vec<Arg> = inv.args[begin..end]
                 .iter()
-                .map(|a| found_path(a, start, filtered, pattern))
+                .map(|a| found_path(a, start, tests.narrowed, tests.pattern.as_deref()))
                 .collect();
             if args.is_empty() {
                 continue;
             }
-            if !filtered {
+            if !tests.narrowed {
                 as_whole_tree(&mut args);
             }
             let step = || Step::via(StepKind::FindExec, format!("find {via}"));
             w.emit(inv.nested(args, [step()]), None, &[], st);
             // The entries directly under the start directory that a name test names exactly are
             // among those found: `find . -name .git` finds `./.git`.
-            for name in names.iter().take(4) {
+            for name in tests.names.iter().take(4) {
                 let Some(args) = inv.args[begin..end]
                     .iter()
                     .map(|a| named_entry(a, start, name))

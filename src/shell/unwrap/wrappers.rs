@@ -476,22 +476,17 @@ pub(super) fn unwrap(
                 wrapper(w, inv, pos + 1, stdin.take(), st, None);
             } else if matches!(name, "doppler" | "infisical") {
                 // `doppler run --command "CMD"`, `infisical run --command "CMD"`
-                let (_, seen) = scan(
-                    &inv.args,
-                    1,
+                option_code(
+                    w,
+                    inv,
+                    st,
                     &Opts {
                         short_value: "cp",
                         long_value: &["--command", "--config", "--project", "--env", "--path"],
                         stop_at_operand: false,
                     },
+                    &["--command"],
                 );
-                if let Some(text) = value_of(&seen, &["--command"]) {
-                    w.run_text(
-                        text,
-                        &nested_state(inv, st),
-                        Some(Step::via(StepKind::ShellString, name)),
-                    );
-                }
             }
         }
         // `envchain [--noecho] NAMESPACE[,NAMESPACE...] CMD...` (`--set` stores secrets).
@@ -534,24 +529,17 @@ pub(super) fn unwrap(
             wrapper(w, inv, k, stdin.take(), st, None);
         }
         // Granted's `assume PROFILE --exec "CMD"` runs the command with the role's credentials.
-        "assume" | "granted" => {
-            let (_, seen) = scan(
-                &inv.args,
-                1,
-                &Opts {
-                    short_value: "x",
-                    long_value: &["--exec", "--region", "--duration", "--mfa-token"],
-                    stop_at_operand: false,
-                },
-            );
-            if let Some(text) = value_of(&seen, &["--exec", "-x"]) {
-                w.run_text(
-                    text,
-                    &nested_state(inv, st),
-                    Some(Step::via(StepKind::ShellString, name)),
-                );
-            }
-        }
+        "assume" | "granted" => option_code(
+            w,
+            inv,
+            st,
+            &Opts {
+                short_value: "x",
+                long_value: &["--exec", "--region", "--duration", "--mfa-token"],
+                stop_at_operand: false,
+            },
+            &["--exec", "-x"],
+        ),
         // `railway run [-s SERVICE] [-e ENV] [--] CMD...` and `heroku local:run CMD...` run the
         // command here, with the platform's (often production) variables.
         "railway" if inv.args.get(1).is_some_and(|a| a.text == "run") => {
@@ -586,31 +574,24 @@ pub(super) fn unwrap(
                 wrapper(w, inv, k, stdin.take(), st, None);
             }
         }
-        "nix-shell" => {
-            let (_, seen) = scan(
-                &inv.args,
-                1,
-                &Opts {
-                    short_value: "pIAE",
-                    long_value: &[
-                        "--run",
-                        "--command",
-                        "--packages",
-                        "--attr",
-                        "--arg",
-                        "--argstr",
-                    ],
-                    stop_at_operand: false,
-                },
-            );
-            if let Some(text) = value_of(&seen, &["--run", "--command"]) {
-                w.run_text(
-                    text,
-                    &nested_state(inv, st),
-                    Some(Step::via(StepKind::ShellString, "nix-shell")),
-                );
-            }
-        }
+        "nix-shell" => option_code(
+            w,
+            inv,
+            st,
+            &Opts {
+                short_value: "pIAE",
+                long_value: &[
+                    "--run",
+                    "--command",
+                    "--packages",
+                    "--attr",
+                    "--arg",
+                    "--argstr",
+                ],
+                stop_at_operand: false,
+            },
+            &["--run", "--command"],
+        ),
         "nix" => {
             if let Some(pos) = inv
                 .args
@@ -826,6 +807,20 @@ fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
     wrapper(w, &with_env, k, stdin, st, cwd);
 }
 
+/// Walks, as shell code run by `inv`'s program, the value of the last of `flags` among its
+/// options, read by `spec` (`nix-shell --run CODE`, `doppler run --command CODE`, `assume prof
+/// --exec CODE`).
+fn option_code(w: &mut Walker<'_>, inv: &Invocation, st: &State, spec: &Opts, flags: &[&str]) {
+    let (_, seen) = scan(&inv.args, 1, spec);
+    if let Some(text) = value_of(&seen, flags) {
+        w.run_text(
+            text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::ShellString, inv.program_name())),
+        );
+    }
+}
+
 /// `xargs [OPTIONS] [CMD...]`: GNU's `-i`, `-l` and `-e` take a value only when it is attached
 /// (`-i{}`); BSD's `-J REPLSTR` puts the input where its string stands. Paths listed by `find`
 /// are known by where they are (see [`Stdin::Found`]); any other input only at run time.
@@ -859,44 +854,51 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<&Stdin>, st: &State
             .starts
             .iter()
             .take(4)
-            .flat_map(|start| super::find::found(start, listed))
+            .flat_map(|start| super::find::found(start, &listed.tests))
             .collect(),
         _ => vec![Arg::unknown("<xargs input>")],
     };
+    let whole_tree = matches!(stdin, Some(Stdin::Found(listed)) if !listed.tests.narrowed);
     for input in inputs {
         let mut args = command.clone();
         match &replace {
             Some(r) => {
                 for a in args.iter_mut().skip(1) {
-                    if a.text.contains(r.as_str()) {
-                        let at = a.text.find(r.as_str()).unwrap_or(0);
-                        let whole = a.text == *r;
-                        a.text = a.text.replace(r.as_str(), &input.text);
-                        if whole {
-                            *a = input.clone();
-                        } else if input.dynamic || a.dynamic {
-                            // Known up to the first part only known at run time.
-                            a.static_len = if a.dynamic && a.static_len < at {
-                                a.static_len
-                            } else if input.dynamic {
-                                at + input.static_len
-                            } else {
-                                a.text.len()
-                            };
-                            a.dynamic = true;
-                        } else {
-                            a.static_len = a.text.len();
-                        }
-                    }
+                    substitute(a, r, &input);
                 }
             }
             None => args.push(input),
         }
-        if matches!(stdin, Some(Stdin::Found(listed)) if !listed.narrowed) {
+        if whole_tree {
             super::find::as_whole_tree(&mut args);
         }
         let inner = inv.nested(args, [Step::via(StepKind::Xargs, "xargs")]);
         w.emit(inner, None, &[], st);
+    }
+}
+
+/// Replaces `placeholder` in word `a` with `input`: a word that is only the placeholder becomes
+/// the input; otherwise the word is known up to its first part only known at run time.
+fn substitute(a: &mut Arg, placeholder: &str, input: &Arg) {
+    let Some(at) = a.text.find(placeholder) else {
+        return;
+    };
+    if a.text == placeholder {
+        *a = input.clone();
+        return;
+    }
+    a.text = a.text.replace(placeholder, &input.text);
+    if input.dynamic || a.dynamic {
+        a.static_len = if a.dynamic && a.static_len < at {
+            a.static_len
+        } else if input.dynamic {
+            at + input.static_len
+        } else {
+            a.text.len()
+        };
+        a.dynamic = true;
+    } else {
+        a.static_len = a.text.len();
     }
 }
 
