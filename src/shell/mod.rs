@@ -6,6 +6,7 @@
 //! [`Analysis::errors`] so the classifier can refuse to allow it.
 
 mod git_push;
+mod http_sql;
 mod inline;
 mod invocation;
 mod moves;

@@ -618,7 +618,13 @@ fn redis(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin
 }
 
 /// Emits one `sql` invocation per statement of `text`, and analyses client shell escapes.
-fn emit_sql(w: &mut Walker<'_>, inv: &Invocation, text: &str, kind: StepKind, st: &State) {
+pub(super) fn emit_sql(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    text: &str,
+    kind: StepKind,
+    st: &State,
+) {
     let client = inv.program_name().to_string();
     let mut sql_text = String::with_capacity(text.len());
     for line in text.lines() {

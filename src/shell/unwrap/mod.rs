@@ -18,6 +18,7 @@ mod wrappers;
 pub(super) use shells::is_shell;
 
 use super::git_push;
+use super::http_sql;
 use super::inline;
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind};
 use super::sql;
@@ -366,6 +367,8 @@ pub fn unwrap(
         inline::unwrap_rails_runner(w, index, &inv, code, st);
     } else if let Some(service) = sql::raw_service(&inv) {
         sql::unwrap_raw_protocol(w, &inv, service, stdin, st);
+    } else if http_sql::is_client(name) {
+        http_sql::unwrap(w, &inv, stdin.as_ref(), st);
     } else if inline::is_interpreter(name) {
         inline::unwrap_interpreter(w, index, &inv, stdin, procsubs, st);
     }
