@@ -78,6 +78,15 @@ static SIMPLE_E: Lang = Lang {
     file_flags: &[],
     eval_word: Some("eval"),
 };
+/// `osascript -l JavaScript -e CODE`: `-l` names the language, `-s` the output style.
+static OSASCRIPT: Lang = Lang {
+    code_flags: &["-e"],
+    cluster_code: "",
+    value_flags: &["-l", "-s"],
+    operand_is_code: false,
+    file_flags: &[],
+    eval_word: None,
+};
 static TCL: Lang = Lang {
     code_flags: &["-c"],
     cluster_code: "",
@@ -102,8 +111,9 @@ fn lang_of(name: &str) -> Option<&'static Lang> {
         "node" | "nodejs" | "deno" | "bun" => &NODE,
         "perl" => &PERL,
         "ruby" | "jruby" => &RUBY,
-        "php" | "lua" | "luajit" | "Rscript" | "R" | "osascript" | "julia" | "elixir" | "pwsh"
-        | "powershell" | "erl" | "groovy" | "emacs" => &SIMPLE_E,
+        "php" | "lua" | "luajit" | "Rscript" | "R" | "julia" | "elixir" | "pwsh" | "powershell"
+        | "erl" | "groovy" | "emacs" => &SIMPLE_E,
+        "osascript" => &OSASCRIPT,
         "tclsh" | "expect" | "wish" => &TCL,
         "awk" | "gawk" | "mawk" | "nawk" => &AWK,
         _ => return None,
@@ -497,7 +507,7 @@ fn text<'a>(code: &'a str, m: Match<'_>) -> Option<&'a str> {
 
 /// Substrings one of which every call `shell_call_re` matches contains: code with none of them
 /// cannot match, and skipping the regex spares compiling it in a process that checks one command.
-const SHELL_CALL_HINTS: [&str; 15] = [
+const SHELL_CALL_HINTS: [&str; 17] = [
     ".call",
     ".run",
     "Popen",
@@ -513,6 +523,8 @@ const SHELL_CALL_HINTS: [&str; 15] = [
     "proc_open",
     "Open3",
     "sh",
+    "do script",
+    "write text",
 ];
 
 fn shell_call_re() -> Option<&'static Regex> {
@@ -525,7 +537,7 @@ fn shell_call_re() -> Option<&'static Regex> {
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
           | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh
           | shell-command | shell-command-to-string | call-process-shell-command
-          | do\s+shell\s+script )
+          | do\s+shell\s+script | do\s+script | write\s+text )
         \s*\(?\s* (?:[rfbu]{0,2})
         ( "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | `[^`]*` | \[[^\]]*\] )"#,
     )

@@ -13,6 +13,7 @@ mod remote;
 mod runners;
 mod sed;
 mod shells;
+mod terminals;
 mod wrappers;
 
 pub(super) use shells::is_shell;
@@ -345,6 +346,7 @@ pub fn unwrap(
     let mut stdin = stdin;
     if shells::unwrap(w, index, &inv, &mut stdin, procsubs, st)
         || wrappers::unwrap(w, index, &inv, &mut stdin, st)
+        || terminals::unwrap(w, &inv, &mut stdin, st)
         || runners::unwrap(w, index, &inv, &mut stdin, st)
         || remote::unwrap(w, index, &inv, &mut stdin, st)
     {

@@ -158,45 +158,6 @@ pub(super) fn unwrap(
                 super::shells::code_from_stdin(w, index, inv, code, st);
             }
         }
-        // `tmux new-session 'cmd'`, `tmux send-keys 'cmd' Enter`, `screen -dm cmd`: shell code.
-        "tmux" => {
-            let verbs = [
-                "new-session",
-                "new",
-                "new-window",
-                "neww",
-                "split-window",
-                "splitw",
-                "send-keys",
-                "send",
-                "run-shell",
-                "run",
-                "respawn-pane",
-                "respawnp",
-            ];
-            if let Some(v) = inv
-                .args
-                .iter()
-                .position(|a| verbs.contains(&a.text.as_str()))
-            {
-                let words: Vec<&str> = inv.args[v + 1..]
-                    .iter()
-                    .map(|a| a.text.as_str())
-                    .filter(|t| !t.starts_with('-') && !matches!(*t, "Enter" | "C-m" | "KPEnter"))
-                    .collect();
-                if let Some(code) = words.last() {
-                    w.run_text(
-                        code,
-                        &nested_state(inv, st),
-                        Some(Step::via(StepKind::ShellString, "tmux")),
-                    );
-                }
-            }
-        }
-        "screen" => {
-            let (k, _) = scan(&inv.args, 1, &opts("SpXcTtle", &[]));
-            wrapper(w, inv, k, stdin.take(), st, None);
-        }
         "script" => {
             let (_, seen) = scan(
                 &inv.args,
