@@ -549,7 +549,8 @@ impl<'c> Walker<'c> {
             code_args: Vec::new(),
             env,
         };
-        let produced = producer_output(&inv, parts.stdin.as_ref());
+        let produced = producer_output(&inv, parts.stdin.as_ref())
+            .map(|p| substituted_file(p, &inv, &parts.procsubs));
         record_writes(&inv, produced.as_ref(), st);
         self.apply_builtin_effects(&inv, st);
         self.expand_alias(&inv, st);
@@ -1195,6 +1196,19 @@ const UPLOAD_FILE_FLAGS: [&str; 4] = ["-T", "--upload-file", "--post-file", "--b
 
 /// How a `<(...)` argument is shown: its output's path is known only at run time.
 const PROCESS_SUBSTITUTION: &str = "<(…)";
+
+/// `cat <(cmd)`: a file read from a process substitution is that command's output.
+fn substituted_file(produced: Stdin, inv: &Invocation, procsubs: &[(usize, Stdin)]) -> Stdin {
+    if !matches!(&produced, Stdin::File(f) if f == PROCESS_SUBSTITUTION) {
+        return produced;
+    }
+    let at = inv
+        .args
+        .iter()
+        .rposition(|a| a.text == PROCESS_SUBSTITUTION);
+    at.and_then(|at| procsubs.iter().find(|(i, _)| *i == at))
+        .map_or(produced, |(_, output)| output.clone())
+}
 
 /// Programs that send their standard input to another machine as it is.
 pub const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
