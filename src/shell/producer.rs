@@ -48,6 +48,11 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
             Some(s) => s.clone(),
             None => Stdin::Opaque("cat".into()),
         },
+        // `tee FILE`: passes its input on (and writes it to FILE, see `record_writes`).
+        "tee" => match stdin {
+            Some(s) => s.clone(),
+            None => Stdin::Opaque("tee".into()),
+        },
         "cat" | "head" | "tail" | "less" => match last_operand(rest) {
             Some(f) => Stdin::File(f.text.clone()),
             None => Stdin::Opaque(name.into()),

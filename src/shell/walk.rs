@@ -321,6 +321,9 @@ impl<'c> Walker<'c> {
             let mut sub = st.clone();
             sub.prov.push(Step::new(StepKind::Pipeline));
             stdin = self.walk_command(cmd, &mut sub, stdin);
+            // A stage runs in a subshell: its variables are lost, the files it writes stay
+            // (`echo ... | tee run.sh; bash run.sh`).
+            st.written = sub.written;
         }
         stdin
     }
@@ -1149,6 +1152,17 @@ fn record_writes(inv: &Invocation, produced: Option<&Stdin>, st: &mut State) {
                 .cloned()
                 .unwrap_or_else(|| Stdin::Opaque(inv.program_name().to_string()));
             st.written.insert(path, content);
+        }
+    }
+    // `tee FILE <<EOF`: FILE holds what tee read.
+    if inv.program_name() == "tee"
+        && let Some(content) = produced
+    {
+        let files = inv.args.iter().skip(1);
+        for file in files.filter(|a| !a.dynamic && !a.text.starts_with('-')) {
+            if let Some(path) = join_path(cwd, &file.text) {
+                st.written.insert(path, content.clone());
+            }
         }
     }
     for (file, content) in super::producer::files_written(inv) {
