@@ -78,6 +78,48 @@ static SIMPLE_E: Lang = Lang {
     file_flags: &[],
     eval_word: Some("eval"),
 };
+/// `powershell -NoProfile -ExecutionPolicy Bypass -Command CODE`: PowerShell's parameters
+/// that take a value, in the spellings scripts use (its parameters ignore case).
+static POWERSHELL: Lang = Lang {
+    code_flags: &["-Command", "-command", "-COMMAND", "-c", "-C"],
+    cluster_code: "",
+    value_flags: &[
+        "-ExecutionPolicy",
+        "-executionpolicy",
+        "-Executionpolicy",
+        "-EXECUTIONPOLICY",
+        "-ep",
+        "-EP",
+        "-exec",
+        "-Exec",
+        "-ex",
+        "-WindowStyle",
+        "-windowstyle",
+        "-Windowstyle",
+        "-w",
+        "-W",
+        "-win",
+        "-Version",
+        "-version",
+        "-v",
+        "-InputFormat",
+        "-inputformat",
+        "-OutputFormat",
+        "-outputformat",
+        "-of",
+        "-if",
+        "-WorkingDirectory",
+        "-workingdirectory",
+        "-wd",
+        "-ConfigurationName",
+        "-SettingsFile",
+        "-PSConsoleFile",
+        "-CustomPipeName",
+    ],
+    operand_is_code: false,
+    file_flags: &["-File", "-file", "-FILE", "-f", "-F"],
+    eval_word: None,
+};
 /// `osascript -l JavaScript -e CODE`: `-l` names the language, `-s` the output style.
 static OSASCRIPT: Lang = Lang {
     code_flags: &["-e"],
@@ -111,8 +153,9 @@ fn lang_of(name: &str) -> Option<&'static Lang> {
         "node" | "nodejs" | "deno" | "bun" => &NODE,
         "perl" => &PERL,
         "ruby" | "jruby" => &RUBY,
-        "php" | "lua" | "luajit" | "Rscript" | "R" | "julia" | "elixir" | "pwsh" | "powershell"
-        | "erl" | "groovy" | "emacs" => &SIMPLE_E,
+        "php" | "lua" | "luajit" | "Rscript" | "R" | "julia" | "elixir" | "erl" | "groovy"
+        | "emacs" => &SIMPLE_E,
+        "pwsh" | "powershell" => &POWERSHELL,
         "osascript" => &OSASCRIPT,
         "tclsh" | "expect" | "wish" => &TCL,
         "awk" | "gawk" | "mawk" | "nawk" => &AWK,
@@ -343,6 +386,11 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
             w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via)));
         }
         return;
+    }
+    if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &POWERSHELL)) {
+        for text in super::powershell::shell_commands(code) {
+            w.run_text_if_shell(&text, &sub, Some(Step::via(StepKind::InlineCode, via)));
+        }
     }
     let backticks = matches!(
         via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),

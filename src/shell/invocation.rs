@@ -285,7 +285,9 @@ impl Invocation {
     /// themselves.
     pub fn program_name(&self) -> &str {
         let p = self.program();
-        let base = p.rsplit('/').next().unwrap_or(p);
+        // A Windows path names the program after its last backslash (`C:\Program
+        // Files\Git\bin\git.exe`).
+        let base = p.rsplit(['/', '\\']).next().unwrap_or(p);
         match base {
             "k" | "microk8s.kubectl" | "k3s-kubectl" => return "kubectl",
             "tf" => return "terraform",

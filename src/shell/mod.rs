@@ -10,6 +10,7 @@ mod http_sql;
 mod inline;
 mod invocation;
 mod moves;
+mod powershell;
 mod producer;
 mod program_glob;
 mod secret_readers;

@@ -270,6 +270,19 @@ impl<'c> Walker<'c> {
         }
     }
 
+    /// Walks `text` as [`Walker::run_text`] does when it parses as shell. Text that does not
+    /// (a statement of another language that is only mostly shell-like, whose whole code the
+    /// `script` rules already see) is left alone instead of being reported unparseable.
+    pub fn run_text_if_shell(&mut self, text: &str, st: &State, step: Option<Step>) {
+        let reader = std::io::BufReader::new(text.as_bytes());
+        if brush_parser::Parser::new(reader, &self.options)
+            .parse_program()
+            .is_ok()
+        {
+            self.run_text(text, st, step);
+        }
+    }
+
     fn walk_list(&mut self, list: &ast::CompoundList, st: &mut State) {
         self.walk_items(list, st);
     }
@@ -784,7 +797,11 @@ impl<'c> Walker<'c> {
             return Vec::new();
         };
         if !first.glob {
-            return self.other_case_alternative(inv).into_iter().collect();
+            let other_case = self.other_case_alternative(inv);
+            return other_case
+                .into_iter()
+                .chain(self.windows_drive_alternative(inv))
+                .collect();
         }
         let word = first.text.clone();
         let Some(names) = super::program_glob::names(&word, &self.ctx.programs) else {
@@ -822,6 +839,29 @@ impl<'c> Walker<'c> {
         let mut args = inv.args.clone();
         args[0] = Arg::literal(name);
         Some(inv.nested(args, [Step::via(StepKind::ProgramGlob, first.text.clone())]))
+    }
+
+    /// `C:\tools\terraform.exe destroy`: bash takes a Windows path's backslashes for escapes
+    /// and runs `C:toolsterraform.exe`, but the agent meant (and PowerShell runs) the program
+    /// at that path. A drive-letter word without separators that ends with a known program's
+    /// name (`.exe` aside, in any letter case) is judged as that program too, the longest name
+    /// that fits.
+    fn windows_drive_alternative(&self, inv: &Invocation) -> Option<Invocation> {
+        let first = inv.args.first().filter(|a| !a.dynamic)?;
+        let text = first.text.as_str();
+        let drive = text.as_bytes();
+        let on_drive = drive.len() > 2 && drive[0].is_ascii_alphabetic() && drive[1] == b':';
+        if !on_drive || text.contains(['/', '\\']) {
+            return None;
+        }
+        let lower = text[2..].to_ascii_lowercase();
+        let stem = lower.strip_suffix(".exe").unwrap_or(&lower);
+        let name = (self.ctx.programs.iter())
+            .filter(|p| p.len() >= 2 && p.len() < stem.len() + 1 && stem.ends_with(p.as_str()))
+            .max_by_key(|p| p.len())?;
+        let mut args = inv.args.clone();
+        args[0] = Arg::literal(name.clone());
+        Some(inv.nested(args, [Step::via(StepKind::ProgramGlob, text.to_string())]))
     }
 
     /// Marks invocation `index` opaque.
@@ -1231,16 +1271,52 @@ pub const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet",
 /// hands it: after a lister (`gci C:\data -Recurse | ri -Force`), the listed path is named as
 /// its operand, with `-Recurse` when the listing descends, so it is judged as the deletion of
 /// that tree it is.
+/// Whether `program` is PowerShell's `Remove-Item` or one of its aliases.
+fn is_remover(program: &str) -> bool {
+    let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
+    ["remove-item", "ri", "rm", "del", "erase", "rd", "rmdir"]
+        .iter()
+        .any(|r| name.eq_ignore_ascii_case(r))
+}
+
+/// The command inside `ForEach-Object { ... }` (also `%` and `foreach`), when `args` is one.
+fn for_each_block(args: &[Arg]) -> Option<&[Arg]> {
+    let [first, open, inner @ .., close] = args else {
+        return None;
+    };
+    let for_each = ["%", "foreach", "foreach-object"]
+        .iter()
+        .any(|f| first.text.eq_ignore_ascii_case(f));
+    let block = open.text == "{" && close.text == "}" && !inner.is_empty();
+    (for_each && block).then_some(inner)
+}
+
 fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
     let Some(Stdin::Listing { path, recursive }) = stdin else {
         return;
     };
-    let remover = args.first().is_some_and(|a| {
-        let name = a.text.rsplit(['/', '\\']).next().unwrap_or(&a.text);
-        ["remove-item", "ri", "rm", "del", "erase", "rd", "rmdir"]
+    // `gci C:\data | % { Remove-Item $_.FullName -Recurse }`: the block runs once per item,
+    // with `$_` (or `$PSItem`) the item.
+    if let Some(inner) = for_each_block(args) {
+        *args = inner
             .iter()
-            .any(|r| name.eq_ignore_ascii_case(r))
-    });
+            .map(|a| {
+                match ["$_", "${_}", "$PSItem", "${PSItem}"]
+                    .iter()
+                    .any(|item| a.text.starts_with(item))
+                {
+                    true => Arg::implied(path.clone()),
+                    false => a.clone(),
+                }
+            })
+            .collect();
+        let remover = args.first().is_some_and(|a| is_remover(&a.text));
+        if remover && *recursive && !args.iter().any(|a| a.text.eq_ignore_ascii_case("-Recurse")) {
+            args.push(Arg::implied("-Recurse"));
+        }
+        return;
+    }
+    let remover = args.first().is_some_and(|a| is_remover(&a.text));
     if !remover || args.iter().skip(1).any(|a| !a.text.starts_with('-')) {
         return;
     }
