@@ -180,6 +180,11 @@ pub fn unwrap_interpreter(
     let Some(lang) = lang_of(inv.program_name()) else {
         return;
     };
+    // PowerShell's `-Command` takes every word after it as the code (`powershell -c git push
+    // --force`).
+    let rest_of_line = std::ptr::eq(lang, &POWERSHELL)
+        .then(|| powershell_command_words(inv))
+        .flatten();
     let mut codes: Vec<&Arg> = Vec::new();
     // The script operand's position: `python3 <(curl …)` runs what the substitution prints.
     let mut operand = None;
@@ -213,7 +218,7 @@ pub fn unwrap_interpreter(
             continue;
         }
         if lang.code_flags.contains(&t) {
-            codes.extend(inv.args.get(i + 1));
+            codes.extend(rest_of_line.as_ref().or(inv.args.get(i + 1)));
             i += 2;
             continue;
         }
@@ -295,6 +300,25 @@ pub fn unwrap_interpreter(
         };
         attach_code_arg(w, index, inv, code, &text, st, &via);
     }
+}
+
+/// The words after PowerShell's `-Command` joined into one code word, when there is more than
+/// one (a single word is the code as it is).
+fn powershell_command_words(inv: &Invocation) -> Option<Arg> {
+    let at = inv
+        .args
+        .iter()
+        .position(|a| POWERSHELL.code_flags.contains(&a.text.as_str()))?;
+    let words = inv.args.get(at + 1..).filter(|w| w.len() > 1)?;
+    let text = words
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Some(match words.iter().any(|a| a.dynamic) {
+        true => Arg::unknown(&text),
+        false => Arg::literal(text),
+    })
 }
 
 /// Attaches `text`, the code argument `code` of invocation `index` carries, marking that

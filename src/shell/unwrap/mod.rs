@@ -14,6 +14,7 @@ mod runners;
 mod sed;
 mod shells;
 mod terminals;
+mod windows;
 mod wrappers;
 
 pub(super) use shells::is_shell;
@@ -347,6 +348,7 @@ pub fn unwrap(
     if shells::unwrap(w, index, &inv, &mut stdin, procsubs, st)
         || wrappers::unwrap(w, index, &inv, &mut stdin, st)
         || terminals::unwrap(w, &inv, &mut stdin, st)
+        || windows::unwrap(w, &inv, &mut stdin, st)
         || runners::unwrap(w, index, &inv, &mut stdin, st)
         || remote::unwrap(w, index, &inv, &mut stdin, st)
     {

@@ -42,7 +42,6 @@ pub(super) fn unwrap(
                 code_from_stdin(w, index, inv, stdin.take(), st);
             }
         }
-        "cmd" => cmd(w, inv, st),
         "eval" => {
             let rest = inv.args.get(1..).unwrap_or(&[]);
             if !rest.is_empty() && rest.iter().all(|a| is_env_setup_output(&a.text)) {
@@ -521,27 +520,6 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
                 );
             }
         }
-    }
-}
-
-/// `cmd /c COMMAND` (or `/k`, `/r`): Windows' shell runs the rest of its command line. Its
-/// syntax for a command and `&`, `&&`, `||`, `|` is the shell's, so the text is walked as
-/// shell; text that only cmd parses (its own quoting) is left to the rules on `cmd` itself.
-fn cmd(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
-    let Some(at) = inv.args.iter().position(|a| {
-        ["/c", "/k", "/r"]
-            .iter()
-            .any(|flag| a.text.eq_ignore_ascii_case(flag))
-    }) else {
-        return;
-    };
-    let words: Vec<&str> = inv.args[at + 1..].iter().map(|a| a.text.as_str()).collect();
-    if !words.is_empty() {
-        w.run_text_if_shell(
-            &words.join(" "),
-            &nested_state(inv, st),
-            Some(Step::via(StepKind::ShellString, "cmd")),
-        );
     }
 }
 
