@@ -399,7 +399,8 @@ pub fn unwrap_rails_runner(
 
 /// Attaches `code` to invocation `index` and analyses the shell commands embedded in it.
 fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &State, via: &str) {
-    w.set_script(index, code.to_string());
+    let deletes = literal_deletes(code);
+    w.set_script(index, without_spans(code, &deletes));
     let mut sub = st.clone();
     sub.prov = inv.provenance.clone();
     sub.cwd = inv.cwd.clone();
@@ -421,6 +422,7 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
         "ruby" | "jruby" | "perl" | "php"
     );
     let mut embedded = embedded_commands(code, backticks);
+    embedded.extend(deletes.into_iter().map(|(_, delete)| delete));
     if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &AWK)) {
         embedded.extend(awk_commands(code));
     }
@@ -748,6 +750,62 @@ fn awk_commands(code: &str) -> Vec<Embedded> {
     out
 }
 
+/// Library calls that delete the path given as a string literal, with the span of the call:
+/// Python's `shutil.rmtree("build")`, `os.remove("x")`, `os.unlink("x")`, Node's
+/// `fs.rmSync("dist", {recursive: true})` and `fs.unlinkSync("x")`, each as the `rm` it
+/// amounts to. The path is then judged as `rm` would judge it (a workspace directory passes,
+/// `/etc` or the home directory does not), and the call is hidden from the `script` rules; a
+/// call given anything but a literal stays for the `interp.delete-code` rule, which holds it.
+fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let hinted = ["rmtree", "remove", "unlink", "rmdir", "rmSync"]
+        .iter()
+        .any(|hint| code.contains(hint));
+    let re = hinted
+        .then(|| {
+            cached(
+                &RE,
+                r#"(?x)
+                  ( \bshutil\.rmtree | \bos\.remove | \bos\.unlink | \bos\.rmdir
+                    | \.rmSync | \.rmdirSync | \.unlinkSync | \bfs\.promises\.rm
+                    | \bfs\.promises\.unlink | \bfs\.promises\.rmdir | \bfs\.rm | \bfs\.rmdir
+                    | \bfs\.unlink )
+                  \s*\(\s* ( "[^"\\]*" | '[^'\\]*' )"#,
+            )
+        })
+        .flatten();
+    let mut out = Vec::new();
+    for cap in re
+        .into_iter()
+        .flat_map(|re| re.captures_iter(code.as_bytes()))
+    {
+        let (Some(whole), Some(call), Some(path)) = (
+            cap.get(0),
+            cap.get(1).and_then(|m| text(code, m)),
+            cap.get(2).and_then(|m| text(code, m)),
+        ) else {
+            continue;
+        };
+        let single =
+            call.starts_with("os.") || call.ends_with("unlink") || call.ends_with("unlinkSync");
+        let flags = if single { "-f" } else { "-rf" };
+        let argv = ["rm", flags, &path[1..path.len() - 1]].map(|w| Item::Literal(w.to_string()));
+        out.push((whole.start()..whole.end(), Embedded::Argv(argv.into())));
+    }
+    out
+}
+
+/// `code` with the spans of [`literal_deletes`] blanked out.
+fn without_spans(code: &str, spans: &[(std::ops::Range<usize>, Embedded)]) -> String {
+    let mut out = code.to_string();
+    for (span, _) in spans {
+        if let Some(part) = code.get(span.clone()) {
+            out.replace_range(span.clone(), &" ".repeat(part.len()));
+        }
+    }
+    out
+}
+
 /// Finds shell commands embedded in interpreter code; `backticks` for languages where
 /// `` `cmd` `` runs a shell (Ruby, Perl, PHP).
 pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
@@ -836,6 +894,25 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn literal_deletes_become_rm_and_leave_the_script() {
+        let code = r#"import shutil; shutil.rmtree("build"); shutil.rmtree(target)"#;
+        let deletes = literal_deletes(code);
+        let argv: Vec<&Embedded> = deletes.iter().map(|(_, e)| e).collect();
+        assert_eq!(
+            argv,
+            [&Embedded::Argv(vec![
+                Item::Literal("rm".into()),
+                Item::Literal("-rf".into()),
+                Item::Literal("build".into())
+            ])]
+        );
+        let masked = without_spans(code, &deletes);
+        assert!(!masked.contains("\"build\""));
+        assert!(masked.contains("shutil.rmtree(target)"));
+        assert!(literal_deletes("fs.unlinkSync(p)").is_empty());
+    }
 
     #[test]
     fn finds_shell_strings_and_argv_lists() {
