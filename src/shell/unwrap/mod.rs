@@ -378,6 +378,24 @@ pub fn unwrap(
     }
 }
 
+/// Walks `text`, shell code that `inv` runs (a terminal's command string, text typed into a
+/// window, `cmd /c`'s line), in `inv`'s directory and state, with a shell-string step naming
+/// `inv`'s program. A terminal splits its string as a shell would, so walking it as shell finds
+/// the same program. `lenient` leaves text that does not parse as shell alone
+/// ([`Walker::run_text_if_shell`]) instead of reporting it unparseable.
+fn shell_string(w: &mut Walker<'_>, inv: &Invocation, text: &str, st: &State, lenient: bool) {
+    let sub = nested_state(inv, st);
+    let step = Some(Step::via(
+        StepKind::ShellString,
+        inv.program_name().to_string(),
+    ));
+    if lenient {
+        w.run_text_if_shell(text, &sub, step);
+    } else {
+        w.run_text(text, &sub, step);
+    }
+}
+
 /// Emits `inv.args[from..]` as a new invocation run by a wrapper.
 fn wrapper(
     w: &mut Walker<'_>,

@@ -5,8 +5,8 @@
 //! outside this process tree (a tmux or screen server started earlier, gnome-terminal's server
 //! started by D-Bus), where only this analysis sees it.
 
-use super::{has, nested_state, opts, scan, value_of, wrapper};
-use crate::shell::invocation::{Invocation, Step, StepKind};
+use super::{has, opts, scan, shell_string, value_of, wrapper};
+use crate::shell::invocation::Invocation;
 use crate::shell::walk::{State, Stdin, Walker};
 
 /// Terminals whose `-e` takes one string the terminal splits into a command (`-x` or `--`
@@ -94,11 +94,7 @@ fn tmux(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         .filter(|t| !t.starts_with('-') && !matches!(*t, "Enter" | "C-m" | "KPEnter"))
         .collect();
     if let Some(code) = words.last() {
-        w.run_text(
-            code,
-            &nested_state(inv, st),
-            Some(Step::via(StepKind::ShellString, "tmux")),
-        );
+        shell_string(w, inv, code, st, false);
     }
 }
 
@@ -141,7 +137,7 @@ fn run_typed(w: &mut Walker<'_>, inv: &Invocation, text: &str, st: &State) {
         .replace("\\r", "\n")
         .replace("^M", "\n")
         .replace("\\015", "\n");
-    run_string(w, inv, &lines, st);
+    shell_string(w, inv, &lines, st, false);
 }
 
 /// A terminal emulator given a command: `-e` (one string for some, the words to the end for
@@ -153,7 +149,7 @@ fn terminal(w: &mut Walker<'_>, inv: &Invocation, stdin: &mut Option<Stdin>, st:
     for (i, arg) in inv.args.iter().enumerate().skip(1) {
         let text = arg.text.as_str();
         if let Some(code) = text.strip_prefix("--command=").filter(|_| string_e) {
-            return run_string(w, inv, code, st);
+            return shell_string(w, inv, code, st, false);
         }
         match text {
             "--" | "-x" | "--execute" => return wrapper(w, inv, i + 1, stdin.take(), st, None),
@@ -161,9 +157,9 @@ fn terminal(w: &mut Walker<'_>, inv: &Invocation, stdin: &mut Option<Stdin>, st:
                 let rest = &inv.args[i + 1..];
                 return match rest {
                     [one] if string_e || one.text.contains(char::is_whitespace) => {
-                        run_string(w, inv, &one.text, st);
+                        shell_string(w, inv, &one.text, st, false);
                     }
-                    [one, ..] if string_e => run_string(w, inv, &one.text, st),
+                    [one, ..] if string_e => shell_string(w, inv, &one.text, st, false),
                     _ => wrapper(w, inv, i + 1, stdin.take(), st, None),
                 };
             }
@@ -242,16 +238,4 @@ fn terminal(w: &mut Walker<'_>, inv: &Invocation, stdin: &mut Option<Stdin>, st:
     } else if !has(&seen, &["--help", "-h", "--version", "-v"]) {
         wrapper(w, inv, k, stdin.take(), st, None);
     }
-}
-
-/// Analyses a terminal's one-string command (`gnome-terminal -e 'cmd args'`): the terminal
-/// splits it into words as a shell would and runs them without one, so analysing it as shell
-/// text finds the same program.
-fn run_string(w: &mut Walker<'_>, inv: &Invocation, code: &str, st: &State) {
-    let via = inv.program_name().to_string();
-    w.run_text(
-        code,
-        &nested_state(inv, st),
-        Some(Step::via(StepKind::ShellString, via)),
-    );
 }

@@ -4,8 +4,8 @@
 //! Their syntax for a simple command and `&`, `&&`, `||`, `|` is the shell's, so the command
 //! is walked as shell; text that only they parse is left to the rules on the launcher itself.
 
-use super::{nested_state, wrapper};
-use crate::shell::invocation::{Invocation, Step, StepKind, quote_for_display};
+use super::{shell_string, wrapper};
+use crate::shell::invocation::{Invocation, quote_for_display};
 use crate::shell::walk::{State, Stdin, Walker};
 
 /// Unwraps a Windows launcher or a command given a script block; returns whether `inv` is one.
@@ -21,7 +21,7 @@ pub(super) fn unwrap(
         "start" => start(w, inv, stdin, st),
         "runas" => {
             if let Some(command) = inv.args.iter().skip(1).rfind(|a| !a.text.starts_with('/')) {
-                run(w, inv, &command.text, st);
+                shell_string(w, inv, &command.text, st, true);
             }
         }
         "start-process" | "saps" => start_process(w, inv, st),
@@ -35,16 +35,6 @@ pub(super) fn unwrap(
     )
 }
 
-/// Walks `text`, a command a launcher runs, as shell.
-fn run(w: &mut Walker<'_>, inv: &Invocation, text: &str, st: &State) {
-    let via = inv.program_name().to_string();
-    w.run_text_if_shell(
-        text,
-        &nested_state(inv, st),
-        Some(Step::via(StepKind::ShellString, via)),
-    );
-}
-
 /// `cmd /c COMMAND` (or `/k`, `/r`): the rest of its command line is the command.
 fn cmd(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     let flag = inv.args.iter().position(|a| {
@@ -55,7 +45,7 @@ fn cmd(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     if let Some(at) = flag {
         let words: Vec<&str> = inv.args[at + 1..].iter().map(|a| a.text.as_str()).collect();
         if !words.is_empty() {
-            run(w, inv, &words.join(" "), st);
+            shell_string(w, inv, &words.join(" "), st, true);
         }
     }
 }
@@ -107,7 +97,7 @@ fn start_process(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         let line = std::iter::once(program)
             .chain(arguments)
             .collect::<Vec<_>>();
-        run(w, inv, &line.join(" "), st);
+        shell_string(w, inv, &line.join(" "), st, true);
     }
 }
 
@@ -124,6 +114,6 @@ fn script_block(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             .iter()
             .map(|word| quote_for_display(word))
             .collect();
-        run(w, inv, &block.join(" "), st);
+        shell_string(w, inv, &block.join(" "), st, true);
     }
 }
