@@ -15,6 +15,14 @@ const KEYWORDS: &[&str] = &[
     "break", "continue", "throw", "exit", "class", "enum", "using", "data",
 ];
 
+/// Where a script block stands among a command's words (`Invoke-Command -ScriptBlock { ... }`,
+/// `% { ... }`): the range of the words between its first `{` and last `}`, when it has any.
+pub fn block_words(args: &[super::Arg]) -> Option<std::ops::Range<usize>> {
+    let open = args.iter().position(|a| a.text == "{")?;
+    let close = args.iter().rposition(|a| a.text == "}")?;
+    (close > open + 1).then_some(open + 1..close)
+}
+
 /// The statements of `code` that start with a command name, in order.
 pub fn shell_commands(code: &str) -> Vec<String> {
     statements(code)

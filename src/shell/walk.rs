@@ -857,7 +857,7 @@ impl<'c> Walker<'c> {
         let lower = text[2..].to_ascii_lowercase();
         let stem = lower.strip_suffix(".exe").unwrap_or(&lower);
         let name = (self.ctx.programs.iter())
-            .filter(|p| p.len() >= 2 && p.len() < stem.len() + 1 && stem.ends_with(p.as_str()))
+            .filter(|p| p.len() >= 2 && stem.ends_with(p.as_str()))
             .max_by_key(|p| p.len())?;
         let mut args = inv.args.clone();
         args[0] = Arg::literal(name.clone());
@@ -1281,14 +1281,12 @@ fn is_remover(program: &str) -> bool {
 
 /// The command inside `ForEach-Object { ... }` (also `%` and `foreach`), when `args` is one.
 fn for_each_block(args: &[Arg]) -> Option<&[Arg]> {
-    let [first, open, inner @ .., close] = args else {
-        return None;
-    };
     let for_each = ["%", "foreach", "foreach-object"]
         .iter()
-        .any(|f| first.text.eq_ignore_ascii_case(f));
-    let block = open.text == "{" && close.text == "}" && !inner.is_empty();
-    (for_each && block).then_some(inner)
+        .any(|f| args.first().is_some_and(|a| a.text.eq_ignore_ascii_case(f)));
+    let inner = super::powershell::block_words(args)
+        .filter(|r| for_each && r.start == 2 && r.end + 1 == args.len())?;
+    args.get(inner)
 }
 
 fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {

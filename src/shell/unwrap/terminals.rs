@@ -49,15 +49,15 @@ pub(super) fn unwrap(
     st: &State,
 ) -> bool {
     let name = inv.program_name();
+    let typed = matches!(name, "kitty" | "wezterm")
+        .then(|| typed_text(inv))
+        .flatten();
     match name {
+        _ if typed.is_some() => run_typed(w, inv, typed.as_deref().unwrap_or_default(), st),
         "tmux" => tmux(w, inv, st),
         "screen" => screen(w, inv, stdin, st),
-        "kitty" | "wezterm" if typed_text(inv).is_some() => {
-            if let Some(text) = typed_text(inv) {
-                run_typed(w, inv, &text, st);
-            }
-        }
-        _ if STRING_COMMAND.contains(&name) || ARGV_COMMAND.contains(&name) || name == "kitty" => {
+        "kitty" => kitty(w, inv, stdin, st),
+        _ if STRING_COMMAND.contains(&name) || ARGV_COMMAND.contains(&name) => {
             terminal(w, inv, stdin, st);
         }
         _ => return false,
@@ -141,101 +141,75 @@ fn run_typed(w: &mut Walker<'_>, inv: &Invocation, text: &str, st: &State) {
 }
 
 /// A terminal emulator given a command: `-e` (one string for some, the words to the end for
-/// others), `-x`/`--execute` or `--` (the words to the end), or `kitty`'s and `wezterm start`'s
-/// words after their options.
-fn terminal(w: &mut Walker<'_>, inv: &Invocation, stdin: &mut Option<Stdin>, st: &State) {
+/// others), or `-x`/`--execute` or `--` (the words to the end). Returns whether it had one.
+fn terminal(w: &mut Walker<'_>, inv: &Invocation, stdin: &mut Option<Stdin>, st: &State) -> bool {
     let name = inv.program_name();
     let string_e = STRING_COMMAND.contains(&name);
     for (i, arg) in inv.args.iter().enumerate().skip(1) {
         let text = arg.text.as_str();
         if let Some(code) = text.strip_prefix("--command=").filter(|_| string_e) {
-            return shell_string(w, inv, code, st, false);
+            shell_string(w, inv, code, st, false);
+            return true;
         }
         match text {
-            "--" | "-x" | "--execute" => return wrapper(w, inv, i + 1, stdin.take(), st, None),
-            "-e" | "--command" | "--exec" => {
-                let rest = &inv.args[i + 1..];
-                return match rest {
-                    [one] if string_e || one.text.contains(char::is_whitespace) => {
-                        shell_string(w, inv, &one.text, st, false);
-                    }
-                    [one, ..] if string_e => shell_string(w, inv, &one.text, st, false),
-                    _ => wrapper(w, inv, i + 1, stdin.take(), st, None),
-                };
-            }
-            _ => {}
+            "--" | "-x" | "--execute" => wrapper(w, inv, i + 1, stdin.take(), st, None),
+            "-e" | "--command" | "--exec" => match &inv.args[i + 1..] {
+                [one] if string_e || one.text.contains(char::is_whitespace) => {
+                    shell_string(w, inv, &one.text, st, false);
+                }
+                [one, ..] if string_e => shell_string(w, inv, &one.text, st, false),
+                _ => wrapper(w, inv, i + 1, stdin.take(), st, None),
+            },
+            _ => continue,
         }
+        return true;
     }
-    // `kitty [options] cmd args`, `wezterm start cmd args`, `kitty @ launch cmd args`.
-    let (k, seen) = match name {
-        "kitty" => scan(
-            &inv.args,
-            1,
-            &opts(
-                "coTd",
-                &[
-                    "--class",
-                    "--name",
-                    "--title",
-                    "--config",
-                    "--override",
-                    "--directory",
-                    "--session",
-                    "--listen-on",
-                    "--start-as",
-                    "--watcher",
-                    "--instance-group",
-                    "--type",
-                    "--cwd",
-                    "--match",
-                    "--to",
-                    "--window-title",
-                    "--tab-title",
-                    "--env",
-                    "--var",
-                    "--location",
-                    "--os-window-class",
-                    "--os-window-name",
-                    "--os-window-title",
-                    "--os-window-state",
-                    "--next-to",
-                    "--logo",
-                ],
-            ),
-        ),
-        _ => return,
-    };
-    let launch = inv.args.get(k).is_some_and(|a| a.text == "@");
-    if launch {
+    false
+}
+
+/// kitty: besides a terminal's forms (see [`terminal`]), `kitty [options] cmd args` and
+/// `kitty @ launch [options] cmd args` run a command.
+fn kitty(w: &mut Walker<'_>, inv: &Invocation, stdin: &mut Option<Stdin>, st: &State) {
+    if terminal(w, inv, stdin, st) {
+        return;
+    }
+    let (k, seen) = scan(&inv.args, 1, &opts("coTd", KITTY_VALUE_OPTIONS));
+    if inv.args.get(k).is_some_and(|a| a.text == "@") {
         if let Some(verb) = inv.args.iter().position(|a| a.text == "launch") {
-            let (k, _) = scan(
-                &inv.args,
-                verb + 1,
-                &opts(
-                    "",
-                    &[
-                        "--type",
-                        "--cwd",
-                        "--title",
-                        "--tab-title",
-                        "--window-title",
-                        "--env",
-                        "--var",
-                        "--location",
-                        "--match",
-                        "--next-to",
-                        "--os-window-class",
-                        "--os-window-name",
-                        "--os-window-title",
-                        "--os-window-state",
-                        "--logo",
-                        "--to",
-                    ],
-                ),
-            );
+            let (k, _) = scan(&inv.args, verb + 1, &opts("", KITTY_VALUE_OPTIONS));
             wrapper(w, inv, k, stdin.take(), st, None);
         }
     } else if !has(&seen, &["--help", "-h", "--version", "-v"]) {
         wrapper(w, inv, k, stdin.take(), st, None);
     }
 }
+
+/// kitty's options (and `kitty @ launch`'s) that take a value.
+const KITTY_VALUE_OPTIONS: &[&str] = &[
+    "--class",
+    "--name",
+    "--title",
+    "--config",
+    "--override",
+    "--directory",
+    "--session",
+    "--listen-on",
+    "--start-as",
+    "--watcher",
+    "--instance-group",
+    "--type",
+    "--cwd",
+    "--match",
+    "--to",
+    "--window-title",
+    "--tab-title",
+    "--env",
+    "--var",
+    "--location",
+    "--os-window-class",
+    "--os-window-name",
+    "--os-window-title",
+    "--os-window-state",
+    "--next-to",
+    "--logo",
+];

@@ -1,38 +1,47 @@
 //! Windows ways of running a command: `cmd /c COMMAND`, `start [options] PROGRAM ARGS`,
 //! `runas /user:NAME "COMMAND"`, PowerShell's `Start-Process PROGRAM -ArgumentList ...` and
-//! script blocks (`Invoke-Command -ScriptBlock { ... }`, `Start-Job { ... }`, `& { ... }`).
+//! script blocks (`Invoke-Command -ScriptBlock { ... }`, `Start-Job { ... }`).
 //! Their syntax for a simple command and `&`, `&&`, `||`, `|` is the shell's, so the command
 //! is walked as shell; text that only they parse is left to the rules on the launcher itself.
 
 use super::{shell_string, wrapper};
 use crate::shell::invocation::{Invocation, quote_for_display};
+use crate::shell::powershell::block_words;
 use crate::shell::walk::{State, Stdin, Walker};
 
-/// Unwraps a Windows launcher or a command given a script block; returns whether `inv` is one.
+/// Programs that launch the command they are given; their names ignore letter case.
+const LAUNCHERS: &[&str] = &["cmd", "start", "runas", "start-process", "saps"];
+
+/// Programs that print their words: a `{ ... }` among them is text, not a script block.
+const PRINTERS: &[&str] = &["echo", "printf", "write-host", "write-output"];
+
+/// Unwraps a Windows launcher; returns whether `inv` is one. Any other command given a script
+/// block has the block walked too, and is still analysed as itself.
 pub(super) fn unwrap(
     w: &mut Walker<'_>,
     inv: &Invocation,
     stdin: &mut Option<Stdin>,
     st: &State,
 ) -> bool {
-    let name = inv.program_name().to_ascii_lowercase();
-    match name.as_str() {
-        "cmd" => cmd(w, inv, st),
-        "start" => start(w, inv, stdin, st),
-        "runas" => {
+    let name = inv.program_name();
+    let launcher = LAUNCHERS.iter().find(|l| name.eq_ignore_ascii_case(l));
+    match launcher.copied() {
+        Some("cmd") => cmd(w, inv, st),
+        Some("start") => start(w, inv, stdin, st),
+        Some("runas") => {
             if let Some(command) = inv.args.iter().skip(1).rfind(|a| !a.text.starts_with('/')) {
                 shell_string(w, inv, &command.text, st, true);
             }
         }
-        "start-process" | "saps" => start_process(w, inv, st),
-        "echo" | "printf" | "write-host" | "write-output" => {}
-        // Additive: the command with the block is still analysed as itself.
-        _ => script_block(w, inv, st),
+        Some(_) => start_process(w, inv, st),
+        None => {
+            if !PRINTERS.iter().any(|p| name.eq_ignore_ascii_case(p)) {
+                script_block(w, inv, st);
+            }
+            return false;
+        }
     }
-    matches!(
-        name.as_str(),
-        "cmd" | "start" | "runas" | "start-process" | "saps"
-    )
+    true
 }
 
 /// `cmd /c COMMAND` (or `/k`, `/r`): the rest of its command line is the command.
@@ -104,15 +113,10 @@ fn start_process(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
 /// A script block among a command's words (`Invoke-Command -ScriptBlock { ... }`, `Start-Job
 /// { ... }`): its words are a command the block runs.
 fn script_block(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
-    let words: Vec<&str> = inv.args.iter().map(|a| a.text.as_str()).collect();
-    let open = words.iter().position(|t| *t == "{");
-    let close = words.iter().rposition(|t| *t == "}");
-    if let (Some(open), Some(close)) = (open, close)
-        && close > open + 1
-    {
-        let block: Vec<String> = words[open + 1..close]
+    if let Some(inner) = block_words(&inv.args) {
+        let block: Vec<String> = inv.args[inner]
             .iter()
-            .map(|word| quote_for_display(word))
+            .map(|word| quote_for_display(&word.text))
             .collect();
         shell_string(w, inv, &block.join(" "), st, true);
     }
