@@ -290,7 +290,8 @@ impl Engine {
         let mut matches = Vec::new();
         let mut adjustments = Vec::new();
         for (index, inv) in analysis.invocations.iter().enumerate() {
-            self.match_invocation(index, inv, env, &mut matches, &mut adjustments);
+            let candidates = self.rules.candidates_at(&analysis.invocations, index);
+            self.match_invocation(index, inv, candidates, env, &mut matches, &mut adjustments);
         }
         if !analysis.errors.is_empty() {
             matches.push(RuleMatch {
@@ -316,11 +317,11 @@ impl Engine {
         &self,
         index: usize,
         inv: &Invocation,
+        candidates: Vec<usize>,
         env: &Environment,
         out: &mut Vec<RuleMatch>,
         adjustments: &mut Vec<Adjustment>,
     ) {
-        let candidates = self.rules.candidates(inv.program_name());
         if candidates.is_empty() {
             return;
         }

@@ -192,7 +192,7 @@ fn write_considered(
 ) -> std::io::Result<()> {
     let rules = engine.rules();
     let policy = engine.policy();
-    let candidates = rules.candidates(inv.program_name());
+    let candidates = rules.candidates_at(&v.invocations, i);
     writeln!(out, "    rules considered: {}", candidates.len())?;
     let mut unmatched = Vec::new();
     let considered = candidates.len();

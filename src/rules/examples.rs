@@ -44,9 +44,9 @@ pub fn rule_matches_command(
     let analysis = analyze(command, ctx);
     let mut seen = Vec::new();
     let mut hit = false;
-    for inv in &analysis.invocations {
+    for (at, inv) in analysis.invocations.iter().enumerate() {
         seen.push(inv.display());
-        if rs.candidates(inv.program_name()).contains(&i) {
+        if rs.candidates_at(&analysis.invocations, at).contains(&i) {
             let parsed = rs.parse(inv);
             if rs.matches(i, inv, &parsed, env) {
                 hit = true;

@@ -327,9 +327,10 @@ fn duplicates<'a>(
 fn matching_rules(rules: &Ruleset, command: &str, except: usize) -> Vec<String> {
     let (ctx, env) = (example_shell_context(), example_path_env());
     let mut found: Vec<String> = Vec::new();
-    for inv in &crate::shell::analyze(command, &ctx).invocations {
+    let invocations = crate::shell::analyze(command, &ctx).invocations;
+    for (at, inv) in invocations.iter().enumerate() {
         let parsed = rules.parse(inv);
-        for j in rules.candidates(inv.program_name()) {
+        for j in rules.candidates_at(&invocations, at) {
             let id = rules.id(j);
             if j != except && !found.iter().any(|f| f == id) && rules.matches(j, inv, &parsed, &env)
             {

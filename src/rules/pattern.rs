@@ -107,7 +107,9 @@ fn split_flag_pattern(p: &str) -> (&str, Option<&str>) {
 }
 
 /// Matches a subcommand path against the leading words. Returns the number of words consumed
-/// by the shortest match, or `None`. `**` matches any run of words (possibly empty).
+/// by the shortest match, or `None`. `**` matches any run of words (possibly empty). A word
+/// with whitespace in it is text, never a subcommand: only `*` and `**` match it (`aider
+/// --message "delete the helper"` has no `delete*` subcommand).
 pub fn command_match<P: AsRef<str>, W: AsRef<str>>(pattern: &[P], words: &[W]) -> Option<usize> {
     match pattern.split_first() {
         None => Some(0),
@@ -116,7 +118,9 @@ pub fn command_match<P: AsRef<str>, W: AsRef<str>>(pattern: &[P], words: &[W]) -
         }
         Some((first, rest)) => {
             let word = words.first()?;
-            if alt_match(first.as_ref(), word.as_ref()) {
+            let (first, word) = (first.as_ref(), word.as_ref());
+            let text = first != "*" && word.contains(char::is_whitespace);
+            if !text && alt_match(first, word) {
                 command_match(rest, &words[1..]).map(|n| n + 1)
             } else {
                 None
@@ -171,6 +175,9 @@ mod tests {
             Some(3)
         );
         assert_eq!(command_match(&["**", "describe"], &w), None);
+        let text = ["--message", "delete the helper"];
+        assert_eq!(command_match(&["**", "delete*"], &text[1..]), None);
+        assert_eq!(command_match(&["*"], &text[1..]), Some(1));
         assert_eq!(command_match(&["compute"], &w), Some(1));
         let empty: [&str; 0] = [];
         let w = w.as_slice();

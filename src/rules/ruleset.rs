@@ -274,6 +274,13 @@ impl Ruleset {
 
     /// The grammar for a program basename (the default grammar when none is declared).
     pub fn grammar(&self, program: &str) -> &GrammarDef<'static> {
+        self.declared_grammar(program)
+            .and_then(|gi| self.grammar_at(gi))
+            .unwrap_or(&DEFAULT_GRAMMAR)
+    }
+
+    /// The index of the grammar declared for a program basename, if one is.
+    fn declared_grammar(&self, program: &str) -> Option<usize> {
         let table = &self.index.grammar_of;
         let find = |name: &str| {
             table
@@ -282,10 +289,7 @@ impl Ruleset {
                 .map(|k| table[k].1 as usize)
         };
         let stripped = strip_version(program);
-        find(program)
-            .or_else(|| (stripped != program).then(|| find(stripped)).flatten())
-            .and_then(|gi| self.grammar_at(gi))
-            .unwrap_or(&DEFAULT_GRAMMAR)
+        find(program).or_else(|| (stripped != program).then(|| find(stripped)).flatten())
     }
 
     fn by_program(&self, program: &str) -> Option<&[u32]> {
@@ -307,7 +311,27 @@ impl Ruleset {
         self.index.by_program.iter().map(|(p, _)| p.as_ref())
     }
 
-    /// Rule indices that may apply to an invocation of `program` (basename).
+    /// Rule indices that may apply to invocation `index` of `invocations` (one analysis): those
+    /// of its program (see [`Ruleset::candidates`]), less the `unknown_programs` ones when it is a
+    /// wrapper the analysis unwrapped (`sudo X`, `xargs X`, `k3s kubectl ...`): its words are
+    /// the command it runs, which is judged as itself.
+    pub fn candidates_at(&self, invocations: &[Invocation], index: usize) -> Vec<usize> {
+        let Some(inv) = invocations.get(index) else {
+            return Vec::new();
+        };
+        let mut out = self.candidates(inv.program_name());
+        if out
+            .iter()
+            .any(|i| self.index.unknown.contains(&(*i as u32)))
+            && crate::shell::is_unwrapped(invocations, index)
+        {
+            out.retain(|i| !self.index.unknown.contains(&(*i as u32)));
+        }
+        out
+    }
+
+    /// Rule indices that may apply to an invocation of `program` (basename): its own, the
+    /// glob ones it matches, the `unknown_programs` ones when nothing else names it, the global ones.
     pub fn candidates(&self, program: &str) -> Vec<usize> {
         let mut out: Vec<usize> = self
             .by_program(program)
@@ -320,6 +344,9 @@ impl Ruleset {
             if glob_match(pattern, program) && !out.contains(&i) {
                 out.push(i);
             }
+        }
+        if out.is_empty() && self.declared_grammar(program).is_none() {
+            out.extend(self.index.unknown.iter().map(|&i| i as usize));
         }
         out.extend(self.index.global.iter().map(|&i| i as usize));
         out
@@ -533,6 +560,12 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
     if rule.program.is_none() && rule.programs.is_empty() && !conditions {
         return Err(
             "the rule has no program and no condition, so it would match every command".into(),
+        );
+    }
+    if rule.unknown_programs && (rule.program.is_some() || !rule.programs.is_empty()) {
+        return Err(
+            "`unknown_programs` rules apply to the programs no rule names: drop `program`/`programs`"
+                .into(),
         );
     }
     if rule.command.iter().any(|c| c.is_empty()) {

@@ -171,6 +171,11 @@ pub struct RuleDef<'a> {
     /// applies to every invocation.
     #[serde(borrow, default)]
     pub programs: Vec<Text<'a>>,
+    /// The rule applies only to programs that no other rule and no grammar names: the generic
+    /// verbs (`delete`, `destroy`, ...) of command-line tools nobody wrote rules for. Not with
+    /// `program` or `programs`; a `[[grammar]]` that declares a program makes it known.
+    #[serde(default)]
+    pub unknown_programs: bool,
     /// Subcommand path matched against the leading positional words: each element is a glob
     /// (`delete-*`), alternatives joined by `|`, or `**` for any run of words.
     #[serde(borrow, default)]
@@ -322,6 +327,8 @@ pub struct BundleIndex<'a> {
     pub glob_programs: Vec<(Text<'a>, u32)>,
     /// Rules with no program, tried on every invocation.
     pub global: Vec<u32>,
+    /// Rules for programs no rule or grammar names (`unknown_programs`).
+    pub unknown: Vec<u32>,
 }
 
 /// Where one rule is declared and where its encoding lies in the blob.
@@ -405,7 +412,9 @@ pub fn bundle(files: &[SourceFile<'_>]) -> Result<(Vec<u8>, Vec<u8>), DuplicateR
                     by_program.entry(p.as_str()).or_default().push(n);
                 }
             }
-            if !any {
+            if rule.unknown_programs {
+                index.unknown.push(n);
+            } else if !any {
                 index.global.push(n);
             }
         }
@@ -495,6 +504,7 @@ fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
         tags: owned_list(r.tags),
         program: r.program.map(owned),
         programs: owned_list(r.programs),
+        unknown_programs: r.unknown_programs,
         command: owned_list(r.command),
         flags_any: owned_list(r.flags_any),
         flags_all: owned_list(r.flags_all),

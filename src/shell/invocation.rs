@@ -245,6 +245,24 @@ impl Opaque {
     ];
 }
 
+/// Whether the analysis unwrapped invocation `index` into another (`sudo X`, `xargs X`, `ssh
+/// host X`, `k3s kubectl ...`): a later invocation was reached through it, one step deeper.
+pub fn is_unwrapped(invocations: &[Invocation], index: usize) -> bool {
+    let Some(inv) = invocations.get(index) else {
+        return false;
+    };
+    let depth = inv.provenance.len();
+    invocations[index + 1..].iter().any(|later| {
+        later.provenance.len() == depth + 1
+            && later.provenance.starts_with(&inv.provenance)
+            && later.provenance[depth]
+                .via
+                .as_deref()
+                .and_then(|via| via.split(' ').next())
+                .is_some_and(|via| via == inv.program_name())
+    })
+}
+
 /// One program the command line could run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invocation {

@@ -20,7 +20,7 @@ mod unwrap;
 mod walk;
 mod word;
 
-pub use invocation::{Arg, Invocation, Opaque, Step, StepKind, quote_for_display};
+pub use invocation::{Arg, Invocation, Opaque, Step, StepKind, is_unwrapped, quote_for_display};
 pub use sql::{SQL_PROGRAM, statements as sql_statements};
 pub use walk::{is_network_pseudo_file, join_path, normalize};
 

@@ -42,6 +42,7 @@ const CLIENTS: &[&str] = &[
     "beeline",
     "impala-shell",
     "usql",
+    "dolt",
     "mongosh",
     "mongo",
     "redis-cli",
@@ -152,6 +153,21 @@ pub fn unwrap_client(
             &["--database", "--hiveconf", "--conf", "--master", "--name"],
         ),
         "sqlite3" | "sqlite" | "litecli" | "duckdb" => sqlite_inputs(inv),
+        // `dolt sql -q "…"`, `dolt sql < x.sql`; Dolt's other commands take no SQL.
+        "dolt" if inv.args.iter().skip(1).any(|a| a.text == "sql") => flag_inputs(
+            inv,
+            &["-q", "--query"],
+            &["-f", "--file"],
+            "qfru",
+            &[
+                "--result-format",
+                "--data-dir",
+                "--use-db",
+                "--user",
+                "--host",
+            ],
+        ),
+        "dolt" => Vec::new(),
         "bq" => bq_inputs(inv),
         "mongosh" | "mongo" => {
             let mut inputs = flag_inputs(

@@ -281,3 +281,36 @@ fn a_force_push_without_refspec_is_judged_by_the_branch_checked_out() {
     assert_eq!(status, 0, "{v}");
     assert_eq!(v["invocations"][0]["implied"][0], "HEAD:feature/x");
 }
+
+#[test]
+fn a_tool_no_rule_names_is_held_for_its_delete_verb_and_its_wrappers_are_not() {
+    let t = InterlockTest::new();
+    let out = t.run(
+        &[
+            "check",
+            "--json",
+            "--shell",
+            "sudo -u deploy timeout 60 acmectl env delete prod",
+        ],
+        "",
+    );
+    let v = &json_lines(&out)[0];
+    assert_eq!(v["decision"], "confirm");
+    let invs = v["invocations"].as_array().expect("invocations");
+    let programs: Vec<&str> = v["matches"]
+        .as_array()
+        .expect("matches")
+        .iter()
+        .map(|m| {
+            assert_eq!(m["rule"], "cli.unknown.delete");
+            invs[m["invocation"].as_u64().expect("index") as usize]["program"]
+                .as_str()
+                .expect("program")
+        })
+        .collect();
+    // sudo and timeout carry the same words, but they are wrappers: only acmectl is held.
+    assert_eq!(programs, ["acmectl"]);
+
+    let out = t.run(&["check", "--json", "--shell", "grep -rn delete src/"], "");
+    assert_eq!(json_lines(&out)[0]["decision"], "allow");
+}
