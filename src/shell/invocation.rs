@@ -119,6 +119,9 @@ pub enum StepKind {
     /// The same command on the original of what an earlier `mv`, `cp` or `ln` of the line put
     /// where it acts (`mv ~/project /tmp/t && rm -rf /tmp/t`).
     Placed,
+    /// A function calling itself from a pipeline stage inside its own body (`f() { f | f & }`):
+    /// each call starts more processes than it ends, a fork bomb whatever the function is named.
+    SelfSpawn,
 }
 
 impl StepKind {
@@ -149,11 +152,12 @@ impl StepKind {
             StepKind::ProgramGlob => "program-glob",
             StepKind::ScriptFile => "script-file",
             StepKind::Placed => "placed",
+            StepKind::SelfSpawn => "self-spawn",
         }
     }
 
     /// Every kind, for validating rulesets.
-    pub const ALL: [StepKind; 24] = [
+    pub const ALL: [StepKind; 25] = [
         StepKind::TopLevel,
         StepKind::Pipeline,
         StepKind::CommandSubstitution,
@@ -178,6 +182,7 @@ impl StepKind {
         StepKind::ProgramGlob,
         StepKind::ScriptFile,
         StepKind::Placed,
+        StepKind::SelfSpawn,
     ];
 }
 

@@ -554,9 +554,13 @@ impl<'c> Walker<'c> {
         env.sort();
         remove_listed(&mut parts.args, parts.stdin.as_ref());
         name_uploaded_content(&mut parts.args, parts.stdin.as_ref(), &parts.procsubs, st);
+        let mut provenance = st.prov.clone();
+        if spawns_itself(&parts.args, &provenance) {
+            provenance.push(Step::new(StepKind::SelfSpawn));
+        }
         let inv = Invocation {
             args: parts.args,
-            provenance: st.prov.clone(),
+            provenance,
             cwd: st.cwd.clone(),
             remote: st.remote,
             redirects: parts.redirects,
@@ -1287,6 +1291,24 @@ fn for_each_block(args: &[Arg]) -> Option<&[Arg]> {
     let inner = super::powershell::block_words(args)
         .filter(|r| for_each && r.start == 2 && r.end + 1 == args.len())?;
     args.get(inner)
+}
+
+/// Whether a command calls the function whose body it is in from a pipeline stage of that
+/// body (`bomb() { bomb | bomb & }`): see [`StepKind::SelfSpawn`].
+fn spawns_itself(args: &[Arg], provenance: &[Step]) -> bool {
+    let Some(program) = args.first().filter(|a| !a.dynamic) else {
+        return false;
+    };
+    provenance
+        .iter()
+        .rposition(|s| {
+            s.kind == StepKind::FunctionBody && s.via.as_deref() == Some(program.text.as_str())
+        })
+        .is_some_and(|at| {
+            provenance[at + 1..]
+                .iter()
+                .any(|s| s.kind == StepKind::Pipeline)
+        })
 }
 
 fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {

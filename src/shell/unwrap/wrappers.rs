@@ -591,17 +591,23 @@ pub(super) fn unwrap(
             let inner = inv.nested(args, [Step::via(StepKind::Wrapper, "java -jar")]);
             w.emit(inner, stdin.take(), &[], st);
         }
-        // `python -m awscli ...` is `aws ...`: modules that are a guarded program's CLI.
+        // `python -m awscli ...` is `aws ...`; any other module's command line is judged as
+        // a program of its name (`python -m acme_cli apps destroy` as `acme-cli apps destroy`).
         python
             if python
                 .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
                 .eq("python")
                 && inv.args.get(1).is_some_and(|a| a.text == "-m") =>
         {
-            let Some(program) = inv.args.get(2).and_then(|m| module_program(&m.text)) else {
+            let Some(program) = inv
+                .args
+                .get(2)
+                .filter(|m| !m.dynamic && !m.text.is_empty())
+                .map(|m| module_program(&m.text))
+            else {
                 return false;
             };
-            let mut args = vec![Arg::literal(program)];
+            let mut args = vec![Arg::literal(&program)];
             args.extend(inv.args.iter().skip(3).cloned());
             let step = format!("{python} -m");
             let inner = inv.nested(args, [Step::via(StepKind::Wrapper, step)]);
@@ -988,17 +994,14 @@ fn parallel(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     }
 }
 
-/// The program a Python module's command line is (`python -m awscli` runs `aws`).
-fn module_program(module: &str) -> Option<&'static str> {
-    Some(match module {
-        "awscli" => "aws",
-        "azure.cli" => "az",
-        "django" => "django-admin",
-        "alembic" => "alembic",
-        "sqlite3" => "sqlite3",
-        "twine" => "twine",
-        "pulumi" => "pulumi",
-        "dbt" | "dbt.cli.main" => "dbt",
-        _ => return None,
-    })
+/// The program a Python module's command line is: `python -m awscli` runs `aws`; a module
+/// with no known program is named as its console script would be (`acme_cli` → `acme-cli`).
+fn module_program(module: &str) -> String {
+    match module {
+        "awscli" => "aws".into(),
+        "azure.cli" => "az".into(),
+        "django" => "django-admin".into(),
+        "dbt.cli.main" => "dbt".into(),
+        _ => module.replace('_', "-"),
+    }
 }
