@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Times the exec tracer against bare runs, side by side, in five interleaved rounds:
+# Times the exec tracer against bare runs, side by side: every command once per round, in
+# alternation, over 15-20 rounds (benches/alternate.py):
 #  1. a loop of 2,000 execs of /bin/true (the worst case: nothing but execs), also under
 #     benches/ptrace-floor.c, the mechanism with a tracer that does no work (sleeping between
 #     stops, and polling for 1 ms after each as interlock does while a CPU is idle);
@@ -9,6 +10,7 @@
 # Usage: benches/trace-overhead.sh [path/to/interlock]   (default: builds target/release/interlock)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bench=$(pwd)/benches
 bin=${1:-}
 if [ -z "$bin" ]; then
   cargo build --release --quiet
@@ -23,34 +25,16 @@ run="$bin run --non-interactive --enforce trace --state-dir $work/state --"
 # ptrace-floor: the same filter and ptrace options with a tracer that does no work, to tell
 # the kernel's cost of the mechanism on this machine from interlock's own.
 cc -O2 -o "$work/ptrace-floor" benches/ptrace-floor.c
-# compare NAME HYPERFINE-ARGS...: five rounds of a few runs of every command, so that a slow
-# spell of a shared machine is spread over all of them; prints each command's median over all
-# runs and its ratio to the first (bare) one.
+# compare NAME ROUNDS PREPARE LABEL=COMMAND...: every command once per round, in alternation
+# (benches/alternate.py), so that the VM's slow spells fall on both sides of each comparison.
 compare() {
-  local name=$1
-  shift
-  for round in 1 2 3 4 5; do
-    hyperfine -N --export-json "$work/$name-$round.json" "$@" > /dev/null 2>&1
-  done
-  python3 - "$work" "$name" <<'PY'
-import glob, json, statistics, sys
-work, name = sys.argv[1], sys.argv[2]
-times = {}
-for f in sorted(glob.glob(f"{work}/{name}-*.json")):
-    for r in json.load(open(f))["results"]:
-        times.setdefault(r["command"], []).extend(r["times"])
-base = None
-for command, t in times.items():
-    median = statistics.median(t)
-    base = base or median
-    print(f"{name:<6} {command:<13} median {median:7.3f} s over {len(t):2} runs   {median / base:.2f}x bare")
-PY
+  python3 "$bench/alternate.py" "$@"
 }
-compare loop --warmup 1 --runs 3 \
-  -n bare "sh -c '$loop'" \
-  -n traced "$run sh -c '$loop'" \
-  -n ptrace-floor "$work/ptrace-floor sh -c '$loop'" \
-  -n floor-polling "env PTRACE_FLOOR_POLL_US=1000 $work/ptrace-floor sh -c '$loop'"
+compare loop 15 '' \
+  "bare=sh -c '$loop'" \
+  "traced=$run sh -c '$loop'" \
+  "ptrace-floor=$work/ptrace-floor sh -c '$loop'" \
+  "floor-polling=env PTRACE_FLOOR_POLL_US=1000 $work/ptrace-floor sh -c '$loop'"
 # A small C project: 40 translation units of ~120 lines each, and a Makefile.
 for i in $(seq 40); do
   {
@@ -81,9 +65,9 @@ clean:
 MK
 (
   cd "$work/proj"
-  compare make --warmup 1 --runs 2 --prepare 'make clean' \
-    -n bare 'make -j2 app' \
-    -n traced "$run make -j2 app"
+  compare make 15 'make clean' \
+    "bare=make -j2 app" \
+    "traced=$run make -j2 app"
 )
 # A small Rust crate (no dependencies): cargo and rustc, from clean.
 cargo new --quiet --vcs none "$work/small"
@@ -95,7 +79,7 @@ for m in $(seq 24); do
 done
 (
   cd "$work/small"
-  compare cargo --warmup 1 --runs 2 --prepare 'cargo clean --quiet' \
-    -n bare 'cargo build --quiet --offline' \
-    -n traced "$run cargo build --quiet --offline"
+  compare cargo 20 'cargo clean --quiet' \
+    "bare=cargo build --quiet --offline" \
+    "traced=$run cargo build --quiet --offline"
 )

@@ -13,8 +13,11 @@
 //! from the count of runnable tasks in `/proc/loadavg`, asked once the loop has polled for
 //! [`FIRST_CHECK`] (a stop that follows at once costs no question) and again every [`RECHECK`]
 //! while it polls; a busy answer ends this window only, so a task that was runnable for a moment
-//! does not stop the polling for the stops that follow. An agent that runs nothing costs
-//! nothing: the loop sleeps once a window passes with no stop.
+//! does not stop the polling for the stops that follow. A window that runs out with no stop
+//! starts a sparse spell, in which the loop does not poll, until a stop comes within a window
+//! of the one before: a build's compilers stop the loop seldom, and polling after each of their
+//! stops took a CPU from them for the whole window. An agent that runs nothing costs nothing:
+//! the loop sleeps once a window passes with no stop.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -38,6 +41,9 @@ pub struct Spin {
     next_check: Instant,
     /// This window is over: it ran out, or a CPU was found busy.
     given_up: bool,
+    /// The last window ran out with no stop, and no stop has come close after another since:
+    /// stops are sparse (a build's compilers at work), and polling would only take a CPU.
+    sparse: bool,
 }
 
 impl Spin {
@@ -58,14 +64,19 @@ impl Spin {
             last_stop: now,
             next_check: now,
             given_up: true,
+            sparse: false,
         }
     }
 
-    /// Notes a stop just served: a new window starts.
+    /// Notes a stop just served: a new window starts, unless stops are sparse — the last window
+    /// ran out and this stop came no sooner than a window after the one before. A stop that
+    /// comes within a window of the one before ends a sparse spell.
     pub fn stopped(&mut self) {
-        self.last_stop = Instant::now();
-        self.next_check = self.last_stop + FIRST_CHECK;
-        self.given_up = false;
+        let now = Instant::now();
+        self.sparse = self.sparse && now.duration_since(self.last_stop) >= WINDOW;
+        self.last_stop = now;
+        self.next_check = now + FIRST_CHECK;
+        self.given_up = self.sparse;
     }
 
     /// Whether to poll for the next stop now rather than sleep.
@@ -76,6 +87,7 @@ impl Spin {
         let now = Instant::now();
         if now.duration_since(self.last_stop) >= WINDOW {
             self.given_up = true;
+            self.sparse = true;
         } else if now >= self.next_check {
             self.next_check = now + RECHECK;
             self.given_up = !self.cpu_idle();
@@ -160,6 +172,23 @@ mod tests {
         assert!(!spin.polling());
         assert!(!spin.polling());
         // The next stop starts a new window.
+        spin.stopped();
+        assert!(spin.polling());
+    }
+
+    #[test]
+    fn a_window_that_runs_out_stops_polling_until_stops_come_close_again() {
+        let (mut spin, _file) = loop_seeing(1);
+        spin.stopped();
+        spin.last_stop = Instant::now() - WINDOW;
+        assert!(!spin.polling());
+        // The next stop comes long after the one before: no polling after it.
+        spin.stopped();
+        assert!(!spin.polling());
+        spin.last_stop = Instant::now() - WINDOW;
+        spin.stopped();
+        assert!(!spin.polling());
+        // A stop right after the one before: stops come close together again, so it polls.
         spin.stopped();
         assert!(spin.polling());
     }
