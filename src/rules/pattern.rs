@@ -119,8 +119,7 @@ pub fn command_match<P: AsRef<str>, W: AsRef<str>>(pattern: &[P], words: &[W]) -
         Some((first, rest)) => {
             let word = words.first()?;
             let (first, word) = (first.as_ref(), word.as_ref());
-            let text = first != "*" && word.contains(char::is_whitespace);
-            if !text && alt_match(first, word) {
+            if alt_match(first, word) && (first == "*" || !word.contains(char::is_whitespace)) {
                 command_match(rest, &words[1..]).map(|n| n + 1)
             } else {
                 None

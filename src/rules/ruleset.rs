@@ -312,27 +312,15 @@ impl Ruleset {
     }
 
     /// Rule indices that may apply to invocation `index` of `invocations` (one analysis): those
-    /// of its program (see [`Ruleset::candidates`]), less the `unknown_programs` ones when it is a
-    /// wrapper the analysis unwrapped (`sudo X`, `xargs X`, `k3s kubectl ...`): its words are
-    /// the command it runs, which is judged as itself.
+    /// of its program (basename), the glob ones it matches, the global ones, and — when no rule
+    /// and no grammar names the program — the `unknown_programs` ones, unless the analysis
+    /// unwrapped it (`sudo X`, `xargs X`, `k3s kubectl ...`): a wrapper's words are the command
+    /// it runs, which is judged as itself.
     pub fn candidates_at(&self, invocations: &[Invocation], index: usize) -> Vec<usize> {
         let Some(inv) = invocations.get(index) else {
             return Vec::new();
         };
-        let mut out = self.candidates(inv.program_name());
-        if out
-            .iter()
-            .any(|i| self.index.unknown.contains(&(*i as u32)))
-            && crate::shell::is_unwrapped(invocations, index)
-        {
-            out.retain(|i| !self.index.unknown.contains(&(*i as u32)));
-        }
-        out
-    }
-
-    /// Rule indices that may apply to an invocation of `program` (basename): its own, the
-    /// glob ones it matches, the `unknown_programs` ones when nothing else names it, the global ones.
-    pub fn candidates(&self, program: &str) -> Vec<usize> {
+        let program = inv.program_name();
         let mut out: Vec<usize> = self
             .by_program(program)
             .unwrap_or(&[])
@@ -345,7 +333,10 @@ impl Ruleset {
                 out.push(i);
             }
         }
-        if out.is_empty() && self.declared_grammar(program).is_none() {
+        if out.is_empty()
+            && self.declared_grammar(program).is_none()
+            && !crate::shell::is_unwrapped(invocations, index)
+        {
             out.extend(self.index.unknown.iter().map(|&i| i as usize));
         }
         out.extend(self.index.global.iter().map(|&i| i as usize));

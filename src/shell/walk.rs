@@ -1271,10 +1271,6 @@ fn substituted_file(produced: Stdin, inv: &Invocation, procsubs: &[(usize, Stdin
 /// Programs that send their standard input to another machine as it is.
 pub const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
 
-/// PowerShell's `Remove-Item` (or an alias) with no path of its own deletes what the pipeline
-/// hands it: after a lister (`gci C:\data -Recurse | ri -Force`), the listed path is named as
-/// its operand, with `-Recurse` when the listing descends, so it is judged as the deletion of
-/// that tree it is.
 /// Whether `program` is PowerShell's `Remove-Item` or one of its aliases.
 fn is_remover(program: &str) -> bool {
     let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
@@ -1311,6 +1307,10 @@ fn spawns_itself(args: &[Arg], provenance: &[Step]) -> bool {
         })
 }
 
+/// PowerShell's `Remove-Item` (or an alias) with no path of its own deletes what the pipeline
+/// hands it: after a lister (`gci C:\data -Recurse | ri -Force`), the listed path is named as
+/// its operand, with `-Recurse` when the listing descends, so it is judged as the deletion of
+/// that tree it is.
 fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
     let Some(Stdin::Listing { path, recursive }) = stdin else {
         return;
