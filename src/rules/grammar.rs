@@ -37,9 +37,19 @@ pub struct Parsed<'a> {
     pub preview: bool,
     /// A prompt-suppression flag is present.
     pub escalated: bool,
+    /// How many positional words come before `--`, when the argv has one.
+    pub before_end_of_options: Option<usize>,
 }
 
 impl Parsed<'_> {
+    /// The positional words a subcommand path can be made of: those before `--`.
+    pub fn command_words(&self) -> &[Cow<'_, str>] {
+        let end = self
+            .before_end_of_options
+            .map_or(self.positionals.len(), |n| n.min(self.positionals.len()));
+        &self.positionals[..end]
+    }
+
     /// Whether any flag matches `pattern` exactly.
     pub fn has_flag(&self, pattern: &str) -> bool {
         self.flags
@@ -83,6 +93,9 @@ pub fn parse_except<'a>(args: &'a [Arg], skip: &[usize], g: &GrammarDef<'_>) -> 
             // Recorded as a flag named `--` so rules can tell `git checkout -- file` (discard
             // changes) from `git checkout branch`.
             after_dd = true;
+            if !g.commands_after_end_of_options {
+                p.before_end_of_options = Some(p.positionals.len());
+            }
             p.flags.push(Flag {
                 name: Cow::Borrowed("--"),
                 value: None,
@@ -270,6 +283,25 @@ mod tests {
             }]
         );
         assert_eq!(p.positionals, ["-rf"]);
+    }
+
+    #[test]
+    fn a_subcommand_path_ends_at_double_dash_unless_the_grammar_hands_the_rest_on() {
+        let a = args(&["npm", "run", "test", "--", "delete"]);
+        let p = parse(&a, &grammar(&[], false));
+        assert_eq!(p.positionals, ["run", "test", "delete"]);
+        assert_eq!(p.command_words(), ["run", "test"]);
+        let a = args(&["terragrunt", "run", "--all", "--", "destroy"]);
+        let handing_on = GrammarDef {
+            commands_after_end_of_options: true,
+            ..GrammarDef::default()
+        };
+        assert_eq!(parse(&a, &handing_on).command_words(), ["run", "destroy"]);
+        let a = args(&["kubectl", "delete", "ns", "prod"]);
+        assert_eq!(
+            parse(&a, &grammar(&[], false)).command_words(),
+            ["delete", "ns", "prod"]
+        );
     }
 
     #[test]

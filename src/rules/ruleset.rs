@@ -76,6 +76,59 @@ pub struct Ruleset {
 }
 
 /// The grammar used for programs that declare none: no value flags, no clusters.
+/// The grammar of a program that no rule and no grammar names: a `--long` flag is taken to
+/// take the next word as its value (`--filter delete`, `--name drop-old`), except the flags
+/// that are switches for nearly every command-line tool (`--force delete`, `--yes destroy`).
+static UNKNOWN_GRAMMAR: std::sync::LazyLock<GrammarDef<'static>> =
+    std::sync::LazyLock::new(|| GrammarDef {
+        unknown_long_takes_value: true,
+        bool_flags: [
+            "--force",
+            "--yes",
+            "--assume-yes",
+            "--quiet",
+            "--silent",
+            "--verbose",
+            "--debug",
+            "--all",
+            "--recursive",
+            "--json",
+            "--yaml",
+            "--raw",
+            "--pretty",
+            "--wait",
+            "--async",
+            "--dry-run",
+            "--dryrun",
+            "--help",
+            "--version",
+            "--insecure",
+            "--non-interactive",
+            "--noninteractive",
+            "--no-input",
+            "--batch",
+            "--purge",
+            "--permanent",
+            "--hard",
+            "--soft",
+            "--trace",
+            "--color",
+            "--plain",
+            "--local",
+            "--global",
+            "--confirm",
+            "--skip-confirmation",
+            "--auto-approve",
+            "--interactive",
+            "--prod",
+            "--production",
+        ]
+        .into_iter()
+        .map(Text::from)
+        .collect(),
+        ..GrammarDef::default()
+    });
+
 static DEFAULT_GRAMMAR: GrammarDef<'static> = GrammarDef {
     programs: Vec::new(),
     value_flags: Vec::new(),
@@ -83,6 +136,7 @@ static DEFAULT_GRAMMAR: GrammarDef<'static> = GrammarDef {
     unknown_long_takes_value: false,
     short_clusters: false,
     operands_first: false,
+    commands_after_end_of_options: false,
     fold_case: false,
     preview_flags: Vec::new(),
     preview_words: Vec::new(),
@@ -343,9 +397,26 @@ impl Ruleset {
         out
     }
 
-    /// Parses an invocation with its program's grammar.
+    /// Parses an invocation with its program's grammar; a program nothing names is parsed with
+    /// [`UNKNOWN_GRAMMAR`].
     pub fn parse<'a>(&self, inv: &'a Invocation) -> Parsed<'a> {
-        grammar::parse_except(&inv.args, &inv.code_args, self.grammar(inv.program_name()))
+        let program = inv.program_name();
+        let grammar = match self.declared_grammar(program) {
+            Some(gi) => self.grammar_at(gi).unwrap_or(&DEFAULT_GRAMMAR),
+            None if self.names(program) => &DEFAULT_GRAMMAR,
+            None => &UNKNOWN_GRAMMAR,
+        };
+        grammar::parse_except(&inv.args, &inv.code_args, grammar)
+    }
+
+    /// Whether some rule is written for `program`, by name or by a `program` glob.
+    fn names(&self, program: &str) -> bool {
+        self.by_program(program).is_some()
+            || self
+                .index
+                .glob_programs
+                .iter()
+                .any(|(pattern, _)| glob_match(pattern, program))
     }
 
     /// Whether rule `i` matches `inv` (already parsed as `parsed`).
@@ -357,7 +428,9 @@ impl Ruleset {
         if parsed.preview && !rule.match_previews {
             return false;
         }
-        let Some(consumed) = command_match(&rule.command, &parsed.positionals) else {
+        // A subcommand path ends where options end: the words after `--` are operands or
+        // another program's arguments (`npm run test -- delete`, `tox -- -k drop`).
+        let Some(consumed) = command_match(&rule.command, parsed.command_words()) else {
             return false;
         };
         let rest = &parsed.positionals[consumed..];

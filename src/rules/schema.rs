@@ -130,6 +130,11 @@ pub struct GrammarDef<'a> {
     /// Operands come before the first flag and everything after it is an expression (`find`).
     #[serde(default)]
     pub operands_first: bool,
+    /// The words after `--` go on with the subcommand path: the program hands them to another
+    /// (`terragrunt run --all -- destroy` runs `terraform destroy`). Otherwise a subcommand path
+    /// ends at `--`.
+    #[serde(default)]
+    pub commands_after_end_of_options: bool,
     /// Subcommand words are case-insensitive (`redis-cli FLUSHALL`).
     #[serde(default)]
     pub fold_case: bool,
@@ -488,6 +493,7 @@ fn owned_grammar(g: GrammarDef<'_>) -> GrammarDef<'static> {
         unknown_long_takes_value: g.unknown_long_takes_value,
         short_clusters: g.short_clusters,
         operands_first: g.operands_first,
+        commands_after_end_of_options: g.commands_after_end_of_options,
         fold_case: g.fold_case,
         preview_flags: owned_list(g.preview_flags),
         preview_words: owned_list(g.preview_words),

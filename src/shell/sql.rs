@@ -43,6 +43,9 @@ const CLIENTS: &[&str] = &[
     "impala-shell",
     "usql",
     "dolt",
+    "surreal",
+    "surrealctl",
+    "hbase",
     "mongosh",
     "mongo",
     "redis-cli",
@@ -168,6 +171,8 @@ pub fn unwrap_client(
             ],
         ),
         "dolt" => Vec::new(),
+        "surreal" | "surrealctl" => surreal_inputs(inv),
+        "hbase" => return hbase_shell(w, index, inv, stdin, procsubs, st),
         "bq" => bq_inputs(inv),
         "mongosh" | "mongo" => {
             let mut inputs = flag_inputs(
@@ -240,6 +245,61 @@ pub fn unwrap_client(
                 None => {}
             },
         }
+    }
+}
+
+/// SurrealDB's `surreal sql` (and `surreal db sql`, `surrealctl instance sql`) reads SurrealQL
+/// from its input; `surreal import FILE` runs a file of it. Its other commands take none.
+fn surreal_inputs(inv: &Invocation) -> Vec<Input> {
+    let words: Vec<&str> = inv.args.iter().skip(1).map(|a| a.text.as_str()).collect();
+    if words.contains(&"sql") {
+        return vec![Input::Stdin];
+    }
+    if words.contains(&"import") {
+        let file = inv
+            .args
+            .last()
+            .filter(|a| a.text != "import" && !a.text.starts_with('-'));
+        return vec![Input::File(file.cloned())];
+    }
+    Vec::new()
+}
+
+/// `hbase shell` reads HBase shell commands (`disable 't1'; drop 't1'`) from a script file or its
+/// input: each is emitted as an invocation of `hbase-shell` whose words are the command's
+/// (`hbase-shell drop 't1'`), Ruby's parentheses and `;` separators taken as spaces and lines.
+fn hbase_shell(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) {
+    let Some(shell) = inv.args.iter().skip(1).position(|a| a.text == "shell") else {
+        return;
+    };
+    let script = inv.args[shell + 2..]
+        .iter()
+        .find(|a| !a.text.starts_with('-'));
+    let input = match script {
+        Some(path) => match file_content(path, inv, procsubs, st) {
+            Some(text) => Some(text),
+            None => return w.mark_opaque(index, Opaque::ScriptFile),
+        },
+        None => stdin,
+    };
+    match input {
+        Some(Stdin::Text(text, kind)) => {
+            let text = text.replace(';', "\n").replace(['(', ')', ','], " ");
+            emit_command_lines(w, inv, Arg::literal("hbase-shell"), &text, kind, st);
+        }
+        Some(other) => {
+            if let Some(kind) = other.as_code_opacity() {
+                w.mark_opaque(index, kind)
+            }
+        }
+        None => {}
     }
 }
 

@@ -25,6 +25,9 @@ pub(super) fn unwrap(
         "gcloud" => return gcloud_ssh(w, index, inv, st),
         "az" => return az_run_command(w, index, inv, st) || az_ssh(w, index, inv, st),
         "vagrant" => vagrant_ssh(w, index, inv, st),
+        "multipass" | "lxc" | "incus" | "limactl" | "lima" => {
+            return vm_exec(w, index, inv, st);
+        }
         "heroku" => return heroku_run(w, index, inv, st),
         "fly" | "flyctl" => return fly_exec(w, index, inv, st),
         "pssh" | "parallel-ssh" | "pdsh" | "clush" => parallel_ssh(w, index, inv, st),
@@ -418,6 +421,39 @@ fn fly_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> b
         return true;
     }
     false
+}
+
+/// A command run inside a local virtual machine or system container: `multipass exec VM [--]
+/// CMD`, `lxc exec C [--] CMD` (and `incus`), `limactl shell VM CMD`. It acts on the machine's
+/// files, not the host's. Returns whether `inv` is one.
+fn vm_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    let verb = inv.args.get(1).map_or("", |a| a.text.as_str());
+    let options = match (inv.program_name(), verb) {
+        ("multipass", "exec") => opts("d", &["--working-directory"]),
+        ("lxc" | "incus", "exec") => opts(
+            "",
+            &["--env", "--cwd", "--user", "--group", "--mode", "--project"],
+        ),
+        ("limactl" | "lima", "shell") => opts("", &["--workdir", "--shell"]),
+        _ => return false,
+    };
+    let (k, _) = scan(&inv.args, 2, &options);
+    let Some(machine) = inv.args.get(k) else {
+        return true;
+    };
+    let from = if inv.args.get(k + 1).is_some_and(|a| a.text == "--") {
+        k + 2
+    } else {
+        k + 1
+    };
+    let sub = remote_state(
+        inv,
+        st,
+        format!("{} {verb} {}", inv.program_name(), machine.text),
+    );
+    mark_command(w, index, inv, from);
+    shell_words(w, index, inv, from, &sub, None);
+    true
 }
 
 /// `vagrant ssh [MACHINE] -c|--command CMD` (or `-- CMD`): the command runs in the machine.
