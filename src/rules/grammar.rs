@@ -93,7 +93,8 @@ pub fn parse_except<'a>(args: &'a [Arg], skip: &[usize], g: &GrammarDef<'_>) -> 
             // Recorded as a flag named `--` so rules can tell `git checkout -- file` (discard
             // changes) from `git checkout branch`.
             after_dd = true;
-            if !g.commands_after_end_of_options {
+            // `aws -- s3 rb ...`: with no word before it, the path starts after it.
+            if !g.commands_after_end_of_options && !p.positionals.is_empty() {
                 p.before_end_of_options = Some(p.positionals.len());
             }
             p.flags.push(Flag {
@@ -297,6 +298,11 @@ mod tests {
             ..GrammarDef::default()
         };
         assert_eq!(parse(&a, &handing_on).command_words(), ["run", "destroy"]);
+        let a = args(&["aws", "--", "s3", "rb", "s3://b"]);
+        assert_eq!(
+            parse(&a, &grammar(&[], false)).command_words(),
+            ["s3", "rb", "s3://b"]
+        );
         let a = args(&["kubectl", "delete", "ns", "prod"]);
         assert_eq!(
             parse(&a, &grammar(&[], false)).command_words(),

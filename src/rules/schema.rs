@@ -132,7 +132,7 @@ pub struct GrammarDef<'a> {
     pub operands_first: bool,
     /// The words after `--` go on with the subcommand path: the program hands them to another
     /// (`terragrunt run --all -- destroy` runs `terraform destroy`). Otherwise a subcommand path
-    /// ends at `--`.
+    /// ends at a `--` that follows a positional word (`npm run test -- delete`).
     #[serde(default)]
     pub commands_after_end_of_options: bool,
     /// Subcommand words are case-insensitive (`redis-cli FLUSHALL`).
