@@ -7,10 +7,11 @@ use crate::shell::git_push::GIT_VALUE_OPTIONS;
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind, single_quoted};
 use crate::shell::walk::{State, Stdin, Walker, written_content};
 
-/// Shells that take `-c STRING` and read a script from stdin.
+/// Shells that take `-c STRING` and read a script from stdin (Nushell, xonsh and Elvish speak
+/// their own languages, whose simple commands read as the POSIX shell's).
 const SHELLS: &[&str] = &[
-    "sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish", "yash", "posh", "rbash", "csh",
-    "tcsh",
+    "sh", "bash", "zsh", "dash", "ksh", "mksh", "oksh", "loksh", "ash", "hush", "fish", "yash",
+    "posh", "rbash", "csh", "tcsh", "osh", "ysh", "nu", "xonsh", "elvish",
 ];
 
 /// Whether `name` is a shell that runs the commands it reads (`sh`, `bash`, `zsh`, ...).
