@@ -75,7 +75,6 @@ pub struct Ruleset {
     rules: Vec<OnceLock<std::result::Result<Box<CompiledRule>, String>>>,
 }
 
-/// The grammar used for programs that declare none: no value flags, no clusters.
 /// The grammar of a program that no rule and no grammar names: a `--long` flag is taken to
 /// take the next word as its value (`--filter delete`, `--name drop-old`), except the flags
 /// that are switches for nearly every command-line tool (`--force delete`, `--yes destroy`).
@@ -129,6 +128,7 @@ static UNKNOWN_GRAMMAR: std::sync::LazyLock<GrammarDef<'static>> =
         ..GrammarDef::default()
     });
 
+/// The grammar used for programs that declare none: no value flags, no clusters.
 static DEFAULT_GRAMMAR: GrammarDef<'static> = GrammarDef {
     programs: Vec::new(),
     value_flags: Vec::new(),

@@ -424,9 +424,15 @@ fn fly_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> b
 }
 
 /// A command run inside a local virtual machine or system container: `multipass exec VM [--]
-/// CMD`, `lxc exec C [--] CMD` (and `incus`), `limactl shell VM CMD`. It acts on the machine's
-/// files, not the host's. Returns whether `inv` is one.
+/// CMD`, `lxc exec C [--] CMD` (and `incus`), `limactl shell VM CMD`, `lima CMD` (the default
+/// VM). It acts on the machine's files, not the host's. Returns whether `inv` is one.
 fn vm_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    if inv.program_name() == "lima" {
+        let sub = remote_state(inv, st, "lima default".into());
+        mark_command(w, index, inv, 1);
+        shell_words(w, index, inv, 1, &sub, None);
+        return true;
+    }
     let verb = inv.args.get(1).map_or("", |a| a.text.as_str());
     let options = match (inv.program_name(), verb) {
         ("multipass", "exec") => opts("d", &["--working-directory"]),
@@ -434,7 +440,7 @@ fn vm_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bo
             "",
             &["--env", "--cwd", "--user", "--group", "--mode", "--project"],
         ),
-        ("limactl" | "lima", "shell") => opts("", &["--workdir", "--shell"]),
+        ("limactl", "shell") => opts("", &["--workdir", "--shell"]),
         _ => return false,
     };
     let (k, _) = scan(&inv.args, 2, &options);
