@@ -289,18 +289,13 @@ fn hbase_shell(
         },
         None => stdin,
     };
-    match input {
-        Some(Stdin::Text(text, kind)) => {
-            let text = text.replace(';', "\n").replace(['(', ')', ','], " ");
-            emit_command_lines(w, inv, Arg::literal("hbase-shell"), &text, kind, st);
+    let input = input.map(|input| match input {
+        Stdin::Text(text, kind) => {
+            Stdin::Text(text.replace(';', "\n").replace(['(', ')', ','], " "), kind)
         }
-        Some(other) => {
-            if let Some(kind) = other.as_code_opacity() {
-                w.mark_opaque(index, kind)
-            }
-        }
-        None => {}
-    }
+        other => other,
+    });
+    emit_input_lines(w, index, inv, Arg::literal("hbase-shell"), input, st);
 }
 
 /// What the file `path` given to a client holds: written earlier in the line, the output of a
@@ -680,10 +675,22 @@ fn redis(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin
     if has_command {
         return;
     }
-    match stdin {
-        Some(Stdin::Text(text, kind)) => {
-            emit_command_lines(w, inv, inv.args[0].clone(), &text, kind, st);
-        }
+    emit_input_lines(w, index, inv, inv.args[0].clone(), stdin, st);
+}
+
+/// Each line of a client's `input` as an invocation of `program` ([`emit_command_lines`]); an
+/// input that is code nobody can read (a download, a file not seen) marks invocation `index`
+/// opaque.
+fn emit_input_lines(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    program: Arg,
+    input: Option<Stdin>,
+    st: &State,
+) {
+    match input {
+        Some(Stdin::Text(text, kind)) => emit_command_lines(w, inv, program, &text, kind, st),
         Some(other) => {
             if let Some(kind) = other.as_code_opacity() {
                 w.mark_opaque(index, kind);

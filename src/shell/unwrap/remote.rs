@@ -427,36 +427,34 @@ fn fly_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> b
 /// CMD`, `lxc exec C [--] CMD` (and `incus`), `limactl shell VM CMD`, `lima CMD` (the default
 /// VM). It acts on the machine's files, not the host's. Returns whether `inv` is one.
 fn vm_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
-    if inv.program_name() == "lima" {
-        let sub = remote_state(inv, st, "lima default".into());
-        mark_command(w, index, inv, 1);
-        shell_words(w, index, inv, 1, &sub, None);
-        return true;
-    }
+    let name = inv.program_name();
     let verb = inv.args.get(1).map_or("", |a| a.text.as_str());
-    let options = match (inv.program_name(), verb) {
-        ("multipass", "exec") => opts("d", &["--working-directory"]),
-        ("lxc" | "incus", "exec") => opts(
+    let options = match (name, verb) {
+        ("lima", _) => None,
+        ("multipass", "exec") => Some(opts("d", &["--working-directory"])),
+        ("lxc" | "incus", "exec") => Some(opts(
             "",
             &["--env", "--cwd", "--user", "--group", "--mode", "--project"],
-        ),
-        ("limactl", "shell") => opts("", &["--workdir", "--shell"]),
+        )),
+        ("limactl", "shell") => Some(opts("", &["--workdir", "--shell"])),
         _ => return false,
     };
-    let (k, _) = scan(&inv.args, 2, &options);
-    let Some(machine) = inv.args.get(k) else {
-        return true;
+    // Where the command starts, and the machine it runs in.
+    let (from, via) = match options {
+        None => (1, "lima default".to_string()),
+        Some(options) => {
+            let (k, _) = scan(&inv.args, 2, &options);
+            let Some(machine) = inv.args.get(k) else {
+                return true;
+            };
+            let dd = inv.args.get(k + 1).is_some_and(|a| a.text == "--");
+            (
+                k + 1 + usize::from(dd),
+                format!("{name} {verb} {}", machine.text),
+            )
+        }
     };
-    let from = if inv.args.get(k + 1).is_some_and(|a| a.text == "--") {
-        k + 2
-    } else {
-        k + 1
-    };
-    let sub = remote_state(
-        inv,
-        st,
-        format!("{} {verb} {}", inv.program_name(), machine.text),
-    );
+    let sub = remote_state(inv, st, via);
     mark_command(w, index, inv, from);
     shell_words(w, index, inv, from, &sub, None);
     true
