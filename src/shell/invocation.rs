@@ -226,6 +226,10 @@ pub enum Opaque {
     PipedCode,
     /// A script file or SQL file whose content is not analysed (`sh deploy.sh`, `psql -f x.sql`).
     ScriptFile,
+    /// Code run on another machine that cannot be read here (`aws ssm send-command` with a
+    /// document or a parameters file, `az vm run-command invoke --scripts @deploy.sh`): the
+    /// exec tracer does not see it run either.
+    RemoteCode,
 }
 
 impl Opaque {
@@ -237,16 +241,18 @@ impl Opaque {
             Opaque::NetworkCode => "network-code",
             Opaque::PipedCode => "piped-code",
             Opaque::ScriptFile => "script-file",
+            Opaque::RemoteCode => "remote-code",
         }
     }
 
     /// Every opaque kind, for validating rulesets.
-    pub const ALL: [Opaque; 5] = [
+    pub const ALL: [Opaque; 6] = [
         Opaque::DynamicProgram,
         Opaque::DynamicCode,
         Opaque::NetworkCode,
         Opaque::PipedCode,
         Opaque::ScriptFile,
+        Opaque::RemoteCode,
     ];
 }
 

@@ -8,6 +8,7 @@
 //! with the outer invocation's provenance plus one step; code that cannot be seen marks the
 //! invocation opaque instead of being dropped.
 
+mod aws_exec;
 pub(super) mod find;
 mod remote;
 mod runners;

@@ -1,6 +1,6 @@
 //! Remote execution: `ssh HOST CMD` (`mosh`, `mssh`, `autossh` too), `kubectl
 //! exec|debug|run ... -- CMD`, `docker|podman exec|run ... CMD` (compose too), `gcloud compute
-//! ssh VM --command CMD`, `az ssh vm -- CMD`, `vagrant ssh -c CMD`, `heroku run CMD`, `fly ssh
+//! ssh VM --command CMD`, `az ssh vm -- CMD`, `aws ssm send-command` (see [`super::aws_exec`]), `vagrant ssh -c CMD`, `heroku run CMD`, `fly ssh
 //! console -C CMD`, `fly machine exec MACHINE CMD`, `pssh|pdsh|clush HOSTS CMD`,
 //! `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no
 //! local working directory and local paths do not apply.
@@ -23,6 +23,7 @@ pub(super) fn unwrap(
         "ansible" => ansible(w, index, inv, st),
         "salt" | "salt-ssh" | "salt-call" => salt(w, index, inv, st),
         "gcloud" => return gcloud_ssh(w, index, inv, st),
+        "aws" => return super::aws_exec::unwrap(w, index, inv, local_script(stdin.take(), st), st),
         "az" => return az_run_command(w, index, inv, st) || az_ssh(w, index, inv, st),
         "vagrant" => vagrant_ssh(w, index, inv, st),
         "multipass" | "lxc" | "incus" | "limactl" | "lima" => {
@@ -44,7 +45,7 @@ pub(super) fn unwrap(
 
 /// The state for a command that runs on another machine, reached through `via`: it has no
 /// local working directory, and local paths do not apply.
-fn remote_state(inv: &Invocation, st: &State, via: String) -> State {
+pub(super) fn remote_state(inv: &Invocation, st: &State, via: String) -> State {
     let mut sub = nested_state(inv, st);
     sub.prov.push(Step::via(StepKind::Remote, via));
     sub.cwd = None;
@@ -340,7 +341,12 @@ fn az_run_command(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State
             if a.dynamic {
                 w.mark_opaque(index, Opaque::DynamicCode);
             }
-            w.run_text(text, &sub, None);
+            if text.starts_with('@') {
+                // `--scripts @deploy.sh`: the CLI sends that file's content.
+                w.mark_opaque(index, Opaque::RemoteCode);
+            } else {
+                w.run_text(text, &sub, None);
+            }
         }
     }
     true
