@@ -226,7 +226,7 @@ pub struct RuleDef<'a> {
     #[serde(borrow, default)]
     pub script: Option<Text<'a>>,
     /// The invocation is opaque in one of these ways (`dynamic-program`, `dynamic-code`,
-    /// `network-code`, `piped-code`, `script-file`).
+    /// `network-code`, `piped-code`, `script-file`, `remote-code`).
     #[serde(borrow, default)]
     pub opaque_any: Vec<Text<'a>>,
     /// The invocation was reached through one of these provenance steps (`shell-string`,
