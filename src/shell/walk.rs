@@ -662,7 +662,7 @@ impl<'c> Walker<'c> {
         stdin: &mut Option<Stdin>,
     ) {
         match r {
-            ast::IoRedirect::File(_, kind, target) => match target {
+            ast::IoRedirect::File(fd, kind, target) => match target {
                 ast::IoFileRedirectTarget::Filename(w) => {
                     let resolved = self.resolve_word(w, st);
                     match kind {
@@ -692,7 +692,15 @@ impl<'c> Walker<'c> {
                     // `>& FILE` and `N>& FILE` write to FILE (stdout and stderr for the first)
                     // unless the word is a descriptor (`2`, `3-`) or `-`: bash decides after
                     // expansion, so a word only known at run time may be a file too.
-                    if matches!(kind, ast::IoFileRedirectKind::DuplicateOutput) {
+                    if matches!(kind, ast::IoFileRedirectKind::DuplicateInput)
+                        && fd.is_none_or(|fd| fd == 0)
+                    {
+                        // `bash <&3`: standard input is whatever descriptor 3 holds (`exec
+                        // 3<<<"rm -rf ~"` earlier), which is not followed here.
+                        if let Some(from) = resolved.first().filter(|a| a.text != "0") {
+                            *stdin = Some(Stdin::Opaque(format!("<&{}", from.text)));
+                        }
+                    } else if matches!(kind, ast::IoFileRedirectKind::DuplicateOutput) {
                         targets.extend(resolved.into_iter().filter(|a| !is_descriptor(a)));
                     }
                 }

@@ -22,6 +22,18 @@ pub(crate) fn is_shell(name: &str) -> bool {
 /// Paths that name the reading process's standard input.
 const STDIN_FILES: &[&str] = &["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"];
 
+/// Whether `path` names an open descriptor (`/dev/fd/3`, `/proc/self/fd/3`): a shell running it
+/// runs whatever was put there (`exec 3<<<"rm -rf ~"` earlier), which is not followed here.
+fn is_descriptor_file(path: &str) -> bool {
+    path.strip_prefix("/dev/fd/")
+        .or_else(|| path.strip_prefix("/proc/self/fd/"))
+        .or_else(|| {
+            let rest = path.strip_prefix("/proc/")?;
+            rest.split_once("/fd/").map(|(_, fd)| fd)
+        })
+        .is_some_and(|fd| !fd.is_empty())
+}
+
 /// Unwraps a shell given code; returns whether `inv` is one.
 pub(super) fn unwrap(
     w: &mut Walker<'_>,
@@ -61,6 +73,9 @@ pub(super) fn unwrap(
             {
                 code_from_stdin(w, index, inv, stdin.take(), st)
             }
+            None if inv.args.get(1).is_some_and(|f| is_descriptor_file(&f.text)) => {
+                w.mark_opaque(index, Opaque::PipedCode);
+            }
             None => match inv
                 .args
                 .get(1)
@@ -71,7 +86,7 @@ pub(super) fn unwrap(
             },
         },
         "make" | "gmake" | "bmake" => make_file(w, index, inv, stdin.take(), procsubs, st),
-        "git" => git_aliases(w, inv, st),
+        "git" => git_aliases(w, index, inv, st),
         "trap" => {
             // `trap 'code' EXIT`: the code runs later, in this shell, in the state it is in
             // then.
@@ -266,6 +281,7 @@ fn shell(
             None if STDIN_FILES.contains(&script.text.as_str()) => {
                 code_from_stdin(w, index, inv, stdin, st)
             }
+            None if is_descriptor_file(&script.text) => w.mark_opaque(index, Opaque::PipedCode),
             None => match written_content(script, inv.cwd.as_deref(), st) {
                 Some(content) => code_from_stdin(w, index, inv, Some(content), st),
                 None => w.mark_opaque(index, Opaque::ScriptFile),
@@ -448,7 +464,7 @@ fn git_config_command<'a>(key: &str, value: &'a str) -> Option<&'a str> {
 /// configuration that makes git run a shell command runs `cmd` (now, or when used: holding it
 /// where it is defined is the only place it can be seen). A git alias (`git config alias.p
 /// 'push --force'`) is judged as the git command it stands for, for the same reason.
-fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
+fn git_aliases(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
     let run = |w: &mut Walker<'_>, key: &str, value: &str| {
         if let Some(shell) = git_config_command(key, value) {
             w.run_text(
@@ -458,6 +474,17 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             );
         }
     };
+    // `GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0=CMD git log`.
+    for (name, key) in &inv.env {
+        if let Some(n) = name.strip_prefix("GIT_CONFIG_KEY_")
+            && let Some((_, value)) = inv
+                .env
+                .iter()
+                .find(|(v, _)| v.strip_prefix("GIT_CONFIG_VALUE_") == Some(n))
+        {
+            run(w, key, value);
+        }
+    }
     let mut aliases: Vec<(String, &str)> = Vec::new();
     let mut i = 1;
     while let Some(a) = inv.args.get(i) {
@@ -469,6 +496,20 @@ fn git_aliases(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
             run(w, key, code);
             if let Some(name) = key.to_ascii_lowercase().strip_prefix("alias.") {
                 aliases.push((name.to_string(), code));
+            }
+        }
+        // `git --config-env=core.pager=VAR log`: the value is the variable's.
+        let config_env = match a.text.as_str() {
+            "--config-env" => inv.args.get(i + 1).map(|v| v.text.as_str()),
+            t => t.strip_prefix("--config-env="),
+        };
+        if let Some((key, var)) = config_env.and_then(|v| v.rsplit_once('=')) {
+            match inv.env.iter().find(|(name, _)| name == var) {
+                Some((_, value)) => run(w, key, value),
+                None if git_config_command(key, "!").is_some() => {
+                    w.mark_opaque(index, Opaque::DynamicCode);
+                }
+                None => {}
             }
         }
         if !a.text.starts_with('-') {
