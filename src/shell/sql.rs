@@ -236,7 +236,12 @@ pub fn unwrap_client(
                 None => w.mark_opaque(index, Opaque::ScriptFile),
             },
             Input::Stdin => match &stdin {
-                Some(Stdin::Text(text, kind)) => emit_sql(w, inv, text, *kind, st),
+                Some(Stdin::Text(text, kind)) => {
+                    if has_dynamic_statement(text) {
+                        w.mark_opaque(index, Opaque::DynamicCode);
+                    }
+                    emit_sql(w, inv, text, *kind, st);
+                }
                 Some(other) => {
                     if let Some(kind) = other.as_code_opacity() {
                         w.mark_opaque(index, kind)
@@ -244,6 +249,75 @@ pub fn unwrap_client(
                 }
                 None => {}
             },
+        }
+    }
+}
+
+/// Where a web framework's database shell is named in `inv`, if it is one: `rails dbconsole`
+/// (`rails db`, `bin/rails`), `python manage.py dbshell` (`./manage.py`, `django-admin`) and
+/// `php artisan db`. They start the database's own client, which runs the SQL it reads; what
+/// follows `--` is that client's arguments (`dbshell -- -c 'DROP TABLE x'`).
+pub fn framework_db_shell(inv: &Invocation) -> bool {
+    let word = |i: usize| {
+        inv.args
+            .get(i)
+            .map(|a| a.text.rsplit('/').next().unwrap_or(&a.text))
+    };
+    let (at, shells): (usize, &[&str]) = match word(0) {
+        Some("rails") => (1, &["dbconsole", "db"]),
+        Some("manage.py" | "django-admin" | "django-admin.py") => (1, &["dbshell"]),
+        Some("artisan") => (1, &["db"]),
+        Some(p) if p.starts_with("python") && word(1) == Some("manage.py") => (2, &["dbshell"]),
+        Some("php") if word(1) == Some("artisan") => (2, &["db"]),
+        _ => return false,
+    };
+    word(at).is_some_and(|w| shells.contains(&w))
+}
+
+/// Analyses the SQL a framework's database shell ([`framework_db_shell`]) runs: its standard
+/// input, and the statements given to the client after `--` (`-c`, `-e`, `--command`,
+/// `--execute`).
+pub fn unwrap_framework_db_shell(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
+    match local_script(stdin, st) {
+        Some(Stdin::Text(text, kind)) => {
+            if has_dynamic_statement(&text) {
+                w.mark_opaque(index, Opaque::DynamicCode);
+            }
+            emit_sql(w, inv, &text, kind, st);
+        }
+        Some(other) => {
+            if let Some(kind) = other.as_code_opacity() {
+                w.mark_opaque(index, kind);
+            }
+        }
+        None => {}
+    }
+    let Some(dd) = inv.args.iter().position(|a| a.text == "--") else {
+        return;
+    };
+    let client = &inv.args[dd + 1..];
+    for (i, a) in client.iter().enumerate() {
+        let sql = match a.text.as_str() {
+            "-c" | "-e" | "--command" | "--execute" => client.get(i + 1),
+            t if t.starts_with("--command=") || t.starts_with("--execute=") => Some(a),
+            _ => None,
+        };
+        if let Some(sql) = sql {
+            if sql.dynamic {
+                w.mark_opaque(index, Opaque::DynamicCode);
+            }
+            let text = sql
+                .text
+                .split_once('=')
+                .filter(|_| sql.text.starts_with("--"));
+            let text = text.map_or(sql.text.as_str(), |(_, v)| v);
+            emit_sql(w, inv, text, StepKind::Sql, st);
         }
     }
 }
@@ -752,6 +826,18 @@ pub(super) fn emit_sql(
     }
 }
 
+/// Whether some statement of `text` is only a shell variable left unexpanded (`echo "$SQL" |
+/// psql`): the SQL is only known at run time.
+fn has_dynamic_statement(text: &str) -> bool {
+    statements(text).iter().any(|st| match st.as_slice() {
+        [first, ..] if first.len() > 1 && first.starts_with('$') => {
+            first[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        }
+        [dollar, brace, ..] => dollar == "$" && brace == "{",
+        _ => false,
+    })
+}
+
 /// Splits SQL text into statements of normalised tokens.
 pub fn statements(text: &str) -> Vec<Vec<String>> {
     let mut out = Vec::new();
@@ -893,6 +979,14 @@ fn dollar_quote(chars: &[char], i: usize) -> Option<(String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_statement_that_is_a_variable_is_dynamic() {
+        assert!(has_dynamic_statement("$SQL"));
+        assert!(has_dynamic_statement("SELECT 1; ${QUERY};"));
+        assert!(!has_dynamic_statement("DROP TABLE $T;"));
+        assert!(!has_dynamic_statement("SELECT $1, $$text$$;"));
+    }
 
     #[test]
     fn statements_are_split_and_normalised() {
