@@ -304,19 +304,18 @@ pub fn unwrap_framework_db_shell(
     let client = &inv.args[dd + 1..];
     for (i, a) in client.iter().enumerate() {
         let sql = match a.text.as_str() {
-            "-c" | "-e" | "--command" | "--execute" => client.get(i + 1),
-            t if t.starts_with("--command=") || t.starts_with("--execute=") => Some(a),
-            _ => None,
+            "-c" | "-e" | "--command" | "--execute" => {
+                client.get(i + 1).map(|v| (v, v.text.as_str()))
+            }
+            t => t
+                .strip_prefix("--command=")
+                .or_else(|| t.strip_prefix("--execute="))
+                .map(|v| (a, v)),
         };
-        if let Some(sql) = sql {
-            if sql.dynamic {
+        if let Some((arg, text)) = sql {
+            if arg.dynamic {
                 w.mark_opaque(index, Opaque::DynamicCode);
             }
-            let text = sql
-                .text
-                .split_once('=')
-                .filter(|_| sql.text.starts_with("--"));
-            let text = text.map_or(sql.text.as_str(), |(_, v)| v);
             emit_sql(w, inv, text, StepKind::Sql, st);
         }
     }

@@ -1,6 +1,7 @@
 //! Remote execution: `ssh HOST CMD` (`mosh`, `mssh`, `autossh` too), `kubectl
 //! exec|debug|run ... -- CMD`, `docker|podman exec|run ... CMD` (compose too), `gcloud compute
-//! ssh VM --command CMD`, `az ssh vm -- CMD`, `aws ssm send-command` (see [`super::aws_exec`]), `vagrant ssh -c CMD`, `heroku run CMD`, `fly ssh
+//! ssh VM --command CMD`, `az ssh vm -- CMD`, `aws ssm send-command` and `aws ecs
+//! execute-command` (see [`super::aws_exec`]), `vagrant ssh -c CMD`, `heroku run CMD`, `fly ssh
 //! console -C CMD`, `fly machine exec MACHINE CMD`, `pssh|pdsh|clush HOSTS CMD`,
 //! `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no
 //! local working directory and local paths do not apply.

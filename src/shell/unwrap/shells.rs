@@ -474,6 +474,7 @@ fn git_aliases(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
             );
         }
     };
+    let mut aliases: Vec<(String, &str)> = Vec::new();
     // `GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=core.pager GIT_CONFIG_VALUE_0=CMD git log`.
     for (name, key) in &inv.env {
         if let Some(n) = name.strip_prefix("GIT_CONFIG_KEY_")
@@ -483,9 +484,11 @@ fn git_aliases(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
                 .find(|(v, _)| v.strip_prefix("GIT_CONFIG_VALUE_") == Some(n))
         {
             run(w, key, value);
+            if let Some(name) = key.to_ascii_lowercase().strip_prefix("alias.") {
+                aliases.push((name.to_string(), value));
+            }
         }
     }
-    let mut aliases: Vec<(String, &str)> = Vec::new();
     let mut i = 1;
     while let Some(a) = inv.args.get(i) {
         let value = match a.text.as_str() {
