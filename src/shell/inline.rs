@@ -627,6 +627,17 @@ fn program_and_list_re() -> Option<&'static Regex> {
     )
 }
 
+/// Commands other languages run from a literal: Julia's `` run(`cmd`) ``, Groovy's
+/// `"cmd".execute()` and Erlang's `os:cmd("cmd")`. Each is split into words or run by a shell;
+/// either way the words are the command's.
+fn command_literal_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    cached(
+        &RE,
+        r#"\brun\s*\(\s*`([^`]*)`|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\.execute\s*\(|\bos:cmd\s*\(\s*("(?:[^"\\]|\\.)*")"#,
+    )
+}
+
 /// The shell templates of Bun (`` Bun.$`cmd` ``), zx and dax (`` $`cmd` ``).
 fn js_shell_template_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
@@ -860,6 +871,22 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             out.push(Embedded::Argv(items));
         }
     }
+    let literals = (code.contains("run(") || code.contains(".execute") || code.contains("os:cmd"))
+        .then(command_literal_re)
+        .flatten();
+    for cap in literals
+        .into_iter()
+        .flat_map(|re| re.captures_iter(code.as_bytes()))
+    {
+        let found = (1..=3).find_map(|g| cap.get(g)).and_then(|m| text(code, m));
+        if let Some(found) = found {
+            let inner = found
+                .strip_prefix(['"', '\''])
+                .and_then(|f| f.strip_suffix(['"', '\'']))
+                .map_or(found.to_string(), unescape_literal);
+            out.push(Embedded::Shell(inner));
+        }
+    }
     let templates = code.contains("$`").then(js_shell_template_re).flatten();
     for cap in templates
         .into_iter()
@@ -912,6 +939,22 @@ mod tests {
         assert!(!masked.contains("\"build\""));
         assert!(masked.contains("shutil.rmtree(target)"));
         assert!(literal_deletes("fs.unlinkSync(p)").is_empty());
+    }
+
+    #[test]
+    fn finds_commands_run_from_literals_in_julia_groovy_and_erlang() {
+        for (code, command) in [
+            ("run(`rm -rf /srv`)", "rm -rf /srv"),
+            (r#""rm -rf /srv".execute()"#, "rm -rf /srv"),
+            (r#"os:cmd("rm -rf ~"), halt()."#, "rm -rf ~"),
+        ] {
+            assert_eq!(
+                embedded_commands(code, false),
+                vec![Embedded::Shell(command.into())],
+                "{code}"
+            );
+        }
+        assert!(embedded_commands(r#"cur.execute("SELECT 1")"#, false).is_empty());
     }
 
     #[test]
