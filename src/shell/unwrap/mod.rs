@@ -190,6 +190,8 @@ const COMMAND_OPTIONS: &[(&[&str], &[&str])] = &[
     (&["zip"], &["-TT", "--unzip-command"]),
     (&["rsync"], &["-e", "--rsh", "--rsync-path"]),
     (&["man"], &["-P", "--pager", "-H", "--html"]),
+    (&["nodemon"], &["--exec", "-x"]),
+    (&["entr"], &["-s"]),
 ];
 
 /// Command-running options spelled in a program's own way.

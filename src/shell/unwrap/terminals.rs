@@ -1,9 +1,10 @@
 //! Terminals and multiplexers that run a command in another window or pane, or type text into
 //! one: `tmux new-window 'cmd'`, `tmux send-keys 'cmd' Enter`, `screen -dm cmd`, `screen -X
 //! stuff 'cmd\n'`, `xterm -e cmd`, `gnome-terminal -- cmd`, `xfce4-terminal -e 'cmd'`,
-//! `kitty @ send-text 'cmd\n'`, `wezterm cli spawn -- cmd`. Some of these run the command
-//! outside this process tree (a tmux or screen server started earlier, gnome-terminal's server
-//! started by D-Bus), where only this analysis sees it.
+//! `kitty @ send-text 'cmd\n'`, `wezterm cli spawn -- cmd`, and keyboard simulators that type
+//! into the focused window (`xdotool type 'cmd'`, `ydotool type`, `wtype`). Some of these run
+//! the command outside this process tree (a tmux or screen server started earlier,
+//! gnome-terminal's server started by D-Bus), where only this analysis sees it.
 
 use super::{has, opts, scan, shell_string, value_of, wrapper};
 use crate::shell::invocation::Invocation;
@@ -55,6 +56,12 @@ pub(super) fn unwrap(
     match name {
         _ if typed.is_some() => run_typed(w, inv, typed.as_deref().unwrap_or_default(), st),
         "tmux" => tmux(w, inv, st),
+        "xdotool" | "ydotool" | "wtype" => {
+            let Some(text) = keyboard_text(inv) else {
+                return false;
+            };
+            run_typed(w, inv, &text, st);
+        }
         "screen" => screen(w, inv, stdin, st),
         "kitty" => kitty(w, inv, stdin, st),
         _ if STRING_COMMAND.contains(&name) || ARGV_COMMAND.contains(&name) => {
@@ -112,6 +119,40 @@ fn screen(w: &mut Walker<'_>, inv: &Invocation, stdin: &mut Option<Stdin>, st: &
         Some(_) => {}
         None => wrapper(w, inv, k, stdin.take(), st, None),
     }
+}
+
+/// The text `xdotool type TEXT`, `ydotool type TEXT` or `wtype TEXT` types into the focused
+/// window, which may be a terminal's shell. `None` for their other commands.
+fn keyboard_text(inv: &Invocation) -> Option<String> {
+    let (start, value_options): (usize, &[&str]) = match inv.program_name() {
+        "wtype" => (1, &["-d", "-s", "-k", "-P", "-p", "-m", "-M"]),
+        _ => (
+            inv.args.iter().position(|a| a.text == "type")? + 1,
+            &[
+                "--window",
+                "--delay",
+                "--terminator",
+                "--file",
+                "--args",
+                "-d",
+                "-H",
+                "-D",
+            ],
+        ),
+    };
+    let mut words = Vec::new();
+    let mut i = start;
+    while let Some(a) = inv.args.get(i) {
+        if value_options.contains(&a.text.as_str()) {
+            i += 2;
+            continue;
+        }
+        if !a.text.starts_with('-') || a.text == "-" {
+            words.push(a.text.as_str());
+        }
+        i += 1;
+    }
+    (!words.is_empty()).then(|| words.join(" "))
 }
 
 /// The text `kitty @ send-text TEXT` or `wezterm cli send-text TEXT` types into a window.
