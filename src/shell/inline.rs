@@ -581,7 +581,7 @@ fn text<'a>(code: &'a str, m: Match<'_>) -> Option<&'a str> {
 
 /// Substrings one of which every call `shell_call_re` matches contains: code with none of them
 /// cannot match, and skipping the regex spares compiling it in a process that checks one command.
-const SHELL_CALL_HINTS: [&str; 17] = [
+const SHELL_CALL_HINTS: [&str; 18] = [
     ".call",
     ".run",
     "Popen",
@@ -599,6 +599,7 @@ const SHELL_CALL_HINTS: [&str; 17] = [
     "sh",
     "do script",
     "write text",
+    "os:cmd",
 ];
 
 fn shell_call_re() -> Option<&'static Regex> {
@@ -609,7 +610,7 @@ fn shell_call_re() -> Option<&'static Regex> {
         \b(?: os\.system | os\.popen | subprocess\.[a-z_]+ | commands\.getoutput | check_output | check_call
           | [a-z_][a-z0-9_]*\.(?:call|run|Popen|getoutput|getstatusoutput)
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
-          | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh
+          | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh | os:cmd
           | shell-command | shell-command-to-string | call-process-shell-command
           | do\s+shell\s+script | do\s+script | write\s+text )
         \s*\(?\s* (?:[rfbu]{0,2})
@@ -627,14 +628,14 @@ fn program_and_list_re() -> Option<&'static Regex> {
     )
 }
 
-/// Commands other languages run from a literal: Julia's `` run(`cmd`) ``, Groovy's
-/// `"cmd".execute()` and Erlang's `os:cmd("cmd")`. Each is split into words or run by a shell;
-/// either way the words are the command's.
+/// Commands other languages run from a literal in a shape the shell-call pattern does not
+/// have (Erlang's `os:cmd("cmd")` is one of [`shell_call_re`]'s calls): Julia's `` run(`cmd`) ``
+/// and Groovy's `"cmd".execute()`. Each is split into words; the words are the command's.
 fn command_literal_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     cached(
         &RE,
-        r#"\brun\s*\(\s*`([^`]*)`|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\.execute\s*\(|\bos:cmd\s*\(\s*("(?:[^"\\]|\\.)*")"#,
+        r#"\brun\s*\(\s*`([^`]*)`|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\.execute\s*\("#,
     )
 }
 
@@ -721,7 +722,7 @@ fn dynamic_call_re() -> Option<&'static Regex> {
         \b( os\.system | os\.popen | os\.spawn[a-z]* | os\.exec[lv]p?e? | pty\.spawn
           | subprocess\.(?:[a-z_]+|Popen) | commands\.get[a-z]*output | check_output | check_call
           | getoutput | getstatusoutput | os\.execute | io\.popen | Open3\.[a-z0-9_]+
-          | shell_exec | passthru | proc_open | popen | system
+          | shell_exec | passthru | proc_open | popen | system | os:cmd
           | execSync | execFileSync | spawnSync | execFile | spawn | exec )
         (?: \s*\(\s*[A-Za-z_$@] | [\ \t]+\$ )"#,
     )
@@ -871,14 +872,14 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             out.push(Embedded::Argv(items));
         }
     }
-    let literals = (code.contains("run(") || code.contains(".execute") || code.contains("os:cmd"))
+    let literals = (code.contains("run(") || code.contains(".execute"))
         .then(command_literal_re)
         .flatten();
     for cap in literals
         .into_iter()
         .flat_map(|re| re.captures_iter(code.as_bytes()))
     {
-        let found = (1..=3).find_map(|g| cap.get(g)).and_then(|m| text(code, m));
+        let found = (1..=2).find_map(|g| cap.get(g)).and_then(|m| text(code, m));
         if let Some(found) = found {
             let inner = found
                 .strip_prefix(['"', '\''])
@@ -955,6 +956,11 @@ mod tests {
             );
         }
         assert!(embedded_commands(r#"cur.execute("SELECT 1")"#, false).is_empty());
+        // Built when the code runs: only the start of the command is known.
+        assert_eq!(
+            embedded_commands(r#"os:cmd("rm -rf " ++ Dir)"#, false),
+            vec![Embedded::Dynamic, Embedded::Shell("rm -rf ".into())]
+        );
     }
 
     #[test]

@@ -224,6 +224,20 @@ pub fn unwrap_client(
             return;
         }
     };
+    emit_inputs(w, index, inv, inputs, stdin.as_ref(), procsubs, st);
+}
+
+/// Analyses the SQL of each of a client's `inputs`: text given on the command line, files, and
+/// its standard input `stdin`.
+fn emit_inputs(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    inputs: Vec<Input>,
+    stdin: Option<&Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) {
     for input in inputs {
         match input {
             Input::Text(text) => emit_sql(w, inv, &text, StepKind::Sql, st),
@@ -235,7 +249,7 @@ pub fn unwrap_client(
                 }
                 None => w.mark_opaque(index, Opaque::ScriptFile),
             },
-            Input::Stdin => match &stdin {
+            Input::Stdin => match stdin {
                 Some(Stdin::Text(text, kind)) => {
                     if has_dynamic_statement(text) {
                         w.mark_opaque(index, Opaque::DynamicCode);
@@ -275,50 +289,37 @@ pub fn framework_db_shell(inv: &Invocation) -> bool {
 }
 
 /// Analyses the SQL a framework's database shell ([`framework_db_shell`]) runs: its standard
-/// input, and the statements given to the client after `--` (`-c`, `-e`, `--command`,
-/// `--execute`).
+/// input, and what the client is given after `--` (`-c`/`-e`/`--command`/`--execute` text,
+/// `-f`/`--file` files). The input is read whatever the client is given, as the shell cannot
+/// tell which client it starts.
 pub fn unwrap_framework_db_shell(
     w: &mut Walker<'_>,
     index: usize,
     inv: &Invocation,
     stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
     st: &State,
 ) {
-    match local_script(stdin, st) {
-        Some(Stdin::Text(text, kind)) => {
-            if has_dynamic_statement(&text) {
-                w.mark_opaque(index, Opaque::DynamicCode);
-            }
-            emit_sql(w, inv, &text, kind, st);
-        }
-        Some(other) => {
-            if let Some(kind) = other.as_code_opacity() {
-                w.mark_opaque(index, kind);
-            }
-        }
-        None => {}
+    let stdin = local_script(stdin, st);
+    // The client's own arguments, as if it were the program.
+    let dd = inv.args.iter().position(|a| a.text == "--");
+    let mut client = inv.clone();
+    client.args = inv.args[..1]
+        .iter()
+        .chain(dd.map_or(&[][..], |dd| &inv.args[dd + 1..]))
+        .cloned()
+        .collect();
+    let mut inputs = flag_inputs(
+        &client,
+        &["-c", "-e", "--command", "--execute"],
+        &["-f", "--file"],
+        "",
+        &[],
+    );
+    if !inputs.iter().any(|i| matches!(i, Input::Stdin)) {
+        inputs.push(Input::Stdin);
     }
-    let Some(dd) = inv.args.iter().position(|a| a.text == "--") else {
-        return;
-    };
-    let client = &inv.args[dd + 1..];
-    for (i, a) in client.iter().enumerate() {
-        let sql = match a.text.as_str() {
-            "-c" | "-e" | "--command" | "--execute" => {
-                client.get(i + 1).map(|v| (v, v.text.as_str()))
-            }
-            t => t
-                .strip_prefix("--command=")
-                .or_else(|| t.strip_prefix("--execute="))
-                .map(|v| (a, v)),
-        };
-        if let Some((arg, text)) = sql {
-            if arg.dynamic {
-                w.mark_opaque(index, Opaque::DynamicCode);
-            }
-            emit_sql(w, inv, text, StepKind::Sql, st);
-        }
-    }
+    emit_inputs(w, index, inv, inputs, stdin.as_ref(), procsubs, st);
 }
 
 /// SurrealDB's `surreal sql` (and `surreal db sql`, `surrealctl instance sql`) reads SurrealQL

@@ -371,7 +371,7 @@ pub fn unwrap(
     } else if let Some(sql) = sql::cloud_sql_operand(&inv) {
         sql::unwrap_cloud_sql_operand(w, index, &inv, sql, st);
     } else if sql::framework_db_shell(&inv) {
-        sql::unwrap_framework_db_shell(w, index, &inv, stdin, st);
+        sql::unwrap_framework_db_shell(w, index, &inv, stdin, procsubs, st);
     } else if let Some(code) = inline::rails_runner_code(&inv) {
         inline::unwrap_rails_runner(w, index, &inv, code, st);
     } else if let Some(service) = sql::raw_service(&inv) {

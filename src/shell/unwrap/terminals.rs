@@ -124,34 +124,21 @@ fn screen(w: &mut Walker<'_>, inv: &Invocation, stdin: &mut Option<Stdin>, st: &
 /// The text `xdotool type TEXT`, `ydotool type TEXT` or `wtype TEXT` types into the focused
 /// window, which may be a terminal's shell. `None` for their other commands.
 fn keyboard_text(inv: &Invocation) -> Option<String> {
-    let (start, value_options): (usize, &[&str]) = match inv.program_name() {
-        "wtype" => (1, &["-d", "-s", "-k", "-P", "-p", "-m", "-M"]),
+    let (start, options) = match inv.program_name() {
+        "wtype" => (1, opts("dskPpmM", &[])),
         _ => (
             inv.args.iter().position(|a| a.text == "type")? + 1,
-            &[
-                "--window",
-                "--delay",
-                "--terminator",
-                "--file",
-                "--args",
-                "-d",
-                "-H",
-                "-D",
-            ],
+            opts(
+                "dHD",
+                &["--window", "--delay", "--terminator", "--file", "--args"],
+            ),
         ),
     };
-    let mut words = Vec::new();
-    let mut i = start;
-    while let Some(a) = inv.args.get(i) {
-        if value_options.contains(&a.text.as_str()) {
-            i += 2;
-            continue;
-        }
-        if !a.text.starts_with('-') || a.text == "-" {
-            words.push(a.text.as_str());
-        }
-        i += 1;
-    }
+    let (k, _) = scan(&inv.args, start, &options);
+    let words: Vec<&str> = inv.args[k.min(inv.args.len())..]
+        .iter()
+        .map(|a| a.text.as_str())
+        .collect();
     (!words.is_empty()).then(|| words.join(" "))
 }
 
