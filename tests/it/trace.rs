@@ -361,7 +361,10 @@ attempt("shell", lambda: subprocess.run(["sh", "-c", "echo forged record >> {sta
 attempt("rules", lambda: append("{rules}/org.toml"))
 attempt("rmtree", lambda: shutil.rmtree("{precious}"))
 attempt("workspace", lambda: append("notes.txt"))
-attempt("tmp", lambda: append("/tmp/interlock-sandbox-test-%d" % os.getpid()))
+scratch = "/tmp/interlock-sandbox-test-%d" % os.getpid()
+attempt("tmp", lambda: append(scratch))
+if os.path.exists(scratch):
+    os.remove(scratch)
 "#,
         state = s.state.display(),
         rules = rules.display(),
