@@ -128,8 +128,18 @@ const HOME_CACHES: &[&str] = &[
     ".cargo/git",
     "go/pkg/mod",
     "Library/Caches",
+    "Library/Developer/Xcode/DerivedData",
+    "Library/Developer/CoreSimulator/Caches",
     ".bun/install/cache",
     ".deno/cache",
+    ".nuget/packages",
+    ".gem/cache",
+    ".composer/cache",
+    ".pub-cache",
+    ".ivy2/cache",
+    ".sbt/boot",
+    ".stack/snapshots",
+    ".cabal/packages",
 ];
 
 fn find_workspace(cwd: &str) -> String {

@@ -340,6 +340,19 @@ enum Extent {
 /// Classifies one path argument of an invocation running in `cwd` (`None`: unknown), or on a
 /// remote host or container when `remote`.
 pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> PathClass {
+    // A backslash separates a Windows path (`..\\other`, `.\\`), and PowerShell takes it as
+    // `/` on every system; a POSIX file name with one in it is rare enough to judge as if it
+    // were a separator too.
+    let windows;
+    let arg = if arg.text.contains('\\') {
+        windows = Arg {
+            text: arg.text.replace('\\', "/"),
+            ..arg.clone()
+        };
+        &windows
+    } else {
+        arg
+    };
     if remote && let Some(class) = remote_home_class(arg) {
         return class;
     }
@@ -705,6 +718,12 @@ mod tests {
         assert_eq!(class("'C:\\Windows\\System32'"), PathClass::System);
         assert_eq!(class("'C:\\Program Files\\App'"), PathClass::System);
         assert_eq!(class("D:\\data"), PathClass::Outside);
+        // Relative Windows paths, their backslashes kept by quotes.
+        assert_eq!(class("'..\\..'"), PathClass::Root);
+        assert_eq!(class("'..\\other'"), PathClass::Outside);
+        assert_eq!(class("'.\\'"), PathClass::WorkspaceRoot);
+        assert_eq!(class("'.\\build\\out'"), PathClass::Workspace);
+        assert_eq!(class("'..\\*'"), PathClass::Outside);
     }
 
     #[test]

@@ -400,7 +400,17 @@ pub fn unwrap_rails_runner(
 /// Attaches `code` to invocation `index` and analyses the shell commands embedded in it.
 fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &State, via: &str) {
     let deletes = literal_deletes(code);
-    w.set_script(index, without_spans(code, &deletes));
+    let mut judged: Vec<_> = deletes.iter().map(|(span, _)| span.clone()).collect();
+    if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &POWERSHELL)) {
+        // A removal of literal paths is judged below as the command it is, when the shell
+        // reads it as one; one it cannot read stays for the script rules.
+        judged.extend(
+            super::powershell::literal_removals(code)
+                .into_iter()
+                .filter(|span| w.parses(&super::powershell::shell_text(&code[span.clone()]))),
+        );
+    }
+    w.set_script(index, without_spans(code, &judged));
     let mut sub = st.clone();
     sub.prov = inv.provenance.clone();
     sub.cwd = inv.cwd.clone();
@@ -807,10 +817,11 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
     out
 }
 
-/// `code` with the spans of [`literal_deletes`] blanked out.
-fn without_spans(code: &str, spans: &[(std::ops::Range<usize>, Embedded)]) -> String {
+/// `code` with `spans` (calls and statements judged as the commands they amount to) blanked
+/// out.
+fn without_spans(code: &str, spans: &[std::ops::Range<usize>]) -> String {
     let mut out = code.to_string();
-    for (span, _) in spans {
+    for span in spans {
         if let Some(part) = code.get(span.clone()) {
             out.replace_range(span.clone(), &" ".repeat(part.len()));
         }
@@ -936,7 +947,8 @@ mod tests {
                 Item::Literal("build".into())
             ])]
         );
-        let masked = without_spans(code, &deletes);
+        let spans: Vec<_> = deletes.iter().map(|(span, _)| span.clone()).collect();
+        let masked = without_spans(code, &spans);
         assert!(!masked.contains("\"build\""));
         assert!(masked.contains("shutil.rmtree(target)"));
         assert!(literal_deletes("fs.unlinkSync(p)").is_empty());

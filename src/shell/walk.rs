@@ -274,13 +274,17 @@ impl<'c> Walker<'c> {
     /// (a statement of another language that is only mostly shell-like, whose whole code the
     /// `script` rules already see) is left alone instead of being reported unparseable.
     pub fn run_text_if_shell(&mut self, text: &str, st: &State, step: Option<Step>) {
-        let reader = std::io::BufReader::new(text.as_bytes());
-        if brush_parser::Parser::new(reader, &self.options)
-            .parse_program()
-            .is_ok()
-        {
+        if self.parses(text) {
             self.run_text(text, st, step);
         }
+    }
+
+    /// Whether the shell reads `text` as commands.
+    pub fn parses(&self, text: &str) -> bool {
+        let reader = std::io::BufReader::new(text.as_bytes());
+        brush_parser::Parser::new(reader, &self.options)
+            .parse_program()
+            .is_ok()
     }
 
     fn walk_list(&mut self, list: &ast::CompoundList, st: &mut State) {
@@ -553,6 +557,7 @@ impl<'c> Walker<'c> {
         }
         env.sort();
         remove_listed(&mut parts.args, parts.stdin.as_ref());
+        name_listed_paths(&mut parts.args);
         name_uploaded_content(&mut parts.args, parts.stdin.as_ref(), &parts.procsubs, st);
         let mut provenance = st.prov.clone();
         if spawns_itself(&parts.args, &provenance) {
@@ -1352,6 +1357,26 @@ fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
     if *recursive {
         args.push(Arg::implied("-Recurse"));
     }
+}
+
+/// PowerShell's `Remove-Item` (or an alias) given a list (`Remove-Item .\build,C:\data`)
+/// removes each path of it: each is named as an operand of its own, so it is judged as the
+/// path it is. (A POSIX `rm` given a name with a comma in it is judged by each part too.)
+fn name_listed_paths(args: &mut Vec<Arg>) {
+    if !args.first().is_some_and(|a| is_remover(&a.text)) {
+        return;
+    }
+    let parts: Vec<Arg> = args[1..]
+        .iter()
+        .filter(|a| !a.dynamic && !a.text.starts_with('-') && a.text.contains(','))
+        .flat_map(|a| {
+            a.text
+                .split(',')
+                .filter(|p| !p.is_empty())
+                .map(Arg::implied)
+        })
+        .collect();
+    args.extend(parts);
 }
 
 /// What an HTTP client or a raw sender uploads, named for the rules on secret uploads: when the

@@ -127,7 +127,17 @@ fn kubectl(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Std
     let via = format!("{} {}", inv.program_name(), inv.args[verb_pos].text);
     if let Some(dd) = inv.args.iter().position(|a| a.text == "--") {
         mark_command(w, index, inv, dd + 1);
-        remote(w, inv, dd + 1, stdin, st, via);
+        // `kubectl run --image=bitnami/kubectl -- delete ns prod`: without `--command`, the
+        // words are the image's entrypoint's arguments.
+        let options = inv.args.get(verb_pos + 1..dd).unwrap_or(&[]);
+        let entrypoint = (inv.args[verb_pos].text == "run"
+            && !options.iter().any(|a| a.text == "--command"))
+        .then(|| kubectl_run_image(options).and_then(image_entrypoint))
+        .flatten();
+        match entrypoint {
+            Some(program) => remote_entrypoint(w, inv, program, dd + 1, stdin, st, via),
+            None => remote(w, inv, dd + 1, stdin, st, via),
+        }
     } else if inv.args[verb_pos].text == "exec" {
         let (k, _) = scan(
             &inv.args,
@@ -147,6 +157,19 @@ fn kubectl(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Std
         mark_command(w, index, inv, k + 1);
         remote(w, inv, k + 1, stdin, st, via);
     }
+}
+
+/// The image a `kubectl run` starts (`--image=NAME` or `--image NAME`), among its options.
+fn kubectl_run_image(options: &[crate::shell::invocation::Arg]) -> Option<&str> {
+    let mut words = options.iter().map(|a| a.text.as_str());
+    while let Some(word) = words.next() {
+        match word.strip_prefix("--image") {
+            Some("") => return words.next(),
+            Some(rest) if rest.starts_with('=') => return Some(&rest[1..]),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Long options of `docker run/exec` that take no value; every other long option takes one.
