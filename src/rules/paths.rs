@@ -342,11 +342,21 @@ enum Extent {
 pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> PathClass {
     // A backslash separates a Windows path (`..\\other`, `.\\`), and PowerShell takes it as
     // `/` on every system; a POSIX file name with one in it is rare enough to judge as if it
-    // were a separator too.
+    // were a separator too. PowerShell also takes a leading `~\\` as the home directory, where
+    // the shell does not expand it. (A quoted `'~'` or `'~/x'` stays the literal name it is to
+    // the shell: removing a stray `./~` directory so is the careful way.)
     let windows;
     let arg = if arg.text.contains('\\') {
+        let mut text = arg.text.replace('\\', "/");
+        if !arg.dynamic
+            && let Some(home) = &env.home
+            && arg.text.starts_with("~\\")
+        {
+            text.replace_range(..1, home);
+        }
         windows = Arg {
-            text: arg.text.replace('\\', "/"),
+            static_len: text.len(),
+            text,
             ..arg.clone()
         };
         &windows
@@ -724,6 +734,8 @@ mod tests {
         assert_eq!(class("'.\\'"), PathClass::WorkspaceRoot);
         assert_eq!(class("'.\\build\\out'"), PathClass::Workspace);
         assert_eq!(class("'..\\*'"), PathClass::Outside);
+        assert_eq!(class("'~\\.ssh\\id_rsa'"), PathClass::HomeConfig);
+        assert_eq!(class("'~'"), PathClass::Workspace);
     }
 
     #[test]
