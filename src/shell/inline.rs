@@ -150,11 +150,11 @@ fn lang_of(name: &str) -> Option<&'static Lang> {
     let base = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
     Some(match base {
         "python" | "pypy" => &PYTHON,
-        "node" | "nodejs" | "deno" | "bun" => &NODE,
+        "node" | "nodejs" | "deno" | "bun" | "tsx" | "ts-node" | "ts-node-esm" => &NODE,
         "perl" => &PERL,
         "ruby" | "jruby" => &RUBY,
         "php" | "lua" | "luajit" | "Rscript" | "R" | "julia" | "elixir" | "erl" | "groovy"
-        | "emacs" => &SIMPLE_E,
+        | "emacs" | "guile" | "racket" | "sbcl" | "csi" => &SIMPLE_E,
         "pwsh" | "powershell" => &POWERSHELL,
         "osascript" => &OSASCRIPT,
         "tclsh" | "expect" | "wish" => &TCL,
@@ -431,7 +431,11 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
         via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
         "ruby" | "jruby" | "perl" | "php"
     );
-    let mut embedded = embedded_commands(code, backticks);
+    let quoting = lang_of(via).is_some_and(|l| std::ptr::eq(l, &PERL) || std::ptr::eq(l, &RUBY));
+    let mut embedded = match quoting {
+        true => embedded_commands(&plain_quotes(code), backticks),
+        false => embedded_commands(code, backticks),
+    };
     embedded.extend(deletes.into_iter().map(|(_, delete)| delete));
     if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &AWK)) {
         embedded.extend(awk_commands(code));
@@ -591,7 +595,7 @@ fn text<'a>(code: &'a str, m: Match<'_>) -> Option<&'a str> {
 
 /// Substrings one of which every call `shell_call_re` matches contains: code with none of them
 /// cannot match, and skipping the regex spares compiling it in a process that checks one command.
-const SHELL_CALL_HINTS: [&str; 18] = [
+const SHELL_CALL_HINTS: [&str; 20] = [
     ".call",
     ".run",
     "Popen",
@@ -610,6 +614,8 @@ const SHELL_CALL_HINTS: [&str; 18] = [
     "do script",
     "write text",
     "os:cmd",
+    "run-program",
+    "open-input-pipe",
 ];
 
 fn shell_call_re() -> Option<&'static Regex> {
@@ -621,7 +627,8 @@ fn shell_call_re() -> Option<&'static Regex> {
           | [a-z_][a-z0-9_]*\.(?:call|run|Popen|getoutput|getstatusoutput)
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
           | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh | os:cmd
-          | shell-command | shell-command-to-string | call-process-shell-command
+          | shell-command | shell-command-to-string | call-process-shell-command | run-program
+          | open-input-pipe | open-output-pipe
           | do\s+shell\s+script | do\s+script | write\s+text )
         \s*\(?\s* (?:[rfbu]{0,2})
         ( "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | `[^`]*` | \[[^\]]*\] )"#,
@@ -829,6 +836,82 @@ fn without_spans(code: &str, spans: &[std::ops::Range<usize>]) -> String {
     out
 }
 
+/// Perl's and Ruby's quote-like literals (`q(...)`, `qq{...}`, `%q[...]`, `%Q<...>`,
+/// `%(...)`) spelled as the double-quoted strings they are, and their command literals
+/// (`qx(...)`, `%x{...}`) as the backticks they are, so that the shell-call patterns read
+/// `system q(rm -rf ~)` as they read `system "rm -rf ~"`. A literal with no closing delimiter
+/// is left as it is.
+fn plain_quotes(code: &str) -> String {
+    const OPENERS: &[(u8, u8)] = &[(b'(', b')'), (b'{', b'}'), (b'[', b']'), (b'<', b'>')];
+    let bytes = code.as_bytes();
+    let mut out = String::with_capacity(code.len());
+    let mut i = 0;
+    let mut copied = 0;
+    while i < bytes.len() {
+        let after_word = i > 0
+            && (bytes[i - 1].is_ascii_alphanumeric()
+                || matches!(bytes[i - 1], b'_' | b'$' | b'@' | b'&' | b':' | b'>' | b'-'));
+        let rest = &code[i..];
+        let prefix = ["qq", "qx", "q", "%Q", "%q", "%x", "%"]
+            .into_iter()
+            .find(|p| rest.starts_with(p));
+        let (Some(prefix), false) = (prefix, after_word) else {
+            i += 1;
+            continue;
+        };
+        let open_at = i + prefix.len();
+        let Some(&open) = bytes.get(open_at) else {
+            break;
+        };
+        let bracket = OPENERS.iter().find(|(o, _)| *o == open).map(|(_, c)| *c);
+        let close = match (bracket, prefix) {
+            (Some(close), _) => close,
+            // A bare `%` quotes only with a bracket (`a % b` is arithmetic).
+            (None, "%") => {
+                i += 1;
+                continue;
+            }
+            (None, _) if matches!(open, b'/' | b'!' | b'|' | b'#') => open,
+            (None, _) => {
+                i += 1;
+                continue;
+            }
+        };
+        let mut depth = 0usize;
+        let end = (open_at + 1..bytes.len()).find(|&j| {
+            let b = bytes[j];
+            if b == close && depth == 0 && bytes[j - 1] != b'\\' {
+                return true;
+            }
+            if bracket.is_some() && b == open {
+                depth += 1;
+            } else if bracket.is_some() && b == close {
+                depth = depth.saturating_sub(1);
+            }
+            false
+        });
+        let Some(end) = end else {
+            i += 1;
+            continue;
+        };
+        let body = &code[open_at + 1..end];
+        out.push_str(&code[copied..i]);
+        if prefix.ends_with('x') {
+            out.push('`');
+            out.push_str(body);
+            out.push('`');
+        } else {
+            out.push('"');
+            out.push_str(&body.replace('"', "\\\""));
+            out.push('"');
+        }
+        i = end + 1;
+        copied = i;
+    }
+    out.push_str(&code[copied..]);
+    out
+}
+
 /// Finds shell commands embedded in interpreter code; `backticks` for languages where
 /// `` `cmd` `` runs a shell (Ruby, Perl, PHP).
 pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
@@ -952,6 +1035,29 @@ mod tests {
         assert!(!masked.contains("\"build\""));
         assert!(masked.contains("shutil.rmtree(target)"));
         assert!(literal_deletes("fs.unlinkSync(p)").is_empty());
+    }
+
+    #[test]
+    fn perl_and_ruby_quote_like_literals_are_plain_strings() {
+        assert_eq!(plain_quotes("system q(rm -rf ~)"), r#"system "rm -rf ~""#);
+        assert_eq!(
+            plain_quotes("exec qq{a (b) \"c\"}"),
+            r#"exec "a (b) \"c\"""#
+        );
+        assert_eq!(plain_quotes("print qx[ls]; %x(id)"), "print `ls`; `id`");
+        assert_eq!(plain_quotes("system %q<rm -rf ~>"), r#"system "rm -rf ~""#);
+        assert_eq!(plain_quotes("q!a!"), r#""a""#);
+        // Not quotes: an identifier's letters, a hash, arithmetic, a method call.
+        for code in [
+            "seq(1)",
+            "my %h = (a => 1)",
+            "$a % ($b)",
+            "$o->q(1)",
+            "freq{x}",
+            "q(",
+        ] {
+            assert_eq!(plain_quotes(code), code);
+        }
     }
 
     #[test]

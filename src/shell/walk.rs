@@ -626,6 +626,10 @@ impl<'c> Walker<'c> {
     }
 
     fn assignment_value(&mut self, a: &ast::Assignment, st: &State) -> Option<String> {
+        // `a[$(cmd)]=1`: the index is expanded, and its substitutions run, too.
+        if let ast::AssignmentName::ArrayElementName(_, index) = &a.name {
+            self.resolve_raw(index, st);
+        }
         match &a.value {
             ast::AssignmentValue::Scalar(w) => {
                 let args = self.resolve_word(w, st);

@@ -67,7 +67,8 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
         }
     };
     let mut b = Builder::default();
-    b.pieces(&pieces, false, vars, &mut out.substitutions);
+    let source = Source { text: raw, options };
+    b.pieces(&pieces, false, vars, &mut out.substitutions, &source);
     if b.has_brace && !b.dynamic {
         let expanded = expand_braces(&b.pattern);
         if expanded.len() > 1 {
@@ -143,7 +144,11 @@ pub fn resolve_heredoc(body: &str, expand: bool, vars: &Vars, options: &ParserOp
     match brush_parser::word::parse_heredoc(body, options) {
         Ok(pieces) => {
             let mut b = Builder::default();
-            b.pieces(&pieces, true, vars, &mut out.substitutions);
+            let source = Source {
+                text: body,
+                options,
+            };
+            b.pieces(&pieces, true, vars, &mut out.substitutions, &source);
             let static_len = b.static_len.unwrap_or(b.text.len());
             out.args.push(Arg {
                 text: b.text,
@@ -236,12 +241,15 @@ impl Builder {
         self.pattern.push_str(display);
     }
 
+    /// Adds `pieces`, parsed from `source`, to the word; the command substitutions they run go
+    /// to `subs`.
     fn pieces(
         &mut self,
         pieces: &[WordPieceWithSource],
         in_dq: bool,
         vars: &Vars,
         subs: &mut Vec<(String, StepKind)>,
+        source: &Source<'_>,
     ) {
         for p in pieces {
             match &p.piece {
@@ -253,7 +261,7 @@ impl Builder {
                 WordPiece::AnsiCQuotedText(s) => self.literal(&decode_ansi_c(s), true),
                 WordPiece::DoubleQuotedSequence(inner)
                 | WordPiece::GettextDoubleQuotedSequence(inner) => {
-                    self.pieces(inner, true, vars, subs)
+                    self.pieces(inner, true, vars, subs, source)
                 }
                 WordPiece::EscapeSequence(s) => {
                     let c = s.strip_prefix('\\').unwrap_or(s);
@@ -272,14 +280,18 @@ impl Builder {
                     TildeExpr::UserHome(user) => self.dynamic(&format!("~{user}")),
                     _ => self.dynamic("~"),
                 },
-                WordPiece::ParameterExpansion(expr) => match known_parameter(expr, vars) {
-                    Some(value) => self.literal(&value, true),
-                    None => match globbed_parameter(expr, vars) {
-                        // Quoted or not, the value is one of the files the glob matches.
-                        Some(glob) => self.literal(glob, false),
-                        None => self.dynamic(&source_text(p)),
-                    },
-                },
+                WordPiece::ParameterExpansion(expr) => {
+                    let text = source
+                        .text
+                        .get(p.start_index..p.end_index)
+                        .unwrap_or_default();
+                    if let Some(inner) = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')) {
+                        // `${x:-$(cmd)}`, `${a[$(cmd)]}`, `${x/p/`cmd`}`: the words inside
+                        // run their substitutions when bash expands the parameter.
+                        substitutions_in(inner, vars, subs, source.options);
+                    }
+                    self.parameter(expr, p, vars)
+                }
                 WordPiece::CommandSubstitution(s) => {
                     subs.push((s.clone(), StepKind::CommandSubstitution));
                     match super::walk::static_output(s, vars) {
@@ -295,27 +307,51 @@ impl Builder {
                     }
                 }
                 WordPiece::ArithmeticExpression(e) => {
-                    if e.value.contains("$(") || e.value.contains('`') {
-                        subs.push((
-                            extract_inner_substitution(&e.value),
-                            StepKind::CommandSubstitution,
-                        ));
-                    }
+                    substitutions_in(&e.value, vars, subs, source.options);
                     self.dynamic(&format!("$(({}))", e.value))
                 }
             }
         }
     }
+
+    /// A parameter expansion: its value when known, else a run-time value.
+    fn parameter(&mut self, expr: &ParameterExpr, p: &WordPieceWithSource, vars: &Vars) {
+        match known_parameter(expr, vars) {
+            Some(value) => self.literal(&value, true),
+            None => match globbed_parameter(expr, vars) {
+                // Quoted or not, the value is one of the files the glob matches.
+                Some(glob) => self.literal(glob, false),
+                None => self.dynamic(&source_text(p)),
+            },
+        }
+    }
 }
 
-/// The text of a `$(...)` found inside an arithmetic expression, best effort.
-fn extract_inner_substitution(expr: &str) -> String {
-    let start = expr.find("$(").map(|i| i + 2).unwrap_or(0);
-    let end = expr
-        .rfind(')')
-        .filter(|e| *e >= start)
-        .unwrap_or(expr.len());
-    expr.get(start..end).unwrap_or("").to_string()
+/// The text word pieces were parsed from (their indices point into it), and how.
+struct Source<'a> {
+    text: &'a str,
+    options: &'a ParserOptions,
+}
+
+/// Finds the command substitutions in `text`, the inside of an expansion (`x:-$(cmd)` of
+/// `${x:-$(cmd)}`, `$(cmd) + 1` of `$(( $(cmd) + 1 ))`), parsed as a word. Text that does not
+/// parse is walked as a command itself, so it is reported rather than passed.
+fn substitutions_in(
+    text: &str,
+    vars: &Vars,
+    subs: &mut Vec<(String, StepKind)>,
+    options: &ParserOptions,
+) {
+    if !(text.contains("$(") || text.contains('`')) {
+        return;
+    }
+    match brush_parser::word::parse(text, options) {
+        Ok(pieces) => {
+            let source = Source { text, options };
+            Builder::default().pieces(&pieces, false, vars, subs, &source);
+        }
+        Err(_) => subs.push((text.to_string(), StepKind::CommandSubstitution)),
+    }
 }
 
 fn source_text(p: &WordPieceWithSource) -> String {
@@ -687,5 +723,22 @@ mod tests {
             r.substitutions,
             vec![("rm -rf ~".to_string(), StepKind::CommandSubstitution)]
         );
+    }
+
+    #[test]
+    fn substitutions_inside_expansions_are_reported() {
+        for raw in [
+            "${x:-$(rm -rf ~)}",
+            "\"${x:=$(rm -rf ~)}\"",
+            "${#x[$(rm -rf ~)]}",
+            "${x/a/`rm -rf ~`}",
+            "$(( $(rm -rf ~) + 1 ))",
+        ] {
+            let r = resolve(raw, &Vars::default(), &ParserOptions::default());
+            let texts: Vec<&str> = r.substitutions.iter().map(|(t, _)| t.as_str()).collect();
+            assert_eq!(texts, ["rm -rf ~"], "{raw}");
+        }
+        let plain = resolve("${x:-default}", &Vars::default(), &ParserOptions::default());
+        assert!(plain.substitutions.is_empty());
     }
 }

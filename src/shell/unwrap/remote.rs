@@ -27,7 +27,7 @@ pub(super) fn unwrap(
         "aws" => return super::aws_exec::unwrap(w, index, inv, local_script(stdin.take(), st), st),
         "az" => return az_run_command(w, index, inv, st) || az_ssh(w, index, inv, st),
         "vagrant" => vagrant_ssh(w, index, inv, st),
-        "multipass" | "lxc" | "incus" | "limactl" | "lima" => {
+        "multipass" | "lxc" | "incus" | "limactl" | "lima" | "colima" => {
             return vm_exec(w, index, inv, st);
         }
         "heroku" => return heroku_run(w, index, inv, st),
@@ -455,10 +455,19 @@ fn fly_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> b
 
 /// A command run inside a local virtual machine or system container: `multipass exec VM [--]
 /// CMD`, `lxc exec C [--] CMD` (and `incus`), `limactl shell VM CMD`, `lima CMD` (the default
-/// VM). It acts on the machine's files, not the host's. Returns whether `inv` is one.
+/// VM), `colima ssh [--] CMD` (the profile's VM). It acts on the machine's files, not the
+/// host's. Returns whether `inv` is one.
 fn vm_exec(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
     let name = inv.program_name();
     let verb = inv.args.get(1).map_or("", |a| a.text.as_str());
+    if (name, verb) == ("colima", "ssh") {
+        let (k, _) = scan(&inv.args, 2, &opts("p", &["--profile"]));
+        let from = k + usize::from(inv.args.get(k).is_some_and(|a| a.text == "--"));
+        let sub = remote_state(inv, st, "colima ssh".into());
+        mark_command(w, index, inv, from);
+        shell_words(w, index, inv, from, &sub, None);
+        return true;
+    }
     let options = match (name, verb) {
         ("lima", _) => None,
         ("multipass", "exec") => Some(opts("d", &["--working-directory"])),

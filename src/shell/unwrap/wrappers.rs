@@ -71,7 +71,11 @@ pub(super) fn unwrap(
         }
         "env" => env(w, inv, stdin.take(), st),
         "crontab" => crontab(w, index, inv, stdin.take(), st),
-        "vim" | "nvim" | "vi" | "ex" | "view" | "gvim" | "vimdiff" | "evim" => editor(w, inv, st),
+        "vim" | "nvim" | "vi" | "ex" | "view" | "gvim" | "vimdiff" | "evim" => {
+            editor(w, inv, st);
+            editor_script(w, inv, stdin.take(), st);
+        }
+        "ed" | "red" => editor_script(w, inv, stdin.take(), st),
         "command" => {
             let (k, seen) = scan(&inv.args, 1, &opts("", &[]));
             if !has(&seen, &["-v", "-V"]) {
@@ -700,28 +704,46 @@ fn editor(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         i += 1;
         let Some(command) = command else { continue };
         for part in command.split('|') {
-            let ex = part.trim_start().trim_start_matches(':').trim_start();
-            let ex = ex.strip_prefix("silent").map_or(ex, str::trim_start);
-            let ex = ex.strip_prefix("exe ").map_or(ex, str::trim_start);
-            let shell = ex
-                .strip_prefix('!')
-                .or_else(|| ex.strip_prefix("r !"))
-                .or_else(|| ex.strip_prefix("r!"))
-                .or_else(|| ex.strip_prefix("w !"))
-                .or_else(|| ex.strip_prefix("read !"))
-                .or_else(|| {
-                    ex.strip_prefix("call system(")
-                        .map(|s| s.trim_end_matches(')'))
-                });
-            if let Some(text) = shell {
-                let text = text.trim().trim_matches(|c| c == '\'' || c == '"');
-                w.run_text(
-                    text,
-                    &nested_state(inv, st),
-                    Some(Step::via(StepKind::ShellString, inv.program_name())),
-                );
-            }
+            editor_shell(w, inv, part, st);
         }
+    }
+}
+
+/// An editor reading its commands from standard input (`ed -s file <<< '!cmd'`,
+/// `printf ':!cmd\n' | vim -es`): each line that runs a shell command runs it.
+fn editor_script(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
+    if let Some(Stdin::Text(script, _)) = stdin {
+        for line in script.lines() {
+            editor_shell(w, inv, line, st);
+        }
+    }
+}
+
+/// Walks the shell command an ex or ed command runs, if it runs one: `!cmd`, `r !cmd`,
+/// `w !cmd`, `call system('cmd')`, after an optional `:`, line address and `silent`/`exe`.
+fn editor_shell(w: &mut Walker<'_>, inv: &Invocation, command: &str, st: &State) {
+    let ex = command.trim_start().trim_start_matches(':').trim_start();
+    let ex = ex.trim_start_matches(|c: char| c.is_ascii_digit() || ",.$%;+-".contains(c));
+    let ex = ex.strip_prefix("silent").map_or(ex, str::trim_start);
+    let ex = ex.strip_prefix("exe ").map_or(ex, str::trim_start);
+    let shell = ex
+        .strip_prefix('!')
+        .or_else(|| ex.strip_prefix("r !"))
+        .or_else(|| ex.strip_prefix("r!"))
+        .or_else(|| ex.strip_prefix("w !"))
+        .or_else(|| ex.strip_prefix("e !"))
+        .or_else(|| ex.strip_prefix("read !"))
+        .or_else(|| {
+            ex.strip_prefix("call system(")
+                .map(|s| s.trim_end_matches(')'))
+        });
+    if let Some(text) = shell {
+        let text = text.trim().trim_matches(|c| c == '\'' || c == '"');
+        w.run_text(
+            text,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::ShellString, inv.program_name())),
+        );
     }
 }
 
