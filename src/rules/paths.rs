@@ -379,7 +379,71 @@ pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> Pa
     let Some(absolute) = absolute_text(&text, cwd) else {
         return PathClass::Unknown;
     };
+    if extent == Extent::SomeChild && !remote && !arg.dynamic {
+        // `rm -rf .g*` may be `rm -rf .git`: a pattern is judged as the most guarded entry of
+        // its directory it can name.
+        let pattern = arg.text.rsplit('/').next().unwrap_or_default();
+        let named = SENSITIVE_ENTRIES
+            .iter()
+            .chain(HOME_CONFIG.iter().filter(|e| !e.contains('/')))
+            .filter(|name| pattern_may_name(pattern, name))
+            .map(|name| {
+                classify_absolute(&format!("{absolute}/{name}"), Extent::Exact, remote, env)
+            })
+            .find(|class| {
+                matches!(
+                    class,
+                    PathClass::GitDir
+                        | PathClass::GitHook
+                        | PathClass::Guard
+                        | PathClass::HomeConfig
+                )
+            });
+        if let Some(class) = named {
+            return class;
+        }
+    }
     classify_absolute(&absolute, extent, remote, env)
+}
+
+/// Entries a directory may hold that a pattern deleting some of its entries could name: the
+/// repository's own and the agents' hook settings (home configuration entries are checked too).
+const SENSITIVE_ENTRIES: &[&str] = &[
+    ".git",
+    ".claude",
+    ".codex",
+    ".gemini",
+    ".cursor",
+    ".github",
+    ".interlock",
+];
+
+/// Whether the glob `pattern` may match the entry `name`: a leading `.` must be matched by a
+/// `.` (as bash globs do without dotglob); a bracket expression is taken to match any one
+/// character, so the answer errs towards yes.
+fn pattern_may_name(pattern: &str, name: &str) -> bool {
+    if name.starts_with('.') && !(pattern.starts_with('.') || pattern.starts_with("[.]")) {
+        return false;
+    }
+    let mut simplified = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c == '[' {
+            let mut closed = false;
+            let mut first = true;
+            for d in chars.by_ref() {
+                if d == ']' && !first {
+                    closed = true;
+                    break;
+                }
+                first = false;
+            }
+            simplified.push(if closed { '?' } else { '[' });
+        } else {
+            simplified.push(c);
+        }
+    }
+    super::pattern::glob_match(&simplified, name)
 }
 
 /// The class of a path inside a home directory, given as the part after the home
@@ -438,7 +502,8 @@ fn static_location(arg: &Arg) -> (Option<String>, Extent) {
         if head.is_empty() && arg.dynamic && glob_at.is_none() {
             return (None, Extent::SomeChild);
         }
-        let whole = matches!(&known[cut..], "*" | ".*" | "*/") && !arg.dynamic;
+        // The whole word is the pattern: `*` is every entry, `build*` only some.
+        let whole = matches!(known, "*" | ".*" | "*/") && !arg.dynamic;
         return (
             Some(".".to_string()),
             if whole {
@@ -734,6 +799,16 @@ mod tests {
         assert_eq!(class("'.\\'"), PathClass::WorkspaceRoot);
         assert_eq!(class("'.\\build\\out'"), PathClass::Workspace);
         assert_eq!(class("'..\\*'"), PathClass::Outside);
+        // A pattern with a fixed part names only some entries of the directory.
+        assert_eq!(class("build*"), PathClass::Workspace);
+        // A pattern that may name the repository's .git, or a credential entry of the home.
+        assert_eq!(class(".g*"), PathClass::GitDir);
+        assert_eq!(class(".gi[t]"), PathClass::GitDir);
+        assert_eq!(class("[.]git*"), PathClass::GitDir);
+        assert_eq!(class(".env*"), PathClass::Workspace);
+        assert_eq!(class("*git"), PathClass::Workspace);
+        assert_eq!(class("~/.ss*"), PathClass::HomeConfig);
+        assert_eq!(class("*"), PathClass::WorkspaceRoot);
         assert_eq!(class("'~\\.ssh\\id_rsa'"), PathClass::HomeConfig);
         assert_eq!(class("'~'"), PathClass::Workspace);
     }
