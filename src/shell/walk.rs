@@ -279,6 +279,14 @@ impl<'c> Walker<'c> {
         }
     }
 
+    /// Walks the command substitutions inside `text`, text that bash expands as a word
+    /// (a prompt string), reached through `via`.
+    pub fn run_substitutions(&mut self, text: &str, st: &State, via: &str) {
+        for (sub, kind) in word::substitutions(text, &st.vars, &self.options) {
+            self.run_text(&sub, st, Some(Step::via(kind, via)));
+        }
+    }
+
     /// Whether the shell reads `text` as commands.
     pub fn parses(&self, text: &str) -> bool {
         let reader = std::io::BufReader::new(text.as_bytes());

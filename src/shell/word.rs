@@ -333,6 +333,13 @@ struct Source<'a> {
     options: &'a ParserOptions,
 }
 
+/// The command substitutions bash runs when it expands `text` as a word (a prompt string).
+pub fn substitutions(text: &str, vars: &Vars, options: &ParserOptions) -> Vec<(String, StepKind)> {
+    let mut subs = Vec::new();
+    substitutions_in(text, vars, &mut subs, options);
+    subs
+}
+
 /// Finds the command substitutions in `text`, the inside of an expansion (`x:-$(cmd)` of
 /// `${x:-$(cmd)}`, `$(cmd) + 1` of `$(( $(cmd) + 1 ))`), parsed as a word. Text that does not
 /// parse is walked as a command itself, so it is reported rather than passed.

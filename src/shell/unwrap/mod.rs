@@ -157,6 +157,10 @@ const COMMAND_VARIABLES: &[&str] = &[
     "RSYNC_RSH",
 ];
 
+/// Prompt strings, whose command substitutions bash runs whenever it shows them (`PS4` for
+/// each traced command under `-x`).
+const PROMPT_VARIABLES: &[&str] = &["PS0", "PS1", "PS2", "PS3", "PS4"];
+
 /// Variables that load a shared library into whatever runs: its code runs without an exec, so
 /// neither the classifier nor the exec tracer sees what it does.
 const LIBRARY_VARIABLES: &[&str] = &["LD_PRELOAD", "LD_AUDIT"];
@@ -192,6 +196,8 @@ const COMMAND_OPTIONS: &[(&[&str], &[&str])] = &[
     (&["man"], &["-P", "--pager", "-H", "--html"]),
     (&["nodemon"], &["--exec", "-x"]),
     (&["entr"], &["-s"]),
+    // The shell every package script runs in: `SCRIPT_SHELL -c SCRIPT`.
+    (&["npm", "pnpm", "yarn"], &["--script-shell"]),
 ];
 
 /// Command-running options spelled in a program's own way.
@@ -204,6 +210,8 @@ enum OwnSyntax {
     GdbShell,
     /// `less +!CMD`.
     PagerEscape,
+    /// `make SHELL=CMD`: every recipe runs as `CMD -c RECIPE`.
+    MakeShell,
 }
 
 /// `ssh -o` settings whose value is a command run locally.
@@ -225,6 +233,7 @@ fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
         "ssh" | "scp" | "sftp" | "autossh" => Some(OwnSyntax::SshSetting),
         "gdb" => Some(OwnSyntax::GdbShell),
         "less" | "more" => Some(OwnSyntax::PagerEscape),
+        "make" | "gmake" => Some(OwnSyntax::MakeShell),
         _ => None,
     };
     // This runs for every invocation: programs without such options stop here.
@@ -291,6 +300,11 @@ fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
                     found.push(("+!".into(), cmd.to_string()));
                 }
             }
+            Some(OwnSyntax::MakeShell) => {
+                if let Some(cmd) = t.strip_prefix("SHELL=").filter(|c| !c.is_empty()) {
+                    found.push(("SHELL".into(), cmd.to_string()));
+                }
+            }
             None => {}
         }
     }
@@ -315,6 +329,18 @@ fn env_commands(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) 
             w.run_text(
                 value,
                 &sub,
+                Some(Step::via(StepKind::ShellString, name.clone())),
+            );
+        } else if PROMPT_VARIABLES.contains(&name.as_str()) {
+            // Bash expands a prompt (`PS4` under -x) each time it shows it, running its
+            // command substitutions.
+            w.run_substitutions(value, &nested_state(inv, st), name);
+        } else if name.starts_with("BASH_FUNC_") {
+            // `BASH_FUNC_ls%%=() { ...; }`: a function bash imports and runs by that name.
+            let body = value.trim_start().strip_prefix("()").unwrap_or(value);
+            w.run_text(
+                body,
+                &nested_state(inv, st),
                 Some(Step::via(StepKind::ShellString, name.clone())),
             );
         } else if LIBRARY_VARIABLES.contains(&name.as_str()) && !value.trim().is_empty() {

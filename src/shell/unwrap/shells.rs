@@ -224,6 +224,7 @@ fn shell(
     let mut i = 1;
     let mut command_mode = false;
     let mut read_stdin = false;
+    let mut startup_file = None;
     while let Some(a) = inv.args.get(i) {
         let t = a.text.as_str();
         if t == "--" || t == "-" {
@@ -236,6 +237,7 @@ fn shell(
         if let Some(long) = t.strip_prefix("--") {
             if matches!(long, "rcfile" | "init-file") {
                 i += 1;
+                startup_file = Some(i);
             } else if long == "command" {
                 command_mode = true;
             }
@@ -258,6 +260,10 @@ fn shell(
         }
         break;
     }
+    // `bash --rcfile FILE -i`: the interactive shell runs FILE first.
+    if let Some(k) = startup_file {
+        script_file(w, index, inv, k, None, procsubs, st);
+    }
     if command_mode {
         if i < inv.args.len() {
             w.mark_code_arg(index, i);
@@ -273,23 +279,41 @@ fn shell(
         }
         return;
     }
-    if !read_stdin && let Some(script) = inv.args.get(i) {
-        match procsubs.iter().find(|(k, _)| *k == i) {
-            Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
-            None if script.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
-            // `bash /dev/stdin <<< TEXT`: the script is what it reads.
-            None if STDIN_FILES.contains(&script.text.as_str()) => {
-                code_from_stdin(w, index, inv, stdin, st)
-            }
-            None if is_descriptor_file(&script.text) => w.mark_opaque(index, Opaque::PipedCode),
-            None => match written_content(script, inv.cwd.as_deref(), st) {
-                Some(content) => code_from_stdin(w, index, inv, Some(content), st),
-                None => w.mark_opaque(index, Opaque::ScriptFile),
-            },
-        }
+    if !read_stdin && i < inv.args.len() {
+        script_file(w, index, inv, i, stdin, procsubs, st);
         return;
     }
     code_from_stdin(w, index, inv, stdin, st);
+}
+
+/// The script a shell runs from its word `k` (`bash script.sh`, `bash --rcfile FILE`): what a
+/// process substitution there prints, what the line wrote to the file, the standard input for
+/// `/dev/stdin`; a file this analysis cannot read makes the invocation opaque.
+fn script_file(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    k: usize,
+    stdin: Option<Stdin>,
+    procsubs: &[(usize, Stdin)],
+    st: &State,
+) {
+    let Some(script) = inv.args.get(k) else {
+        return;
+    };
+    match procsubs.iter().find(|(at, _)| *at == k) {
+        Some((_, produced)) => code_from_stdin(w, index, inv, Some(produced.clone()), st),
+        None if script.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
+        // `bash /dev/stdin <<< TEXT`: the script is what it reads.
+        None if STDIN_FILES.contains(&script.text.as_str()) => {
+            code_from_stdin(w, index, inv, stdin, st)
+        }
+        None if is_descriptor_file(&script.text) => w.mark_opaque(index, Opaque::PipedCode),
+        None => match written_content(script, inv.cwd.as_deref(), st) {
+            Some(content) => code_from_stdin(w, index, inv, Some(content), st),
+            None => w.mark_opaque(index, Opaque::ScriptFile),
+        },
+    }
 }
 
 /// Programs that print shell code to set up an environment, run as `eval "$(tool ...)"` or

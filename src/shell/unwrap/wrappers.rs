@@ -780,9 +780,9 @@ fn env(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
         with_env.env.clear();
     }
     while let Some(a) = inv.args.get(k) {
-        let Some((name, value)) = a.text.split_once('=').filter(|(n, _)| {
-            !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-        }) else {
+        // Any word with a `=` is a variable to env, even one the shell could not set
+        // (`BASH_FUNC_ls%%=() { ...; }`, a function bash imports).
+        let Some((name, value)) = a.text.split_once('=').filter(|(n, _)| !n.is_empty()) else {
             break;
         };
         with_env.env.retain(|(n, _)| n != name);
