@@ -116,7 +116,7 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
 /// `dir`/`ls` when given PowerShell parameters (`ls -Recurse`); its path is its first operand or
 /// `-Path`/`-LiteralPath` value, else `.`. Parameters match case-insensitively and by any
 /// unambiguous prefix, as PowerShell's do (`-r` for `-Recurse`). A filtered listing
-/// (`-Filter`, `-Include`, `-Exclude`) is not the tree, and is left opaque.
+/// (`-Filter`, `-Include`, `-Exclude`) is some of the tree's items, and says so.
 fn powershell_listing(name: &str, rest: &[Arg]) -> Option<Stdin> {
     let param = |a: &Arg, full: &str, shortest: usize| {
         a.text.len() > shortest
@@ -147,6 +147,7 @@ fn powershell_listing(name: &str, rest: &[Arg]) -> Option<Stdin> {
     }
     let mut path = None;
     let mut recursive = false;
+    let mut filtered = false;
     let mut words = rest.iter();
     while let Some(a) = words.next() {
         if param(a, "recurse", 1) {
@@ -155,7 +156,8 @@ fn powershell_listing(name: &str, rest: &[Arg]) -> Option<Stdin> {
             path = path.or(words.next().map(|v| v.text.clone()));
         } else if param(a, "filter", 2) || param(a, "include", 2) || param(a, "exclude", 1) {
             // Some of the items only (`-Filter *.log`): not the tree.
-            return None;
+            filtered = true;
+            words.next();
         } else if a.text.starts_with('-') {
             // `-Depth 2`: a parameter with a value.
             if !param(a, "force", 1) && !param(a, "file", 2) && !param(a, "directory", 1) {
@@ -168,6 +170,7 @@ fn powershell_listing(name: &str, rest: &[Arg]) -> Option<Stdin> {
     Some(Stdin::Listing {
         path: path.unwrap_or_else(|| ".".into()),
         recursive,
+        filtered,
     })
 }
 

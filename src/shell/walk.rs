@@ -48,6 +48,8 @@ pub enum Stdin {
         path: String,
         /// Listed with `-Recurse`.
         recursive: bool,
+        /// Only some of its items are listed (`-Filter *.log`, `-Include`, `-Exclude`).
+        filtered: bool,
     },
     /// The paths `find` lists (`find . -name '*.orig' -print0 | xargs -0 rm`): its start
     /// directories, and whether a test narrows them to some paths beneath (else the start
@@ -1337,8 +1339,39 @@ fn spawns_itself(args: &[Arg], provenance: &[Step]) -> bool {
 /// its operand, with `-Recurse` when the listing descends, so it is judged as the deletion of
 /// that tree it is.
 fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
-    let Some(Stdin::Listing { path, recursive }) = stdin else {
+    let Some(Stdin::Listing {
+        path,
+        recursive,
+        filtered,
+    }) = stdin
+    else {
+        // Items from anything else (`Get-Content list.txt | Remove-Item`) are paths known only
+        // at run time, or the lines of a known text.
+        let remover = args.first().is_some_and(|a| is_remover(&a.text));
+        if remover && !args.iter().skip(1).any(|a| !a.text.starts_with('-')) {
+            match stdin {
+                Some(Stdin::Text(text, _)) => args.extend(
+                    text.lines()
+                        .map(|l| l.trim().trim_matches(['"', '\'']))
+                        .filter(|l| !l.is_empty())
+                        .map(Arg::implied),
+                ),
+                Some(_) => args.push(Arg::unknown("(the pipeline's items)")),
+                None => {}
+            }
+        }
         return;
+    };
+    // A filtered listing (`gci C:\ -Recurse -Include *.orig`) hands some entries beneath its
+    // path, not all: they are named as a pattern there that is not every entry (`*.*`).
+    let path = match filtered {
+        true => {
+            let dir = path.trim_end_matches(['/', '\\']);
+            let mut pattern = Arg::implied(format!("{dir}/*.*"));
+            pattern.glob = true;
+            pattern
+        }
+        false => Arg::implied(path.clone()),
     };
     // `gci C:\data | % { Remove-Item $_.FullName -Recurse }`: the block runs once per item,
     // with `$_` (or `$PSItem`) the item.
@@ -1350,7 +1383,7 @@ fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
                     .iter()
                     .any(|item| a.text.starts_with(item))
                 {
-                    true => Arg::implied(path.clone()),
+                    true => path.clone(),
                     false => a.clone(),
                 }
             })
@@ -1365,7 +1398,7 @@ fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
     if !remover || args.iter().skip(1).any(|a| !a.text.starts_with('-')) {
         return;
     }
-    args.push(Arg::implied(path.clone()));
+    args.push(path);
     if *recursive {
         args.push(Arg::implied("-Recurse"));
     }
