@@ -851,10 +851,10 @@ fn plain_quotes(code: &str) -> String {
         let after_word = i > 0
             && (bytes[i - 1].is_ascii_alphanumeric()
                 || matches!(bytes[i - 1], b'_' | b'$' | b'@' | b'&' | b':' | b'>' | b'-'));
-        let rest = &code[i..];
+        let rest = &bytes[i..];
         let prefix = ["qq", "qx", "q", "%Q", "%q", "%x", "%"]
             .into_iter()
-            .find(|p| rest.starts_with(p));
+            .find(|p| rest.starts_with(p.as_bytes()));
         let (Some(prefix), false) = (prefix, after_word) else {
             i += 1;
             continue;
@@ -1047,6 +1047,7 @@ mod tests {
         assert_eq!(plain_quotes("print qx[ls]; %x(id)"), "print `ls`; `id`");
         assert_eq!(plain_quotes("system %q<rm -rf ~>"), r#"system "rm -rf ~""#);
         assert_eq!(plain_quotes("q!a!"), r#""a""#);
+        assert_eq!(plain_quotes("é system q(ü)"), r#"é system "ü""#);
         // Not quotes: an identifier's letters, a hash, arithmetic, a method call.
         for code in [
             "seq(1)",
@@ -1055,6 +1056,8 @@ mod tests {
             "$o->q(1)",
             "freq{x}",
             "q(",
+            "é q",
+            "ünïcode %é",
         ] {
             assert_eq!(plain_quotes(code), code);
         }

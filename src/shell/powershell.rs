@@ -67,18 +67,37 @@ const LOCATION_CHANGES: &[&str] = &[
     "setcurrentdirectory",
 ];
 
+/// Words that run code elsewhere (another machine, a session, a background job started in
+/// another directory), where a relative path is not the working tree's.
+const ELSEWHERE: &[&str] = &[
+    "invoke-command",
+    "icm",
+    "enter-pssession",
+    "new-pssession",
+    "-computername",
+    "-cn",
+    "-session",
+    "-hostname",
+    "-vmname",
+    "start-job",
+    "sajb",
+    "start-threadjob",
+];
+
 /// Where the statements of `code` stand that remove literal paths: a removal cmdlet
 /// (`Remove-Item .\out -Recurse`, `rd build`) not fed by a pipe, with no variable,
 /// subexpression, script block, splat, escape or bracket among its words, in code that never
-/// changes its location (each statement is walked from the starting one). Such a statement
-/// names every path it removes, so it is judged as the command it is (its paths as `rm`'s
-/// would be) rather than held for removing something whatever it is.
+/// changes its location or runs code elsewhere (each statement is walked here, from the
+/// starting location). Such a statement names every path it removes, so it is judged as the
+/// command it is (its paths as `rm`'s would be) rather than held for removing something
+/// whatever it is.
 pub fn literal_removals(code: &str) -> Vec<std::ops::Range<usize>> {
     let moves = code
         .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
         .any(|word| {
             LOCATION_CHANGES
                 .iter()
+                .chain(ELSEWHERE)
                 .any(|m| m.eq_ignore_ascii_case(word))
         });
     if moves {
@@ -220,5 +239,9 @@ mod tests {
         assert_eq!(found, ["Remove-Item .\\out -Recurse -Force", "del 'build'"]);
         assert!(literal_removals("Set-Location ~; Remove-Item build -Recurse").is_empty());
         assert!(literal_removals("cd ..\nrd build").is_empty());
+        assert!(
+            literal_removals("Invoke-Command -ComputerName db { Remove-Item .\\out -Recurse }")
+                .is_empty()
+        );
     }
 }
