@@ -382,11 +382,11 @@ pub fn classify(arg: &Arg, cwd: Option<&str>, remote: bool, env: &PathEnv) -> Pa
     if extent == Extent::SomeChild && !remote && !arg.dynamic {
         // `rm -rf .g*` may be `rm -rf .git`: a pattern is judged as the most guarded entry of
         // its directory it can name.
-        let pattern = arg.text.rsplit('/').next().unwrap_or_default();
+        let pattern = EntryPattern::new(arg.text.rsplit('/').next().unwrap_or_default());
         let named = SENSITIVE_ENTRIES
             .iter()
             .chain(HOME_CONFIG.iter().filter(|e| !e.contains('/')))
-            .filter(|name| pattern_may_name(pattern, name))
+            .filter(|name| pattern.may_name(name))
             .map(|name| {
                 classify_absolute(&format!("{absolute}/{name}"), Extent::Exact, remote, env)
             })
@@ -418,32 +418,46 @@ const SENSITIVE_ENTRIES: &[&str] = &[
     ".interlock",
 ];
 
-/// Whether the glob `pattern` may match the entry `name`: a leading `.` must be matched by a
-/// `.` (as bash globs do without dotglob); a bracket expression is taken to match any one
-/// character, so the answer errs towards yes.
-fn pattern_may_name(pattern: &str, name: &str) -> bool {
-    if name.starts_with('.') && !(pattern.starts_with('.') || pattern.starts_with("[.]")) {
-        return false;
-    }
-    let mut simplified = String::with_capacity(pattern.len());
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        if c == '[' {
-            let mut closed = false;
-            let mut first = true;
-            for d in chars.by_ref() {
-                if d == ']' && !first {
-                    closed = true;
-                    break;
+/// A glob naming some entries of a directory, as far as the question "may it name this
+/// entry?" goes: a bracket expression is taken to match any one character, so the answer errs
+/// towards yes; a leading `.` must be matched by a `.` (as bash globs do without dotglob).
+struct EntryPattern {
+    /// The glob with each bracket expression as `?`.
+    glob: String,
+    /// It can match a name starting with `.`.
+    dotted: bool,
+}
+
+impl EntryPattern {
+    fn new(pattern: &str) -> EntryPattern {
+        let mut glob = String::with_capacity(pattern.len());
+        let mut chars = pattern.chars();
+        while let Some(c) = chars.next() {
+            if c == '[' {
+                let mut closed = false;
+                let mut first = true;
+                for d in chars.by_ref() {
+                    if d == ']' && !first {
+                        closed = true;
+                        break;
+                    }
+                    first = false;
                 }
-                first = false;
+                glob.push(if closed { '?' } else { '[' });
+            } else {
+                glob.push(c);
             }
-            simplified.push(if closed { '?' } else { '[' });
-        } else {
-            simplified.push(c);
+        }
+        EntryPattern {
+            glob,
+            dotted: pattern.starts_with('.') || pattern.starts_with("[.]"),
         }
     }
-    super::pattern::glob_match(&simplified, name)
+
+    /// Whether it may match the entry `name`.
+    fn may_name(&self, name: &str) -> bool {
+        (self.dotted || !name.starts_with('.')) && super::pattern::glob_match(&self.glob, name)
+    }
 }
 
 /// The class of a path inside a home directory, given as the part after the home

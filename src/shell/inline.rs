@@ -399,9 +399,11 @@ pub fn unwrap_rails_runner(
 
 /// Attaches `code` to invocation `index` and analyses the shell commands embedded in it.
 fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &State, via: &str) {
+    let lang = lang_of(via);
+    let is = |other: &Lang| lang.is_some_and(|l| std::ptr::eq(l, other));
     let deletes = literal_deletes(code);
     let mut judged: Vec<_> = deletes.iter().map(|(span, _)| span.clone()).collect();
-    if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &POWERSHELL)) {
+    if is(&POWERSHELL) {
         // A removal of literal paths is judged below as the command it is, when the shell
         // reads it as one; one it cannot read stays for the script rules.
         judged.extend(
@@ -416,13 +418,13 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
     sub.cwd = inv.cwd.clone();
     sub.remote = inv.remote;
     sub.stdin = None;
-    if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &TCL)) {
+    if is(&TCL) {
         for text in super::tcl::shell_commands(code) {
             w.run_text(&text, &sub, Some(Step::via(StepKind::InlineCode, via)));
         }
         return;
     }
-    if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &POWERSHELL)) {
+    if is(&POWERSHELL) {
         for text in super::powershell::shell_commands(code) {
             w.run_text_if_shell(&text, &sub, Some(Step::via(StepKind::InlineCode, via)));
         }
@@ -431,13 +433,12 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
         via.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.'),
         "ruby" | "jruby" | "perl" | "php"
     );
-    let quoting = lang_of(via).is_some_and(|l| std::ptr::eq(l, &PERL) || std::ptr::eq(l, &RUBY));
-    let mut embedded = match quoting {
+    let mut embedded = match is(&PERL) || is(&RUBY) {
         true => embedded_commands(&plain_quotes(code), backticks),
         false => embedded_commands(code, backticks),
     };
     embedded.extend(deletes.into_iter().map(|(_, delete)| delete));
-    if lang_of(via).is_some_and(|lang| std::ptr::eq(lang, &AWK)) {
+    if is(&AWK) {
         embedded.extend(awk_commands(code));
     }
     for embedded in embedded {

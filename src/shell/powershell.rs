@@ -52,6 +52,11 @@ pub fn shell_text(statement: &str) -> String {
 /// Cmdlets and aliases that remove the items they are given.
 const REMOVALS: &[&str] = &["Remove-Item", "ri", "rm", "del", "erase", "rd", "rmdir"];
 
+/// Whether `name` is PowerShell's `Remove-Item` or one of its aliases (any letter case).
+pub fn is_removal(name: &str) -> bool {
+    REMOVALS.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
 /// Words that change the current location (`Set-Location ~`, `cd ..`, `Push-Location`), or
 /// name it (`[Environment]::CurrentDirectory`).
 const LOCATION_CHANGES: &[&str] = &[
@@ -109,7 +114,7 @@ pub fn literal_removals(code: &str) -> Vec<std::ops::Range<usize>> {
             let text = &code[statement.span.clone()];
             let name = text.split_whitespace().next().unwrap_or_default();
             !statement.piped
-                && REMOVALS.iter().any(|r| r.eq_ignore_ascii_case(name))
+                && is_removal(name)
                 && !text.contains(['$', '(', ')', '`', '@', '{', '}', '[', ']'])
         })
         .map(|statement| statement.span)

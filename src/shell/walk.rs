@@ -1298,12 +1298,16 @@ fn substituted_file(produced: Stdin, inv: &Invocation, procsubs: &[(usize, Stdin
 /// Programs that send their standard input to another machine as it is.
 pub const STDIN_SENDERS: [&str; 6] = ["nc", "ncat", "netcat", "socat", "telnet", "openssl"];
 
-/// Whether `program` is PowerShell's `Remove-Item` or one of its aliases.
+/// Whether `program` (a path or a name) is PowerShell's `Remove-Item` or one of its aliases.
 fn is_remover(program: &str) -> bool {
-    let name = program.rsplit(['/', '\\']).next().unwrap_or(program);
-    ["remove-item", "ri", "rm", "del", "erase", "rd", "rmdir"]
-        .iter()
-        .any(|r| name.eq_ignore_ascii_case(r))
+    super::powershell::is_removal(program.rsplit(['/', '\\']).next().unwrap_or(program))
+}
+
+/// Whether `args` run a remover with no path of its own (only parameters): it removes what
+/// the pipeline hands it.
+fn removes_piped_items(args: &[Arg]) -> bool {
+    args.first().is_some_and(|a| is_remover(&a.text))
+        && args.iter().skip(1).all(|a| a.text.starts_with('-'))
 }
 
 /// The command inside `ForEach-Object { ... }` (also `%` and `foreach`), when `args` is one.
@@ -1347,8 +1351,7 @@ fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
     else {
         // Items from anything else (`Get-Content list.txt | Remove-Item`) are paths known only
         // at run time, or the lines of a known text.
-        let remover = args.first().is_some_and(|a| is_remover(&a.text));
-        if remover && !args.iter().skip(1).any(|a| !a.text.starts_with('-')) {
+        if removes_piped_items(args) {
             match stdin {
                 Some(Stdin::Text(text, _)) => args.extend(
                     text.lines()
@@ -1394,8 +1397,7 @@ fn remove_listed(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
         }
         return;
     }
-    let remover = args.first().is_some_and(|a| is_remover(&a.text));
-    if !remover || args.iter().skip(1).any(|a| !a.text.starts_with('-')) {
+    if !removes_piped_items(args) {
         return;
     }
     args.push(path);

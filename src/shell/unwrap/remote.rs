@@ -132,7 +132,11 @@ fn kubectl(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Std
         let options = inv.args.get(verb_pos + 1..dd).unwrap_or(&[]);
         let entrypoint = (inv.args[verb_pos].text == "run"
             && !options.iter().any(|a| a.text == "--command"))
-        .then(|| kubectl_run_image(options).and_then(image_entrypoint))
+        .then(|| {
+            long_option_values(options, "--image")
+                .next()
+                .and_then(image_entrypoint)
+        })
         .flatten();
         match entrypoint {
             Some(program) => remote_entrypoint(w, inv, program, dd + 1, stdin, st, via),
@@ -157,19 +161,6 @@ fn kubectl(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Std
         mark_command(w, index, inv, k + 1);
         remote(w, inv, k + 1, stdin, st, via);
     }
-}
-
-/// The image a `kubectl run` starts (`--image=NAME` or `--image NAME`), among its options.
-fn kubectl_run_image(options: &[crate::shell::invocation::Arg]) -> Option<&str> {
-    let mut words = options.iter().map(|a| a.text.as_str());
-    while let Some(word) = words.next() {
-        match word.strip_prefix("--image") {
-            Some("") => return words.next(),
-            Some(rest) if rest.starts_with('=') => return Some(&rest[1..]),
-            _ => {}
-        }
-    }
-    None
 }
 
 /// Long options of `docker run/exec` that take no value; every other long option takes one.
@@ -291,18 +282,28 @@ fn container(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
 /// The program `--entrypoint` names among a `docker run`'s options (an empty one, which
 /// resets it, is none).
 fn entrypoint_flag(options: &[crate::shell::invocation::Arg]) -> Option<String> {
+    long_option_values(options, "--entrypoint")
+        .find(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+/// The values the long option `flag` is given among `options`, in order (`--flag VALUE` or
+/// `--flag=VALUE`).
+fn long_option_values<'a>(
+    options: &'a [crate::shell::invocation::Arg],
+    flag: &'a str,
+) -> impl Iterator<Item = &'a str> {
     let mut words = options.iter().map(|a| a.text.as_str());
-    while let Some(word) = words.next() {
-        let value = match word.strip_prefix("--entrypoint") {
-            Some("") => words.next(),
-            Some(rest) => rest.strip_prefix('='),
-            None => None,
-        };
-        if let Some(program) = value.filter(|v| !v.is_empty()) {
-            return Some(program.to_string());
+    std::iter::from_fn(move || {
+        while let Some(word) = words.next() {
+            match word.strip_prefix(flag) {
+                Some("") => return words.next(),
+                Some(rest) if rest.starts_with('=') => return Some(&rest[1..]),
+                _ => {}
+            }
         }
-    }
-    None
+        None
+    })
 }
 
 /// The CLI that well-known tool images start with the command's words as its arguments.
