@@ -754,3 +754,45 @@ fn the_environment_a_tool_is_started_with_names_its_tier() {
     assert!(log.contains("tier.prod-change"), "{log}");
     assert!(log.contains("prod-admin"), "{log}");
 }
+
+/// A home with an SSH key in it, for the tests that must not lose it.
+fn ssh_key(s: &Traced) -> PathBuf {
+    let key = s.t.home.join(".ssh/id_ed25519");
+    std::fs::create_dir_all(key.parent().expect("parent")).expect("mkdir .ssh");
+    std::fs::write(&key, "key").expect("write key");
+    key
+}
+
+#[test]
+fn a_command_after_cd_is_judged_where_it_runs() {
+    let Some(s) = Traced::new() else { return };
+    let key = ssh_key(&s);
+    // The shell's working directory is known after its first command; `cd` changes it, and so
+    // does `fchdir` in a program that then execs by itself.
+    let out = s.run(concat!(
+        "#!/bin/sh\n/bin/true\n",
+        "python3 -c 'import os; os.fchdir(os.open(os.environ[\"HOME\"], os.O_RDONLY)); ",
+        "os.execv(\"/bin/rm\", [\"rm\", \"-rf\", \".ssh\"])'; echo \"python-rc=$?\"\n",
+        "cd \"$HOME\" && rm -rf .ssh; echo \"rc=$?\"\n",
+    ));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("python-rc=1\n"), "{}", describe(&out));
+    assert!(stdout.contains("rc=126"), "{}", describe(&out));
+    assert!(key.exists());
+    assert!(s.log().contains("rm -rf .ssh"), "{}", s.log());
+}
+
+#[test]
+fn a_parent_renamed_under_a_shell_does_not_move_where_its_commands_are_judged() {
+    let Some(s) = Traced::new() else { return };
+    let key = ssh_key(&s);
+    // In w/a/b, `../../.ssh` is inside the workspace; once another process has moved the
+    // shell's directory to b2, the same words name the home's `.ssh`.
+    let out = s.run(
+        "#!/bin/sh\nws=$PWD\nmkdir -p w/a/b && cd w/a/b && /bin/true\nmv \"$ws/w/a/b\" \"$ws/b2\" && echo moved\nrm -rf ../../.ssh; echo \"rc=$?\"\n",
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("moved"), "{}", describe(&out));
+    assert!(stdout.contains("rc=126"), "{}", describe(&out));
+    assert!(key.exists());
+}
