@@ -555,6 +555,35 @@ fn argument_list(first: &str, rest: &str) -> Option<Vec<Item>> {
     (items.len() > 1 && items.iter().all(plain)).then_some(items)
 }
 
+/// The list literal that opens at `code[start]` (a `[`), up to the `]` that closes it, past
+/// brackets nested inside it and inside its strings; `None` when it does not open a list or is
+/// never closed.
+fn whole_list(code: &str, start: usize) -> Option<&str> {
+    let rest = code.get(start..)?;
+    if !rest.starts_with('[') {
+        return None;
+    }
+    let (mut depth, mut quote, mut escaped) = (0usize, None::<char>, false);
+    for (i, c) in rest.char_indices() {
+        match (quote, c) {
+            (Some(_), _) if escaped => escaped = false,
+            (Some(_), '\\') => escaped = true,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(' | '[' | '{') => depth += 1,
+            (None, ')' | ']' | '}') => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return rest.get(..=i);
+                }
+            }
+            (None, _) => {}
+        }
+    }
+    None
+}
+
 /// What one list element is.
 fn item_of(item: &str) -> Item {
     let literal = string_literal_re().and_then(|re| re.captures(item.as_bytes()));
@@ -626,6 +655,7 @@ fn shell_call_re() -> Option<&'static Regex> {
         r#"(?x)
         \b(?: os\.system | os\.popen | subprocess\.[a-z_]+ | commands\.getoutput | check_output | check_call
           | [a-z_][a-z0-9_]*\.(?:call|run|Popen|getoutput|getstatusoutput)
+          | (?:__import__|import_module)\(\s*["']subprocess["']\s*\)\.[a-z_]+
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
           | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh | os:cmd
           | shell-command | shell-command-to-string | call-process-shell-command | run-program
@@ -929,11 +959,14 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
         let Some(arg) = text(code, found) else {
             continue;
         };
+        // The pattern ends a list at its first `]`: `[..., os.environ['HOME']]` goes on.
+        let arg = whole_list(code, found.start()).unwrap_or(arg);
+        let end = found.start() + arg.len();
         let call = cap.get(0).map_or("", |m| &code[m.start()..found.start()]);
-        if built_at_run_time(call, arg, &code[found.end()..]) {
+        if built_at_run_time(call, arg, &code[end..]) {
             out.push(Embedded::Dynamic);
         }
-        if backticks && let Some(items) = argument_list(arg, &code[found.end()..]) {
+        if backticks && let Some(items) = argument_list(arg, &code[end..]) {
             out.push(Embedded::Argv(items));
         } else if arg.starts_with('[') {
             let items = list_items(arg);
@@ -959,7 +992,8 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
         if let (Some(function), Some(program), Some(list)) = (
             cap.get(1).and_then(|m| text(code, m)),
             cap.get(2).and_then(|m| text(code, m)),
-            cap.get(3).and_then(|m| text(code, m)),
+            cap.get(3)
+                .and_then(|m| whole_list(code, m.start()).or_else(|| text(code, m))),
         ) {
             let argv0 = usize::from(function.starts_with("os."));
             let mut items = vec![item_of(program)];
@@ -1114,6 +1148,26 @@ mod tests {
                 Item::Unknown("f(a, b)".into())
             ])]
         );
+        // An element with brackets of its own does not end the list; the module may be
+        // imported in the call itself.
+        for code in [
+            r#"subprocess.run(["rm", "-rf", os.environ['HOME']])"#,
+            r#"__import__('subprocess').run(['rm', '-rf', os.environ["HOME"]])"#,
+            r#"importlib.import_module("subprocess").call(["rm", "-rf", os.environ['HOME']])"#,
+        ] {
+            assert_eq!(
+                embedded_commands(code, false),
+                vec![Embedded::Argv(vec![
+                    Item::Literal("rm".into()),
+                    Item::Literal("-rf".into()),
+                    Item::Home,
+                ])],
+                "{code}"
+            );
+        }
+        assert_eq!(whole_list("f([a, ']', [b]]) + c", 2), Some("[a, ']', [b]]"));
+        assert_eq!(whole_list("[a, [b]", 0), None);
+        assert_eq!(whole_list("(a)", 0), None);
         assert_eq!(
             embedded_commands(r#"subprocess.run([sys.executable, "-m", "pip"])"#, false),
             vec![Embedded::Argv(vec![

@@ -24,6 +24,9 @@ pub(super) fn unwrap(
                 .is_some_and(|a| matches!(a.text.as_str(), "exec" | "x"))
             {
                 package_runner(w, inv, 2, stdin.take(), st);
+            } else {
+                let (k, _) = scan(&inv.args, 1, &opts("w", &["--prefix", "--workspace"]));
+                package_scripts(w, inv, k, st);
             }
         }
         "pnpm" | "yarn" | "bun" => js_runner(w, index, inv, stdin.take(), st),
@@ -103,6 +106,45 @@ pub(super) fn unwrap(
         _ => return false,
     }
     true
+}
+
+/// `npm pkg set scripts.deploy='CMD'`, `npm set-script deploy 'CMD'` (and pnpm's and bun's `pkg
+/// set`): a package script is shell text that `npm run deploy`, or an install hook, runs later,
+/// in a command where nothing shows what it is; so it is judged where it is written, as a git
+/// alias is. `k` is the index of the subcommand (`pkg`, `set-script`).
+fn package_scripts(w: &mut Walker<'_>, inv: &Invocation, k: usize, st: &State) {
+    let word = |i: usize| inv.args.get(i).map(|a| a.text.as_str());
+    let mut scripts: Vec<(&str, String)> = Vec::new();
+    match word(k) {
+        Some("set-script") => {
+            if let (Some(name), Some(text)) = (word(k + 1), word(k + 2)) {
+                scripts.push((name, text.to_string()));
+            }
+        }
+        Some("pkg") if word(k + 1) == Some("set") => {
+            // With `--json`, values are JSON: a script is a JSON string.
+            let json = inv.args.iter().any(|a| a.text == "--json");
+            for a in &inv.args[k + 2..] {
+                if let Some((key, value)) = a.text.split_once('=')
+                    && let Some(name) = key.strip_prefix("scripts.")
+                {
+                    let text = json
+                        .then(|| serde_json::from_str::<String>(value).ok())
+                        .flatten()
+                        .unwrap_or_else(|| value.to_string());
+                    scripts.push((name, text));
+                }
+            }
+        }
+        _ => {}
+    }
+    for (name, text) in scripts {
+        let step = Step::via(
+            StepKind::Alias,
+            format!("{} scripts.{name}", inv.program_name()),
+        );
+        w.run_text(&text, &nested_state(inv, st), Some(step));
+    }
 }
 
 /// `npx pkg args`: the package's binary runs with the rest.
@@ -263,6 +305,12 @@ fn js_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
         return;
     }
     let Some(sub) = inv.args.get(k) else { return };
+    // `pnpm pkg set scripts.x=CMD`, `bun pm pkg set scripts.x=CMD`.
+    if name != "yarn" && matches!(sub.text.as_str(), "pkg" | "pm") {
+        let pkg = k + usize::from(sub.text == "pm");
+        package_scripts(w, inv, pkg, st);
+        return;
+    }
     match sub.text.as_str() {
         "dlx" | "exec" | "x" => package_runner(w, inv, k + 1, stdin, st),
         "-e" | "--eval" | "eval" if name == "bun" => {
