@@ -33,6 +33,9 @@ const CLIENTS: &[&str] = &[
     "bq",
     "snowsql",
     "sqlcmd",
+    "sqlplus",
+    "ysqlsh",
+    "mysqlsh",
     "Invoke-Sqlcmd",
     "invoke-sqlcmd",
     "trino",
@@ -83,7 +86,7 @@ pub fn unwrap_client(
     let stdin = local_script(stdin, st);
     let name = inv.program_name();
     let inputs = match name {
-        "psql" | "pgcli" | "usql" => flag_inputs(
+        "psql" | "pgcli" | "usql" | "ysqlsh" => flag_inputs(
             inv,
             &["-c", "--command"],
             &["-f", "--file"],
@@ -100,7 +103,7 @@ pub fn unwrap_client(
                 "--pset",
             ],
         ),
-        "mysql" | "mariadb" | "mycli" => flag_inputs(
+        "mysql" | "mariadb" | "mycli" | "mysqlsh" => flag_inputs(
             inv,
             &["-e", "--execute"],
             &[],
@@ -122,6 +125,7 @@ pub fn unwrap_client(
             &["--host", "--user", "--database", "--password"],
         ),
         "sqlcmd" => flag_inputs(inv, &["-Q", "-q"], &["-i"], "QqiSUPd", &[]),
+        "sqlplus" => sqlplus_inputs(inv),
         // PowerShell's SqlServer module; parameters as written or lowercased.
         "Invoke-Sqlcmd" | "invoke-sqlcmd" => flag_inputs(
             inv,
@@ -558,6 +562,24 @@ fn flag_inputs(
     }
     if inputs.is_empty() {
         inputs.push(Input::Stdin);
+    }
+    inputs
+}
+
+/// `sqlplus [-S] user/password@db [@script[.sql] args]`: statements from standard input, and
+/// from the script an operand starting with `@` names (SQL*Plus adds `.sql` to a name without
+/// an extension); the words after the script are its parameters.
+fn sqlplus_inputs(inv: &Invocation) -> Vec<Input> {
+    let mut inputs = vec![Input::Stdin];
+    if let Some(script) = inv.args.iter().skip(1).find(|a| a.text.starts_with('@')) {
+        let path = &script.text[1..];
+        inputs.push(if script.dynamic || path.is_empty() {
+            Input::File(None)
+        } else if std::path::Path::new(path).extension().is_none() {
+            Input::File(Some(Arg::literal(format!("{path}.sql"))))
+        } else {
+            Input::File(Some(Arg::literal(path)))
+        });
     }
     inputs
 }
