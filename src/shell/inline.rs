@@ -811,17 +811,31 @@ fn awk_commands(code: &str) -> Vec<Embedded> {
 }
 
 /// Library calls that delete the path given as a string literal, with the span of the call:
-/// Python's `shutil.rmtree("build")`, `os.remove("x")`, `os.unlink("x")`, Node's
-/// `fs.rmSync("dist", {recursive: true})` and `fs.unlinkSync("x")`, each as the `rm` it
-/// amounts to. The path is then judged as `rm` would judge it (a workspace directory passes,
-/// `/etc` or the home directory does not), and the call is hidden from the `script` rules; a
-/// call given anything but a literal stays for the `interp.delete-code` rule, which holds it.
+/// Python's `shutil.rmtree("build")`, `os.remove("x")`, `os.unlink("x")`,
+/// `Path("x").unlink()`, Node's `fs.rmSync("dist", {recursive: true})` and
+/// `fs.unlinkSync("x")`, Ruby's `FileUtils.rm_rf("tmp")` and `File.delete("x")`, Perl's and
+/// PHP's `unlink("x")` and Perl's `rmtree("x")`, each as the `rm` it amounts to. The path is
+/// then judged as `rm` would judge it (a workspace directory passes, `/etc` or the home
+/// directory does not), and the call is hidden from the `script` rules. A call given anything
+/// but one literal — a variable, an interpolating string (`"$dir"`, `"#{dir}"`), more paths
+/// after the first (`unlink "a", "b"`) — stays for the `interp.delete-code` rule, which holds
+/// it.
 fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
-    let hinted = ["rmtree", "remove", "unlink", "rmdir", "rmSync"]
-        .iter()
-        .any(|hint| code.contains(hint));
-    let re = hinted
+    static PATH_RE: OnceLock<Option<Regex>> = OnceLock::new();
+    let hinted = [
+        "rmtree",
+        "remove",
+        "unlink",
+        "rmdir",
+        "rmSync",
+        "rm_",
+        "FileUtils.rm",
+        "delete",
+    ]
+    .iter()
+    .any(|hint| code.contains(hint));
+    let calls = hinted
         .then(|| {
             cached(
                 &RE,
@@ -829,13 +843,26 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
                   ( \bshutil\.rmtree | \bos\.remove | \bos\.unlink | \bos\.rmdir
                     | \.rmSync | \.rmdirSync | \.unlinkSync | \bfs\.promises\.rm
                     | \bfs\.promises\.unlink | \bfs\.promises\.rmdir | \bfs\.rm | \bfs\.rmdir
-                    | \bfs\.unlink )
-                  \s*\(\s* ( "[^"\\]*" | '[^'\\]*' )"#,
+                    | \bfs\.unlink
+                    | \bFileUtils\.(?:rm_rf|rm_r|rm_f|rm|remove_dir|remove_entry_secure|remove_entry|remove_file)
+                    | \bFile\.(?:delete|unlink)
+                    | \b(?:File::Path::)?(?:rmtree|remove_tree)
+                    | (?:^|[\s;{(])unlink )
+                  \s*\(?\s* ( "[^"\\]*" | '[^'\\]*' )"#,
+            )
+        })
+        .flatten();
+    // `Path("x").unlink()`, `pathlib.Path('d').rmdir()`.
+    let paths = (hinted && code.contains("Path"))
+        .then(|| {
+            cached(
+                &PATH_RE,
+                r#"\bPath\s*\(\s*("[^"\\]*"|'[^'\\]*')\s*\)\s*\.\s*(unlink|rmdir)\s*\("#,
             )
         })
         .flatten();
     let mut out = Vec::new();
-    for cap in re
+    for cap in calls
         .into_iter()
         .flat_map(|re| re.captures_iter(code.as_bytes()))
     {
@@ -846,13 +873,86 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
         ) else {
             continue;
         };
-        let single =
-            call.starts_with("os.") || call.ends_with("unlink") || call.ends_with("unlinkSync");
-        let flags = if single { "-f" } else { "-rf" };
+        // A path starting with `~` is the home directory to some (R's `unlink`): left to the
+        // script rules, as a path only known at run time is.
+        let rest = &code[whole.end()..];
+        if interpolates(path) || path[1..].starts_with('~') || more_paths(rest) {
+            continue;
+        }
+        // R's `unlink(x, recursive = TRUE)` deletes a tree.
+        let recursive_option = rest
+            .split(')')
+            .next()
+            .is_some_and(|args| args.to_ascii_lowercase().contains("recursive"));
+        // One file: os.remove, unlink in every spelling, FileUtils.rm/rm_f/remove_file,
+        // File.delete; the rest delete trees.
+        let single = call.starts_with("os.")
+            || call.starts_with("File.")
+            || [
+                "unlink",
+                "unlinkSync",
+                "FileUtils.rm",
+                "rm_f",
+                "remove_file",
+            ]
+            .iter()
+            .any(|s| call.ends_with(s));
+        let flags = if single && !recursive_option {
+            "-f"
+        } else {
+            "-rf"
+        };
         let argv = ["rm", flags, &path[1..path.len() - 1]].map(|w| Item::Literal(w.to_string()));
         out.push((whole.start()..whole.end(), Embedded::Argv(argv.into())));
     }
+    for cap in paths
+        .into_iter()
+        .flat_map(|re| re.captures_iter(code.as_bytes()))
+    {
+        let (Some(whole), Some(path), Some(method)) = (
+            cap.get(0),
+            cap.get(1).and_then(|m| text(code, m)),
+            cap.get(2).and_then(|m| text(code, m)),
+        ) else {
+            continue;
+        };
+        let program = if method == "rmdir" { "rmdir" } else { "rm" };
+        let argv = [program, &path[1..path.len() - 1]].map(|w| Item::Literal(w.to_string()));
+        out.push((whole.start()..whole.end(), Embedded::Argv(argv.into())));
+    }
     out
+}
+
+/// Whether the string literal `quoted` (quotes included) may interpolate a value in some
+/// language: a double-quoted string with `$`, `@` (Perl, PHP) or `#{` (Ruby) in it.
+fn interpolates(quoted: &str) -> bool {
+    quoted.starts_with('"')
+        && (quoted.contains('$') || quoted.contains('@') || quoted.contains("#{"))
+}
+
+/// Whether the code after a delete call's first path gives it more paths (`unlink "a", "b"`,
+/// `File.delete("a", b)`) rather than options (`, ignore_errors=True`, `, {recursive: true}`,
+/// `, verbose: true`, `, :secure => true`).
+fn more_paths(rest: &str) -> bool {
+    let Some(next) = rest.trim_start().strip_prefix(',') else {
+        return false;
+    };
+    let next = next.trim_start();
+    if next.starts_with('{') || next.starts_with(':') {
+        return false;
+    }
+    let word: String = next
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let after = next[word.len()..].trim_start();
+    let option = !word.is_empty()
+        && !word.starts_with(|c: char| c.is_ascii_digit())
+        && (after.starts_with('=') && !after.starts_with("==")
+            || after.starts_with(':') && !after.starts_with("::")
+            || after.starts_with("=>"));
+    // `true`/`True` as a second positional argument (`shutil.rmtree("x", True)`).
+    !option && !matches!(word.as_str(), "true" | "True" | "false" | "False")
 }
 
 /// `code` with `spans` (calls and statements judged as the commands they amount to) blanked
@@ -1070,6 +1170,64 @@ mod tests {
         assert!(!masked.contains("\"build\""));
         assert!(masked.contains("shutil.rmtree(target)"));
         assert!(literal_deletes("fs.unlinkSync(p)").is_empty());
+    }
+
+    #[test]
+    fn literal_deletes_in_ruby_perl_php_and_pathlib() {
+        let rm = |flags: &str, path: &str| {
+            let mut argv = vec![Item::Literal("rm".into())];
+            if !flags.is_empty() {
+                argv.push(Item::Literal(flags.into()));
+            }
+            argv.push(Item::Literal(path.into()));
+            vec![Embedded::Argv(argv)]
+        };
+        for (code, expected) in [
+            (
+                r#"require "fileutils"; FileUtils.rm_rf("tmp/cache")"#,
+                rm("-rf", "tmp/cache"),
+            ),
+            (r#"FileUtils.rm_r "tmp", verbose: true"#, rm("-rf", "tmp")),
+            (r#"FileUtils.rm_f('a.out')"#, rm("-f", "a.out")),
+            (r#"File.delete("x.log")"#, rm("-f", "x.log")),
+            (r#"unlink "a.out""#, rm("-f", "a.out")),
+            (r#"use File::Path; rmtree("build")"#, rm("-rf", "build")),
+            (r#"<?php unlink('cache.bin');"#, rm("-f", "cache.bin")),
+            (r#"shutil.rmtree("x", True)"#, rm("-rf", "x")),
+            (
+                r#"unlink("/srv/data", recursive = TRUE)"#,
+                rm("-rf", "/srv/data"),
+            ),
+            (
+                r#"from pathlib import Path; Path('tmp.json').unlink(missing_ok=True)"#,
+                rm("", "tmp.json"),
+            ),
+        ] {
+            let found: Vec<Embedded> = literal_deletes(code).into_iter().map(|(_, e)| e).collect();
+            assert_eq!(found, expected, "{code}");
+        }
+        // More than one path, or a path only known at run time, stays for the script rules.
+        for code in [
+            r#"unlink "a.out", "/etc/passwd""#,
+            r#"File.delete("a", other)"#,
+            r#"unlink "$ENV{HOME}/.bashrc""#,
+            r##"FileUtils.rm_rf("#{Dir.home}")"##,
+            r#"rmtree("@dirs")"#,
+            r#"unlink("~", recursive=TRUE)"#,
+            r#"shutil.rmtree('~/x')"#,
+        ] {
+            assert!(literal_deletes(code).is_empty(), "{code}");
+        }
+        assert_eq!(
+            literal_deletes("Path('d').rmdir()")
+                .into_iter()
+                .map(|(_, e)| e)
+                .collect::<Vec<_>>(),
+            vec![Embedded::Argv(vec![
+                Item::Literal("rmdir".into()),
+                Item::Literal("d".into())
+            ])]
+        );
     }
 
     #[test]
