@@ -832,6 +832,7 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
         "rm_",
         "FileUtils.rm",
         "delete",
+        "fs.rm",
     ]
     .iter()
     .any(|hint| code.contains(hint));
@@ -843,7 +844,7 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
                   ( \bshutil\.rmtree | \bos\.remove | \bos\.unlink | \bos\.rmdir
                     | \.rmSync | \.rmdirSync | \.unlinkSync | \bfs\.promises\.rm
                     | \bfs\.promises\.unlink | \bfs\.promises\.rmdir | \bfs\.rm | \bfs\.rmdir
-                    | \bfs\.unlink
+                    | \bfs\.unlink | \.unlink\b | \.rm\b
                     | \bFileUtils\.(?:rm_rf|rm_r|rm_f|rm|remove_dir|remove_entry_secure|remove_entry|remove_file)
                     | \bFile\.(?:delete|unlink)
                     | \b(?:File::Path::)?(?:rmtree|remove_tree)
@@ -876,7 +877,12 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
         // A path starting with `~` is the home directory to some (R's `unlink`): left to the
         // script rules, as a path only known at run time is.
         let rest = &code[whole.end()..];
-        if interpolates(path) || path[1..].starts_with('~') || more_paths(rest) {
+        // Python's and Node's calls take one path (then options, or Node's callback); Ruby's,
+        // Perl's and PHP's may take more.
+        let one_path = ["shutil.", "os.", "fs.", "."]
+            .iter()
+            .any(|prefix| call.starts_with(prefix));
+        if interpolates(path) || path[1..].starts_with('~') || !one_path && more_paths(rest) {
             continue;
         }
         // R's `unlink(x, recursive = TRUE)` deletes a tree.
@@ -1194,6 +1200,9 @@ mod tests {
             (r#"use File::Path; rmtree("build")"#, rm("-rf", "build")),
             (r#"<?php unlink('cache.bin');"#, rm("-f", "cache.bin")),
             (r#"shutil.rmtree("x", True)"#, rm("-rf", "x")),
+            (r#"fs.unlink('x.tmp', (err) => {})"#, rm("-f", "x.tmp")),
+            (r#"require('fs').unlink('x.tmp', cb)"#, rm("-f", "x.tmp")),
+            (r#"fs.rm('dist', done)"#, rm("-rf", "dist")),
             (
                 r#"unlink("/srv/data", recursive = TRUE)"#,
                 rm("-rf", "/srv/data"),
