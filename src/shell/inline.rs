@@ -510,27 +510,49 @@ fn list_items(list: &str) -> Vec<Item> {
         .and_then(|l| l.strip_suffix(']'))
         .unwrap_or(list);
     let mut items = Vec::new();
-    let (mut depth, mut quote, mut escaped, mut start) = (0usize, None::<char>, false, 0);
+    let (mut nesting, mut start) = (Nesting::default(), 0);
     for (i, c) in inner.char_indices().chain([(inner.len(), ',')]) {
-        match (quote, c) {
-            (Some(_), _) if escaped => escaped = false,
-            (Some(_), '\\') => escaped = true,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => depth = depth.saturating_sub(1),
-            (None, ',') if depth == 0 => {
-                let item = inner[start..i].trim();
-                start = i + 1;
-                if !item.is_empty() {
-                    items.push(item_of(item));
-                }
+        if nesting.outside(c) && c == ',' && nesting.depth == 0 {
+            let item = inner[start..i].trim();
+            start = i + 1;
+            if !item.is_empty() {
+                items.push(item_of(item));
             }
-            (None, _) => {}
         }
     }
     items
+}
+
+/// Quotes and bracket depth, followed through code a character at a time.
+#[derive(Default)]
+struct Nesting {
+    depth: usize,
+    quote: Option<char>,
+    escaped: bool,
+}
+
+impl Nesting {
+    /// Takes in `c`; returns whether it is outside every string (the quotes that open and close
+    /// one are inside). Brackets outside strings change the depth.
+    fn outside(&mut self, c: char) -> bool {
+        match (self.quote, c) {
+            (Some(_), _) if self.escaped => self.escaped = false,
+            (Some(_), '\\') => self.escaped = true,
+            (Some(q), c) if c == q => self.quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => self.quote = Some(c),
+            (None, '(' | '[' | '{') => {
+                self.depth += 1;
+                return true;
+            }
+            (None, ')' | ']' | '}') => {
+                self.depth = self.depth.saturating_sub(1);
+                return true;
+            }
+            (None, _) => return true,
+        }
+        false
+    }
 }
 
 /// Ruby's and Perl's `system("kubectl", "delete", "ns", x)`: a call given a program name (a
@@ -563,22 +585,10 @@ fn whole_list(code: &str, start: usize) -> Option<&str> {
     if !rest.starts_with('[') {
         return None;
     }
-    let (mut depth, mut quote, mut escaped) = (0usize, None::<char>, false);
+    let mut nesting = Nesting::default();
     for (i, c) in rest.char_indices() {
-        match (quote, c) {
-            (Some(_), _) if escaped => escaped = false,
-            (Some(_), '\\') => escaped = true,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '(' | '[' | '{') => depth += 1,
-            (None, ')' | ']' | '}') => {
-                depth = depth.checked_sub(1)?;
-                if depth == 0 {
-                    return rest.get(..=i);
-                }
-            }
-            (None, _) => {}
+        if nesting.outside(c) && matches!(c, ')' | ']' | '}') && nesting.depth == 0 {
+            return rest.get(..=i);
         }
     }
     None
@@ -863,22 +873,11 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
         })
         .flatten();
     let mut out = Vec::new();
-    for cap in calls
-        .into_iter()
-        .flat_map(|re| re.captures_iter(code.as_bytes()))
-    {
-        let (Some(whole), Some(call), Some(path)) = (
-            cap.get(0),
-            cap.get(1).and_then(|m| text(code, m)),
-            cap.get(2).and_then(|m| text(code, m)),
-        ) else {
-            continue;
-        };
-        // A path starting with `~` is the home directory to some (R's `unlink`): left to the
-        // script rules, as a path only known at run time is.
-        let rest = &code[whole.end()..];
+    for (whole, call, path) in two_captures(calls, code) {
+        let rest = &code[whole.end..];
         // Python's and Node's calls take one path (then options, or Node's callback); Ruby's,
-        // Perl's and PHP's may take more.
+        // Perl's and PHP's may take more. A path starting with `~` is the home directory to
+        // some (R's `unlink`): left to the script rules, as a path only known at run time is.
         let one_path = ["shutil.", "os.", "fs.", "."]
             .iter()
             .any(|prefix| call.starts_with(prefix));
@@ -909,24 +908,31 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
             "-rf"
         };
         let argv = ["rm", flags, &path[1..path.len() - 1]].map(|w| Item::Literal(w.to_string()));
-        out.push((whole.start()..whole.end(), Embedded::Argv(argv.into())));
+        out.push((whole, Embedded::Argv(argv.into())));
     }
-    for cap in paths
-        .into_iter()
-        .flat_map(|re| re.captures_iter(code.as_bytes()))
-    {
-        let (Some(whole), Some(path), Some(method)) = (
-            cap.get(0),
-            cap.get(1).and_then(|m| text(code, m)),
-            cap.get(2).and_then(|m| text(code, m)),
-        ) else {
-            continue;
-        };
+    for (whole, path, method) in two_captures(paths, code) {
         let program = if method == "rmdir" { "rmdir" } else { "rm" };
         let argv = [program, &path[1..path.len() - 1]].map(|w| Item::Literal(w.to_string()));
-        out.push((whole.start()..whole.end(), Embedded::Argv(argv.into())));
+        out.push((whole, Embedded::Argv(argv.into())));
     }
     out
+}
+
+/// Each match of `re` in `code` with the text of its first two groups (matches missing either
+/// are skipped).
+fn two_captures<'a>(
+    re: Option<&'static Regex>,
+    code: &'a str,
+) -> impl Iterator<Item = (std::ops::Range<usize>, &'a str, &'a str)> {
+    re.into_iter()
+        .flat_map(|re| re.captures_iter(code.as_bytes()))
+        .filter_map(|cap| {
+            Some((
+                cap.get(0)?.range(),
+                text(code, cap.get(1)?)?,
+                text(code, cap.get(2)?)?,
+            ))
+        })
 }
 
 /// Whether the string literal `quoted` (quotes included) may interpolate a value in some
