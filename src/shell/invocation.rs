@@ -122,6 +122,9 @@ pub enum StepKind {
     /// A function calling itself from a pipeline stage inside its own body (`f() { f | f & }`):
     /// each call starts more processes than it ends, a fork bomb whatever the function is named.
     SelfSpawn,
+    /// The directory a tool deletes because an option or variable names it (`cargo clean
+    /// --target-dir DIR`), as the `rm -rf` it amounts to.
+    ToolDelete,
 }
 
 impl StepKind {
@@ -153,11 +156,12 @@ impl StepKind {
             StepKind::ScriptFile => "script-file",
             StepKind::Placed => "placed",
             StepKind::SelfSpawn => "self-spawn",
+            StepKind::ToolDelete => "tool-delete",
         }
     }
 
     /// Every kind, for validating rulesets.
-    pub const ALL: [StepKind; 25] = [
+    pub const ALL: [StepKind; 26] = [
         StepKind::TopLevel,
         StepKind::Pipeline,
         StepKind::CommandSubstitution,
@@ -183,6 +187,7 @@ impl StepKind {
         StepKind::ScriptFile,
         StepKind::Placed,
         StepKind::SelfSpawn,
+        StepKind::ToolDelete,
     ];
 }
 

@@ -220,6 +220,21 @@ mod tests {
             ]
         );
         assert_eq!(
+            seen("cargo +nightly clean --target-dir /srv/t"),
+            [
+                "cargo +nightly clean --target-dir /srv/t | ",
+                "rm -rf /srv/t | tool-delete"
+            ]
+        );
+        assert_eq!(
+            seen("CARGO_TARGET_DIR=out cargo clean -p x"),
+            ["cargo clean -p x | ", "rm -rf out | tool-delete"]
+        );
+        assert_eq!(
+            seen("cargo build --target-dir /srv/t"),
+            ["cargo build --target-dir /srv/t | "]
+        );
+        assert_eq!(
             seen("diff <(ls a) b"),
             ["ls a | process-substitution", "diff <(…) b | "]
         );

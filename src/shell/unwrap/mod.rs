@@ -9,6 +9,7 @@
 //! invocation opaque instead of being dropped.
 
 mod aws_exec;
+mod cleaners;
 pub(super) mod find;
 mod remote;
 mod runners;
@@ -388,6 +389,8 @@ pub fn unwrap(
         find::find(w, &inv, st);
     } else if name == "fd" || name == "fdfind" {
         find::fd(w, &inv, st);
+    } else if name == "cargo" {
+        cleaners::unwrap(w, &inv, st);
     } else if sed::is_sed(name) {
         sed::unwrap(w, index, &inv, st);
     } else if sql::is_client(name) {
