@@ -235,6 +235,11 @@ mod tests {
             ["cargo build --target-dir /srv/t | "]
         );
         assert_eq!(
+            seen("GOMODCACHE=/srv/m go clean -modcache"),
+            ["go clean -modcache | ", "rm -rf /srv/m | tool-delete"]
+        );
+        assert_eq!(seen("go clean -modcache"), ["go clean -modcache | "]);
+        assert_eq!(
             seen("diff <(ls a) b"),
             ["ls a | process-substitution", "diff <(…) b | "]
         );

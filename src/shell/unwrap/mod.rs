@@ -389,7 +389,7 @@ pub fn unwrap(
         find::find(w, &inv, st);
     } else if name == "fd" || name == "fdfind" {
         find::fd(w, &inv, st);
-    } else if name == "cargo" {
+    } else if name == "cargo" || name == "go" {
         cleaners::unwrap(w, &inv, st);
     } else if sed::is_sed(name) {
         sed::unwrap(w, index, &inv, st);
