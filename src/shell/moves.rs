@@ -16,8 +16,12 @@ use super::walk::join_path;
 pub enum Kind {
     /// Moved (`mv`): the data at the destination is the original.
     Moved,
-    /// Copied or linked (`cp`, `ln`, `install`): a program run from there is the original.
+    /// Copied or hard-linked (`cp`, `ln`, `install`): a program run from there is the original.
     Copied,
+    /// Linked symbolically (`ln -s`): a program run from there is the original, and so is what
+    /// lies beneath the link or is reached by following it (`link/`, `link/*`); the link itself
+    /// (`rm link`) is only a link.
+    Linked,
 }
 
 /// One file or directory put somewhere else earlier in the line.
@@ -53,8 +57,14 @@ const LONG_VALUES: [&str; 5] = [
 /// directory, and words that depend on expansion, are left out.
 pub fn placed_by(inv: &Invocation) -> Vec<Placed> {
     let program = inv.program_name();
+    let symbolic = program == "ln"
+        && inv.args.iter().skip(1).any(|a| {
+            a.text == "--symbolic"
+                || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('s'))
+        });
     let kind = match program {
         "mv" => Kind::Moved,
+        "ln" if symbolic => Kind::Linked,
         "cp" | "ln" | "install" => Kind::Copied,
         _ => return Vec::new(),
     };
@@ -202,23 +212,26 @@ pub fn record(inv: &Invocation, placed: &mut Vec<Placed>) {
     }
 }
 
-/// `path` seen through the placements of `kind` (moves, which carry programs too, always
-/// count), back to where it started (a file moved twice): the original's path, when `path` is
-/// at or beneath where one of them went.
-fn through(path: &str, placed: &[Placed], kind: Kind) -> Option<String> {
+/// `path` seen through the placements that carry what is asked for — a program (`Copied`: all
+/// of them) or data (`Moved`: moves, and symbolic links when followed) — back to where it
+/// started (a file moved twice): the original's path, when `path` is at or beneath where one of
+/// them went. `followed` says the word followed a link at its end (`link/`); a path at a
+/// symbolic link itself is the link, not its target, unless followed.
+fn through(path: &str, placed: &[Placed], kind: Kind, followed: bool) -> Option<String> {
     let mut at = path.to_string();
     let mut changed = false;
+    let carries = |p: &Placed, rest: &str| match (p.kind, kind) {
+        (Kind::Moved, _) | (_, Kind::Copied) => true,
+        (Kind::Linked, _) => rest.starts_with('/') || followed,
+        (Kind::Copied, _) => false,
+    };
     // Each step goes back one placement; a cycle (`mv a b; mv b a`) ends with the count.
     for _ in 0..=placed.len() {
-        let Some(next) = placed
-            .iter()
-            .rev()
-            .filter(|p| p.kind == Kind::Moved || p.kind == kind)
-            .find_map(|p| {
-                let rest = at.strip_prefix(p.to.as_str())?;
-                (rest.is_empty() || rest.starts_with('/')).then(|| format!("{}{rest}", p.from))
-            })
-        else {
+        let Some(next) = placed.iter().rev().find_map(|p| {
+            let rest = at.strip_prefix(p.to.as_str())?;
+            ((rest.is_empty() || rest.starts_with('/')) && carries(p, rest))
+                .then(|| format!("{}{rest}", p.from))
+        }) else {
             break;
         };
         at = next;
@@ -246,7 +259,9 @@ pub fn as_original(inv: &Invocation, placed: &[Placed]) -> Option<Invocation> {
             continue;
         }
         let kind = if i == 0 { Kind::Copied } else { Kind::Moved };
-        let Some(original) = join_path(cwd, &arg.text).and_then(|p| through(&p, placed, kind))
+        let followed = arg.text.ends_with('/') || arg.text.ends_with("/.");
+        let Some(original) =
+            join_path(cwd, &arg.text).and_then(|p| through(&p, placed, kind, followed))
         else {
             continue;
         };
@@ -254,7 +269,8 @@ pub fn as_original(inv: &Invocation, placed: &[Placed]) -> Option<Invocation> {
         arg.text = original;
         changed = true;
     }
-    let new_cwd = cwd.and_then(|c| through(c, placed, Kind::Moved));
+    // A directory entered through a symbolic link is the link's target.
+    let new_cwd = cwd.and_then(|c| through(c, placed, Kind::Moved, true));
     if !changed && new_cwd.is_none() {
         return None;
     }
@@ -365,5 +381,26 @@ mod tests {
         assert!(as_original(&inv(&["rm", "-rf", "/tmp/x"]), &all).is_none());
         assert!(as_original(&inv(&["rm", "-rf", "/tmp/tt"]), &all).is_none());
         assert!(as_original(&inv(&["ls"]), &all).is_none());
+    }
+
+    #[test]
+    fn a_symbolic_link_followed_is_its_target_and_the_link_alone_is_a_link() {
+        let mut all = Vec::new();
+        record(&inv(&["ln", "-sfn", "/h", "/w/l"]), &mut all);
+        record(&inv(&["ln", "/bin/rm", "/w/hard"]), &mut all);
+        for followed in ["/w/l/", "/w/l/.", "/w/l/x"] {
+            let alt = as_original(&inv(&["rm", "-rf", followed]), &all).unwrap();
+            assert_eq!(alt.argv()[2].trim_end_matches("/x"), "/h", "{followed}");
+        }
+        // `rm -rf l` removes the link; a hard link's data is no more the original than a copy's.
+        assert!(as_original(&inv(&["rm", "-rf", "/w/l"]), &all).is_none());
+        assert!(as_original(&inv(&["rm", "-f", "/w/hard"]), &all).is_none());
+        // Run from either link, the program is the original.
+        assert_eq!(
+            as_original(&inv(&["/w/hard", "-rf", "/h"]), &all)
+                .unwrap()
+                .program_name(),
+            "rm"
+        );
     }
 }
