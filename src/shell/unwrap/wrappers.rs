@@ -200,7 +200,8 @@ pub(super) fn unwrap(
                 wrapper(w, inv, k, stdin.take(), st, None);
             }
         }
-        "setsid" | "flatpak-spawn" | "distrobox-host-exec" | "host-spawn" => {
+        // `shx rm -rf dist`: shelljs's portable `rm`, `cp`, `mv`, ... as the commands they copy.
+        "setsid" | "flatpak-spawn" | "distrobox-host-exec" | "host-spawn" | "shx" => {
             let (k, _) = scan(&inv.args, 1, &opts("", &[]));
             wrapper(w, inv, k, stdin.take(), st, None);
         }
