@@ -842,7 +842,7 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
         "rm_",
         "FileUtils.rm",
         "delete",
-        "fs.rm",
+        ".rm",
     ]
     .iter()
     .any(|hint| code.contains(hint));
@@ -881,7 +881,9 @@ fn literal_deletes(code: &str) -> Vec<(std::ops::Range<usize>, Embedded)> {
         let one_path = ["shutil.", "os.", "fs.", "."]
             .iter()
             .any(|prefix| call.starts_with(prefix));
-        if interpolates(path) || path[1..].starts_with('~') || !one_path && more_paths(rest) {
+        // A first argument starting with `-` is an option (shelljs's `shell.rm('-rf', dir)`).
+        if interpolates(path) || path[1..].starts_with(['~', '-']) || !one_path && more_paths(rest)
+        {
             continue;
         }
         // R's `unlink(x, recursive = TRUE)` deletes a tree.
@@ -1210,6 +1212,10 @@ mod tests {
             (r#"require('fs').unlink('x.tmp', cb)"#, rm("-f", "x.tmp")),
             (r#"fs.rm('dist', done)"#, rm("-rf", "dist")),
             (
+                r#"require('fs').rm('/srv', {recursive: true}, cb)"#,
+                rm("-rf", "/srv"),
+            ),
+            (
                 r#"unlink("/srv/data", recursive = TRUE)"#,
                 rm("-rf", "/srv/data"),
             ),
@@ -1230,6 +1236,7 @@ mod tests {
             r#"rmtree("@dirs")"#,
             r#"unlink("~", recursive=TRUE)"#,
             r#"shutil.rmtree('~/x')"#,
+            r#"shell.rm('-rf', '/')"#,
         ] {
             assert!(literal_deletes(code).is_empty(), "{code}");
         }
