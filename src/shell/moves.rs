@@ -57,18 +57,7 @@ const LONG_VALUES: [&str; 5] = [
 /// directory, and words that depend on expansion, are left out.
 pub fn placed_by(inv: &Invocation) -> Vec<Placed> {
     let program = inv.program_name();
-    let symbolic = program == "ln"
-        && inv.args.iter().skip(1).any(|a| {
-            a.text == "--symbolic"
-                || (a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('s'))
-        });
-    let kind = match program {
-        "mv" => Kind::Moved,
-        "ln" if symbolic => Kind::Linked,
-        "cp" | "ln" | "install" => Kind::Copied,
-        _ => return Vec::new(),
-    };
-    if inv.remote {
+    if !matches!(program, "mv" | "cp" | "ln" | "install") || inv.remote {
         return Vec::new();
     }
     let cwd = inv.cwd.as_deref();
@@ -76,6 +65,8 @@ pub fn placed_by(inv: &Invocation) -> Vec<Placed> {
     // The directory of `-t DIR`; `Err` when it depends on expansion.
     let mut target_dir: Option<Result<String, ()>> = None;
     let mut no_target_dir = false;
+    // `ln -s`: the link is symbolic.
+    let mut symbolic = false;
     let mut options = true;
     let mut words = inv.args.iter().skip(1);
     let known = |word: Option<&Arg>| match word {
@@ -97,6 +88,7 @@ pub fn placed_by(inv: &Invocation) -> Vec<Placed> {
                 }
                 Some(_) => {}
                 None if text == "--no-target-directory" => no_target_dir = true,
+                None if text == "--symbolic" => symbolic = true,
                 None if LONG_VALUES.contains(&text) => {
                     let value = words.next();
                     if text == "--target-directory" {
@@ -113,6 +105,9 @@ pub fn placed_by(inv: &Invocation) -> Vec<Placed> {
                 if c == 'T' {
                     no_target_dir = true;
                 }
+                if c == 's' {
+                    symbolic = true;
+                }
                 if short_values(program).contains(c) {
                     let rest = &cluster[i + c.len_utf8()..];
                     let value = if rest.is_empty() {
@@ -128,6 +123,11 @@ pub fn placed_by(inv: &Invocation) -> Vec<Placed> {
             }
         }
     }
+    let kind = match program {
+        "mv" => Kind::Moved,
+        "ln" if symbolic => Kind::Linked,
+        _ => Kind::Copied,
+    };
     match target_dir {
         Some(Ok(dir)) => return place_all(&operands, &dir, cwd, kind),
         Some(Err(())) => return Vec::new(),

@@ -6,7 +6,7 @@
 //! root or a system directory does not. The default places (`$GOPATH/pkg/mod`,
 //! `~/.cache/go-build`) are caches, and are not named.
 
-use super::{opts, scan};
+use super::{long_option_values, opts, scan};
 use crate::shell::invocation::{Arg, Invocation, Step, StepKind};
 use crate::shell::walk::{State, Walker};
 
@@ -27,12 +27,9 @@ pub(super) fn unwrap(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
 
 /// The value of the environment variable `name` for `inv`: given to it, or set earlier in the
 /// line.
-fn variable<'a>(inv: &'a Invocation, st: &'a State, name: &str) -> Option<&'a String> {
-    inv.env
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, value)| value)
-        .or_else(|| st.vars.known.get(name))
+fn variable<'a>(inv: &'a Invocation, st: &'a State, name: &str) -> Option<&'a str> {
+    inv.env_var(name)
+        .or_else(|| st.vars.known.get(name).map(String::as_str))
 }
 
 /// `go clean -modcache` / `-cache`: the caches the variables move elsewhere.
@@ -48,10 +45,10 @@ fn go_clean(inv: &Invocation, st: &State) -> Vec<Arg> {
     };
     let mut dirs = Vec::new();
     if flag("modcache") {
-        dirs.extend(variable(inv, st, "GOMODCACHE").map(|d| Arg::literal(d.as_str())));
+        dirs.extend(variable(inv, st, "GOMODCACHE").map(Arg::literal));
     }
     if flag("cache") {
-        dirs.extend(variable(inv, st, "GOCACHE").map(|d| Arg::literal(d.as_str())));
+        dirs.extend(variable(inv, st, "GOCACHE").map(Arg::literal));
     }
     dirs
 }
@@ -66,28 +63,11 @@ fn cargo_clean(inv: &Invocation, st: &State) -> Vec<Arg> {
     if inv.args.get(k).is_none_or(|a| a.text != "clean") {
         return Vec::new();
     }
-    let mut dirs: Vec<Arg> = Vec::new();
-    let mut i = k + 1;
-    while let Some(a) = inv.args.get(i) {
-        if a.text == "--" {
-            break;
-        }
-        if a.text == "--target-dir" {
-            dirs.extend(inv.args.get(i + 1).cloned());
-            i += 1;
-        } else if let Some(dir) = a.text.strip_prefix("--target-dir=") {
-            dirs.push(if a.dynamic {
-                Arg::unknown(dir)
-            } else {
-                Arg::literal(dir)
-            });
-        }
-        i += 1;
-    }
+    let mut dirs: Vec<Arg> = long_option_values(&inv.args[k + 1..], "--target-dir").collect();
     if dirs.is_empty()
         && let Some(dir) = variable(inv, st, "CARGO_TARGET_DIR")
     {
-        dirs.push(Arg::literal(dir.as_str()));
+        dirs.push(Arg::literal(dir));
     }
     dirs
 }

@@ -102,6 +102,28 @@ fn has(seen: &[SeenOpt], names: &[&str]) -> bool {
     seen.iter().any(|(k, _)| names.contains(&k.as_str()))
 }
 
+/// The values the long option `flag` is given among `args`, in order (`--flag VALUE` or
+/// `--flag=VALUE`); the attached value of a word that depends on expansion is unknown.
+fn long_option_values<'a>(args: &'a [Arg], flag: &'a str) -> impl Iterator<Item = Arg> + 'a {
+    let mut words = args.iter();
+    std::iter::from_fn(move || {
+        while let Some(word) = words.next() {
+            match word.text.strip_prefix(flag) {
+                Some("") => return words.next().cloned(),
+                Some(rest) if rest.starts_with('=') => {
+                    let value = &rest[1..];
+                    return Some(match word.dynamic {
+                        true => Arg::unknown(value),
+                        false => Arg::literal(value),
+                    });
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
 fn value_of<'a>(seen: &'a [SeenOpt], names: &[&str]) -> Option<&'a str> {
     seen.iter()
         .rev()

@@ -7,7 +7,10 @@
 //! local working directory and local paths do not apply.
 
 use super::shells::shell_words;
-use super::{nested_state, on_another_host, opts, remote, remote_entrypoint, scan, value_of};
+use super::{
+    long_option_values, nested_state, on_another_host, opts, remote, remote_entrypoint, scan,
+    value_of,
+};
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
 use crate::shell::walk::{State, Stdin, Walker, local_script};
 
@@ -135,7 +138,7 @@ fn kubectl(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Std
         .then(|| {
             long_option_values(options, "--image")
                 .next()
-                .and_then(image_entrypoint)
+                .and_then(|image| image_entrypoint(&image.text))
         })
         .flatten();
         match entrypoint {
@@ -283,27 +286,8 @@ fn container(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
 /// resets it, is none).
 fn entrypoint_flag(options: &[crate::shell::invocation::Arg]) -> Option<String> {
     long_option_values(options, "--entrypoint")
-        .find(|v| !v.is_empty())
-        .map(str::to_string)
-}
-
-/// The values the long option `flag` is given among `options`, in order (`--flag VALUE` or
-/// `--flag=VALUE`).
-fn long_option_values<'a>(
-    options: &'a [crate::shell::invocation::Arg],
-    flag: &'a str,
-) -> impl Iterator<Item = &'a str> {
-    let mut words = options.iter().map(|a| a.text.as_str());
-    std::iter::from_fn(move || {
-        while let Some(word) = words.next() {
-            match word.strip_prefix(flag) {
-                Some("") => return words.next(),
-                Some(rest) if rest.starts_with('=') => return Some(&rest[1..]),
-                _ => {}
-            }
-        }
-        None
-    })
+        .find(|v| !v.text.is_empty())
+        .map(|v| v.text)
 }
 
 /// The CLI that well-known tool images start with the command's words as its arguments.
