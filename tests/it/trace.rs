@@ -796,3 +796,45 @@ fn a_parent_renamed_under_a_shell_does_not_move_where_its_commands_are_judged() 
     assert!(stdout.contains("rc=126"), "{}", describe(&out));
     assert!(key.exists());
 }
+
+#[test]
+fn programs_keep_the_cpu_affinity_they_would_have_bare() {
+    let Some(s) = Traced::new() else { return };
+    // The tracer leaves every thread's CPU affinity alone: what each program sees is what it
+    // would see bare, one it narrowed itself stays narrowed, and so does a failed exec's caller.
+    // (Steering tracees onto the tracer's CPU was measured and dropped: see the README. A version
+    // that narrowed a tracee's affinity for each resume let programs see it narrowed.)
+    let agent = concat!(
+        "#!/bin/sh\n",
+        "spin() { i=0; while [ $i -lt 40 ]; do /bin/true; i=$((i+1)); done; }\n",
+        "spin; grep Cpus_allowed_list: /proc/self/status\n",
+        "spin; python3 -c 'import os; print(\"own\", sorted(os.sched_getaffinity(0)))'\n",
+        "spin; python3 -c 'import os; c = max(os.sched_getaffinity(0)); os.sched_setaffinity(0, {c}); ",
+        "os.execv(\"/bin/grep\", [\"grep\", \"Cpus_allowed_list:\", \"/proc/self/status\"])'\n",
+        "spin; grep Cpus_allowed_list: /proc/self/status\n",
+        // An exec that fails (a file that is not executable) returns to the program.
+        // (Short programs run from Python first: `python3` may be a pyenv shim, whose own helpers
+        // run long.)
+        "python3 -c 'import os, subprocess\nopen(\"plain\", \"w\").close()\n",
+        "for _ in range(20): subprocess.run([\"/bin/true\"])\ntry: os.execv(\"./plain\", [\"plain\"])\n",
+        "except OSError as e: print(\"failed\", e.errno, sorted(os.sched_getaffinity(0)))'\n",
+    );
+    let script = s.t.home.join("affinity.sh");
+    write_executable(&script, agent);
+    let bare = Command::new(&script)
+        .current_dir(&s.t.workspace)
+        .env_clear()
+        .env("HOME", &s.t.home)
+        .env("PATH", s.t.fake_path())
+        .output()
+        .expect("run bare");
+    assert!(bare.status.success(), "{}", describe(&bare));
+    let traced = s.run(agent);
+    assert_eq!(code(&traced), 0, "{}", describe(&traced));
+    assert_eq!(
+        String::from_utf8_lossy(&traced.stdout),
+        String::from_utf8_lossy(&bare.stdout),
+        "{}",
+        describe(&traced)
+    );
+}
