@@ -11,7 +11,7 @@ use brush_parser::ast;
 
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind, single_quoted};
 use super::producer::producer_output;
-use super::word::{self, Vars};
+use super::word::{self, Assign, Vars};
 use super::{Analysis, ShellContext};
 
 /// How deep nested code (`bash -c "bash -c '...'"`) is followed before giving up.
@@ -546,8 +546,8 @@ impl<'c> Walker<'c> {
             parts.args.push(Arg::literal(":"));
         }
         if parts.args.is_empty() {
-            for (name, value) in parts.assignments {
-                st.vars.set(&name, value);
+            for (name, what) in parts.assignments {
+                st.vars.assign(&name, what);
             }
             return None;
         }
@@ -559,10 +559,10 @@ impl<'c> Walker<'c> {
             .filter(|(k, _)| !matches!(k.as_str(), "HOME" | "PWD" | "TMPDIR"))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        for (name, value) in &parts.assignments {
+        for (name, what) in &parts.assignments {
             env.retain(|(k, _)| k != name);
-            if let Some(v) = value {
-                env.push((name.clone(), v.clone()));
+            if let Some(v) = what.environment_value() {
+                env.push((name.clone(), v));
             }
         }
         env.sort();
@@ -635,27 +635,53 @@ impl<'c> Walker<'c> {
         }
     }
 
-    fn assignment_value(&mut self, a: &ast::Assignment, st: &State) -> Option<String> {
+    /// What assignment `a` does, with the values that are known; the substitutions in its
+    /// words are walked.
+    fn assignment_value(&mut self, a: &ast::Assignment, st: &State) -> Assign {
         // `a[$(cmd)]=1`: the index is expanded, and its substitutions run, too.
-        if let ast::AssignmentName::ArrayElementName(_, index) = &a.name {
-            self.resolve_raw(index, st);
-        }
+        let index = match &a.name {
+            ast::AssignmentName::ArrayElementName(_, index) => {
+                self.resolve_raw(index, st);
+                Some(index.trim().parse::<usize>().ok())
+            }
+            ast::AssignmentName::VariableName(_) => None,
+        };
         match &a.value {
             ast::AssignmentValue::Scalar(w) => {
                 let args = self.resolve_word(w, st);
-                match args.as_slice() {
+                let value = match args.as_slice() {
                     [one] if !one.dynamic => Some(one.text.clone()),
                     _ => None,
+                };
+                match (index, a.append) {
+                    (Some(i), false) => Assign::Element(i, value),
+                    // `a[1]+=x`: not followed.
+                    (Some(_), true) => Assign::Element(None, None),
+                    (None, false) => Assign::Scalar(value),
+                    (None, true) => Assign::AppendScalar(value),
                 }
             }
             ast::AssignmentValue::Array(items) => {
+                let mut elements = Some(Vec::new());
                 for (k, v) in items {
                     if let Some(k) = k {
+                        // `a=([2]=x)`: elements placed by index are not followed.
                         self.resolve_word(k, st);
+                        elements = None;
                     }
-                    self.resolve_word(v, st);
+                    let args = self.resolve_word(v, st);
+                    match elements.as_mut() {
+                        Some(list) if args.iter().all(|a| !a.dynamic && !a.glob) => {
+                            list.extend(args.into_iter().map(|a| a.text));
+                        }
+                        _ => elements = None,
+                    }
                 }
-                None
+                if a.append {
+                    Assign::AppendArray(elements)
+                } else {
+                    Assign::Array(elements)
+                }
             }
         }
     }
@@ -1003,6 +1029,10 @@ impl<'c> Walker<'c> {
                             (!a.dynamic)
                                 .then(|| st.vars.known.get(v).cloned())
                                 .flatten()
+                        } else if v.starts_with('(') {
+                            // `declare -a c=(git push --force)`: an array, whose elements are
+                            // not followed here; unknown, not the text `(git push --force)`.
+                            None
                         } else {
                             (!a.dynamic).then(|| v.to_string())
                         };
@@ -1046,7 +1076,7 @@ struct SimpleParts {
     args: Vec<Arg>,
     redirects: Vec<Arg>,
     stdin: Option<Stdin>,
-    assignments: Vec<(String, Option<String>)>,
+    assignments: Vec<(String, Assign)>,
     procsubs: Vec<(usize, Stdin)>,
 }
 

@@ -25,16 +25,118 @@ pub struct Vars {
     /// an expansion of the variable is judged (as the files it may be). Kept apart from
     /// `known`, whose values are exact; [`Vars::set`] keeps the two consistent.
     pub globbed: HashMap<String, String>,
+    /// Arrays whose every element is known (`a=(cargo test)`), in index order from 0. The
+    /// first element is also in `known`: `$a` is `${a[0]}`.
+    pub arrays: HashMap<String, Vec<String>>,
+}
+
+/// What an assignment does to a variable, with the values that are known (`None`: known only
+/// at run time).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Assign {
+    /// `name=value`.
+    Scalar(Option<String>),
+    /// `name+=value`.
+    AppendScalar(Option<String>),
+    /// `name=(one two)`: the elements, when all are known and none is given an index.
+    Array(Option<Vec<String>>),
+    /// `name+=(three)`.
+    AppendArray(Option<Vec<String>>),
+    /// `name[index]=value`, with the index when it is a plain number.
+    Element(Option<usize>, Option<String>),
+}
+
+impl Assign {
+    /// The value the variable has in a command's environment after this assignment in its
+    /// prefix (`x=1 cmd`), when known.
+    pub fn environment_value(&self) -> Option<String> {
+        match self {
+            Assign::Scalar(v) => v.clone(),
+            _ => None,
+        }
+    }
 }
 
 impl Vars {
     /// Sets `name` to a known value, or to an unknown one with `None`.
     pub fn set(&mut self, name: &str, value: Option<String>) {
         self.globbed.remove(name);
+        self.arrays.remove(name);
         match value {
             Some(v) => self.known.insert(name.to_string(), v),
             None => self.known.remove(name),
         };
+    }
+
+    /// Applies an assignment to `name`. What cannot be followed exactly (an element of an array
+    /// not known, an append to a value not known) leaves the variable unknown: `a[0]=rm;
+    /// a[1]=ls; $a` runs `rm`, `x=r; x+=m; $x` runs `rm`.
+    pub fn assign(&mut self, name: &str, what: Assign) {
+        // The elements the variable has, when known: a scalar is an array of one.
+        let elements = self
+            .arrays
+            .get(name)
+            .cloned()
+            .or_else(|| self.known.get(name).map(|v| vec![v.clone()]));
+        let after = match what {
+            Assign::Scalar(value) => {
+                return match (value, self.arrays.get_mut(name)) {
+                    (Some(v), Some(array)) => {
+                        array[0].clone_from(&v);
+                        self.known.insert(name.to_string(), v);
+                    }
+                    (value, _) => self.set(name, value),
+                };
+            }
+            Assign::AppendScalar(value) => match (elements, value) {
+                (Some(mut elements), Some(v)) => {
+                    elements[0].push_str(&v);
+                    Some(elements)
+                }
+                _ => None,
+            },
+            Assign::Array(list) => list,
+            Assign::AppendArray(list) => match (elements, list) {
+                (Some(mut elements), Some(list)) => {
+                    elements.extend(list);
+                    Some(elements)
+                }
+                _ => None,
+            },
+            Assign::Element(index, value) => match (elements, index, value) {
+                (Some(mut elements), Some(i), Some(v)) if i < elements.len() => {
+                    elements[i] = v;
+                    Some(elements)
+                }
+                (Some(mut elements), Some(i), Some(v)) if i == elements.len() => {
+                    elements.push(v);
+                    Some(elements)
+                }
+                _ => None,
+            },
+        };
+        self.globbed.remove(name);
+        match after {
+            Some(elements) if !elements.is_empty() => {
+                self.known.insert(name.to_string(), elements[0].clone());
+                self.arrays.insert(name.to_string(), elements);
+            }
+            _ => {
+                self.known.remove(name);
+                self.arrays.remove(name);
+            }
+        }
+    }
+
+    /// The elements `${name[@]}` expands to, when known.
+    fn elements(&self, name: &str) -> Option<Vec<String>> {
+        if self.globbed.contains_key(name) {
+            return None;
+        }
+        self.arrays
+            .get(name)
+            .cloned()
+            .or_else(|| self.known.get(name).map(|v| vec![v.clone()]))
     }
 
     /// Binds `name` to one file matching `glob`.
@@ -100,6 +202,27 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
             return out;
         }
     }
+    // `"${a[@]}"` standing alone is the array's elements, one word each (split again when
+    // unquoted); `"${a[*]}"` is one word of them all.
+    if let Some((name, all, quoted)) = lone_array_expansion(&pieces)
+        && let Some(elements) = vars.elements(name)
+    {
+        let ifs = vars.known.get("IFS").map(String::as_str).unwrap_or(" \t\n");
+        out.args = match (all, quoted) {
+            (true, true) => elements.into_iter().map(Arg::literal).collect(),
+            (false, true) => {
+                let sep = ifs.chars().next().map(String::from).unwrap_or_default();
+                vec![Arg::literal(elements.join(&sep))]
+            }
+            (_, false) => elements
+                .iter()
+                .flat_map(|e| e.split(|c| ifs.contains(c)))
+                .filter(|w| !w.is_empty())
+                .map(Arg::literal)
+                .collect(),
+        };
+        return out;
+    }
     // An unquoted expansion standing alone is split into words, as bash does: `git $cmd` with
     // cmd='push --force' runs `git push --force`.
     if !b.dynamic && is_lone_unquoted_expansion(&pieces) {
@@ -121,6 +244,28 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
         implied: false,
     });
     out
+}
+
+/// `${a[@]}`, `"${a[@]}"`, `${a[*]}` or `"${a[*]}"` as a whole word: the array's name, whether
+/// each element is a word of its own (`@`), and whether it is quoted.
+fn lone_array_expansion(pieces: &[WordPieceWithSource]) -> Option<(&str, bool, bool)> {
+    let (piece, quoted) = match pieces {
+        [p] => match &p.piece {
+            WordPiece::DoubleQuotedSequence(inner) => match inner.as_slice() {
+                [q] => (&q.piece, true),
+                _ => return None,
+            },
+            other => (other, false),
+        },
+        _ => return None,
+    };
+    match piece {
+        WordPiece::ParameterExpansion(ParameterExpr::Parameter {
+            parameter: Parameter::NamedWithAllIndices { name, concatenate },
+            indirect: false,
+        }) => Some((name.as_str(), !concatenate, quoted)),
+        _ => None,
+    }
 }
 
 fn is_lone_unquoted_expansion(pieces: &[WordPieceWithSource]) -> bool {
@@ -387,6 +532,14 @@ fn known_parameter(expr: &ParameterExpr, vars: &Vars) -> Option<String> {
             parameter: Parameter::Named(name),
             indirect: false,
         } => vars.known.get(name).cloned(),
+        // `${a[1]}` of an array known element by element.
+        ParameterExpr::Parameter {
+            parameter: Parameter::NamedWithIndex { name, index },
+            indirect: false,
+        } => {
+            let i: usize = index.trim().parse().ok()?;
+            vars.elements(name)?.get(i).cloned()
+        }
         // `${HOME:?}`, `${HOME:-x}`, `${HOME:=x}` of a variable known to be set and non-empty
         // expand to its value; the fallback matters only when it is unset or empty.
         ParameterExpr::UseDefaultValues {
@@ -597,6 +750,72 @@ fn first_group(p: &str) -> Option<(usize, usize, Vec<&str>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn texts(raw: &str, vars: &Vars) -> Vec<String> {
+        let r = resolve(raw, vars, &ParserOptions::default());
+        r.args.into_iter().map(|a| a.text).collect()
+    }
+
+    fn strings(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn arrays_expand_to_their_elements() {
+        let mut vars = Vars::default();
+        vars.assign("a", Assign::Array(Some(strings(&["git", "push --force"]))));
+        assert_eq!(texts("\"${a[@]}\"", &vars), ["git", "push --force"]);
+        // Unquoted, each element is split again.
+        assert_eq!(texts("${a[@]}", &vars), ["git", "push", "--force"]);
+        assert_eq!(texts("${a[*]}", &vars), ["git", "push", "--force"]);
+        // Quoted `*`: one word.
+        assert_eq!(texts("\"${a[*]}\"", &vars), ["git push --force"]);
+        assert_eq!(texts("\"${a[1]}\"", &vars), ["push --force"]);
+        assert_eq!(texts("${a[1]}", &vars), ["push", "--force"]);
+        assert_eq!(texts("$a", &vars), ["git"]);
+        // A scalar is an array of one.
+        vars.assign("s", Assign::Scalar(Some("ls".into())));
+        assert_eq!(texts("\"${s[@]}\"", &vars), ["ls"]);
+        // Unknown arrays stay run-time values.
+        let r = resolve("\"${u[@]}\"", &vars, &ParserOptions::default());
+        assert!(r.args.iter().all(|a| a.dynamic));
+    }
+
+    #[test]
+    fn assignments_are_followed_exactly_or_not_at_all() {
+        let mut vars = Vars::default();
+        // `x=r; x+=m`: the value is `rm`.
+        vars.assign("x", Assign::Scalar(Some("r".into())));
+        vars.assign("x", Assign::AppendScalar(Some("m".into())));
+        assert_eq!(vars.known.get("x").map(String::as_str), Some("rm"));
+        // `a=(ls -la); a[0]=rm; a+=(~)`.
+        vars.assign("a", Assign::Array(Some(strings(&["ls", "-la"]))));
+        vars.assign("a", Assign::Element(Some(0), Some("rm".into())));
+        vars.assign("a", Assign::AppendArray(Some(strings(&["~"]))));
+        assert_eq!(vars.arrays.get("a"), Some(&strings(&["rm", "-la", "~"])));
+        assert_eq!(vars.known.get("a").map(String::as_str), Some("rm"));
+        // `a=x` replaces the first element only.
+        vars.assign("a", Assign::Scalar(Some("x".into())));
+        assert_eq!(vars.arrays.get("a"), Some(&strings(&["x", "-la", "~"])));
+        // An element past the end, or at an index not known, makes the array unknown.
+        vars.assign("a", Assign::Element(Some(7), Some("y".into())));
+        assert!(!vars.arrays.contains_key("a") && !vars.known.contains_key("a"));
+        vars.assign("b", Assign::Array(Some(strings(&["ls"]))));
+        vars.assign("b", Assign::Element(None, Some("rm".into())));
+        assert!(!vars.known.contains_key("b"));
+        // `a[0]=rm; a[1]=ls` on a variable not known: `$a` is not `ls` (nor known).
+        vars.assign("c", Assign::Element(Some(0), Some("rm".into())));
+        vars.assign("c", Assign::Element(Some(1), Some("ls".into())));
+        assert!(!vars.known.contains_key("c"));
+        // An append to a value not known is not known.
+        vars.assign("d", Assign::AppendScalar(Some("m".into())));
+        assert!(!vars.known.contains_key("d"));
+        // A plain set forgets the array.
+        vars.assign("e", Assign::Array(Some(strings(&["a", "b"]))));
+        vars.set("e", Some("z".into()));
+        assert!(!vars.arrays.contains_key("e"));
+        assert_eq!(texts("\"${e[@]}\"", &vars), ["z"]);
+    }
 
     fn one(raw: &str) -> Arg {
         let mut vars = Vars::default();
