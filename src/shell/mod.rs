@@ -118,6 +118,67 @@ mod tests {
             .collect()
     }
 
+    /// The argv of the last invocation `text` makes.
+    fn last(text: &str) -> String {
+        let a = analyze(text, &ctx());
+        a.invocations
+            .last()
+            .map(|i| i.argv().join(" "))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn what_a_branch_may_change_is_not_known_after_it() {
+        // The directory and variables a branch changes are unknown after the `if`, `case` or
+        // loop; the branch's aliases and written files are kept.
+        assert_eq!(last("if true; then cd /h; fi; rm -rf .ssh"), "rm -rf .ssh");
+        let a = analyze("if true; then cd /h; fi; rm -rf .ssh", &ctx());
+        assert_eq!(a.invocations.last().and_then(|i| i.cwd.clone()), None);
+        let a = analyze("if false; then echo; fi; rm -rf .ssh", &ctx());
+        assert_eq!(
+            a.invocations.last().and_then(|i| i.cwd.clone()).as_deref(),
+            Some("/w")
+        );
+        assert_eq!(
+            last("x=ls; case a in a) x=rm;; esac; $x -rf /h"),
+            "${x} -rf /h"
+        );
+        assert_eq!(last("x=ls; for i in 1; do x=rm; done; $x"), "${x}");
+        assert_eq!(last("x=ls; while true; do :; done; $x"), "ls");
+        let a = analyze("if true; then alias ls='rm -rf'; fi; ls /h", &ctx());
+        assert!(
+            a.invocations
+                .iter()
+                .any(|i| i.argv() == ["rm", "-rf", "/h"])
+        );
+        assert_eq!(last("{ x=rm; }; $x -rf /h"), "rm -rf /h");
+        assert_eq!(last("(x=rm); x=ls; (x=rm); $x"), "ls");
+    }
+
+    #[test]
+    fn builtins_that_set_variables_leave_them_unknown() {
+        for text in [
+            "x=ls; read x <<< rm; $x",
+            "x=ls; read -r -p go: x <<< rm; $x",
+            "x=ls; read -a x <<< rm; $x",
+            "x=ls; printf -v x rm; $x",
+            "x=ls; mapfile x < f; $x",
+            "x=ls; getopts r x; $x",
+            "x=ls; let x=1; $x",
+            "x=ls; wait -p x; $x",
+            "x=ls; eval x=rm; $x",
+            "x=ls; . ./env.sh; $x",
+        ] {
+            assert_eq!(last(text), "${x}", "{text}");
+        }
+        // Others stay known.
+        assert_eq!(last("x=ls; read y <<< rm; $x"), "ls");
+        assert_eq!(last("x=ls; printf '%s' rm; $x"), "ls");
+        // `eval cd`: the directory is not known after it.
+        let a = analyze("eval cd /h; rm -rf .ssh", &ctx());
+        assert_eq!(a.invocations.last().and_then(|i| i.cwd.clone()), None);
+    }
+
     #[test]
     fn a_group_in_a_pipeline_writes_its_commands_outputs_in_turn() {
         // All known: the group is one text, run by the shell it is piped into.

@@ -137,6 +137,19 @@ pub struct State {
     pub placed: Vec<super::moves::Placed>,
 }
 
+impl State {
+    /// Takes on what a group walked in a copy of this state (`{ ...; }`, an `if`) did in the
+    /// same shell: its directory, variables, written files, aliases and moves.
+    fn take_effects(&mut self, sub: State) {
+        self.cwd = sub.cwd;
+        self.dirstack = sub.dirstack;
+        self.vars = sub.vars;
+        self.written = sub.written;
+        self.aliases = sub.aliases;
+        self.placed = sub.placed;
+    }
+}
+
 /// The walker: accumulates invocations and errors for one analysis.
 pub struct Walker<'c> {
     pub(super) ctx: &'c ShellContext,
@@ -380,16 +393,22 @@ impl<'c> Walker<'c> {
                 let output = match compound {
                     ast::CompoundCommand::BraceGroup(g) => {
                         let output = self.walk_list_output(&g.list, &mut sub);
-                        st.cwd = sub.cwd;
-                        st.vars = sub.vars;
+                        st.take_effects(sub);
                         output
                     }
                     ast::CompoundCommand::Subshell(s) => {
                         sub.prov.push(Step::new(StepKind::Subshell));
                         self.walk_list_output(&s.list, &mut sub)
                     }
+                    ast::CompoundCommand::Coprocess(_) => {
+                        self.walk_compound(compound, &mut sub);
+                        Stdin::Opaque("a compound command".into())
+                    }
+                    // `if`, `case` and loops run in this shell: what their branches may have
+                    // changed (`if true; then cd ~; fi; rm -rf .ssh`) is not known after them.
                     _ => {
                         self.walk_compound(compound, &mut sub);
+                        st.take_effects(sub);
                         Stdin::Opaque("a compound command".into())
                     }
                 };
@@ -428,7 +447,24 @@ impl<'c> Walker<'c> {
         }
     }
 
+    /// Walks a compound command in `st`. The branches of `if` and `case` and the bodies of
+    /// loops are walked in copies of `st`, as each may run or not: whatever one of them changes
+    /// (the directory, a variable) is left unknown in `st` afterwards.
     fn walk_compound(&mut self, compound: &ast::CompoundCommand, st: &mut State) {
+        let before = st.clone();
+        let mut branches: Vec<State> = Vec::new();
+        self.walk_compound_parts(compound, st, &mut branches);
+        for branch in &branches {
+            forget_changes(st, &before, branch);
+        }
+    }
+
+    fn walk_compound_parts(
+        &mut self,
+        compound: &ast::CompoundCommand,
+        st: &mut State,
+        branches: &mut Vec<State>,
+    ) {
         match compound {
             ast::CompoundCommand::BraceGroup(g) => self.walk_list(&g.list, st),
             ast::CompoundCommand::Subshell(s) => {
@@ -461,37 +497,39 @@ impl<'c> Walker<'c> {
                             sub.vars.set(&f.variable_name, Some(v.text.clone()));
                         }
                         self.walk_list(&f.body.list, &mut sub);
+                        branches.push(sub);
                     }
                 } else {
                     let mut sub = st.clone();
                     sub.vars.set(&f.variable_name, None);
                     self.walk_list(&f.body.list, &mut sub);
+                    branches.push(sub);
                 }
             }
             ast::CompoundCommand::ArithmeticForClause(f) => {
-                self.walk_list(&f.body.list, &mut st.clone())
+                branches.push(self.walk_branch(&f.body.list, st));
             }
             ast::CompoundCommand::CaseClause(c) => {
                 self.resolve_word(&c.value, st);
                 for item in &c.cases {
                     if let Some(list) = &item.cmd {
-                        self.walk_list(list, &mut st.clone());
+                        branches.push(self.walk_branch(list, st));
                     }
                 }
             }
             ast::CompoundCommand::IfClause(i) => {
                 self.walk_list(&i.condition, st);
-                self.walk_list(&i.then, &mut st.clone());
+                branches.push(self.walk_branch(&i.then, st));
                 for e in i.elses.iter().flatten() {
                     if let Some(cond) = &e.condition {
-                        self.walk_list(cond, &mut st.clone());
+                        branches.push(self.walk_branch(cond, st));
                     }
-                    self.walk_list(&e.body, &mut st.clone());
+                    branches.push(self.walk_branch(&e.body, st));
                 }
             }
             ast::CompoundCommand::WhileClause(w) | ast::CompoundCommand::UntilClause(w) => {
                 self.walk_list(&w.0, st);
-                self.walk_list(&w.1.list, &mut st.clone());
+                branches.push(self.walk_branch(&w.1.list, st));
             }
             ast::CompoundCommand::Coprocess(c) => {
                 let mut sub = st.clone();
@@ -503,6 +541,13 @@ impl<'c> Walker<'c> {
                 }
             }
         }
+    }
+
+    /// Walks `list` in a copy of `st` (a branch that may or may not run); returns the copy.
+    fn walk_branch(&mut self, list: &ast::CompoundList, st: &State) -> State {
+        let mut sub = st.clone();
+        self.walk_list(list, &mut sub);
+        sub
     }
 
     /// Resolves a word, walking the command substitutions inside it.
@@ -1045,6 +1090,37 @@ impl<'c> Walker<'c> {
                     st.vars.set(&a.text, None);
                 }
             }
+            // Builtins that set variables from input or arithmetic: the values are not known.
+            "read" | "printf" | "mapfile" | "readarray" | "getopts" | "let" | "wait" => {
+                for target in set_variables(name, rest) {
+                    st.vars.set(&target, None);
+                }
+            }
+            // Code run in this shell (`eval x=rm`, `. ./env.sh`) may set any variable, and eval
+            // may change directory: none is known after it but the home and temp directories.
+            "eval" | "source" | "." => {
+                let anchors = ["HOME", "TMPDIR", "PWD"];
+                let names: Vec<String> = st
+                    .vars
+                    .known
+                    .keys()
+                    .chain(st.vars.globbed.keys())
+                    .chain(st.vars.arrays.keys())
+                    .filter(|k| !anchors.contains(&k.as_str()))
+                    .cloned()
+                    .collect();
+                for n in names {
+                    st.vars.set(&n, None);
+                }
+                if name == "eval"
+                    && rest
+                        .iter()
+                        .any(|a| a.dynamic || a.text.contains("cd") || a.text.contains("popd"))
+                {
+                    st.cwd = None;
+                    st.vars.set("PWD", None);
+                }
+            }
             "alias" => {
                 for a in rest {
                     if let Some((k, v)) = a.text.split_once('=') {
@@ -1066,6 +1142,98 @@ impl<'c> Walker<'c> {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// The variables builtin `name` run with `args` sets: `read a b` (REPLY without names),
+/// `read -a arr`, `printf -v v`, `mapfile arr` (MAPFILE), `getopts spec opt`, `let x=1 y++`,
+/// `wait -p id`.
+fn set_variables(name: &str, args: &[Arg]) -> Vec<String> {
+    // Options of each that take the next word as their value, and the one naming a variable.
+    let (valued, naming): (&[&str], &str) = match name {
+        "read" => (&["-d", "-i", "-n", "-N", "-p", "-t", "-u"], "-a"),
+        "printf" | "wait" => (&[], "-v"),
+        "mapfile" | "readarray" => (&["-d", "-n", "-O", "-s", "-u", "-C", "-c"], ""),
+        _ => (&[], ""),
+    };
+    let naming = if name == "wait" { "-p" } else { naming };
+    let mut out = Vec::new();
+    let mut operands = Vec::new();
+    let mut words = args.iter();
+    while let Some(a) = words.next() {
+        let t = a.text.as_str();
+        if t == naming {
+            out.extend(words.next().map(|v| v.text.clone()));
+        } else if let Some(v) = t
+            .strip_prefix(naming)
+            .filter(|v| !naming.is_empty() && !v.is_empty())
+        {
+            out.push(v.to_string());
+        } else if valued.contains(&t) {
+            words.next();
+        } else if !t.starts_with('-') || t == "-" {
+            operands.push(t.to_string());
+        }
+    }
+    match name {
+        "read" if out.is_empty() && operands.is_empty() => out.push("REPLY".into()),
+        "read" => out.extend(operands),
+        "mapfile" | "readarray" => out.push(operands.pop().unwrap_or_else(|| "MAPFILE".into())),
+        "getopts" => out.extend(
+            operands
+                .get(1)
+                .cloned()
+                .into_iter()
+                .chain(["OPTARG".into(), "OPTIND".into()]),
+        ),
+        "let" => out.extend(operands.iter().map(|e| {
+            e.trim_start_matches(['+', '-'])
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        })),
+        _ => {}
+    }
+    out.retain(|n| is_name(n));
+    out
+}
+
+/// Merges into `st` what `branch`, walked from `before`, may have done: the directory and each
+/// variable it changed are left unknown; the files it wrote, the aliases it defined and what it
+/// moved are kept, as they may be what a later command runs.
+fn forget_changes(st: &mut State, before: &State, branch: &State) {
+    for (path, text) in &branch.written {
+        st.written.insert(path.clone(), text.clone());
+    }
+    for (name, text) in &branch.aliases {
+        st.aliases.insert(name.clone(), text.clone());
+    }
+    for placed in &branch.placed {
+        if !st.placed.contains(placed) {
+            st.placed.push(placed.clone());
+        }
+    }
+    if branch.cwd != before.cwd {
+        st.cwd = None;
+        st.vars.set("PWD", None);
+    }
+    let (was, now) = (&before.vars, &branch.vars);
+    let names: std::collections::BTreeSet<&String> = was
+        .known
+        .keys()
+        .chain(now.known.keys())
+        .chain(was.globbed.keys())
+        .chain(now.globbed.keys())
+        .chain(was.arrays.keys())
+        .chain(now.arrays.keys())
+        .collect();
+    for name in names {
+        if was.known.get(name) != now.known.get(name)
+            || was.globbed.get(name) != now.globbed.get(name)
+            || was.arrays.get(name) != now.arrays.get(name)
+        {
+            st.vars.set(name, None);
         }
     }
 }
