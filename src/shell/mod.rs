@@ -156,6 +156,20 @@ mod tests {
     }
 
     #[test]
+    fn a_function_call_or_an_alias_changes_what_its_body_changes() {
+        let a = analyze("f() { cd /h; }; f; rm -rf .ssh", &ctx());
+        assert_eq!(a.invocations.last().and_then(|i| i.cwd.clone()), None);
+        assert_eq!(last("x=ls; f() { x=rm; }; f; $x"), "${x}");
+        // Defined, not called: nothing changes.
+        assert_eq!(last("x=ls; f() { x=rm; }; $x"), "ls");
+        let a = analyze("alias c='cd /h'; c; rm -rf .ssh", &ctx());
+        assert_eq!(
+            a.invocations.last().and_then(|i| i.cwd.clone()).as_deref(),
+            Some("/h")
+        );
+    }
+
+    #[test]
     fn builtins_that_set_variables_leave_them_unknown() {
         for text in [
             "x=ls; read x <<< rm; $x",

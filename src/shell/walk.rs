@@ -135,6 +135,9 @@ pub struct State {
     /// What earlier commands of the line moved, copied or linked elsewhere (see
     /// [`super::moves`]).
     pub placed: Vec<super::moves::Placed>,
+    /// Functions defined earlier in the line: the state their body was walked from, and the
+    /// state it left, whose differences a call makes unknown.
+    pub functions: std::collections::HashMap<String, std::sync::Arc<(State, State)>>,
 }
 
 impl State {
@@ -147,6 +150,7 @@ impl State {
         self.written = sub.written;
         self.aliases = sub.aliases;
         self.placed = sub.placed;
+        self.functions = sub.functions;
     }
 }
 
@@ -197,6 +201,7 @@ impl<'c> Walker<'c> {
             written: std::collections::HashMap::new(),
             aliases: std::collections::HashMap::new(),
             placed: Vec::new(),
+            functions: std::collections::HashMap::new(),
         }
     }
 
@@ -258,6 +263,11 @@ impl<'c> Walker<'c> {
         if let Some(step) = step {
             sub.prov.push(step);
         }
+        self.walk_text_in(text, &mut sub);
+    }
+
+    /// Parses `text` as shell and walks it in `sub` itself, which keeps what it changes.
+    fn walk_text_in(&mut self, text: &str, sub: &mut State) {
         let reader = std::io::BufReader::new(text.as_bytes());
         let mut parser = brush_parser::Parser::new(reader, &self.options);
         match parser.parse_program() {
@@ -265,12 +275,12 @@ impl<'c> Walker<'c> {
                 self.depth += 1;
                 let traps_before = self.traps.len();
                 for cc in &program.complete_commands {
-                    self.walk_list(cc, &mut sub);
+                    self.walk_list(cc, sub);
                 }
                 // `trap 'rm -rf "$tmp"' EXIT; tmp=$(mktemp -d)`: the trap sees `tmp` set.
                 let traps = self.traps.split_off(traps_before);
                 for code in traps {
-                    self.run_text(&code, &sub, Some(Step::via(StepKind::Eval, "trap")));
+                    self.run_text(&code, sub, Some(Step::via(StepKind::Eval, "trap")));
                 }
                 self.depth -= 1;
             }
@@ -419,6 +429,12 @@ impl<'c> Walker<'c> {
                 sub.prov
                     .push(Step::via(StepKind::FunctionBody, def.fname.value.clone()));
                 self.walk_compound(&def.body.0, &mut sub);
+                // A call runs the body in this shell: what it may change is not known after
+                // the call (`f() { cd ~; }; f; rm -rf .ssh`).
+                st.functions.insert(
+                    def.fname.value.clone(),
+                    std::sync::Arc::new((st.clone(), sub)),
+                );
                 None
             }
             ast::Command::ExtendedTest(test, _) => {
@@ -999,7 +1015,7 @@ impl<'c> Walker<'c> {
 
     /// Runs an alias defined earlier in the line where its name is run: the alias's text with
     /// the invocation's arguments after it. An alias is not expanded again inside itself.
-    fn expand_alias(&mut self, inv: &Invocation, st: &State) {
+    fn expand_alias(&mut self, inv: &Invocation, st: &mut State) {
         let Some(name) = inv.args.first().filter(|a| !a.dynamic) else {
             return;
         };
@@ -1016,19 +1032,31 @@ impl<'c> Walker<'c> {
                 text.push_str(&single_quoted(&arg.text));
             }
         }
+        // The alias's text runs in this shell (`alias c='cd ~'; c; rm -rf .ssh`): what it
+        // changes holds after it. Its own name is not expanded again inside it.
         let mut sub = st.clone();
         sub.aliases.remove(&name.text);
-        self.run_text(
-            &text,
-            &sub,
-            Some(Step::via(StepKind::Alias, name.text.clone())),
-        );
+        sub.prov.push(Step::via(StepKind::Alias, name.text.clone()));
+        if self.depth >= MAX_DEPTH {
+            return self.run_text(&text, &sub, None);
+        }
+        self.walk_text_in(&text, &mut sub);
+        let value = value.clone();
+        st.take_effects(sub);
+        st.aliases.entry(name.text.clone()).or_insert(value);
     }
 
     /// `cd`, `pushd`, `popd`, `export`, `alias` and friends change the walking state.
     fn apply_builtin_effects(&mut self, inv: &Invocation, st: &mut State) {
         let name = inv.program_name();
         let rest = inv.args.get(1..).unwrap_or(&[]);
+        if let Some(first) = inv.args.first().filter(|a| !a.dynamic)
+            && let Some(function) = st.functions.get(&first.text).cloned()
+        {
+            let (before, after) = function.as_ref();
+            forget_changes(st, before, after);
+            return;
+        }
         // `builtin cd ..`, `command cd ..`: the builtin itself.
         if matches!(name, "builtin" | "command")
             && rest.first().is_some_and(|a| !a.text.starts_with('-'))
