@@ -188,6 +188,23 @@ mod tests {
         // Others stay known.
         assert_eq!(last("x=ls; read y <<< rm; $x"), "ls");
         assert_eq!(last("x=ls; printf '%s' rm; $x"), "ls");
+        // CDPATH set in the line: `cd .ssh` may go to `/h/.ssh`.
+        for text in [
+            "CDPATH=/h cd .ssh; rm -rf *",
+            "export CDPATH=/h; cd .ssh; rm -rf *",
+        ] {
+            let a = analyze(text, &ctx());
+            assert_eq!(
+                a.invocations.last().and_then(|i| i.cwd.clone()),
+                None,
+                "{text}"
+            );
+        }
+        let a = analyze("CDPATH=/h cd ./src; rm -rf *", &ctx());
+        assert_eq!(
+            a.invocations.last().and_then(|i| i.cwd.clone()).as_deref(),
+            Some("/w/src")
+        );
         // `eval cd`: the directory is not known after it.
         let a = analyze("eval cd /h; rm -rf .ssh", &ctx());
         assert_eq!(a.invocations.last().and_then(|i| i.cwd.clone()), None);

@@ -1075,6 +1075,8 @@ impl<'c> Walker<'c> {
                     None if name == "cd" => st.vars.known.get("HOME").cloned(),
                     None => None,
                     Some(a) if a.dynamic || a.text == "-" => None,
+                    // With CDPATH set in the line, `cd .ssh` may go to `$CDPATH/.ssh`.
+                    Some(a) if cdpath_applies(inv, &a.text) => None,
                     Some(a) => join_path(st.cwd.as_deref(), &a.text),
                 };
                 if name == "pushd" {
@@ -1172,6 +1174,14 @@ impl<'c> Walker<'c> {
             _ => {}
         }
     }
+}
+
+/// Whether `cd target` in `inv` may search CDPATH: a relative target whose first part is not
+/// `.` or `..`, with CDPATH set (non-empty) in the line.
+fn cdpath_applies(inv: &Invocation, target: &str) -> bool {
+    let first = target.split('/').next().unwrap_or_default();
+    let relative = !target.starts_with('/') && first != "." && first != "..";
+    relative && inv.env.iter().any(|(k, v)| k == "CDPATH" && !v.is_empty())
 }
 
 /// The variables builtin `name` run with `args` sets: `read a b` (REPLY without names),
