@@ -246,6 +246,15 @@ impl<'c> Walker<'c> {
 
     /// Parses `text` as shell and walks it in `st`, with `step` appended to the provenance.
     pub fn run_text(&mut self, text: &str, st: &State, step: Option<Step>) {
+        let mut sub = st.clone();
+        if let Some(step) = step {
+            sub.prov.push(step);
+        }
+        self.walk_text_in(text, &mut sub);
+    }
+
+    /// Parses `text` as shell and walks it in `sub` itself, which keeps what it changes.
+    fn walk_text_in(&mut self, text: &str, sub: &mut State) {
         if self.depth >= MAX_DEPTH {
             self.error(format!(
                 "nesting deeper than {MAX_DEPTH} levels is not analysed"
@@ -259,15 +268,6 @@ impl<'c> Walker<'c> {
             ));
             return;
         }
-        let mut sub = st.clone();
-        if let Some(step) = step {
-            sub.prov.push(step);
-        }
-        self.walk_text_in(text, &mut sub);
-    }
-
-    /// Parses `text` as shell and walks it in `sub` itself, which keeps what it changes.
-    fn walk_text_in(&mut self, text: &str, sub: &mut State) {
         let reader = std::io::BufReader::new(text.as_bytes());
         let mut parser = brush_parser::Parser::new(reader, &self.options);
         match parser.parse_program() {
@@ -1037,9 +1037,6 @@ impl<'c> Walker<'c> {
         let mut sub = st.clone();
         sub.aliases.remove(&name.text);
         sub.prov.push(Step::via(StepKind::Alias, name.text.clone()));
-        if self.depth >= MAX_DEPTH {
-            return self.run_text(&text, &sub, None);
-        }
         self.walk_text_in(&text, &mut sub);
         let value = value.clone();
         st.take_effects(sub);
@@ -1132,10 +1129,7 @@ impl<'c> Walker<'c> {
                 let anchors = ["HOME", "TMPDIR", "PWD"];
                 let names: Vec<String> = st
                     .vars
-                    .known
-                    .keys()
-                    .chain(st.vars.globbed.keys())
-                    .chain(st.vars.arrays.keys())
+                    .names()
                     .filter(|k| !anchors.contains(&k.as_str()))
                     .cloned()
                     .collect();
@@ -1191,11 +1185,11 @@ fn set_variables(name: &str, args: &[Arg]) -> Vec<String> {
     // Options of each that take the next word as their value, and the one naming a variable.
     let (valued, naming): (&[&str], &str) = match name {
         "read" => (&["-d", "-i", "-n", "-N", "-p", "-t", "-u"], "-a"),
-        "printf" | "wait" => (&[], "-v"),
+        "printf" => (&[], "-v"),
+        "wait" => (&[], "-p"),
         "mapfile" | "readarray" => (&["-d", "-n", "-O", "-s", "-u", "-C", "-c"], ""),
         _ => (&[], ""),
     };
-    let naming = if name == "wait" { "-p" } else { naming };
     let mut out = Vec::new();
     let mut operands = Vec::new();
     let mut words = args.iter();
@@ -1257,20 +1251,8 @@ fn forget_changes(st: &mut State, before: &State, branch: &State) {
         st.vars.set("PWD", None);
     }
     let (was, now) = (&before.vars, &branch.vars);
-    let names: std::collections::BTreeSet<&String> = was
-        .known
-        .keys()
-        .chain(now.known.keys())
-        .chain(was.globbed.keys())
-        .chain(now.globbed.keys())
-        .chain(was.arrays.keys())
-        .chain(now.arrays.keys())
-        .collect();
-    for name in names {
-        if was.known.get(name) != now.known.get(name)
-            || was.globbed.get(name) != now.globbed.get(name)
-            || was.arrays.get(name) != now.arrays.get(name)
-        {
+    for name in was.names().chain(now.names()) {
+        if !was.same(now, name) {
             st.vars.set(name, None);
         }
     }

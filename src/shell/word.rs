@@ -72,12 +72,7 @@ impl Vars {
     /// not known, an append to a value not known) leaves the variable unknown: `a[0]=rm;
     /// a[1]=ls; $a` runs `rm`, `x=r; x+=m; $x` runs `rm`.
     pub fn assign(&mut self, name: &str, what: Assign) {
-        // The elements the variable has, when known: a scalar is an array of one.
-        let elements = self
-            .arrays
-            .get(name)
-            .cloned()
-            .or_else(|| self.known.get(name).map(|v| vec![v.clone()]));
+        let elements = self.elements(name);
         let after = match what {
             Assign::Scalar(value) => {
                 return match (value, self.arrays.get_mut(name)) {
@@ -128,20 +123,38 @@ impl Vars {
         }
     }
 
-    /// The elements `${name[@]}` expands to, when known.
+    /// The elements `${name[@]}` expands to, when known: a scalar is an array of one.
     fn elements(&self, name: &str) -> Option<Vec<String>> {
-        if self.globbed.contains_key(name) {
-            return None;
-        }
         self.arrays
             .get(name)
             .cloned()
             .or_else(|| self.known.get(name).map(|v| vec![v.clone()]))
     }
 
+    /// Every variable something is known of (a value, elements, a glob).
+    pub fn names(&self) -> impl Iterator<Item = &String> {
+        self.known
+            .keys()
+            .chain(self.globbed.keys())
+            .chain(self.arrays.keys())
+    }
+
+    /// Whether `name` is known alike here and in `other`.
+    pub fn same(&self, other: &Vars, name: &str) -> bool {
+        self.known.get(name) == other.known.get(name)
+            && self.globbed.get(name) == other.globbed.get(name)
+            && self.arrays.get(name) == other.arrays.get(name)
+    }
+
+    /// The field separators: `IFS` when known, else bash's default.
+    fn ifs(&self) -> &str {
+        self.known.get("IFS").map_or(" \t\n", String::as_str)
+    }
+
     /// Binds `name` to one file matching `glob`.
     pub fn set_glob(&mut self, name: &str, glob: &str) {
         self.known.remove(name);
+        self.arrays.remove(name);
         self.globbed.insert(name.to_string(), glob.to_string());
     }
 }
@@ -207,32 +220,21 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
     if let Some((name, all, quoted)) = lone_array_expansion(&pieces)
         && let Some(elements) = vars.elements(name)
     {
-        let ifs = vars.known.get("IFS").map(String::as_str).unwrap_or(" \t\n");
+        let ifs = vars.ifs();
         out.args = match (all, quoted) {
             (true, true) => elements.into_iter().map(Arg::literal).collect(),
             (false, true) => {
                 let sep = ifs.chars().next().map(String::from).unwrap_or_default();
                 vec![Arg::literal(elements.join(&sep))]
             }
-            (_, false) => elements
-                .iter()
-                .flat_map(|e| e.split(|c| ifs.contains(c)))
-                .filter(|w| !w.is_empty())
-                .map(Arg::literal)
-                .collect(),
+            (_, false) => elements.iter().flat_map(|e| fields(e, ifs)).collect(),
         };
         return out;
     }
     // An unquoted expansion standing alone is split into words, as bash does: `git $cmd` with
     // cmd='push --force' runs `git push --force`.
     if !b.dynamic && is_lone_unquoted_expansion(&pieces) {
-        let ifs = vars.known.get("IFS").map(String::as_str).unwrap_or(" \t\n");
-        out.args = b
-            .text
-            .split(|c| ifs.contains(c))
-            .filter(|w| !w.is_empty())
-            .map(Arg::literal)
-            .collect();
+        out.args = fields(&b.text, vars.ifs()).collect();
         return out;
     }
     let static_len = b.static_len.unwrap_or(b.text.len());
@@ -244,6 +246,13 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
         implied: false,
     });
     out
+}
+
+/// The words an unquoted expansion of `text` is split into at the characters of `ifs`.
+fn fields<'t>(text: &'t str, ifs: &'t str) -> impl Iterator<Item = Arg> + 't {
+    text.split(|c| ifs.contains(c))
+        .filter(|w| !w.is_empty())
+        .map(Arg::literal)
 }
 
 /// `${a[@]}`, `"${a[@]}"`, `${a[*]}` or `"${a[*]}"` as a whole word: the array's name, whether
