@@ -205,9 +205,15 @@ mod tests {
             a.invocations.last().and_then(|i| i.cwd.clone()).as_deref(),
             Some("/w/src")
         );
-        // `eval cd`: the directory is not known after it.
-        let a = analyze("eval cd /h; rm -rf .ssh", &ctx());
-        assert_eq!(a.invocations.last().and_then(|i| i.cwd.clone()), None);
+        // `eval cd`, `eval pushd`: the directory is not known after it.
+        for text in ["eval cd /h; rm -rf .ssh", "eval 'pushd /h'; rm -rf .ssh"] {
+            let a = analyze(text, &ctx());
+            assert_eq!(
+                a.invocations.last().and_then(|i| i.cwd.clone()),
+                None,
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -1136,11 +1136,11 @@ impl<'c> Walker<'c> {
                 for n in names {
                     st.vars.set(&n, None);
                 }
-                if name == "eval"
-                    && rest
-                        .iter()
-                        .any(|a| a.dynamic || a.text.contains("cd") || a.text.contains("popd"))
-                {
+                // The builtins that change directory (`cd`, `pushd`, `popd`) anywhere in its words.
+                let changes_directory = |a: &Arg| {
+                    a.dynamic || ["cd", "pushd", "popd"].iter().any(|b| a.text.contains(b))
+                };
+                if name == "eval" && rest.iter().any(changes_directory) {
                     st.cwd = None;
                     st.vars.set("PWD", None);
                 }
