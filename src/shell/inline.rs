@@ -635,7 +635,7 @@ fn text<'a>(code: &'a str, m: Match<'_>) -> Option<&'a str> {
 
 /// Substrings one of which every call `shell_call_re` matches contains: code with none of them
 /// cannot match, and skipping the regex spares compiling it in a process that checks one command.
-const SHELL_CALL_HINTS: [&str; 20] = [
+const SHELL_CALL_HINTS: [&str; 21] = [
     ".call",
     ".run",
     "Popen",
@@ -653,6 +653,7 @@ const SHELL_CALL_HINTS: [&str; 20] = [
     "sh",
     "do script",
     "write text",
+    "profile",
     "os:cmd",
     "run-program",
     "open-input-pipe",
@@ -670,7 +671,8 @@ fn shell_call_re() -> Option<&'static Regex> {
           | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh | os:cmd
           | shell-command | shell-command-to-string | call-process-shell-command | run-program
           | open-input-pipe | open-output-pipe
-          | do\s+shell\s+script | do\s+script | write\s+text )
+          | do\s+shell\s+script | do\s+script | write\s+text
+          | with\s+(?:default\s+profile|profile\s+"[^"]*")\s+command )
         \s*\(?\s* (?:[rfbu]{0,2})
         ( "(?:[^"\\]|\\.)*" | '(?:[^'\\]|\\.)*' | `[^`]*` | \[[^\]]*\] )"#,
     )
