@@ -403,6 +403,7 @@ fn shadows(a: &RuleDef<'_>, b: &RuleDef<'_>) -> bool {
         && (a.flag_values_any.is_empty() || a.flag_values_any == b.flag_values_any)
         && any_implied(&a.args_any, &b.args_any)
         && superset(&b.args_none, &a.args_none)
+        && superset(&b.hosts_none, &a.hosts_none)
         && any_implied(&a.paths_any, &b.paths_any)
         && any_implied(&a.dest_paths_any, &b.dest_paths_any)
         && any_implied(&a.src_paths_any, &b.src_paths_any)

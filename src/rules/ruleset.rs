@@ -470,6 +470,9 @@ impl Ruleset {
         {
             return false;
         }
+        if !rule.hosts_none.is_empty() && !sends_elsewhere(&inv.args, &rule.hosts_none) {
+            return false;
+        }
         if !compiled.paths.is_empty() {
             let hit = rest_args.iter().any(|a| {
                 let class = paths::classify(a, inv.cwd.as_deref(), inv.remote, env);
@@ -677,10 +680,87 @@ pub fn check_regex(rs: &Ruleset, i: usize) -> std::result::Result<(), String> {
     }
 }
 
+/// Whether a web URL among `args` names a host that none of `allowed` matches and that no
+/// command substitution shown in `args` names (the host a token was printed for).
+fn sends_elsewhere(args: &[Arg], allowed: &[Text<'static>]) -> bool {
+    args.iter().filter_map(|a| web_host(&a.text)).any(|host| {
+        !allowed.iter().any(|p| glob_match(p, &host))
+            && !args.iter().any(|a| {
+                let text = a.text.as_str();
+                text.find("$(")
+                    .or_else(|| text.find('`'))
+                    .is_some_and(|at| text[at..].contains(host.as_str()))
+            })
+    })
+}
+
+/// The host of the `http://` or `https://` URL a word is or ends with (`--url=URL`),
+/// lowercase, without user or port; `None` when there is none or it is known only at run
+/// time.
+fn web_host(word: &str) -> Option<String> {
+    let at = word.find("http://").or_else(|| word.find("https://"))?;
+    if at > 0 && !word[..at].ends_with('=') {
+        return None;
+    }
+    let rest = word[at..].split_once("://")?.1;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(v6) => v6.split(']').next()?,
+        None => host_port.split(':').next()?,
+    };
+    let known = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b':'));
+    known.then(|| host.to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rules::examples;
+
+    #[test]
+    fn web_hosts_are_read_from_urls() {
+        assert_eq!(
+            web_host("https://API.github.com/user").as_deref(),
+            Some("api.github.com")
+        );
+        assert_eq!(
+            web_host("--url=http://u:p@x.example.com:8080/a").as_deref(),
+            Some("x.example.com")
+        );
+        assert_eq!(web_host("http://[::1]:9000/").as_deref(), Some("::1"));
+        assert_eq!(web_host("https://${HOST}/x"), None);
+        assert_eq!(web_host("see https://x.example.com"), None);
+        assert_eq!(web_host("api.github.com"), None);
+    }
+
+    #[test]
+    fn a_host_named_where_the_token_was_printed_is_not_elsewhere() {
+        let allowed = vec![Text(std::borrow::Cow::Borrowed("api.github.com"))];
+        let args = |words: &[&str]| words.iter().map(|w| Arg::literal(*w)).collect::<Vec<_>>();
+        assert!(sends_elsewhere(
+            &args(&["curl", "https://x.example.com"]),
+            &allowed
+        ));
+        assert!(!sends_elsewhere(
+            &args(&["curl", "https://api.github.com/user"]),
+            &allowed
+        ));
+        assert!(!sends_elsewhere(
+            &args(&[
+                "curl",
+                "-H",
+                "Authorization: token $(gh auth token --hostname ghe.corp)",
+                "https://ghe.corp/api/v3/user"
+            ]),
+            &allowed
+        ));
+        // No URL, or one known only at run time: nothing is sent elsewhere that is known.
+        assert!(!sends_elsewhere(&args(&["curl", "${URL}"]), &allowed));
+    }
     use crate::rules::schema::parse_toml;
 
     fn ruleset(condition: &str, examples: &str) -> Result<Ruleset> {

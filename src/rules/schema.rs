@@ -205,6 +205,13 @@ pub struct RuleDef<'a> {
     /// No positional word after the command path matches any of these globs.
     #[serde(borrow, default)]
     pub args_none: Vec<Text<'a>>,
+    /// Hosts (lowercase globs) the command's web requests may go to: the rule matches only
+    /// when an `http://` or `https://` URL among its words names a host outside all of them
+    /// that no command substitution shown in its words names either (`$(gh auth token
+    /// --hostname ghe.example.com)` may go to `ghe.example.com`). A host known only at run
+    /// time is not outside.
+    #[serde(borrow, default)]
+    pub hosts_none: Vec<Text<'a>>,
     /// At least one positional word after the command path is a path of one of these classes
     /// (`root`, `home`, `system`, `device`, `outside`, `workspace-root`, `git-dir`, `unknown`,
     /// `guard`, ...).
@@ -525,6 +532,7 @@ fn owned_rule(r: RuleDef<'_>) -> RuleDef<'static> {
         flags_none: owned_list(r.flags_none),
         args_any: owned_list(r.args_any),
         args_none: owned_list(r.args_none),
+        hosts_none: owned_list(r.hosts_none),
         paths_any: owned_list(r.paths_any),
         dest_paths_any: owned_list(r.dest_paths_any),
         src_paths_any: owned_list(r.src_paths_any),

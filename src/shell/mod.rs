@@ -287,7 +287,8 @@ mod tests {
     fn provenance_of_each_construct() {
         assert_eq!(seen("a | b"), ["a | pipeline", "b | pipeline"]);
         assert_eq!(seen("x=$(rm -r d)"), ["rm -r d | command-substitution"]);
-        assert_eq!(seen("echo `id`"), ["id | backticks", "echo `id` | "]);
+        // Backticks are shown in the `$(...)` spelling, which rules name.
+        assert_eq!(seen("echo `id`"), ["id | backticks", "echo $(id) | "]);
         assert_eq!(seen("(cd /; ls)"), ["cd / | subshell", "ls | subshell"]);
         assert_eq!(seen("f() { rm x; }"), ["rm x | function-body"]);
         assert_eq!(seen("bash <<EOF\nrm y\nEOF"), ["bash | ", "rm y | heredoc"]);

@@ -712,6 +712,9 @@ impl<'c> Walker<'c> {
                 let args = self.resolve_word(w, st);
                 let value = match args.as_slice() {
                     [one] if !one.dynamic => Some(one.text.clone()),
+                    [one] if index.is_none() && !a.append && shows_substitution(&one.text) => {
+                        return Assign::Output(one.text.clone());
+                    }
                     _ => None,
                 };
                 match (index, a.append) {
@@ -1105,6 +1108,9 @@ impl<'c> Walker<'c> {
                             // `declare -a c=(git push --force)`: an array, whose elements are
                             // not followed here; unknown, not the text `(git push --force)`.
                             None
+                        } else if a.dynamic && shows_substitution(v) {
+                            st.vars.assign(k, Assign::Output(v.to_string()));
+                            continue;
                         } else {
                             (!a.dynamic).then(|| v.to_string())
                         };
@@ -1282,6 +1288,12 @@ fn is_powershell_env_assignment(args: &[Arg]) -> bool {
 fn is_descriptor(word: &Arg) -> bool {
     let digits = word.text.strip_suffix('-').unwrap_or(&word.text);
     !word.dynamic && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether a value known only at run time is shown with a command substitution in it (`$(gh
+/// auth token)`, `` `cat key` ``): a variable assigned it is shown as that text.
+fn shows_substitution(text: &str) -> bool {
+    text.contains("$(") || text.contains('`')
 }
 
 fn assignment_name(a: &ast::Assignment) -> String {

@@ -28,6 +28,11 @@ pub struct Vars {
     /// Arrays whose every element is known (`a=(cargo test)`), in index order from 0. The
     /// first element is also in `known`: `$a` is `${a[0]}`.
     pub arrays: HashMap<String, Vec<String>>,
+    /// Variables holding the output of command substitutions (`t=$(gh auth token)`), by the
+    /// text that shows them (`$(gh auth token)`). The value is known only at run time; an
+    /// expansion of one is shown as that text, so that rules see where what a command is given
+    /// came from, as when the substitution is written in place.
+    pub shown: HashMap<String, String>,
 }
 
 /// What an assignment does to a variable, with the values that are known (`None`: known only
@@ -36,6 +41,9 @@ pub struct Vars {
 pub enum Assign {
     /// `name=value`.
     Scalar(Option<String>),
+    /// `name=$(cmd)`: a value known only at run time, shown as the text of the word assigned
+    /// (`$(cmd)`), which holds a command substitution.
+    Output(String),
     /// `name+=value`.
     AppendScalar(Option<String>),
     /// `name=(one two)`: the elements, when all are known and none is given an index.
@@ -62,6 +70,7 @@ impl Vars {
     pub fn set(&mut self, name: &str, value: Option<String>) {
         self.globbed.remove(name);
         self.arrays.remove(name);
+        self.shown.remove(name);
         match value {
             Some(v) => self.known.insert(name.to_string(), v),
             None => self.known.remove(name),
@@ -73,7 +82,13 @@ impl Vars {
     /// a[1]=ls; $a` runs `rm`, `x=r; x+=m; $x` runs `rm`.
     pub fn assign(&mut self, name: &str, what: Assign) {
         let elements = self.elements(name);
+        let shown = self.shown.remove(name);
         let after = match what {
+            Assign::Output(text) => {
+                self.set(name, None);
+                self.shown.insert(name.to_string(), text);
+                return;
+            }
             Assign::Scalar(value) => {
                 return match (value, self.arrays.get_mut(name)) {
                     (Some(v), Some(array)) => {
@@ -83,10 +98,16 @@ impl Vars {
                     (value, _) => self.set(name, value),
                 };
             }
-            Assign::AppendScalar(value) => match (elements, value) {
-                (Some(mut elements), Some(v)) => {
+            Assign::AppendScalar(value) => match (elements, value, shown) {
+                (Some(mut elements), Some(v), _) => {
                     elements[0].push_str(&v);
                     Some(elements)
+                }
+                // `k=$(cat key); k+=x`: still shown as what it came from.
+                (None, value, Some(shown)) => {
+                    let text = shown + value.as_deref().unwrap_or("${…}");
+                    self.shown.insert(name.to_string(), text);
+                    return;
                 }
                 _ => None,
             },
@@ -131,12 +152,14 @@ impl Vars {
             .or_else(|| self.known.get(name).map(|v| vec![v.clone()]))
     }
 
-    /// Every variable something is known of (a value, elements, a glob).
+    /// Every variable something is known of (a value, elements, a glob, the substitution it
+    /// holds the output of).
     pub fn names(&self) -> impl Iterator<Item = &String> {
         self.known
             .keys()
             .chain(self.globbed.keys())
             .chain(self.arrays.keys())
+            .chain(self.shown.keys())
     }
 
     /// Whether `name` is known alike here and in `other`.
@@ -144,6 +167,7 @@ impl Vars {
         self.known.get(name) == other.known.get(name)
             && self.globbed.get(name) == other.globbed.get(name)
             && self.arrays.get(name) == other.arrays.get(name)
+            && self.shown.get(name) == other.shown.get(name)
     }
 
     /// The field separators: `IFS` when known, else bash's default.
@@ -155,6 +179,7 @@ impl Vars {
     pub fn set_glob(&mut self, name: &str, glob: &str) {
         self.known.remove(name);
         self.arrays.remove(name);
+        self.shown.remove(name);
         self.globbed.insert(name.to_string(), glob.to_string());
     }
 }
@@ -457,7 +482,9 @@ impl Builder {
                     subs.push((s.clone(), StepKind::Backticks));
                     match super::walk::static_output(s, vars) {
                         Some(out) => self.literal(&out, true),
-                        None => self.dynamic(&format!("`{s}`")),
+                        // Shown in the `$(...)` spelling, which rules on what a command is
+                        // given name: the two run alike.
+                        None => self.dynamic(&format!("$({s})")),
                     }
                 }
                 WordPiece::ArithmeticExpression(e) => {
@@ -475,7 +502,10 @@ impl Builder {
             None => match globbed_parameter(expr, vars) {
                 // Quoted or not, the value is one of the files the glob matches.
                 Some(glob) => self.literal(glob, false),
-                None => self.dynamic(&source_text(p)),
+                None => match plain_name(expr).and_then(|name| vars.shown.get(name)) {
+                    Some(shown) => self.dynamic(shown),
+                    None => self.dynamic(&source_text(p)),
+                },
             },
         }
     }
@@ -526,11 +556,18 @@ fn source_text(p: &WordPieceWithSource) -> String {
 
 /// The glob a plain `$name` of a glob-bound loop variable stands for.
 fn globbed_parameter<'v>(expr: &ParameterExpr, vars: &'v Vars) -> Option<&'v str> {
+    plain_name(expr)
+        .and_then(|name| vars.globbed.get(name))
+        .map(String::as_str)
+}
+
+/// The variable a plain `$name` or `${name}` expands.
+fn plain_name(expr: &ParameterExpr) -> Option<&str> {
     match expr {
         ParameterExpr::Parameter {
             parameter: Parameter::Named(name),
             indirect: false,
-        } => vars.globbed.get(name).map(String::as_str),
+        } => Some(name),
         _ => None,
     }
 }
@@ -788,6 +825,29 @@ mod tests {
         // Unknown arrays stay run-time values.
         let r = resolve("\"${u[@]}\"", &vars, &ParserOptions::default());
         assert!(r.args.iter().all(|a| a.dynamic));
+    }
+
+    #[test]
+    fn a_variable_holding_a_substitution_is_shown_as_it() {
+        let mut vars = Vars::default();
+        vars.assign("k", Assign::Output("$(cat ~/.ssh/id_rsa)".into()));
+        let r = resolve("\"key=$k\"", &vars, &ParserOptions::default());
+        assert_eq!(r.args.len(), 1);
+        assert!(r.args[0].dynamic);
+        assert_eq!(r.args[0].text, "key=$(cat ~/.ssh/id_rsa)");
+        // An append keeps it shown; its value is still not known.
+        vars.assign("k", Assign::AppendScalar(Some("x".into())));
+        assert_eq!(texts("$k", &vars), ["$(cat ~/.ssh/id_rsa)x"]);
+        assert!(!vars.known.contains_key("k"));
+        // Any other assignment, a glob binding or an unset forgets it.
+        vars.assign("k", Assign::Scalar(Some("ls".into())));
+        assert_eq!(texts("$k", &vars), ["ls"]);
+        vars.assign("t", Assign::Output("$(gh auth token)".into()));
+        vars.set_glob("t", "*.tmp");
+        assert!(!vars.shown.contains_key("t"));
+        vars.assign("u", Assign::Output("$(gh auth token)".into()));
+        vars.set("u", None);
+        assert_eq!(texts("$u", &vars), ["${u}"]);
     }
 
     #[test]
