@@ -473,6 +473,13 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
     {
         out.push((name.to_string(), "gcloud resource".to_string()));
     }
+    // `kubectl label ns prod team=x`, `kubectl annotate namespace/prod ...`: a namespace named
+    // as the resource acted on is the environment too.
+    if matches!(program, "kubectl" | "oc")
+        && let Some(name) = namespace_resource(&words)
+    {
+        out.push((name.to_string(), "namespace".to_string()));
+    }
     if let Some(bucket) = written_bucket(program, &words) {
         out.push((bucket.to_string(), "bucket".to_string()));
     }
@@ -537,6 +544,25 @@ fn kube_current_context(inv: &Invocation, words: &[&str]) -> Option<String> {
             let value = value.trim_matches(|c| c == '"' || c == '\'');
             (!value.is_empty()).then(|| value.to_string())
         })
+    })
+}
+
+/// The namespace a kubectl command names as its resource (`ns prod`, `namespace/prod`).
+fn namespace_resource<'w>(words: &[&'w str]) -> Option<&'w str> {
+    let positional: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    positional.iter().enumerate().find_map(|(i, w)| {
+        if let Some((kind, name)) = w.split_once('/') {
+            return matches!(kind, "ns" | "namespace" | "namespaces")
+                .then_some(name)
+                .filter(|n| !n.is_empty());
+        }
+        matches!(*w, "ns" | "namespace" | "namespaces")
+            .then(|| positional.get(i + 1).copied())
+            .flatten()
     })
 }
 
@@ -871,6 +897,11 @@ mod tests {
             ("kubectl rollout history deploy/api -n prod", false),
             ("kubectl rollout status deploy/api -n prod", false),
             ("kubectl rollout restart deploy/api -n prod", true),
+            // A namespace named as the resource acted on.
+            ("kubectl label ns prod team=payments --overwrite", true),
+            ("kubectl annotate namespace/prod owner=x", true),
+            ("kubectl get ns prod -o yaml", false),
+            ("kubectl label ns dev team=payments", false),
             ("fly deploy -a acme-prod", true),
             ("heroku container:release web -a acme-prod", true),
             ("firebase deploy --project prod", true),
@@ -981,5 +1012,13 @@ mod tests {
         let mut dev = verdict("kubectl --context dev-eu delete pod web-1");
         apply(&mut dev, Tiers::shipped(), &rules);
         assert!(!dev.reason.contains("In production"));
+        // The namespace deleted is the environment, named or not with `-n`.
+        let mut ns = verdict("kubectl delete namespace prod");
+        apply(&mut ns, Tiers::shipped(), &rules);
+        assert!(
+            ns.reason.contains("In production: namespace `prod`"),
+            "{}",
+            ns.reason
+        );
     }
 }
