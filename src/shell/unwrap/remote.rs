@@ -3,7 +3,7 @@
 //! ssh VM --command CMD`, `az ssh vm -- CMD`, `aws ssm send-command` and `aws ecs
 //! execute-command` (see [`super::aws_exec`]), `vagrant ssh -c CMD`, `heroku run CMD`, `fly ssh
 //! console -C CMD`, `fly machine exec MACHINE CMD`, `pssh|pdsh|clush HOSTS CMD`,
-//! `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no
+//! `knife ssh QUERY CMD`, `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no
 //! local working directory and local paths do not apply.
 
 use super::shells::shell_words;
@@ -36,6 +36,7 @@ pub(super) fn unwrap(
         "heroku" => return heroku_run(w, index, inv, st),
         "fly" | "flyctl" => return fly_exec(w, index, inv, st),
         "pssh" | "parallel-ssh" | "pdsh" | "clush" => parallel_ssh(w, index, inv, st),
+        "knife" => return knife_ssh(w, index, inv, st),
         "ssh" | "mssh" | "autossh" => ssh(w, index, inv, local_script(stdin.take(), st), st),
         "mosh" => mosh(w, index, inv, st),
         "kubectl" | "oc" => kubectl(w, index, inv, local_script(stdin.take(), st), st),
@@ -539,6 +540,60 @@ fn parallel_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) 
     }
     let sub = remote_state(inv, st, inv.program_name().to_string());
     shell_words(w, index, inv, k, &sub, None);
+}
+
+/// `knife ssh QUERY CMD` (Chef): the command runs on every node the search query matches. Its
+/// options may come anywhere; those that take a value are skipped with it.
+fn knife_ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) -> bool {
+    if inv.args.get(1).is_none_or(|a| a.text != "ssh") {
+        return false;
+    }
+    const VALUED: &[&str] = &[
+        "-a",
+        "--attribute",
+        "-C",
+        "--concurrency",
+        "-p",
+        "--ssh-port",
+        "-P",
+        "--ssh-password",
+        "-x",
+        "--ssh-user",
+        "-i",
+        "--ssh-identity-file",
+        "-G",
+        "--ssh-gateway",
+        "--ssh-gateway-identity",
+        "--prefix-attribute",
+        "-c",
+        "--config",
+        "--environment",
+        "-E",
+        "-s",
+        "--server-url",
+        "-u",
+        "--user",
+        "-k",
+        "--key",
+        "--profile",
+    ];
+    let mut operands = Vec::new();
+    let mut words = inv.args.iter().skip(2);
+    while let Some(a) = words.next() {
+        if VALUED.contains(&a.text.as_str()) {
+            words.next();
+        } else if !a.text.starts_with('-') {
+            operands.push(a);
+        }
+    }
+    if let Some(code) = operands.get(1) {
+        if code.dynamic {
+            w.mark_opaque(index, Opaque::DynamicCode);
+        }
+        let sub = remote_state(inv, st, "knife ssh".to_string());
+        w.run_text(&code.text, &sub, None);
+    }
+    true
 }
 
 /// `salt TARGET cmd.run 'CMD'` (also `salt-ssh`, and `salt-call` on this minion): the
