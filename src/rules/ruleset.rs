@@ -681,16 +681,27 @@ pub fn check_regex(rs: &Ruleset, i: usize) -> std::result::Result<(), String> {
 }
 
 /// Whether a web URL among `args` names a host that none of `allowed` matches and that no
-/// command substitution shown in `args` names (the host a token was printed for).
+/// word of `args` names as the host a token was printed for (`--hostname HOST`).
 fn sends_elsewhere(args: &[Arg], allowed: &[Text<'static>]) -> bool {
     args.iter().filter_map(|a| web_host(&a.text)).any(|host| {
         !allowed.iter().any(|p| glob_match(p, &host))
-            && !args.iter().any(|a| {
-                let text = a.text.as_str();
-                text.find("$(")
-                    .or_else(|| text.find('`'))
-                    .is_some_and(|at| text[at..].contains(host.as_str()))
-            })
+            && !args.iter().any(|a| names_token_host(&a.text, &host))
+    })
+}
+
+/// Whether `text` gives `host` as a token command's `--hostname` (`$(gh auth token --hostname
+/// ghe.example.com)`), the whole value and not a part of it.
+fn names_token_host(text: &str, host: &str) -> bool {
+    ["--hostname ", "--hostname="].iter().any(|flag| {
+        text.match_indices(flag).any(|(at, _)| {
+            let value = &text[at + flag.len()..];
+            value.len() >= host.len()
+                && value[..host.len()].eq_ignore_ascii_case(host)
+                && value[host.len()..]
+                    .bytes()
+                    .next()
+                    .is_none_or(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-')))
+        })
     })
 }
 
@@ -755,6 +766,25 @@ mod tests {
                 "-H",
                 "Authorization: token $(gh auth token --hostname ghe.corp)",
                 "https://ghe.corp/api/v3/user"
+            ]),
+            &allowed
+        ));
+        // A host elsewhere in the header is not the one the token was printed for.
+        assert!(sends_elsewhere(
+            &args(&[
+                "curl",
+                "-H",
+                "Authorization: Bearer $(gcloud auth print-access-token) x.example.com",
+                "https://x.example.com"
+            ]),
+            &allowed
+        ));
+        assert!(sends_elsewhere(
+            &args(&[
+                "curl",
+                "-H",
+                "token $(gh auth token --hostname ghe.corp)",
+                "https://ghe.corp.example.com"
             ]),
             &allowed
         ));

@@ -207,7 +207,7 @@ pub struct RuleDef<'a> {
     pub args_none: Vec<Text<'a>>,
     /// Hosts (lowercase globs) the command's web requests may go to: the rule matches only
     /// when an `http://` or `https://` URL among its words names a host outside all of them
-    /// that no command substitution shown in its words names either (`$(gh auth token
+    /// that no word gives as a token command's `--hostname` either (`$(gh auth token
     /// --hostname ghe.example.com)` may go to `ghe.example.com`). A host known only at run
     /// time is not outside.
     #[serde(borrow, default)]

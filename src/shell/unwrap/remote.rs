@@ -3,8 +3,8 @@
 //! ssh VM --command CMD`, `az ssh vm -- CMD`, `aws ssm send-command` and `aws ecs
 //! execute-command` (see [`super::aws_exec`]), `vagrant ssh -c CMD`, `heroku run CMD`, `fly ssh
 //! console -C CMD`, `fly machine exec MACHINE CMD`, `pssh|pdsh|clush HOSTS CMD`,
-//! `knife ssh QUERY CMD`, `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command runs elsewhere: it has no
-//! local working directory and local paths do not apply.
+//! `knife ssh QUERY CMD`, `ansible -a CMD` and `salt TARGET cmd.run CMD`. The inner command
+//! runs elsewhere: it has no local working directory and local paths do not apply.
 
 use super::shells::shell_words;
 use super::{
