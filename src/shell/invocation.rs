@@ -122,8 +122,9 @@ pub enum StepKind {
     /// A function calling itself from a pipeline stage inside its own body (`f() { f | f & }`):
     /// each call starts more processes than it ends, a fork bomb whatever the function is named.
     SelfSpawn,
-    /// The directory a tool deletes because an option or variable names it (`cargo clean
-    /// --target-dir DIR`), as the `rm -rf` it amounts to.
+    /// What a tool deletes because of how it is called, as the command it amounts to: the
+    /// directory an option or variable names (`cargo clean --target-dir DIR` is `rm -rf DIR`),
+    /// the cron table an empty one replaces (`echo "" | crontab -` is `crontab -r`).
     ToolDelete,
 }
 

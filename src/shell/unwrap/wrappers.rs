@@ -637,16 +637,29 @@ fn crontab(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Std
     let table = match inv.args.get(k) {
         None => stdin,
         Some(a) if a.text == "-" => stdin,
+        Some(a) if a.text == "/dev/null" && !a.dynamic => Some(Stdin::File(a.text.clone())),
         Some(file) => written_content(file, inv.cwd.as_deref(), st),
     };
     let parts = match table {
         Some(Stdin::Text(text, kind)) => vec![Stdin::Text(text, kind)],
         Some(Stdin::Group(parts)) => parts,
+        Some(Stdin::File(path)) if path == "/dev/null" => Vec::new(),
         _ => {
             w.mark_opaque(index, Opaque::ScriptFile);
             return;
         }
     };
+    // A table with no job (`echo "" | crontab -`, `crontab /dev/null`) replaces the installed
+    // one with nothing: the `crontab -r` it amounts to.
+    if parts
+        .iter()
+        .all(|p| matches!(p, Stdin::Text(text, _) if cron_commands(text).next().is_none()))
+    {
+        let args = vec![Arg::literal("crontab"), Arg::literal("-r")];
+        let step = Step::via(StepKind::ToolDelete, "crontab given an empty table");
+        w.emit(inv.nested(args, [step]), None, &[], st);
+        return;
+    }
     for part in parts {
         match part {
             Stdin::Text(text, _) => crontab_lines(w, inv, &text, st),
@@ -659,10 +672,22 @@ fn crontab(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Std
 
 /// Analyses each line of a cron table, the command after its schedule.
 fn crontab_lines(w: &mut Walker<'_>, inv: &Invocation, text: &str, st: &State) {
-    for line in text.lines() {
+    for command in cron_commands(text) {
+        w.run_text(
+            command,
+            &nested_state(inv, st),
+            Some(Step::via(StepKind::ShellString, "crontab")),
+        );
+    }
+}
+
+/// The commands of a cron table, each after its schedule; comments, blank lines and
+/// `NAME=value` lines (variables for the table) are not commands.
+fn cron_commands(text: &str) -> impl Iterator<Item = &str> {
+    text.lines().filter_map(|line| {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
-            continue;
+            return None;
         }
         let fields = if line.starts_with('@') { 1 } else { 5 };
         let mut rest = line;
@@ -672,22 +697,13 @@ fn crontab_lines(w: &mut Walker<'_>, inv: &Invocation, text: &str, st: &State) {
                 .split_once(char::is_whitespace)
                 .map_or("", |(_, r)| r);
         }
-        // `NAME=value` lines set variables for the table, not commands.
-        if rest.trim().is_empty()
-            || (fields == 5
-                && line
-                    .split_whitespace()
-                    .next()
-                    .is_some_and(|f| f.contains('=')))
-        {
-            continue;
-        }
-        w.run_text(
-            rest.trim(),
-            &nested_state(inv, st),
-            Some(Step::via(StepKind::ShellString, "crontab")),
-        );
-    }
+        let variable = fields == 5
+            && line
+                .split_whitespace()
+                .next()
+                .is_some_and(|f| f.contains('='));
+        (!rest.trim().is_empty() && !variable).then(|| rest.trim())
+    })
 }
 
 /// `vim -c ':!rm -rf x'`, `vim +'!cmd'`, `vim --cmd '!cmd'`: Ex commands that run a shell
@@ -1026,5 +1042,22 @@ fn module_program(module: &str) -> String {
         "django" => "django-admin".into(),
         "dbt.cli.main" => "dbt".into(),
         _ => module.replace('_', "-"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cron_commands;
+
+    #[test]
+    fn a_cron_table_s_commands_follow_their_schedules() {
+        let table =
+            "# nightly\nMAILTO=ops\n\n0 3 * * * /usr/bin/backup --all\n@reboot  rm -rf /tmp/x\n";
+        assert_eq!(
+            cron_commands(table).collect::<Vec<_>>(),
+            ["/usr/bin/backup --all", "rm -rf /tmp/x"]
+        );
+        // Comments, blank lines and variables only: a table with no job.
+        assert_eq!(cron_commands("\n# x\nPATH=/bin\n").count(), 0);
     }
 }
