@@ -510,6 +510,12 @@ fn static_location(arg: &Arg) -> (Option<String>, Extent) {
         (true, None) => known.len(),
     };
     let head = &known[..cut];
+    // `~$USER`, `~$(whoami)/x`: bash looks the user name up before expanding it, so the word
+    // stays a name in the current directory, but it was written for a home directory (and
+    // `eval` would make it one): not known where it points.
+    if arg.dynamic && head.starts_with('~') && !head.contains('/') {
+        return (None, Extent::SomeChild);
+    }
     let Some(slash) = head.rfind('/') else {
         // `*.log` with no directory part: an entry of the current directory. A word that starts
         // with an expansion (`$x`, `"$x"/*`) is anywhere: unset, `"$x"/*` is `/*`.
@@ -729,6 +735,14 @@ mod tests {
             classify(&Arg::literal("/tmp/ci/home/tmp/x"), None, false, &e),
             PathClass::Temp
         );
+    }
+
+    #[test]
+    fn a_tilde_before_an_expansion_is_not_located() {
+        assert_eq!(class("~$USER"), PathClass::Unknown);
+        assert_eq!(class("~${NAME}/x"), PathClass::Unknown);
+        assert_eq!(class("./~$USER"), PathClass::Workspace);
+        assert_eq!(class("~/$NAME"), PathClass::HomeSubdir);
     }
 
     #[test]
