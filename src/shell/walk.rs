@@ -11,7 +11,7 @@ use brush_parser::ast;
 
 use super::invocation::{Arg, Invocation, Opaque, Step, StepKind, single_quoted};
 use super::producer::producer_output;
-use super::word::{self, Assign, Vars};
+use super::word::{self, Assign, Vars, has_substitution};
 use super::{Analysis, ShellContext};
 
 /// How deep nested code (`bash -c "bash -c '...'"`) is followed before giving up.
@@ -552,7 +552,7 @@ impl<'c> Walker<'c> {
                 self.walk_command(&c.body, &mut sub, None);
             }
             ast::CompoundCommand::Arithmetic(a) => {
-                if a.expr.value.contains("$(") || a.expr.value.contains('`') {
+                if has_substitution(&a.expr.value) {
                     self.resolve_raw(&format!("$(({}))", a.expr.value), st);
                 }
             }
@@ -712,7 +712,7 @@ impl<'c> Walker<'c> {
                 let args = self.resolve_word(w, st);
                 let value = match args.as_slice() {
                     [one] if !one.dynamic => Some(one.text.clone()),
-                    [one] if index.is_none() && !a.append && shows_substitution(&one.text) => {
+                    [one] if index.is_none() && !a.append && has_substitution(&one.text) => {
                         return Assign::Output(one.text.clone());
                     }
                     _ => None,
@@ -1108,7 +1108,7 @@ impl<'c> Walker<'c> {
                             // `declare -a c=(git push --force)`: an array, whose elements are
                             // not followed here; unknown, not the text `(git push --force)`.
                             None
-                        } else if a.dynamic && shows_substitution(v) {
+                        } else if a.dynamic && has_substitution(v) {
                             st.vars.assign(k, Assign::Output(v.to_string()));
                             continue;
                         } else {
@@ -1290,12 +1290,6 @@ fn is_descriptor(word: &Arg) -> bool {
     !word.dynamic && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// Whether a value known only at run time is shown with a command substitution in it (`$(gh
-/// auth token)`, `` `cat key` ``): a variable assigned it is shown as that text.
-fn shows_substitution(text: &str) -> bool {
-    text.contains("$(") || text.contains('`')
-}
-
 fn assignment_name(a: &ast::Assignment) -> String {
     match &a.name {
         ast::AssignmentName::VariableName(n) => n.clone(),
@@ -1389,7 +1383,7 @@ pub fn static_output(text: &str, vars: &Vars) -> Option<String> {
     ]
     .iter()
     .any(|p| t == *p || t.starts_with(&format!("{p} ")));
-    if !simple || t.len() > 4096 || t.contains("$(") || t.contains('`') || t.contains("<(") {
+    if !simple || t.len() > 4096 || has_substitution(t) || t.contains("<(") {
         return None;
     }
     let ctx = ShellContext {

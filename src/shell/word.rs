@@ -533,7 +533,7 @@ fn substitutions_in(
     subs: &mut Vec<(String, StepKind)>,
     options: &ParserOptions,
 ) {
-    if !(text.contains("$(") || text.contains('`')) {
+    if !has_substitution(text) {
         return;
     }
     match brush_parser::word::parse(text, options) {
@@ -543,6 +543,12 @@ fn substitutions_in(
         }
         Err(_) => subs.push((text.to_string(), StepKind::CommandSubstitution)),
     }
+}
+
+/// Whether `text` holds a command substitution, `$(cmd)` or `` `cmd` `` (raw shell text, or a
+/// word as resolved, where a run-time value shows the substitution it comes from).
+pub fn has_substitution(text: &str) -> bool {
+    text.contains("$(") || text.contains('`')
 }
 
 fn source_text(p: &WordPieceWithSource) -> String {
