@@ -442,12 +442,27 @@ pub(super) fn shell_words(
     if words.iter().any(|a| a.dynamic && a.static_len == 0) {
         w.mark_opaque(index, Opaque::DynamicCode);
     }
+    // On another host the local home's path, which an unquoted `~` or `$HOME` expanded to
+    // before the words left, names the home directory there too (the same user's, or
+    // another home beside it).
+    let home = w.ctx.home.as_deref().filter(|_| sub.remote);
     let text = words
         .iter()
-        .map(|a| a.text.as_str())
+        .map(|a| home_as_tilde(&a.text, home))
         .collect::<Vec<_>>()
         .join(" ");
     w.run_text(&text, sub, step);
+}
+
+/// `word` with a leading `home` path (`/home/dev`, `/home/dev/x`) written as `~`.
+fn home_as_tilde<'a>(word: &'a str, home: Option<&str>) -> std::borrow::Cow<'a, str> {
+    let home = home
+        .map(|h| h.trim_end_matches('/'))
+        .filter(|h| !h.is_empty());
+    match home.and_then(|h| word.strip_prefix(h)) {
+        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}").into(),
+        _ => word.into(),
+    }
 }
 
 /// Git configuration keys whose value git runs as a shell command.
@@ -605,5 +620,16 @@ mod tests {
             vec!["rm -rf ~", "echo $HOME  \t  done", "rm -f *.o"]
         );
         assert!(recipes("CFLAGS = -O2; -g\nv := a:b; c\nw ::= x; y\nall: x\n").is_empty());
+    }
+
+    #[test]
+    fn the_local_home_is_the_home_on_another_host() {
+        let home = Some("/tmp/h/");
+        assert_eq!(home_as_tilde("/tmp/h", home), "~");
+        assert_eq!(home_as_tilde("/tmp/h/.ssh", home), "~/.ssh");
+        assert_eq!(home_as_tilde("/tmp/hx", home), "/tmp/hx");
+        assert_eq!(home_as_tilde("x/tmp/h", home), "x/tmp/h");
+        assert_eq!(home_as_tilde("/tmp/h", None), "/tmp/h");
+        assert_eq!(home_as_tilde("/etc", Some("/")), "/etc");
     }
 }
