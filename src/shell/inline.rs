@@ -275,16 +275,11 @@ pub fn unwrap_interpreter(
     let substituted = operand
         .and_then(|k| procsubs.iter().find(|(at, _)| *at == k))
         .map(|(_, produced)| produced.clone());
-    if codes.is_empty() && (substituted.is_some() || (!saw_operand && !from_file)) {
-        match substituted.or(stdin) {
-            Some(Stdin::Text(text, _)) => attach(w, index, inv, &text, st, &via),
-            Some(other) => {
-                if let Some(kind) = other.as_code_opacity() {
-                    w.mark_opaque(index, kind);
-                }
-            }
-            None => {}
-        }
+    // A console given no code reads it from standard input (`echo CODE | python manage.py
+    // shell`).
+    let console = operand.is_some_and(|at| console_words(inv, at).is_some());
+    if codes.is_empty() && (substituted.is_some() || console || (!saw_operand && !from_file)) {
+        attach_stream(w, index, inv, substituted.or(stdin), st, &via);
         return;
     }
     for code in codes {
@@ -341,20 +336,24 @@ fn attach_code_arg(
     attach(w, index, inv, text, st, via);
 }
 
-/// The code a framework's console runs, given the script operand at `at`: Django's
-/// `manage.py shell -c|--command CODE` and Laravel's `artisan tinker --execute[=]CODE`.
-fn console_code(inv: &Invocation, at: usize) -> Option<&Arg> {
+/// The words after a framework's console command, given the script operand at `at`: Django's
+/// `manage.py shell ...` and Laravel's `artisan tinker ...`, with the flags that give it code.
+fn console_words(inv: &Invocation, at: usize) -> Option<(&[Arg], &'static [&'static str])> {
     let script = inv.args.get(at)?.text.rsplit('/').next()?;
     let rest = inv.args.get(at + 1..)?;
-    let (command, flags): (&str, &[&str]) = match script {
+    let (command, flags): (&str, &'static [&'static str]) = match script {
         "manage.py" => ("shell", &["-c", "--command"]),
         "artisan" => ("tinker", &["--execute"]),
         _ => return None,
     };
-    if rest.first()?.text != command {
-        return None;
-    }
-    let mut words = rest.iter().skip(1);
+    (rest.first()?.text == command).then(|| (&rest[1..], flags))
+}
+
+/// The code a framework's console runs, given the script operand at `at`: Django's
+/// `manage.py shell -c|--command CODE` and Laravel's `artisan tinker --execute[=]CODE`.
+fn console_code(inv: &Invocation, at: usize) -> Option<&Arg> {
+    let (rest, flags) = console_words(inv, at)?;
+    let mut words = rest.iter();
     while let Some(a) = words.next() {
         if flags.contains(&a.text.as_str()) {
             return words.next();
@@ -383,6 +382,53 @@ pub fn rails_runner_code(inv: &Invocation) -> Option<&Arg> {
         return None;
     }
     positional.next().filter(|code| !code.text.ends_with(".rb"))
+}
+
+/// Whether `inv` is the Rails console outside its sandbox (`rails console`, `rails c`): it runs
+/// the Ruby code it reads from standard input, and keeps what that code changes.
+pub fn rails_console(inv: &Invocation) -> bool {
+    let mut positional = inv.args.iter().skip(1).filter(|a| !a.text.starts_with('-'));
+    inv.program_name() == "rails"
+        && positional
+            .next()
+            .is_some_and(|a| matches!(a.text.as_str(), "console" | "c"))
+        && !inv
+            .args
+            .iter()
+            .any(|a| a.text == "--sandbox" || a.text == "-s")
+}
+
+/// Unwraps the Rails console (see [`rails_console`]): the code it reads from standard input is
+/// attached and analysed as `ruby` code is.
+pub fn unwrap_rails_console(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
+    attach_stream(w, index, inv, stdin, st, "ruby");
+}
+
+/// Attaches the code `inv` reads from a stream (its standard input, what a process
+/// substitution prints), or marks `inv` opaque when what the stream carries is not known.
+fn attach_stream(
+    w: &mut Walker<'_>,
+    index: usize,
+    inv: &Invocation,
+    stream: Option<Stdin>,
+    st: &State,
+    via: &str,
+) {
+    match stream {
+        Some(Stdin::Text(text, _)) => attach(w, index, inv, &text, st, via),
+        Some(other) => {
+            if let Some(kind) = other.as_code_opacity() {
+                w.mark_opaque(index, kind);
+            }
+        }
+        None => {}
+    }
 }
 
 /// Unwraps `rails runner CODE` (see [`rails_runner_code`]): the code is attached and analysed

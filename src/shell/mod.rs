@@ -350,6 +350,14 @@ mod tests {
             ]
         );
         assert_eq!(
+            seen("npm run typeorm -- schema:drop"),
+            [
+                "npm run typeorm -- schema:drop | ",
+                "typeorm schema:drop | package-runner"
+            ]
+        );
+        assert_eq!(seen("yarn run test --watch"), ["yarn run test --watch | "]);
+        assert_eq!(
             seen("psql -c 'DROP TABLE t'"),
             ["psql -c DROP TABLE t | ", "sql drop table t | sql"]
         );

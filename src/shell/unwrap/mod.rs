@@ -425,6 +425,8 @@ pub fn unwrap(
         sql::unwrap_framework_db_shell(w, index, &inv, stdin, procsubs, st);
     } else if let Some(code) = inline::rails_runner_code(&inv) {
         inline::unwrap_rails_runner(w, index, &inv, code, st);
+    } else if inline::rails_console(&inv) {
+        inline::unwrap_rails_console(w, index, &inv, stdin, st);
     } else if let Some(service) = sql::raw_service(&inv) {
         sql::unwrap_raw_protocol(w, &inv, service, stdin, st);
     } else if http_sql::is_client(name) {

@@ -25,7 +25,14 @@ pub(super) fn unwrap(
             {
                 package_runner(w, inv, 2, stdin.take(), st);
             } else {
-                let (k, _) = scan(&inv.args, 1, &opts("w", &["--prefix", "--workspace"]));
+                let npm_opts = opts("w", &["--prefix", "--workspace"]);
+                let (k, _) = scan(&inv.args, 1, &npm_opts);
+                if inv.args.get(k).is_some_and(|a| {
+                    matches!(a.text.as_str(), "run" | "run-script" | "rum" | "urn")
+                }) {
+                    let (name, _) = scan(&inv.args, k + 1, &npm_opts);
+                    script_with_arguments(w, inv, name, stdin.take(), st);
+                }
                 package_scripts(w, inv, k, st);
             }
         }
@@ -184,6 +191,31 @@ fn package_runner(
     w.emit(inner, stdin, &[], st);
 }
 
+/// `npm run NAME -- ARGS`, `yarn run NAME ARGS`: a script named after a tool usually runs that
+/// tool (`"typeorm": "typeorm-ts-node-commonjs -d src/data-source.ts"`), so the arguments it
+/// is given are also judged as that tool's, as `yarn NAME ARGS` is. `at` is the index of the
+/// script's name; a script given no arguments, or with a conventional name that is no tool's
+/// (`test`, `build`, `lint`), is left to the rules on script names.
+fn script_with_arguments(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    at: usize,
+    stdin: Option<Stdin>,
+    st: &State,
+) {
+    let mut args = inv.args.get(at..).unwrap_or(&[]).to_vec();
+    if args.get(1).is_some_and(|a| a.text == "--") {
+        args.remove(1);
+    }
+    if args.len() < 2 || JS_RUNNER_BUILTINS.contains(&args[0].text.as_str()) {
+        return;
+    }
+    let via = format!("{} run", inv.program_name());
+    let mut inner = inv.nested(args, [Step::via(StepKind::PackageRunner, via)]);
+    inner.redirects = inv.redirects.clone();
+    w.emit(inner, stdin, &[], st);
+}
+
 /// Packages whose binary has another name than the package.
 const PACKAGE_BINARIES: &[(&str, &str)] = &[
     ("firebase-tools", "firebase"),
@@ -315,6 +347,14 @@ fn js_runner(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
         "dlx" | "exec" | "x" => package_runner(w, inv, k + 1, stdin, st),
         "-e" | "--eval" | "eval" if name == "bun" => {
             inline::unwrap_interpreter(w, index, inv, stdin, &[], st)
+        }
+        "run" => {
+            let (name, _) = scan(
+                &inv.args,
+                k + 1,
+                &opts("FC", &["--filter", "--dir", "--cwd"]),
+            );
+            script_with_arguments(w, inv, name, stdin, st);
         }
         s if JS_RUNNER_BUILTINS.contains(&s) || s.starts_with('-') => {}
         _ => package_runner(w, inv, k, stdin, st),
