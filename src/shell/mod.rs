@@ -9,6 +9,7 @@ mod git_push;
 mod http_sql;
 mod inline;
 mod invocation;
+mod mounts;
 mod moves;
 mod powershell;
 mod producer;
@@ -263,6 +264,15 @@ mod tests {
         assert_eq!(
             seen("alias x=id; unalias x; x"),
             ["id | alias", "alias x=id | ", "unalias x | ", "x | "]
+        );
+        // `hash -p PATH NAME` makes NAME run PATH.
+        assert_eq!(
+            seen("hash -p /bin/rm x; x -rf ~"),
+            [
+                "hash -p /bin/rm x | ",
+                "/bin/rm -rf /h | alias",
+                "x -rf /h | "
+            ]
         );
     }
 

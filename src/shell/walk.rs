@@ -135,6 +135,9 @@ pub struct State {
     /// What earlier commands of the line moved, copied or linked elsewhere (see
     /// [`super::moves`]).
     pub placed: Vec<super::moves::Placed>,
+    /// Host directories bound into the container the commands walked in this state run in
+    /// (see [`super::mounts`]).
+    pub mounts: Vec<super::mounts::Mount>,
     /// Functions defined earlier in the line: the state their body was walked from, and the
     /// state it left, whose differences a call makes unknown.
     pub functions: std::collections::HashMap<String, std::sync::Arc<(State, State)>>,
@@ -201,6 +204,7 @@ impl<'c> Walker<'c> {
             written: std::collections::HashMap::new(),
             aliases: std::collections::HashMap::new(),
             placed: Vec::new(),
+            mounts: Vec::new(),
             functions: std::collections::HashMap::new(),
         }
     }
@@ -870,6 +874,9 @@ impl<'c> Walker<'c> {
         }
         let index = self.out.invocations.len();
         let mut inv = inv;
+        if inv.remote && !st.mounts.is_empty() && super::mounts::to_host(&mut inv, &st.mounts) {
+            inv.remote = false;
+        }
         if inv.args.first().is_some_and(|a| a.dynamic) {
             inv.opaque.push(Opaque::DynamicProgram);
         }
@@ -1160,6 +1167,18 @@ impl<'c> Walker<'c> {
                         } else {
                             st.aliases.insert(k.to_string(), v.to_string());
                         }
+                    }
+                }
+            }
+            // `hash -p PATH NAME`: NAME now runs PATH, as an alias would.
+            "hash" => {
+                if let [flag, path, name, ..] = rest
+                    && flag.text == "-p"
+                {
+                    if path.dynamic || name.dynamic {
+                        st.aliases.remove(&name.text);
+                    } else {
+                        st.aliases.insert(name.text.clone(), path.text.clone());
                     }
                 }
             }

@@ -215,6 +215,8 @@ const COMMAND_OPTIONS: &[(&[&str], &[&str])] = &[
         ],
     ),
     (&["zip"], &["-TT", "--unzip-command"]),
+    // The program git runs at the other end of a local or ssh transport.
+    (&["git"], &["--upload-pack", "--receive-pack", "--exec"]),
     (&["rsync"], &["-e", "--rsh", "--rsync-path"]),
     (&["man"], &["-P", "--pager", "-H", "--html"]),
     (&["nodemon"], &["--exec", "-x"]),

@@ -8,10 +8,11 @@
 
 use super::shells::shell_words;
 use super::{
-    long_option_values, nested_state, on_another_host, opts, remote, remote_entrypoint, scan,
-    value_of,
+    long_option_values, nested_argv, nested_state, on_another_host, opts, remote,
+    remote_entrypoint, scan, value_of,
 };
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind};
+use crate::shell::mounts::{bind_mounts, host_of};
 use crate::shell::walk::{State, Stdin, Walker, local_script};
 
 /// Unwraps remote execution; returns whether `inv` is one.
@@ -54,6 +55,7 @@ pub(super) fn remote_state(inv: &Invocation, st: &State, via: String) -> State {
     let mut sub = nested_state(inv, st);
     sub.prov.push(Step::via(StepKind::Remote, via));
     sub.cwd = None;
+    sub.mounts.clear();
     on_another_host(&mut sub);
     sub
 }
@@ -277,9 +279,40 @@ fn container(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<S
         })
         .flatten();
     mark_command(w, index, inv, i + 1);
-    match entrypoint {
-        Some(program) => remote_entrypoint(w, inv, &program, i + 1, stdin, st, via),
-        None => remote(w, inv, i + 1, stdin, st, via),
+    // A new container's command sees the host directories bound into it, and starts in the
+    // host's directory when its working directory (`-w`) is one of them.
+    let options = inv.args.get(k + 1..i).unwrap_or(&[]);
+    let mounts = match verb {
+        "run" => bind_mounts(options, inv.cwd.as_deref()),
+        _ => Vec::new(),
+    };
+    if mounts.is_empty() {
+        match entrypoint {
+            Some(program) => remote_entrypoint(w, inv, &program, i + 1, stdin, st, via),
+            None => remote(w, inv, i + 1, stdin, st, via),
+        }
+        return;
+    }
+    let workdir = long_option_values(options, "-w")
+        .chain(long_option_values(options, "--workdir"))
+        .last()
+        .filter(|wd| !wd.dynamic && host_of(&wd.text, &mounts).is_some())
+        .map(|wd| wd.text);
+    let mut sub = st.clone();
+    sub.mounts = mounts;
+    match (entrypoint, workdir) {
+        (Some(program), _) => remote_entrypoint(w, inv, &program, i + 1, stdin, &sub, via),
+        (None, Some(wd)) => nested_argv(
+            w,
+            inv,
+            i + 1,
+            Step::via(StepKind::Remote, via),
+            stdin,
+            &sub,
+            Some(Some(wd)),
+            true,
+        ),
+        (None, None) => remote(w, inv, i + 1, stdin, &sub, via),
     }
 }
 
