@@ -485,6 +485,20 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
     {
         out.push((name.to_string(), "namespace".to_string()));
     }
+    // The manifests a Kubernetes tool applies and the values files it reads name the
+    // environment by their paths (`-k overlays/prod`, `-f k8s/production/`, `-f values-prod.yaml`).
+    if matches!(program, "kubectl" | "oc" | "helm" | "helmfile") {
+        for path in manifest_paths(&words) {
+            let full = crate::shell::join_path(inv.cwd.as_deref(), path);
+            out.push((
+                full.unwrap_or_else(|| path.to_string()),
+                MANIFEST.to_string(),
+            ));
+            if let Some(file) = path.rsplit('/').next().filter(|f| f.contains('.')) {
+                out.push((file.to_string(), MANIFEST_FILE.to_string()));
+            }
+        }
+    }
     if let Some(bucket) = written_bucket(program, &words) {
         out.push((bucket.to_string(), "bucket".to_string()));
     }
@@ -673,6 +687,29 @@ fn written_bucket<'a>(program: &str, words: &[&'a str]) -> Option<&'a str> {
     (!bucket.is_empty()).then_some(bucket)
 }
 
+/// Where a target named by a manifest's path came from: its path, matched as a directory.
+const MANIFEST: &str = "manifest path";
+/// Where a target named by a manifest's file name came from: the name, matched as a name.
+const MANIFEST_FILE: &str = "manifest file";
+
+/// The paths given to `-f`/`--filename`, `-k`/`--kustomize` and `--values` (every one; they
+/// repeat), except standard input and URLs.
+fn manifest_paths<'a>(words: &[&'a str]) -> Vec<&'a str> {
+    const FLAGS: [&str; 5] = ["-f", "--filename", "-k", "--kustomize", "--values"];
+    let mut out = Vec::new();
+    for (i, w) in words.iter().enumerate() {
+        let value = match w.split_once('=') {
+            Some((k, v)) if FLAGS.contains(&k) => Some(v),
+            _ if FLAGS.contains(w) => words.get(i + 1).copied(),
+            _ => None,
+        };
+        if let Some(v) = value.filter(|v| *v != "-" && !v.contains("://") && !v.is_empty()) {
+            out.push(v);
+        }
+    }
+    out
+}
+
 /// The value of `name` in `words` (`--name value`, `--name=value`, `-chdir=DIR`).
 fn flag<'a>(words: &[&'a str], name: &str) -> Option<&'a str> {
     words.iter().enumerate().find_map(|(i, w)| {
@@ -690,14 +727,14 @@ pub fn target_of(verdict: &Verdict, tiers: &Tiers) -> Option<Target> {
     let mut best: Option<(usize, Target)> = None;
     for inv in &verdict.invocations {
         for (name, from) in targets(inv) {
-            let directory = from == "cwd" || from == "-chdir";
+            let directory = matches!(from.as_str(), "cwd" | "-chdir" | MANIFEST);
             let tier = tiers.tier_of(&name, directory).map(str::to_string);
             let rank = tier
                 .as_deref()
                 .and_then(|t| tiers.tiers.iter().position(|x| x.name == t))
                 .unwrap_or(usize::MAX);
-            // The working directory counts only when it is in a tier.
-            if from == "cwd" && tier.is_none() {
+            // The working directory and manifests count only when they are in a tier.
+            if matches!(from.as_str(), "cwd" | MANIFEST | MANIFEST_FILE) && tier.is_none() {
                 continue;
             }
             if best.as_ref().is_none_or(|(r, _)| rank < *r) {
@@ -853,6 +890,15 @@ mod tests {
             ("kubectl -n productivity get pods", None),
             ("kubectl -n reproducible-builds get pods", None),
             ("gcloud sql instances patch prod-db --tier x", Some("prod")),
+            // The manifests applied and the values files read, by path and by file name.
+            ("kubectl apply -k overlays/prod", Some("prod")),
+            ("kubectl apply -f k8s/staging/api.yaml", Some("staging")),
+            (
+                "helm upgrade web ./chart -f values-production.yaml",
+                Some("prod"),
+            ),
+            ("kubectl apply -f products.yaml", None),
+            ("kubectl apply -f https://example.com/prod.yaml", None),
             ("aws s3 cp --recursive ./build s3://www-prod/", Some("prod")),
             (
                 "aws s3 sync build s3://site-staging --acl public-read",
