@@ -360,6 +360,38 @@ pub fn touches(inv: &Invocation, rules: &Ruleset) -> Vec<Touch> {
             verb_operand(&ops, DELETE_VERBS, CREATE_VERBS, program)
         }
         "heroku" => heroku(&words, &ops),
+        // Local clusters and machines, by the name each tool gives them when none is given.
+        "kind" => match ops.as_slice() {
+            [verb @ ("delete" | "create"), "cluster", ..] => {
+                let name = flag(&words, &["--name", "-n"]).unwrap_or("kind");
+                touch(change_of(verb), format!("kind cluster {name}"))
+            }
+            _ => Vec::new(),
+        },
+        "k3d" => match ops.as_slice() {
+            ["cluster", verb @ ("delete" | "create"), rest @ ..] => {
+                let name = rest.first().copied().unwrap_or("k3s-default");
+                touch(change_of(verb), format!("k3d cluster {name}"))
+            }
+            _ => Vec::new(),
+        },
+        "minikube" => match ops.first() {
+            Some(verb @ (&"delete" | &"start")) => {
+                let name = flag(&words, &["--profile", "-p"]).unwrap_or("minikube");
+                touch(change_of(verb), format!("minikube cluster {name}"))
+            }
+            _ => Vec::new(),
+        },
+        "vagrant" => match ops.first() {
+            Some(verb @ (&"destroy" | &"up")) => {
+                let machine = ops.get(1).copied().unwrap_or("default");
+                touch(
+                    change_of(verb),
+                    format!("the Vagrant machine {machine} in {cwd}"),
+                )
+            }
+            _ => Vec::new(),
+        },
         "eb" => match ops.as_slice() {
             ["terminate", env, ..] => touch(
                 Change::Delete,
@@ -644,6 +676,14 @@ fn stacks_touched(change: Change, stacks: &[&str], cwd: &str) -> Vec<Touch> {
         .collect()
 }
 
+/// A delete for the verbs that remove (`delete`, `destroy`), else a create.
+fn change_of(verb: &str) -> Change {
+    match verb {
+        "delete" | "destroy" => Change::Delete,
+        _ => Change::Create,
+    }
+}
+
 /// Verbs of hosting CLIs that delete what they name.
 const DELETE_VERBS: &[&str] = &["delete", "destroy", "remove", "rm", "del"];
 
@@ -653,7 +693,11 @@ const CREATE_VERBS: &[&str] = &["create", "new", "init", "launch"];
 /// `heroku apps:destroy --app web` ... `heroku apps:create web` (and `addons:`, `pg:`, ...):
 /// the app or add-on named by the operand, else by `--app`/`-a`.
 fn heroku(words: &[&str], ops: &[&str]) -> Vec<Touch> {
-    let Some((topic, verb)) = ops.first().and_then(|c| c.split_once(':')) else {
+    // `heroku create NAME` and `heroku destroy` are `apps:create` and `apps:destroy`.
+    let Some((topic, verb)) = ops.first().and_then(|c| match *c {
+        "create" | "destroy" => Some(("apps", *c)),
+        c => c.split_once(':'),
+    }) else {
         return Vec::new();
     };
     let change = match verb {
@@ -997,8 +1041,25 @@ mod tests {
                     "gh repo delete acme/site --yes",
                     "gh repo create acme/site --private",
                 ),
+                (
+                    "heroku destroy --app web --confirm web",
+                    "heroku create web",
+                ),
             ],
             "fly apps create other",
+        );
+    }
+
+    #[test]
+    fn local_clusters_and_machines_made_again_are_a_recreate() {
+        assert_recreates(
+            &[
+                ("kind delete cluster", "kind create cluster --name kind"),
+                ("k3d cluster delete dev", "k3d cluster create dev"),
+                ("minikube delete -p dev", "minikube start --profile dev"),
+                ("vagrant destroy -f", "vagrant up"),
+            ],
+            "kind create cluster --name other",
         );
     }
 
