@@ -26,6 +26,7 @@ pub mod sequence;
 pub mod shell;
 pub mod supervisor;
 pub mod tiers;
+pub mod url;
 pub mod verdict;
 
 pub use classify::{Action, Engine, Environment};

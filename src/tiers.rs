@@ -608,10 +608,9 @@ fn url_host(word: &str) -> Option<&str> {
         "jdbc:postgresql://",
         "jdbc:mysql://",
     ];
-    let rest = SCHEMES.iter().find_map(|s| word.strip_prefix(s))?;
-    let authority = rest.split(['/', '?']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = host_port.split([',', ':']).next()?;
+    SCHEMES.iter().find(|s| word.starts_with(*s))?;
+    // A replica set or cluster lists its hosts with commas: the first names the environment.
+    let host = crate::url::authority(word).host.split(',').next()?;
     (!host.is_empty()).then_some(host)
 }
 

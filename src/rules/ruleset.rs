@@ -713,13 +713,7 @@ fn web_host(word: &str) -> Option<String> {
     if at > 0 && !word[..at].ends_with('=') {
         return None;
     }
-    let rest = word[at..].split_once("://")?.1;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let host = match host_port.strip_prefix('[') {
-        Some(v6) => v6.split(']').next()?,
-        None => host_port.split(':').next()?,
-    };
+    let host = crate::url::authority(&word[at..]).host;
     let known = !host.is_empty()
         && host
             .bytes()

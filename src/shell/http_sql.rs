@@ -217,18 +217,6 @@ fn looks_like_url(word: &str) -> bool {
     })
 }
 
-/// A URL's host and port, lowercased.
-fn authority_of(url: &str) -> String {
-    let lower = url.to_ascii_lowercase();
-    let rest = lower
-        .split_once("://")
-        .map_or(lower.as_str(), |(_, rest)| rest);
-    rest.split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_string()
-}
-
 /// A URL's path, without its query.
 fn path_of(url: &str) -> &str {
     let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
@@ -239,9 +227,9 @@ fn path_of(url: &str) -> &str {
 /// Endpoints that take a plain SQL body: ClickHouse's HTTP interface and Trino/Presto's
 /// statement API.
 fn takes_plain_sql(url: &str) -> bool {
-    let authority = authority_of(url);
-    authority.ends_with(":8123")
-        || authority.contains("clickhouse")
+    let authority = crate::url::authority(url);
+    authority.port == Some("8123")
+        || authority.host.to_ascii_lowercase().contains("clickhouse")
         || path_of(url).starts_with("/v1/statement")
 }
 
