@@ -855,25 +855,40 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<&Stdin>, st: &State
     if command.is_empty() {
         command.push(Arg::literal("echo"));
     }
-    let inputs: Vec<Arg> = match stdin {
+    // What each run of the command is given: one input with `-I` (a line), else all of them.
+    let runs: Vec<Vec<Arg>> = match stdin {
         Some(Stdin::Found(listed)) => listed
             .starts
             .iter()
             .take(4)
             .flat_map(|start| super::find::found(start, &listed.tests))
+            .map(|found| vec![found])
             .collect(),
-        _ => vec![Arg::unknown("<xargs input>")],
+        Some(Stdin::Text(text, _)) if value_of(&seen, &["-a", "--arg-file"]).is_none() => {
+            let delimiter = match value_of(&seen, &["-d", "--delimiter"]) {
+                _ if has(&seen, &["-0", "--null"]) => Some("\0"),
+                d => d,
+            };
+            let mut runs = text_inputs(text, delimiter, replace.is_some());
+            // A shell whose code is an input is also judged as running code not known here,
+            // as it is when the input is not known (`echo ok | xargs -I{} bash -c {}`).
+            if shell_code_from_input(&command, replace.as_deref()) {
+                runs.push(vec![Arg::unknown("<xargs input>")]);
+            }
+            runs
+        }
+        _ => vec![vec![Arg::unknown("<xargs input>")]],
     };
     let whole_tree = matches!(stdin, Some(Stdin::Found(listed)) if !listed.tests.narrowed);
-    for input in inputs {
+    for inputs in runs {
         let mut args = command.clone();
-        match &replace {
-            Some(r) => {
+        match (&replace, inputs.first()) {
+            (Some(r), Some(input)) => {
                 for a in args.iter_mut().skip(1) {
-                    substitute(a, r, &input);
+                    substitute(a, r, input);
                 }
             }
-            None => args.push(input),
+            _ => args.extend(inputs),
         }
         if whole_tree {
             super::find::as_whole_tree(&mut args);
@@ -881,6 +896,65 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<&Stdin>, st: &State
         let inner = inv.nested(args, [Step::via(StepKind::Xargs, "xargs")]);
         w.emit(inner, None, &[], st);
     }
+}
+
+/// Whether `command` is a shell given `-c` whose code xargs supplies: no code word follows
+/// `-c` (the first input is the code), or the code word is the `-I` placeholder.
+fn shell_code_from_input(command: &[Arg], replace: Option<&str>) -> bool {
+    let program = command
+        .first()
+        .map_or("", |a| a.text.rsplit('/').next().unwrap_or(""));
+    if !matches!(program, "sh" | "bash" | "zsh" | "dash" | "ksh" | "ash") {
+        return false;
+    }
+    let Some(at) = command
+        .iter()
+        .position(|a| a.text.starts_with('-') && !a.text.starts_with("--") && a.text.contains('c'))
+    else {
+        return false;
+    };
+    match command.get(at + 1) {
+        None => true,
+        Some(code) => replace.is_some_and(|r| code.text == r),
+    }
+}
+
+/// The inputs xargs reads from known text, as the runs of its command: with `-I` one run per
+/// line (the line is the input), else one run given every word (split at blanks and newlines,
+/// or at `delimiter`: `\0` for `-0`, `\n` or a character for `-d`). A word with quotes or a
+/// backslash, which xargs would unquote, is kept as written.
+fn text_inputs(text: &str, delimiter: Option<&str>, per_line: bool) -> Vec<Vec<Arg>> {
+    const MOST: usize = 256;
+    if per_line {
+        return text
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| !l.is_empty())
+            .take(MOST)
+            .map(|l| vec![Arg::literal(l)])
+            .collect();
+    }
+    let words: Vec<Arg> = match delimiter {
+        Some(d) => {
+            let d = match d {
+                "\\0" | "\\x00" => '\0',
+                "\\n" => '\n',
+                "\\t" => '\t',
+                d => d.chars().next().unwrap_or('\n'),
+            };
+            text.split(d)
+                .filter(|w| !w.is_empty())
+                .take(MOST)
+                .map(Arg::literal)
+                .collect()
+        }
+        None => text
+            .split_whitespace()
+            .take(MOST)
+            .map(Arg::literal)
+            .collect(),
+    };
+    vec![words]
 }
 
 /// Replaces `placeholder` in word `a` with `input`: a word that is only the placeholder becomes
@@ -1047,7 +1121,62 @@ fn module_program(module: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::cron_commands;
+    use super::{Arg, cron_commands, shell_code_from_input, text_inputs};
+
+    fn texts(runs: Vec<Vec<Arg>>) -> Vec<Vec<String>> {
+        runs.into_iter()
+            .map(|run| run.into_iter().map(|a| a.text).collect())
+            .collect()
+    }
+
+    #[test]
+    fn xargs_reads_known_text_as_words_or_lines() {
+        assert_eq!(
+            texts(text_inputs(
+                "delete ns
+ prod
+",
+                None,
+                false
+            )),
+            [["delete", "ns", "prod"]]
+        );
+        assert_eq!(
+            texts(text_inputs(
+                "  a b
+
+c
+",
+                None,
+                true
+            )),
+            [["a b"], ["c"]]
+        );
+        assert_eq!(
+            texts(text_inputs("x y\0z\0", Some("\\0"), false)),
+            [["x y", "z"]]
+        );
+        assert_eq!(texts(text_inputs("a,b", Some(","), false)), [["a", "b"]]);
+    }
+
+    #[test]
+    fn a_shell_whose_code_is_an_input_is_found() {
+        let words = |ws: &[&str]| ws.iter().map(|w| Arg::literal(*w)).collect::<Vec<_>>();
+        assert!(shell_code_from_input(&words(&["sh", "-c"]), None));
+        assert!(shell_code_from_input(
+            &words(&["bash", "-ec", "{}"]),
+            Some("{}")
+        ));
+        assert!(!shell_code_from_input(
+            &words(&["sh", "-c", "ls {}"]),
+            Some("{}")
+        ));
+        assert!(!shell_code_from_input(
+            &words(&["sh", "-c", "echo $0"]),
+            None
+        ));
+        assert!(!shell_code_from_input(&words(&["rm", "-c"]), None));
+    }
 
     #[test]
     fn a_cron_table_s_commands_follow_their_schedules() {
