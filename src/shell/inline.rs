@@ -420,14 +420,8 @@ fn attach_stream(
     st: &State,
     via: &str,
 ) {
-    match stream {
-        Some(Stdin::Text(text, _)) => attach(w, index, inv, &text, st, via),
-        Some(other) => {
-            if let Some(kind) = other.as_code_opacity() {
-                w.mark_opaque(index, kind);
-            }
-        }
-        None => {}
+    if let Some((text, _)) = w.code_text(index, stream.as_ref()) {
+        attach(w, index, inv, text, st, via);
     }
 }
 

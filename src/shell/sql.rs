@@ -210,15 +210,11 @@ pub fn unwrap_client(
                             None => w.mark_opaque(index, Opaque::ScriptFile),
                         }
                     }
-                    Input::Stdin => match &stdin {
-                        Some(Stdin::Text(text, _)) => w.set_script(index, text.clone()),
-                        Some(other) => {
-                            if let Some(kind) = other.as_code_opacity() {
-                                w.mark_opaque(index, kind)
-                            }
+                    Input::Stdin => {
+                        if let Some((text, _)) = w.code_text(index, stdin.as_ref()) {
+                            w.set_script(index, text.to_string());
                         }
-                        None => {}
-                    },
+                    }
                 }
             }
             return;
@@ -253,20 +249,14 @@ fn emit_inputs(
                 }
                 None => w.mark_opaque(index, Opaque::ScriptFile),
             },
-            Input::Stdin => match stdin {
-                Some(Stdin::Text(text, kind)) => {
+            Input::Stdin => {
+                if let Some((text, kind)) = w.code_text(index, stdin) {
                     if has_dynamic_statement(text) {
                         w.mark_opaque(index, Opaque::DynamicCode);
                     }
-                    emit_sql(w, inv, text, *kind, st);
+                    emit_sql(w, inv, text, kind, st);
                 }
-                Some(other) => {
-                    if let Some(kind) = other.as_code_opacity() {
-                        w.mark_opaque(index, kind)
-                    }
-                }
-                None => {}
-            },
+            }
         }
     }
 }
@@ -785,14 +775,8 @@ fn emit_input_lines(
     input: Option<Stdin>,
     st: &State,
 ) {
-    match input {
-        Some(Stdin::Text(text, kind)) => emit_command_lines(w, inv, program, &text, kind, st),
-        Some(other) => {
-            if let Some(kind) = other.as_code_opacity() {
-                w.mark_opaque(index, kind);
-            }
-        }
-        None => {}
+    if let Some((text, kind)) = w.code_text(index, input.as_ref()) {
+        emit_command_lines(w, inv, program, text, kind, st);
     }
 }
 

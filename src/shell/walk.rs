@@ -993,6 +993,25 @@ impl<'c> Walker<'c> {
     }
 
     /// Marks invocation `index` opaque.
+    /// The text of `stream` that invocation `index` runs as code, when it is known; otherwise
+    /// marks the invocation opaque in the way the stream is not known (a program's output, a
+    /// network connection) and gives `None`.
+    pub(super) fn code_text<'s>(
+        &mut self,
+        index: usize,
+        stream: Option<&'s Stdin>,
+    ) -> Option<(&'s str, StepKind)> {
+        match stream? {
+            Stdin::Text(text, kind) => Some((text, *kind)),
+            other => {
+                if let Some(kind) = other.as_code_opacity() {
+                    self.mark_opaque(index, kind);
+                }
+                None
+            }
+        }
+    }
+
     pub(super) fn mark_opaque(&mut self, index: usize, kind: Opaque) {
         if let Some(inv) = self.out.invocations.get_mut(index)
             && !inv.opaque.contains(&kind)

@@ -166,14 +166,8 @@ fn make_file(
         } else {
             alone.and_then(|(_, arg)| written_content(arg, inv.cwd.as_deref(), st))
         };
-        match content {
-            Some(Stdin::Text(text, kind)) => run_recipes(w, inv, &text, kind, st),
-            Some(other) => {
-                if let Some(kind) = other.as_code_opacity() {
-                    w.mark_opaque(index, kind);
-                }
-            }
-            None => {}
+        if let Some((text, kind)) = w.code_text(index, content.as_ref()) {
+            run_recipes(w, inv, text, kind, st);
         }
     }
 }
