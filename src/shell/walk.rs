@@ -992,7 +992,6 @@ impl<'c> Walker<'c> {
         Some(inv.nested(args, [Step::via(StepKind::ProgramGlob, text.to_string())]))
     }
 
-    /// Marks invocation `index` opaque.
     /// The text of `stream` that invocation `index` runs as code, when it is known; otherwise
     /// marks the invocation opaque in the way the stream is not known (a program's output, a
     /// network connection) and gives `None`.
@@ -1012,6 +1011,7 @@ impl<'c> Walker<'c> {
         }
     }
 
+    /// Marks invocation `index` opaque.
     pub(super) fn mark_opaque(&mut self, index: usize, kind: Opaque) {
         if let Some(inv) = self.out.invocations.get_mut(index)
             && !inv.opaque.contains(&kind)
