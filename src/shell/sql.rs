@@ -533,18 +533,35 @@ fn flag_inputs(
             i += 2;
             continue;
         }
-        // Attached short value: `-e'DROP ...'`, `-cSELECT 1`.
+        // A cluster of short options: switches, then perhaps one that takes a value, attached
+        // or in the next word (`-Atc SQL`, `-sNe SQL`, `-e'DROP ...'`, `-cSELECT 1`, `-uroot`).
         if t.len() > 2 && !t.starts_with("--") && t.starts_with('-') {
-            let flag = &t[..2];
-            if code_flags.contains(&flag) {
-                inputs.push(if a.dynamic {
-                    Input::Dynamic
-                } else {
-                    Input::Text(t[2..].to_string())
-                });
-                i += 1;
-                continue;
+            let mut next = 1;
+            for (at, ch) in t.char_indices().skip(1) {
+                let flag = format!("-{ch}");
+                let code = code_flags.contains(&flag.as_str());
+                let file = file_flags.contains(&flag.as_str());
+                if !code && !file && !short_value.contains(ch) {
+                    continue;
+                }
+                let attached = &t[at + ch.len_utf8()..];
+                let value = match attached {
+                    "" => inv.args.get(i + 1).inspect(|_| next = 2).cloned(),
+                    rest => Some(match a.dynamic {
+                        true => Arg::unknown(rest),
+                        false => Arg::literal(rest),
+                    }),
+                };
+                match value {
+                    Some(v) if code => inputs.push(take(&v)),
+                    Some(v) if file && v.text == "-" => inputs.push(Input::Stdin),
+                    Some(v) if file => inputs.push(Input::File(Some(v))),
+                    _ => {}
+                }
+                break;
             }
+            i += next;
+            continue;
         }
         let takes_value = long_value.contains(&t)
             || (t.len() == 2 && t.starts_with('-') && short_value.contains(&t[1..]));
@@ -985,6 +1002,38 @@ fn dollar_quote(chars: &[char], i: usize) -> Option<(String, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_flag_is_read_at_the_end_of_a_cluster_of_switches() {
+        let sql = |words: &[&str]| {
+            let inv = Invocation {
+                args: words.iter().map(|w| Arg::literal(*w)).collect(),
+                provenance: Vec::new(),
+                cwd: None,
+                remote: false,
+                redirects: Vec::new(),
+                script: None,
+                opaque: Vec::new(),
+                code_args: Vec::new(),
+                env: Vec::new(),
+            };
+            flag_inputs(&inv, &["-e"], &["-f"], "uh", &[])
+                .into_iter()
+                .map(|i| match i {
+                    Input::Text(t) => t,
+                    Input::File(Some(f)) => format!("file {}", f.text),
+                    Input::File(None) => "file ?".into(),
+                    Input::Dynamic => "dynamic".into(),
+                    Input::Stdin => "stdin".into(),
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(sql(&["mysql", "-sNe", "DROP TABLE t"]), ["DROP TABLE t"]);
+        assert_eq!(sql(&["mysql", "-BeSELECT 1"]), ["SELECT 1"]);
+        assert_eq!(sql(&["mysql", "-sf", "x.sql"]), ["file x.sql"]);
+        // A value option ends the cluster: `-uroot` is a user, not `-e`.
+        assert_eq!(sql(&["mysql", "-ueve", "-h", "db"]), ["stdin"]);
+    }
 
     #[test]
     fn a_statement_that_is_a_variable_is_dynamic() {
