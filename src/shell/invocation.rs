@@ -307,6 +307,24 @@ pub struct Invocation {
     pub env: Vec<(String, String)>,
 }
 
+#[cfg(test)]
+impl Invocation {
+    /// A top-level invocation of `words`, each known exactly, with no directory: for tests.
+    pub(crate) fn of_words(words: &[&str]) -> Invocation {
+        Invocation {
+            args: words.iter().map(|w| Arg::literal(*w)).collect(),
+            provenance: vec![Step::new(StepKind::TopLevel)],
+            cwd: None,
+            remote: false,
+            redirects: Vec::new(),
+            script: None,
+            opaque: Vec::new(),
+            code_args: Vec::new(),
+            env: Vec::new(),
+        }
+    }
+}
+
 impl Invocation {
     /// The program as written (`/usr/bin/rm`), or "" for an empty argv.
     pub fn program(&self) -> &str {

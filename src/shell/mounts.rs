@@ -175,17 +175,8 @@ mod tests {
             },
         ];
         let mut inv = Invocation {
-            args: ["rm", "-rf", "/src/build", "/src", "/srcx", "/src/cache/a"]
-                .map(Arg::literal)
-                .to_vec(),
-            provenance: Vec::new(),
-            cwd: None,
             remote: true,
-            redirects: Vec::new(),
-            script: None,
-            opaque: Vec::new(),
-            code_args: Vec::new(),
-            env: Vec::new(),
+            ..Invocation::of_words(&["rm", "-rf", "/src/build", "/src", "/srcx", "/src/cache/a"])
         };
         assert!(to_host(&mut inv, &m));
         let words: Vec<&str> = inv.args.iter().map(|a| a.text.as_str()).collect();

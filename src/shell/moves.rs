@@ -287,15 +287,8 @@ mod tests {
 
     fn inv(words: &[&str]) -> Invocation {
         Invocation {
-            args: words.iter().map(|w| Arg::literal(*w)).collect(),
-            provenance: vec![Step::new(StepKind::TopLevel)],
             cwd: Some("/w".into()),
-            remote: false,
-            redirects: Vec::new(),
-            script: None,
-            opaque: Vec::new(),
-            code_args: Vec::new(),
-            env: Vec::new(),
+            ..Invocation::of_words(words)
         }
     }
 

@@ -1006,17 +1006,7 @@ mod tests {
     #[test]
     fn a_code_flag_is_read_at_the_end_of_a_cluster_of_switches() {
         let sql = |words: &[&str]| {
-            let inv = Invocation {
-                args: words.iter().map(|w| Arg::literal(*w)).collect(),
-                provenance: Vec::new(),
-                cwd: None,
-                remote: false,
-                redirects: Vec::new(),
-                script: None,
-                opaque: Vec::new(),
-                code_args: Vec::new(),
-                env: Vec::new(),
-            };
+            let inv = Invocation::of_words(words);
             flag_inputs(&inv, &["-e"], &["-f"], "uh", &[])
                 .into_iter()
                 .map(|i| match i {
