@@ -676,11 +676,12 @@ fn stacks_touched(change: Change, stacks: &[&str], cwd: &str) -> Vec<Touch> {
         .collect()
 }
 
-/// A delete for the verbs that remove (`delete`, `destroy`), else a create.
+/// A delete for the verbs that remove ([`DELETE_VERBS`]), else a create.
 fn change_of(verb: &str) -> Change {
-    match verb {
-        "delete" | "destroy" => Change::Delete,
-        _ => Change::Create,
+    if DELETE_VERBS.contains(&verb) {
+        Change::Delete
+    } else {
+        Change::Create
     }
 }
 

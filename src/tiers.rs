@@ -691,33 +691,29 @@ const MANIFEST: &str = "manifest path";
 /// Where a target named by a manifest's file name came from: the name, matched as a name.
 const MANIFEST_FILE: &str = "manifest file";
 
-/// The paths given to `-f`/`--filename`, `-k`/`--kustomize` and `--values` (every one; they
-/// repeat), except standard input and URLs.
+/// The paths given to `-f`/`--filename`, `-k`/`--kustomize` and `--values` (every one, in
+/// order; they repeat), except standard input and URLs.
 fn manifest_paths<'a>(words: &[&'a str]) -> Vec<&'a str> {
     const FLAGS: [&str; 5] = ["-f", "--filename", "-k", "--kustomize", "--values"];
-    let mut out = Vec::new();
-    for (i, w) in words.iter().enumerate() {
-        let value = match w.split_once('=') {
-            Some((k, v)) if FLAGS.contains(&k) => Some(v),
-            _ if FLAGS.contains(w) => words.get(i + 1).copied(),
-            _ => None,
-        };
-        if let Some(v) = value.filter(|v| *v != "-" && !v.contains("://") && !v.is_empty()) {
-            out.push(v);
-        }
-    }
-    out
+    (0..words.len())
+        .filter_map(|i| FLAGS.iter().find_map(|name| flag_at(words, i, name)))
+        .filter(|v| !v.contains("://") && !v.is_empty())
+        .collect()
 }
 
 /// The value of `name` in `words` (`--name value`, `--name=value`, `-chdir=DIR`).
 fn flag<'a>(words: &[&'a str], name: &str) -> Option<&'a str> {
-    words.iter().enumerate().find_map(|(i, w)| {
-        if *w == name {
-            words.get(i + 1).copied().filter(|v| !v.starts_with('-'))
-        } else {
-            w.strip_prefix(name).and_then(|rest| rest.strip_prefix('='))
-        }
-    })
+    (0..words.len()).find_map(|i| flag_at(words, i, name))
+}
+
+/// The value of `name` when `words[i]` gives it (`--name value`, `--name=value`).
+fn flag_at<'a>(words: &[&'a str], i: usize, name: &str) -> Option<&'a str> {
+    let w = words.get(i)?;
+    if *w == name {
+        words.get(i + 1).copied().filter(|v| !v.starts_with('-'))
+    } else {
+        w.strip_prefix(name).and_then(|rest| rest.strip_prefix('='))
+    }
 }
 
 /// The environment of `verdict`'s command: the one of the highest tier any invocation names

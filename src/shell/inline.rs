@@ -368,13 +368,17 @@ fn console_code(inv: &Invocation, at: usize) -> Option<&Arg> {
     None
 }
 
+/// The words of a `rails` command that are not options, its subcommand first; `None` for
+/// another program.
+fn rails_operands(inv: &Invocation) -> Option<impl Iterator<Item = &Arg>> {
+    (inv.program_name() == "rails")
+        .then(|| inv.args.iter().skip(1).filter(|a| !a.text.starts_with('-')))
+}
+
 /// The Ruby code `rails runner CODE` (also `rails r`) runs; `None` for a script file
 /// (`rails runner script.rb`, not read) or another invocation.
 pub fn rails_runner_code(inv: &Invocation) -> Option<&Arg> {
-    if inv.program_name() != "rails" {
-        return None;
-    }
-    let mut positional = inv.args.iter().skip(1).filter(|a| !a.text.starts_with('-'));
+    let mut positional = rails_operands(inv)?;
     if !positional
         .next()
         .is_some_and(|a| matches!(a.text.as_str(), "runner" | "r"))
@@ -387,11 +391,9 @@ pub fn rails_runner_code(inv: &Invocation) -> Option<&Arg> {
 /// Whether `inv` is the Rails console outside its sandbox (`rails console`, `rails c`): it runs
 /// the Ruby code it reads from standard input, and keeps what that code changes.
 pub fn rails_console(inv: &Invocation) -> bool {
-    let mut positional = inv.args.iter().skip(1).filter(|a| !a.text.starts_with('-'));
-    inv.program_name() == "rails"
-        && positional
-            .next()
-            .is_some_and(|a| matches!(a.text.as_str(), "console" | "c"))
+    rails_operands(inv)
+        .and_then(|mut positional| positional.next())
+        .is_some_and(|a| matches!(a.text.as_str(), "console" | "c"))
         && !inv
             .args
             .iter()

@@ -4,7 +4,7 @@
 //! directory. Paths outside every mount are the container's own and stay as they are.
 
 use super::invocation::{Arg, Invocation};
-use super::walk::join_path;
+use super::walk::{join_path, rest_beneath};
 
 /// A host directory bound into a container.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,7 +83,7 @@ fn host_path(source: &str, dynamic: bool, cwd: Option<&str>) -> Option<String> {
         let rest = ["$(pwd)", "`pwd`"]
             .iter()
             .find_map(|p| source.strip_prefix(p))?;
-        if super::word::has_substitution(rest) || rest.contains('$') {
+        if rest.contains(['$', '`']) {
             return None;
         }
         return cwd.and_then(|c| join_path(None, &format!("{c}{rest}")));
@@ -95,10 +95,10 @@ fn host_path(source: &str, dynamic: bool, cwd: Option<&str>) -> Option<String> {
 /// `path` in the container as the host's path, when it lies at or beneath a mount point (the
 /// last matching mount wins, as in docker).
 pub fn host_of(path: &str, mounts: &[Mount]) -> Option<String> {
-    mounts.iter().rev().find_map(|m| {
-        let rest = path.strip_prefix(m.target.as_str())?;
-        (rest.is_empty() || rest.starts_with('/')).then(|| format!("{}{rest}", m.source))
-    })
+    mounts
+        .iter()
+        .rev()
+        .find_map(|m| Some(format!("{}{}", m.source, rest_beneath(path, &m.target)?)))
 }
 
 /// Rewrites `inv`, a command run in the container, to act on the host: the words and the

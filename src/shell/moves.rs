@@ -9,7 +9,7 @@
 //!   second time as the original program.
 
 use super::invocation::{Arg, Invocation, Step, StepKind};
-use super::walk::join_path;
+use super::walk::{join_path, rest_beneath};
 
 /// How a file came to be where it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,9 +228,8 @@ fn through(path: &str, placed: &[Placed], kind: Kind, followed: bool) -> Option<
     // Each step goes back one placement; a cycle (`mv a b; mv b a`) ends with the count.
     for _ in 0..=placed.len() {
         let Some(next) = placed.iter().rev().find_map(|p| {
-            let rest = at.strip_prefix(p.to.as_str())?;
-            ((rest.is_empty() || rest.starts_with('/')) && carries(p, rest))
-                .then(|| format!("{}{rest}", p.from))
+            let rest = rest_beneath(&at, &p.to)?;
+            carries(p, rest).then(|| format!("{}{rest}", p.from))
         }) else {
             break;
         };

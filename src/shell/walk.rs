@@ -1348,6 +1348,14 @@ pub(super) fn is_name(s: &str) -> bool {
         && !s.as_bytes()[0].is_ascii_digit()
 }
 
+/// What follows `dir` in `path` when `path` is `dir` or lies beneath it (`""`, `/x/y`): `None`
+/// for any other path, and for one that only starts with the same letters (`/srcx` is not
+/// beneath `/src`).
+pub fn rest_beneath<'p>(path: &'p str, dir: &str) -> Option<&'p str> {
+    path.strip_prefix(dir)
+        .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Joins a path to a directory, normalising `.` and `..`; `None` when the base is unknown and
 /// the path is relative.
 pub fn join_path(base: Option<&str>, path: &str) -> Option<String> {

@@ -12,6 +12,7 @@ use brush_parser::ParserOptions;
 use brush_parser::word::{Parameter, ParameterExpr, TildeExpr, WordPiece, WordPieceWithSource};
 
 use super::invocation::{Arg, StepKind};
+use super::walk::rest_beneath;
 
 /// Upper bound on the words one brace expansion may produce.
 const MAX_BRACE_WORDS: usize = 64;
@@ -218,9 +219,7 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
                 .map(|p| {
                     // Tilde expansion follows brace expansion: `{rm,-rf,~}` removes the home
                     // directory.
-                    let tilde = p
-                        .strip_prefix('~')
-                        .filter(|rest| rest.is_empty() || rest.starts_with('/'));
+                    let tilde = rest_beneath(p, "~");
                     let (text, dynamic) = match (tilde, home) {
                         (Some(rest), Some(home)) => {
                             (format!("{home}{}", unescape_pattern(rest)), false)
@@ -390,12 +389,12 @@ impl Builder {
             if i > 0 {
                 self.literal(":", false);
             }
-            match part.strip_prefix('~') {
-                Some(rest) if rest.is_empty() || rest.starts_with('/') => {
+            match rest_beneath(part, "~") {
+                Some(rest) => {
                     self.home(vars);
                     self.literal(rest, false);
                 }
-                _ => self.literal(part, false),
+                None => self.literal(part, false),
             }
         }
     }

@@ -5,7 +5,7 @@
 use super::nested_state;
 use crate::shell::git_push::GIT_VALUE_OPTIONS;
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind, single_quoted};
-use crate::shell::walk::{State, Stdin, Walker, written_content};
+use crate::shell::walk::{State, Stdin, Walker, rest_beneath, written_content};
 
 /// Shells that take `-c STRING` and read a script from stdin (Nushell, xonsh and Elvish speak
 /// their own languages, whose simple commands read as the POSIX shell's).
@@ -453,9 +453,9 @@ fn home_as_tilde<'a>(word: &'a str, home: Option<&str>) -> std::borrow::Cow<'a, 
     let home = home
         .map(|h| h.trim_end_matches('/'))
         .filter(|h| !h.is_empty());
-    match home.and_then(|h| word.strip_prefix(h)) {
-        Some(rest) if rest.is_empty() || rest.starts_with('/') => format!("~{rest}").into(),
-        _ => word.into(),
+    match home.and_then(|h| rest_beneath(word, h)) {
+        Some(rest) => format!("~{rest}").into(),
+        None => word.into(),
     }
 }
 

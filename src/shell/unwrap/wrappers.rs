@@ -702,7 +702,8 @@ fn cron_commands(text: &str) -> impl Iterator<Item = &str> {
                 .split_whitespace()
                 .next()
                 .is_some_and(|f| f.contains('='));
-        (!rest.trim().is_empty() && !variable).then(|| rest.trim())
+        let command = rest.trim();
+        (!command.is_empty() && !variable).then_some(command)
     })
 }
 
@@ -904,7 +905,7 @@ fn shell_code_from_input(command: &[Arg], replace: Option<&str>) -> bool {
     let program = command
         .first()
         .map_or("", |a| a.text.rsplit('/').next().unwrap_or(""));
-    if !matches!(program, "sh" | "bash" | "zsh" | "dash" | "ksh" | "ash") {
+    if !super::shells::is_shell(program) {
         return false;
     }
     let Some(at) = command
