@@ -171,6 +171,68 @@ mod tests {
     }
 
     #[test]
+    fn positional_parameters_are_known_where_the_line_sets_them() {
+        // `set --`, `shift`, a function's arguments, `sh -c CODE NAME ARGS`.
+        assert_eq!(last("set -- push --force; git \"$@\""), "git push --force");
+        assert_eq!(last("set -e -- rm -rf; \"$1\" $2 /h"), "rm -rf /h");
+        assert_eq!(last("set -- a -f; shift; git push $*"), "git push -f");
+        assert_eq!(last("set -- a b; shift 3; echo $# \"$*\""), "echo 2 a b");
+        assert_eq!(last("set -- a b; set --; rm -rf \"$@\""), "rm -rf");
+        assert_eq!(last("set -- a; echo \"$2\" ${1:-x}"), "echo  a");
+        assert_eq!(
+            last("f() { git push \"$@\"; }; f --force origin"),
+            "git push --force origin"
+        );
+        assert_eq!(last("sh -c 'rm -rf \"$@\"' _ /h /etc"), "rm -rf /h /etc");
+        assert_eq!(last("bash -c '\"$0\" -rf \"$1\"' rm /h"), "rm -rf /h");
+        // `set -e`, `set -o pipefail` leave them; a word known only at run time, a branch
+        // that sets them or `eval` make them unknown; a function's own `set --`
+        // ends with its call.
+        assert_eq!(last("set -- a; set -o pipefail; echo \"$1\""), "echo a");
+        for text in [
+            "set -- \"$x\"; echo \"$1\"",
+            "set -- a; if c; then set -- b; fi; echo \"$1\"",
+            "set -- a; eval \"$y\"; echo \"$1\"",
+        ] {
+            assert_eq!(last(text), "echo $1", "{text}");
+        }
+        // A new shell has its own: none here.
+        assert_eq!(last("set -- a; sh -c 'echo \"$1\"'"), "echo ");
+        assert_eq!(last("set -- a; f() { set -- b; }; f; echo $1"), "echo a");
+        assert_eq!(last("echo \"$@\""), "echo $@");
+    }
+
+    #[test]
+    fn a_function_is_walked_where_it_is_called_or_else_at_the_end() {
+        // Each call with its arguments; the call is not itself a program run.
+        assert_eq!(
+            seen("f() { rm \"$1\"; }; f a; f b"),
+            ["rm a | function-body", "rm b | function-body"]
+        );
+        // Never called: walked once at the end, as defined, its arguments unknown.
+        assert_eq!(
+            seen("cd /h; f() { rm \"$1\"; }; cd /w; echo"),
+            ["cd /h | ", "cd /w | ", "echo | ", "rm $1 | function-body"]
+        );
+        let a = analyze("cd /h; f() { rm x; }", &ctx());
+        assert_eq!(
+            a.invocations.last().and_then(|i| i.cwd.clone()).as_deref(),
+            Some("/h")
+        );
+        // A call inside its own body is judged as a program, not walked again.
+        assert_eq!(seen("f() { f x; }; f"), ["f x | function-body"]);
+        // The call's standard input is the body's.
+        assert_eq!(
+            seen("f() { sh; }; echo 'rm a' | f"),
+            [
+                "echo rm a | pipeline",
+                "sh | pipeline,function-body",
+                "rm a | pipeline,function-body,piped-stdin"
+            ]
+        );
+    }
+
+    #[test]
     fn builtins_that_set_variables_leave_them_unknown() {
         for text in [
             "x=ls; read x <<< rm; $x",
@@ -483,6 +545,19 @@ mod tests {
 
     #[test]
     fn unparseable_text_is_reported() {
+        // A file descriptor number too large for the parser (it would panic on it).
+        for text in [
+            "aws x --account-id 11111111111>1",
+            "echo $(echo 99999999999<f)",
+            "echo a; 2147483648>&2 echo",
+        ] {
+            assert!(!analyze(text, &ctx()).errors.is_empty(), "{text}");
+        }
+        assert!(
+            analyze("echo '11111111111>1' 2147483647>f", &ctx())
+                .errors
+                .is_empty()
+        );
         assert!(!analyze("echo 'open", &ctx()).errors.is_empty());
         assert!(!analyze("bash -c 'echo \"open'", &ctx()).errors.is_empty());
     }

@@ -138,9 +138,21 @@ pub struct State {
     /// Host directories bound into the container the commands walked in this state run in
     /// (see [`super::mounts`]).
     pub mounts: Vec<super::mounts::Mount>,
-    /// Functions defined earlier in the line: the state their body was walked from, and the
-    /// state it left, whose differences a call makes unknown.
-    pub functions: std::collections::HashMap<String, std::sync::Arc<(State, State)>>,
+    /// Functions defined earlier in the line, by name.
+    pub functions: std::collections::HashMap<String, std::sync::Arc<Function>>,
+}
+
+/// A function defined in the line (`f() { git push "$@"; }`). Its body is walked at each call,
+/// with the arguments given; one the line never calls is walked at the end, as it was defined
+/// and with its arguments unknown, as a later command may call it.
+#[derive(Debug)]
+pub struct Function {
+    /// The body and its redirections.
+    body: ast::FunctionBody,
+    /// The state at the definition, for the walk when it is never called.
+    defined_in: State,
+    /// Whether the line calls it.
+    called: std::sync::atomic::AtomicBool,
 }
 
 impl State {
@@ -167,6 +179,11 @@ pub struct Walker<'c> {
     /// Code given to `trap` in the shell being walked: it runs when that shell exits (or takes
     /// a signal), so it is walked in the state the shell's code leaves.
     traps: Vec<String>,
+    /// The functions whose call is being walked, innermost last: a call of one of them inside
+    /// (recursion, `:(){ :|:& };:`) is not walked again.
+    calling: Vec<String>,
+    /// Every function the line defines, by name, for those it never calls.
+    defined: Vec<(String, std::sync::Arc<Function>)>,
 }
 
 impl<'c> Walker<'c> {
@@ -179,6 +196,8 @@ impl<'c> Walker<'c> {
             depth: 0,
             steps: 0,
             traps: Vec::new(),
+            calling: Vec::new(),
+            defined: Vec::new(),
         }
     }
 
@@ -209,8 +228,19 @@ impl<'c> Walker<'c> {
         }
     }
 
-    /// Finishes and returns the analysis.
-    pub fn finish(self) -> Analysis {
+    /// Finishes and returns the analysis: the bodies of functions the line defines but never
+    /// calls are walked first, with their arguments unknown.
+    pub fn finish(mut self) -> Analysis {
+        let mut k = 0;
+        while let Some((name, function)) = self.defined.get(k).cloned() {
+            k += 1;
+            if function.called.load(std::sync::atomic::Ordering::Relaxed) {
+                continue;
+            }
+            let mut sub = function.defined_in.clone();
+            sub.vars.positional = None;
+            self.walk_body(&name, &function, &mut sub, None);
+        }
         self.out
     }
 
@@ -272,9 +302,7 @@ impl<'c> Walker<'c> {
             ));
             return;
         }
-        let reader = std::io::BufReader::new(text.as_bytes());
-        let mut parser = brush_parser::Parser::new(reader, &self.options);
-        match parser.parse_program() {
+        match parse_program(text, &self.options) {
             Ok(program) => {
                 self.depth += 1;
                 let traps_before = self.traps.len();
@@ -318,10 +346,7 @@ impl<'c> Walker<'c> {
 
     /// Whether the shell reads `text` as commands.
     pub fn parses(&self, text: &str) -> bool {
-        let reader = std::io::BufReader::new(text.as_bytes());
-        brush_parser::Parser::new(reader, &self.options)
-            .parse_program()
-            .is_ok()
+        parse_program(text, &self.options).is_ok()
     }
 
     fn walk_list(&mut self, list: &ast::CompoundList, st: &mut State) {
@@ -429,16 +454,14 @@ impl<'c> Walker<'c> {
                 Some(output)
             }
             ast::Command::Function(def) => {
-                let mut sub = st.clone();
-                sub.prov
-                    .push(Step::via(StepKind::FunctionBody, def.fname.value.clone()));
-                self.walk_compound(&def.body.0, &mut sub);
-                // A call runs the body in this shell: what it may change is not known after
-                // the call (`f() { cd ~; }; f; rm -rf .ssh`).
-                st.functions.insert(
-                    def.fname.value.clone(),
-                    std::sync::Arc::new((st.clone(), sub)),
-                );
+                let function = std::sync::Arc::new(Function {
+                    body: def.body.clone(),
+                    defined_in: st.clone(),
+                    called: std::sync::atomic::AtomicBool::new(false),
+                });
+                self.defined
+                    .push((def.fname.value.clone(), std::sync::Arc::clone(&function)));
+                st.functions.insert(def.fname.value.clone(), function);
                 None
             }
             ast::Command::ExtendedTest(test, _) => {
@@ -652,6 +675,9 @@ impl<'c> Walker<'c> {
         let produced = producer_output(&inv, parts.stdin.as_ref())
             .map(|p| substituted_file(p, &inv, &parts.procsubs));
         record_writes(&inv, produced.as_ref(), st);
+        if let Some(output) = self.call_function(&inv, parts.stdin.clone(), st) {
+            return Some(output);
+        }
         self.apply_builtin_effects(&inv, st);
         self.expand_alias(&inv, st);
         let first = self.out.invocations.len();
@@ -1072,17 +1098,62 @@ impl<'c> Walker<'c> {
         st.aliases.entry(name.text.clone()).or_insert(value);
     }
 
+    /// A call of a function the line defined (`f() { git push "$@"; }; f --force`): its body
+    /// is walked in this shell with the call's arguments as `$1`, `$2`, … (unknown when one
+    /// is), given the call's standard input. What the body may change is not known after the
+    /// call (`f() { cd ~; }; f; rm -rf .ssh`). `None` when `inv` does not call a function, or
+    /// calls one whose call is being walked (recursion), which is then judged as a program.
+    fn call_function(
+        &mut self,
+        inv: &Invocation,
+        stdin: Option<Stdin>,
+        st: &mut State,
+    ) -> Option<Stdin> {
+        let name = inv.args.first().filter(|a| !a.dynamic)?;
+        if st.aliases.contains_key(&name.text) || self.calling.contains(&name.text) {
+            return None;
+        }
+        let function = st.functions.get(&name.text).cloned()?;
+        function
+            .called
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let arguments = &inv.args[1..];
+        let mut sub = st.clone();
+        sub.vars.positional = (!arguments.iter().any(|a| a.dynamic))
+            .then(|| arguments.iter().map(|a| a.text.clone()).collect());
+        sub.prov = inv.provenance.clone();
+        let output = self.walk_body(&name.text, &function, &mut sub, stdin);
+        let before = st.clone();
+        forget_changes(st, &before, &sub);
+        st.vars.positional = before.vars.positional;
+        Some(output.unwrap_or(Stdin::Opaque("a function".into())))
+    }
+
+    /// Walks the body of function `name` in `sub`, with `stdin`; returns what it prints.
+    fn walk_body(
+        &mut self,
+        name: &str,
+        function: &Function,
+        sub: &mut State,
+        stdin: Option<Stdin>,
+    ) -> Option<Stdin> {
+        sub.prov
+            .push(Step::via(StepKind::FunctionBody, name.to_string()));
+        self.calling.push(name.to_string());
+        let (body, redirects) = (&function.body.0, &function.body.1);
+        let output = self.walk_command(
+            &ast::Command::Compound(body.clone(), redirects.clone()),
+            sub,
+            stdin,
+        );
+        self.calling.pop();
+        output
+    }
+
     /// `cd`, `pushd`, `popd`, `export`, `alias` and friends change the walking state.
     fn apply_builtin_effects(&mut self, inv: &Invocation, st: &mut State) {
         let name = inv.program_name();
         let rest = inv.args.get(1..).unwrap_or(&[]);
-        if let Some(first) = inv.args.first().filter(|a| !a.dynamic)
-            && let Some(function) = st.functions.get(&first.text).cloned()
-        {
-            let (before, after) = function.as_ref();
-            forget_changes(st, before, after);
-            return;
-        }
         // `builtin cd ..`, `command cd ..`: the builtin itself.
         if matches!(name, "builtin" | "command")
             && rest.first().is_some_and(|a| !a.text.starts_with('-'))
@@ -1112,6 +1183,27 @@ impl<'c> Walker<'c> {
                 st.vars.set("PWD", st.cwd.clone());
             }
             "popd" => st.cwd = st.dirstack.pop().flatten(),
+            "set" => {
+                if let Some(values) = set_positional(rest) {
+                    st.vars.positional = values;
+                }
+            }
+            "shift" => {
+                let count = match rest.first() {
+                    None => Some(1),
+                    Some(a) if a.dynamic => None,
+                    Some(a) => a.text.parse::<usize>().ok(),
+                };
+                st.vars.positional = match (st.vars.positional.take(), count) {
+                    (Some(mut values), Some(n)) if n <= values.len() => {
+                        values.drain(..n);
+                        Some(values)
+                    }
+                    // Shifting more than there are fails and shifts nothing.
+                    (Some(values), Some(_)) => Some(values),
+                    _ => None,
+                };
+            }
             "export" | "declare" | "typeset" | "local" | "readonly" => {
                 // `declare -n ref=HOME`: `$ref` is `$HOME`.
                 let nameref = name != "export"
@@ -1168,6 +1260,7 @@ impl<'c> Walker<'c> {
                 for n in names {
                     st.vars.set(&n, None);
                 }
+                st.vars.positional = None;
                 // The builtins that change directory (`cd`, `pushd`, `popd`) anywhere in its words.
                 let changes_directory = |a: &Arg| {
                     a.dynamic || ["cd", "pushd", "popd"].iter().any(|b| a.text.contains(b))
@@ -1212,6 +1305,74 @@ impl<'c> Walker<'c> {
             _ => {}
         }
     }
+}
+
+/// The positional parameters `set` run with `args` gives: `Some(None)` when they become
+/// unknown, `None` when it leaves them as they are (`set -e`, `set -o pipefail`). Options end
+/// at `--`, `-` or the first word that is not one (`set -- a b`, `set -e a b`, `set x`).
+fn set_positional(args: &[Arg]) -> Option<Option<Vec<String>>> {
+    let mut words = args.iter();
+    while let Some(a) = words.next() {
+        let t = a.text.as_str();
+        if a.dynamic {
+            return Some(None);
+        }
+        if t == "--" || t == "-" {
+            break;
+        }
+        if (t.starts_with('-') || t.starts_with('+')) && t.len() > 1 {
+            if t.ends_with('o') {
+                words.next();
+            }
+            continue;
+        }
+        let rest = std::iter::once(a).chain(words);
+        return Some(known_texts(rest));
+    }
+    let rest: Vec<&Arg> = words.collect();
+    if rest.is_empty() && !args.iter().any(|a| a.text == "--") {
+        return None;
+    }
+    Some(known_texts(rest.into_iter()))
+}
+
+/// The texts of `args` when every one is known.
+fn known_texts<'a>(args: impl Iterator<Item = &'a Arg>) -> Option<Vec<String>> {
+    args.map(|a| (!a.dynamic).then(|| a.text.clone())).collect()
+}
+
+/// Parses `text` as a shell program. A redirection from a file descriptor whose number does not
+/// fit (`echo x 11111111111>f`, which bash refuses too) is an error here: the parser would
+/// panic on it.
+fn parse_program(text: &str, options: &ParserOptions) -> Result<ast::Program, String> {
+    // Ten digits or more just before `<` or `>`: the tokens tell whether they are a number
+    // joined to a redirection operator (not quoted text, not part of a word).
+    let bytes = text.as_bytes();
+    let long_number = bytes.iter().enumerate().any(|(i, b)| {
+        matches!(b, b'<' | b'>') && i >= 10 && bytes[i - 10..i].iter().all(u8::is_ascii_digit)
+    });
+    if long_number {
+        let tokens = brush_parser::tokenize_str(text).map_err(|e| e.to_string())?;
+        for pair in tokens.windows(2) {
+            if let [
+                brush_parser::Token::Word(word, left),
+                brush_parser::Token::Operator(op, right),
+            ] = pair
+                && left.end.index == right.start.index
+                && op.starts_with(['<', '>'])
+                && word.bytes().all(|b| b.is_ascii_digit())
+                && word.parse::<ast::IoFd>().is_err()
+            {
+                return Err(format!(
+                    "the file descriptor `{word}` of a redirection is out of range"
+                ));
+            }
+        }
+    }
+    let reader = std::io::BufReader::new(text.as_bytes());
+    brush_parser::Parser::new(reader, options)
+        .parse_program()
+        .map_err(|e| e.to_string())
 }
 
 /// Whether `cd target` in `inv` may search CDPATH: a relative target whose first part is not
@@ -1293,6 +1454,9 @@ fn forget_changes(st: &mut State, before: &State, branch: &State) {
     if branch.cwd != before.cwd {
         st.cwd = None;
         st.vars.set("PWD", None);
+    }
+    if branch.vars.positional != before.vars.positional {
+        st.vars.positional = None;
     }
     let (was, now) = (&before.vars, &branch.vars);
     for name in was.names().chain(now.names()) {

@@ -9,7 +9,9 @@
 use std::collections::HashMap;
 
 use brush_parser::ParserOptions;
-use brush_parser::word::{Parameter, ParameterExpr, TildeExpr, WordPiece, WordPieceWithSource};
+use brush_parser::word::{
+    Parameter, ParameterExpr, SpecialParameter, TildeExpr, WordPiece, WordPieceWithSource,
+};
 
 use super::invocation::{Arg, StepKind};
 use super::walk::rest_beneath;
@@ -34,6 +36,12 @@ pub struct Vars {
     /// expansion of one is shown as that text, so that rules see where what a command is given
     /// came from, as when the substitution is written in place.
     pub shown: HashMap<String, String>,
+    /// The positional parameters `$1`, `$2`, … when known: set by `set -- a b`, a function's
+    /// arguments where it is called, `sh -c CODE NAME ARGS`. `None` when not known (the
+    /// shell the line runs in was given some).
+    pub positional: Option<Vec<String>>,
+    /// `$0` when known (`sh -c CODE NAME`).
+    pub shell_name: Option<String>,
 }
 
 /// What an assignment does to a variable, with the values that are known (`None`: known only
@@ -239,11 +247,9 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
             return out;
         }
     }
-    // `"${a[@]}"` standing alone is the array's elements, one word each (split again when
+    // `"${a[@]}"` (or `"$@"`) standing alone is the array's elements, one word each (split again when
     // unquoted); `"${a[*]}"` is one word of them all.
-    if let Some((name, all, quoted)) = lone_array_expansion(&pieces)
-        && let Some(elements) = vars.elements(name)
-    {
+    if let Some((elements, all, quoted)) = lone_list_expansion(&pieces, vars) {
         let ifs = vars.ifs();
         out.args = match (all, quoted) {
             (true, true) => elements.into_iter().map(Arg::literal).collect(),
@@ -279,9 +285,13 @@ fn fields<'t>(text: &'t str, ifs: &'t str) -> impl Iterator<Item = Arg> + 't {
         .map(Arg::literal)
 }
 
-/// `${a[@]}`, `"${a[@]}"`, `${a[*]}` or `"${a[*]}"` as a whole word: the array's name, whether
-/// each element is a word of its own (`@`), and whether it is quoted.
-fn lone_array_expansion(pieces: &[WordPieceWithSource]) -> Option<(&str, bool, bool)> {
+/// `${a[@]}`, `"${a[@]}"`, `"$@"`, `${a[*]}`, `"$*"` … as a whole word, of an array or of
+/// positional parameters known element by element: the elements, whether each is a word of its
+/// own (`@`), and whether the expansion is quoted.
+fn lone_list_expansion(
+    pieces: &[WordPieceWithSource],
+    vars: &Vars,
+) -> Option<(Vec<String>, bool, bool)> {
     let (piece, quoted) = match pieces {
         [p] => match &p.piece {
             WordPiece::DoubleQuotedSequence(inner) => match inner.as_slice() {
@@ -292,11 +302,20 @@ fn lone_array_expansion(pieces: &[WordPieceWithSource]) -> Option<(&str, bool, b
         },
         _ => return None,
     };
-    match piece {
-        WordPiece::ParameterExpansion(ParameterExpr::Parameter {
-            parameter: Parameter::NamedWithAllIndices { name, concatenate },
-            indirect: false,
-        }) => Some((name.as_str(), !concatenate, quoted)),
+    let WordPiece::ParameterExpansion(ParameterExpr::Parameter {
+        parameter,
+        indirect: false,
+    }) = piece
+    else {
+        return None;
+    };
+    match parameter {
+        Parameter::NamedWithAllIndices { name, concatenate } => {
+            Some((vars.elements(name)?, !concatenate, quoted))
+        }
+        Parameter::Special(SpecialParameter::AllPositionalParameters { concatenate }) => {
+            Some((vars.positional.clone()?, !concatenate, quoted))
+        }
         _ => None,
     }
 }
@@ -580,34 +599,58 @@ fn plain_name(expr: &ParameterExpr) -> Option<&str> {
 fn known_parameter(expr: &ParameterExpr, vars: &Vars) -> Option<String> {
     match expr {
         ParameterExpr::Parameter {
-            parameter: Parameter::Named(name),
+            parameter,
             indirect: false,
-        } => vars.known.get(name).cloned(),
-        // `${a[1]}` of an array known element by element.
-        ParameterExpr::Parameter {
-            parameter: Parameter::NamedWithIndex { name, index },
-            indirect: false,
-        } => {
-            let i: usize = index.trim().parse().ok()?;
-            vars.elements(name)?.get(i).cloned()
-        }
+        } => known_value(parameter, vars),
         // `${HOME:?}`, `${HOME:-x}`, `${HOME:=x}` of a variable known to be set and non-empty
         // expand to its value; the fallback matters only when it is unset or empty.
         ParameterExpr::UseDefaultValues {
-            parameter: Parameter::Named(name),
+            parameter,
             indirect: false,
             ..
         }
         | ParameterExpr::AssignDefaultValues {
-            parameter: Parameter::Named(name),
+            parameter,
             indirect: false,
             ..
         }
         | ParameterExpr::IndicateErrorIfNullOrUnset {
-            parameter: Parameter::Named(name),
+            parameter,
             indirect: false,
             ..
-        } => vars.known.get(name).filter(|v| !v.is_empty()).cloned(),
+        } if matches!(parameter, Parameter::Named(_) | Parameter::Positional(_)) => {
+            known_value(parameter, vars).filter(|v| !v.is_empty())
+        }
+        _ => None,
+    }
+}
+
+/// The value of `parameter` when known: a variable, an element of an array known element by
+/// element (`${a[1]}`), a positional parameter (`$1`, `$0`) or their count (`$#`).
+fn known_value(parameter: &Parameter, vars: &Vars) -> Option<String> {
+    match parameter {
+        Parameter::Named(name) => vars.known.get(name).cloned(),
+        Parameter::NamedWithIndex { name, index } => {
+            let i: usize = index.trim().parse().ok()?;
+            vars.elements(name)?.get(i).cloned()
+        }
+        Parameter::Positional(0) | Parameter::Special(SpecialParameter::ShellName) => {
+            vars.shell_name.clone()
+        }
+        // Past the last one, a positional parameter is empty.
+        Parameter::Positional(n) => {
+            let i = usize::try_from(*n).ok()? - 1;
+            Some(
+                vars.positional
+                    .as_ref()?
+                    .get(i)
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        }
+        Parameter::Special(SpecialParameter::PositionalParameterCount) => {
+            Some(vars.positional.as_ref()?.len().to_string())
+        }
         _ => None,
     }
 }

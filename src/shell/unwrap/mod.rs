@@ -138,6 +138,9 @@ fn nested_state(inv: &Invocation, st: &State) -> State {
     sub.cwd = inv.cwd.clone();
     sub.remote = inv.remote;
     sub.stdin = None;
+    // A new shell has positional parameters of its own.
+    sub.vars.positional = None;
+    sub.vars.shell_name = None;
     if inv.remote {
         on_another_host(&mut sub);
     }

@@ -264,11 +264,23 @@ fn shell(
         }
         match inv.args.get(i) {
             Some(code) if code.dynamic => w.mark_opaque(index, Opaque::DynamicCode),
-            Some(code) => w.run_text(
-                &code.text,
-                &nested_state(inv, st),
-                Some(Step::via(StepKind::ShellString, via)),
-            ),
+            Some(code) => {
+                // `sh -c CODE NAME ARGS`: NAME is `$0`, ARGS are `$1`, `$2`, ….
+                let mut sub = nested_state(inv, st);
+                let after = inv.args.get(i + 1..).unwrap_or(&[]);
+                if let Some((name, arguments)) = after.split_first() {
+                    sub.vars.shell_name = (!name.dynamic).then(|| name.text.clone());
+                    sub.vars.positional = (!arguments.iter().any(|a| a.dynamic))
+                        .then(|| arguments.iter().map(|a| a.text.clone()).collect());
+                } else {
+                    sub.vars.positional = Some(Vec::new());
+                }
+                w.run_text(
+                    &code.text,
+                    &sub,
+                    Some(Step::via(StepKind::ShellString, via)),
+                );
+            }
             None => {}
         }
         return;

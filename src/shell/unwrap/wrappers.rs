@@ -943,6 +943,14 @@ fn text_inputs(text: &str, delimiter: Option<&str>, per_line: bool) -> Vec<Vec<A
                 "\\t" => '\t',
                 d => d.chars().next().unwrap_or('\n'),
             };
+            // The newline a here-string or `echo` ends the text with is read as part of the
+            // last word (`xargs -0 … <<< ~` is given `$HOME` and a newline); the word is judged
+            // as the path it spells, the stricter reading.
+            let text = if d == '\n' {
+                text
+            } else {
+                text.strip_suffix('\n').unwrap_or(text)
+            };
             text.split(d)
                 .filter(|w| !w.is_empty())
                 .take(MOST)
