@@ -472,8 +472,10 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
         out.push(((*name).to_string(), "terraform workspace".to_string()));
     }
     // gcloud names the resource right after its verb: `gcloud run deploy api-prod`,
-    // `gcloud sql instances patch prod-db`.
+    // `gcloud sql instances patch prod-db`. Storage commands name buckets, which
+    // `written_bucket` reads by direction: a bucket only read from is none.
     if program == "gcloud"
+        && words.first() != Some(&"storage")
         && let Some(name) = resource_after_verb(&words)
     {
         out.push((name.to_string(), "gcloud resource".to_string()));
@@ -1006,6 +1008,9 @@ mod tests {
             ("gcloud deploy releases list --project prd-shop", false),
             ("aws s3 cp ./build s3://prod-assets/ --recursive", true),
             ("aws s3 cp s3://prod-assets/logo.png .", false),
+            ("gcloud storage cp gs://prod-assets/logo.png .", false),
+            ("gcloud storage cp ./logo.png gs://prod-assets/", true),
+            ("gcloud storage rm gs://prod-assets/logo.png", true),
             (
                 "az functionapp deployment source config-zip -g rg -n fn-prod --src f.zip",
                 true,
