@@ -66,6 +66,7 @@ pub fn shell_commands(code: &str) -> Vec<String> {
             }
             // Expect's `system` hands its arguments, joined, to /bin/sh.
             Some("system") if words.len() > 1 => out.push(words[1..].join(" ")),
+            Some("file") => out.extend(file_command(&words[1..])),
             Some("send") if interactive => {
                 let text = words[1..]
                     .iter()
@@ -79,6 +80,42 @@ pub fn shell_commands(code: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Tcl's own file operations as the shell command doing the same: `file delete -force PATH`
+/// removes a tree as `rm -rf` does (without `-force`, files and empty directories, as `rm -f`),
+/// `file rename` moves as `mv`, `file copy` copies as `cp -r` (`-force` overwrites).
+fn file_command(words: &[String]) -> Option<String> {
+    let (operation, rest) = words.split_first()?;
+    let mut force = false;
+    let mut k = 0;
+    while let Some(w) = rest.get(k) {
+        match w.as_str() {
+            "-force" => force = true,
+            "--" => {
+                k += 1;
+                break;
+            }
+            _ => break,
+        }
+        k += 1;
+    }
+    let program = match (operation.as_str(), force) {
+        ("delete", true) => "rm -rf",
+        ("delete", false) => "rm -f",
+        ("rename", true) => "mv -f",
+        ("rename", false) => "mv -n",
+        ("copy", true) => "cp -rf",
+        ("copy", false) => "cp -rn",
+        _ => return None,
+    };
+    let paths = rest.get(k..).filter(|p| !p.is_empty())?;
+    let mut line = program.to_string();
+    for path in paths {
+        line.push(' ');
+        line.push_str(&shell_word(path));
+    }
+    Some(line)
 }
 
 /// The program and arguments of an `exec` or `spawn` command: its words after the options.
@@ -363,6 +400,22 @@ mod tests {
             shell_commands("spawn \\\n    rm -rf /etc"),
             vec!["rm -rf /etc"]
         );
+    }
+
+    #[test]
+    fn file_operations_become_the_shell_commands_doing_the_same() {
+        assert_eq!(shell_commands("file delete -force ~"), ["rm -rf ~"]);
+        assert_eq!(
+            shell_commands("file delete -force -- $env(HOME) /etc"),
+            ["rm -rf \"${HOME}\" /etc"]
+        );
+        assert_eq!(shell_commands("file delete a.txt"), ["rm -f a.txt"]);
+        assert_eq!(
+            shell_commands("if {1} { file rename -force a ~/.bashrc }"),
+            ["mv -f a ~/.bashrc"]
+        );
+        assert_eq!(shell_commands("file copy src dst"), ["cp -rn src dst"]);
+        assert!(shell_commands("file mkdir build; file exists x; file delete").is_empty());
     }
 
     #[test]
