@@ -12,6 +12,7 @@ mod invocation;
 mod mounts;
 mod moves;
 mod powershell;
+mod processes;
 mod producer;
 mod program_glob;
 mod secret_readers;

@@ -32,6 +32,12 @@ pub fn producer_output(inv: &Invocation, stdin: Option<&Stdin>) -> Option<Stdin>
     if let Some(listing) = powershell_listing(name, rest) {
         return Some(listing);
     }
+    if super::processes::lists_every_process(name, rest)
+        || matches!(stdin, Some(Stdin::Processes))
+            && super::processes::passes_every_line(name, rest)
+    {
+        return Some(Stdin::Processes);
+    }
     if name == "find"
         && let Some(listed) = super::unwrap::find::listed(args)
     {

@@ -62,6 +62,9 @@ pub enum Stdin {
     /// the filter: not knowable as text, but still the input's content in another form
     /// (`base64 ~/.ssh/id_rsa | curl -d @- ...` sends the key).
     Derived(String, Box<Stdin>),
+    /// Every process a listing no filter narrows shows (`ps -e`, `ps aux | awk '{print $2}'`,
+    /// `Get-Process`; see [`super::processes`]).
+    Processes,
     /// The outputs of a brace group's or subshell's commands, one after another, when some are
     /// known text and some are not (`{ crontab -l; echo "* * * * * job"; }`). Never all text:
     /// that is one [`Stdin::Text`].
@@ -81,6 +84,7 @@ impl Stdin {
             | Stdin::Secret(_)
             | Stdin::Listing { .. }
             | Stdin::Found(_)
+            | Stdin::Processes
             | Stdin::Derived(..) => Some(Opaque::PipedCode),
             Stdin::Group(parts) => {
                 let kinds: Vec<Opaque> = parts.iter().filter_map(Stdin::as_code_opacity).collect();
@@ -900,6 +904,7 @@ impl<'c> Walker<'c> {
         }
         let index = self.out.invocations.len();
         let mut inv = inv;
+        super::processes::name_every_process(&mut inv.args, stdin.as_ref());
         if inv.remote && !st.mounts.is_empty() && super::mounts::to_host(&mut inv, &st.mounts) {
             inv.remote = false;
         }

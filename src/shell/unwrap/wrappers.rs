@@ -878,6 +878,8 @@ fn xargs(w: &mut Walker<'_>, inv: &Invocation, stdin: Option<&Stdin>, st: &State
             }
             runs
         }
+        // Every process's id: judged as the `-1` that names them all to `kill`.
+        Some(Stdin::Processes) => vec![vec![Arg::implied("-1")]],
         _ => vec![vec![Arg::unknown("<xargs input>")]],
     };
     let whole_tree = matches!(stdin, Some(Stdin::Found(listed)) if !listed.tests.narrowed);
