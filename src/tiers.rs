@@ -504,6 +504,13 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
     if let Some(bucket) = written_bucket(program, &words) {
         out.push((bucket.to_string(), "bucket".to_string()));
     }
+    // Oracle's clients name the database in their connect string: `sqlplus app/pw@prod-db:1521/ORCL`,
+    // `sqlplus app@prod`, `sql -L user/pw@//prod/svc`.
+    if matches!(program, "sqlplus" | "sqlcl")
+        && let Some(database) = oracle_connect_host(&words)
+    {
+        out.push((database.to_string(), "connect string".to_string()));
+    }
     // `eb deploy ENV`, `eb terminate ENV`: Elastic Beanstalk names the environment after its verb.
     if program == "eb"
         && let [_, name, ..] = words
@@ -631,6 +638,18 @@ fn group_words(program: &str, first: Option<&str>) -> usize {
 fn resource_after_verb<'a>(words: &[&'a str]) -> Option<&'a str> {
     let &(at, _) = from_verb("gcloud", words).first()?;
     words.get(at + 1).copied().filter(|w| !w.starts_with('-'))
+}
+
+/// The host (or TNS alias) of an Oracle client's connect string: its first operand's part after
+/// `@` (and `//`), up to a port or service (`app/pw@prod-db:1521/ORCL` → `prod-db`).
+fn oracle_connect_host<'a>(words: &[&'a str]) -> Option<&'a str> {
+    let connect = words
+        .iter()
+        .find(|w| !w.starts_with('-') && !w.starts_with('@'))?;
+    let (_, after) = connect.split_once('@')?;
+    let host = after.trim_start_matches('/');
+    let host = host.split([':', '/']).next()?;
+    (!host.is_empty()).then_some(host)
 }
 
 /// aws s3 options that take no value: a word after one of them is a path.
@@ -1009,6 +1028,14 @@ mod tests {
             ("aws s3 cp ./build s3://prod-assets/ --recursive", true),
             ("aws s3 cp s3://prod-assets/logo.png .", false),
             ("gcloud storage cp gs://prod-assets/logo.png .", false),
+            (
+                "sqlplus -s admin/pw@prod-db:1521/ORCL @/nonexistent/x.sql",
+                true,
+            ),
+            (
+                "sqlplus -s admin/pw@dev-db:1521/ORCL @/nonexistent/x.sql",
+                false,
+            ),
             ("gcloud storage cp ./logo.png gs://prod-assets/", true),
             ("gcloud storage rm gs://prod-assets/logo.png", true),
             (

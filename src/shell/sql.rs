@@ -936,11 +936,14 @@ pub fn statements(text: &str) -> Vec<Vec<String>> {
                     i += 1;
                 }
             }
-            // `EXECUTE 'DROP TABLE x'` (dynamic SQL in a procedural body) runs the string.
-            if current
-                .last()
-                .is_some_and(|t| matches!(t.as_str(), "execute" | "exec" | "sp_executesql"))
-            {
+            // `EXECUTE 'DROP TABLE x'` (dynamic SQL in a procedural body), `EXEC('…')`,
+            // `sp_executesql N'…'` and `sp_MSforeachtable 'DROP TABLE ?'` run the string.
+            if current.iter().any(|t| {
+                matches!(
+                    t.as_str(),
+                    "execute" | "exec" | "sp_executesql" | "sp_msforeachtable" | "sp_msforeachdb"
+                )
+            }) {
                 let literal: String = chars[start..i.min(chars.len())].iter().collect();
                 out.extend(statements(&literal.replace("''", "'")));
             }
@@ -1058,6 +1061,19 @@ mod tests {
             s.contains(&vec!["drop".to_string(), "table".into(), "users".into()]),
             "{s:?}"
         );
+        for text in [
+            "EXEC sp_MSforeachtable 'DROP TABLE ?'",
+            "EXEC sp_executesql N'DROP TABLE users'",
+            "EXEC('DROP TABLE users')",
+            "EXECUTE format('DROP TABLE %I', t)",
+        ] {
+            let s = statements(text);
+            assert!(
+                s.iter()
+                    .any(|st| st.starts_with(&["drop".into(), "table".into()])),
+                "{text}: {s:?}"
+            );
+        }
         let s = statements("WITH d AS (DELETE FROM users RETURNING *) SELECT count(*) FROM d");
         assert_eq!(s[0], ["delete", "from", "users", "returning", "*"]);
         assert_eq!(s[1][0], "with");
