@@ -1928,6 +1928,16 @@ fn name_uploaded_content(
             (String::new(), None)
         };
         upload_next = is_upload_flag;
+        // `echo "$AWS_SECRET_ACCESS_KEY" | curl -d @-`: the data read from standard input is
+        // that text, with the run-time values in it, as if given in place of `@-`.
+        if prefix == "@"
+            && file == Some("-")
+            && let Some(Stdin::Text(text, _)) = stdin
+            && text.contains("${")
+        {
+            args[i] = Arg::unknown(text.trim_end_matches('\n'));
+            continue;
+        }
         if let Some(origin) = file
             .filter(|f| !f.is_empty())
             .and_then(|f| content(f, i))
