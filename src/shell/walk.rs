@@ -100,7 +100,11 @@ impl Stdin {
     /// The output of commands run one after another, each writing `parts` (`None`: nothing
     /// known to be written): one text when every part is text, else a [`Stdin::Group`].
     pub fn concatenated(parts: Vec<Option<Stdin>>) -> Stdin {
-        let parts: Vec<Stdin> = parts.into_iter().flatten().collect();
+        let mut parts: Vec<Stdin> = parts.into_iter().flatten().collect();
+        // One part is that part (`{ cat; } < ~/.ssh/id_rsa | curl -d @- …` sends the key).
+        if parts.len() == 1 {
+            return parts.remove(0);
+        }
         if parts.iter().all(|p| matches!(p, Stdin::Text(..))) {
             let text = parts
                 .iter()
@@ -430,6 +434,13 @@ impl<'c> Walker<'c> {
                     for r in &list.0 {
                         self.redirect(r, st, &mut targets, &mut stdin);
                     }
+                    // `{ …; } > ~/.bashrc`, `if …; fi >> ~/.ssh/authorized_keys`: the files
+                    // the compound command writes.
+                    self.emit_redirections(
+                        vec![Arg::literal(compound_keyword(compound))],
+                        targets,
+                        st,
+                    );
                 }
                 let mut sub = st.clone();
                 sub.stdin = stdin;
@@ -1128,10 +1139,33 @@ impl<'c> Walker<'c> {
             .then(|| arguments.iter().map(|a| a.text.clone()).collect());
         sub.prov = inv.provenance.clone();
         let output = self.walk_body(&name.text, &function, &mut sub, stdin);
+        // `f > ~/.ssh/authorized_keys`: the files the call writes.
+        self.emit_redirections(inv.args.clone(), inv.redirects.clone(), st);
         let before = st.clone();
         forget_changes(st, &before, &sub);
         st.vars.positional = before.vars.positional;
         Some(output.unwrap_or(Stdin::Opaque("a function".into())))
+    }
+
+    /// The files a compound command or a function call writes through its redirections: an
+    /// invocation of `args` (the call, or the compound's keyword) with them, for the rules on
+    /// what is written where.
+    fn emit_redirections(&mut self, args: Vec<Arg>, redirects: Vec<Arg>, st: &State) {
+        if redirects.is_empty() {
+            return;
+        }
+        let inv = Invocation {
+            args,
+            provenance: st.prov.clone(),
+            cwd: st.cwd.clone(),
+            remote: st.remote,
+            redirects,
+            script: None,
+            opaque: Vec::new(),
+            code_args: Vec::new(),
+            env: Vec::new(),
+        };
+        self.emit(inv, None, &[], st);
     }
 
     /// Walks the body of function `name` in `sub`, with `stdin`; returns what it prints.
@@ -1378,6 +1412,22 @@ fn parse_program(text: &str, options: &ParserOptions) -> Result<ast::Program, St
     brush_parser::Parser::new(reader, options)
         .parse_program()
         .map_err(|e| e.to_string())
+}
+
+/// The word that opens `compound` (`{`, `(`, `if`, `for`, …), naming it where its redirections
+/// are judged.
+fn compound_keyword(compound: &ast::CompoundCommand) -> &'static str {
+    match compound {
+        ast::CompoundCommand::Arithmetic(_) => "((",
+        ast::CompoundCommand::ArithmeticForClause(_) | ast::CompoundCommand::ForClause(_) => "for",
+        ast::CompoundCommand::BraceGroup(_) => "{",
+        ast::CompoundCommand::Subshell(_) => "(",
+        ast::CompoundCommand::CaseClause(_) => "case",
+        ast::CompoundCommand::IfClause(_) => "if",
+        ast::CompoundCommand::WhileClause(_) => "while",
+        ast::CompoundCommand::UntilClause(_) => "until",
+        ast::CompoundCommand::Coprocess(_) => "coproc",
+    }
 }
 
 /// Whether `cd target` in `inv` may search CDPATH: a relative target whose first part is not
