@@ -12,40 +12,16 @@ use super::walk::Stdin;
 /// `ps`; not `ps -p 123`, `ps -C node`, `Get-Process -Name node`).
 pub fn lists_every_process(name: &str, rest: &[Arg]) -> bool {
     if name == "ps" {
-        const NARROWING: &[&str] = &[
-            "-p",
-            "--pid",
-            "p",
-            "-q",
-            "--quick-pid",
-            "q",
-            "-C",
-            "--ppid",
-            "--sid",
-            "-s",
-        ];
         // Options whose value follows (`-u "$USER"`, `-o pid`): the value is no process id.
         const VALUED: &[&str] = &[
             "-u", "-U", "-g", "-G", "-o", "-O", "-t", "-k", "--user", "--format", "--sort",
         ];
-        let values: Vec<bool> = std::iter::once(false)
-            .chain(rest.iter().map(|a| VALUED.contains(&a.text.as_str())))
-            .collect();
-        return !rest.iter().zip(values).any(|(a, is_value)| {
-            let t = a.text.as_str();
-            !is_value
-                && ({
-                    NARROWING.contains(&t)
-                        || NARROWING
-                            .iter()
-                            .any(|n| n.starts_with("--") && t.starts_with(&format!("{n}=")))
-                        || (t.starts_with("-p") || t.starts_with("-C") || t.starts_with("-q"))
-                            && t.len() > 2
-                            && !t[2..].bytes().all(|b| b.is_ascii_alphabetic())
-                        || t.bytes().all(|b| b.is_ascii_digit())
-                        || a.dynamic && !t.starts_with('-')
-                })
-        });
+        let is_value =
+            std::iter::once(false).chain(rest.iter().map(|a| VALUED.contains(&a.text.as_str())));
+        return !rest
+            .iter()
+            .zip(is_value)
+            .any(|(a, is_value)| !is_value && narrows_ps(a));
     }
     let cmdlet = ["get-process", "gps"]
         .iter()
@@ -58,6 +34,35 @@ pub fn lists_every_process(name: &str, rest: &[Arg]) -> bool {
                     .iter()
                     .any(|p| t.starts_with(p) && !t.starts_with("-includeusername"))
         })
+}
+
+/// Whether word `a` of `ps` selects some processes only: by id (`-p 12`, `-p12`, `--pid=4`, an
+/// id operand, a word known only at run time), by command (`-C node`), by parent or session.
+fn narrows_ps(a: &Arg) -> bool {
+    const NARROWING: &[&str] = &[
+        "-p",
+        "--pid",
+        "p",
+        "-q",
+        "--quick-pid",
+        "q",
+        "-C",
+        "--ppid",
+        "--sid",
+        "-s",
+    ];
+    let t = a.text.as_str();
+    let attached = ["-p", "-C", "-q"].iter().any(|f| {
+        t.strip_prefix(f)
+            .is_some_and(|v| !v.is_empty() && !v.bytes().all(|b| b.is_ascii_alphabetic()))
+    });
+    NARROWING.contains(&t)
+        || NARROWING
+            .iter()
+            .any(|n| n.starts_with("--") && t.starts_with(&format!("{n}=")))
+        || attached
+        || !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit())
+        || a.dynamic && !t.starts_with('-')
 }
 
 /// Whether the filter `name` run with `rest` passes on every line of a process listing (it

@@ -247,8 +247,8 @@ pub fn resolve(raw: &str, vars: &Vars, options: &ParserOptions) -> Resolved {
             return out;
         }
     }
-    // `"${a[@]}"` (or `"$@"`) standing alone is the array's elements, one word each (split again when
-    // unquoted); `"${a[*]}"` is one word of them all.
+    // `"${a[@]}"` (or `"$@"`) standing alone is the array's elements, one word each (split
+    // again when unquoted); `"${a[*]}"` is one word of them all.
     if let Some((elements, all, quoted)) = lone_list_expansion(&pieces, vars) {
         let ifs = vars.ifs();
         out.args = match (all, quoted) {
