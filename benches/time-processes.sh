@@ -67,7 +67,11 @@ echo "== peak memory: one check"
 /usr/bin/time -f "max RSS %M KB" "$bin" check --shell 'terraform destroy -auto-approve' > /dev/null || true
 /usr/bin/time -f "max RSS %M KB (batch of $lines)" "$bin" check --batch "$corpus" > /dev/null || true
 
-echo "== shim overhead: a harmless guarded command (git status) inside interlock run, vs. direct"
+echo "== shim overhead: a harmless guarded command (git status) inside interlock run --enforce shims, vs. direct"
+if ! command -v hyperfine > /dev/null; then
+  echo "hyperfine not installed (apt-get install hyperfine): shim overhead not measured"
+  exit 0
+fi
 git init -q "$work/repo"
 real_git=$(command -v git)
 cat > "$work/agent.sh" <<AGENT
@@ -75,7 +79,7 @@ cd "$work/repo"
 hyperfine -N -i --warmup 20 --runs 400 "git status --short" "$real_git status --short" --export-json "$work/shim.json" > /dev/null 2>&1
 ps -o rss= -p \$PPID > "$work/rss.txt"
 AGENT
-"$bin" run --state-dir "$work/state" --non-interactive -- sh "$work/agent.sh"
+"$bin" run --enforce shims --state-dir "$work/state" --non-interactive -- sh "$work/agent.sh"
 python3 - "$work/shim.json" "$work/rss.txt" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
