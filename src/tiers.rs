@@ -505,7 +505,7 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
         out.push((bucket.to_string(), "bucket".to_string()));
     }
     // Oracle's clients name the database in their connect string: `sqlplus app/pw@prod-db:1521/ORCL`,
-    // `sqlplus app@prod`, `sql -L user/pw@//prod/svc`.
+    // `sqlplus app@prod`, `sqlplus -L user/pw@//prod/svc`.
     if matches!(program, "sqlplus" | "sqlcl")
         && let Some(database) = oracle_connect_host(&words)
     {

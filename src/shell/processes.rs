@@ -149,14 +149,19 @@ pub fn name_every_process(args: &mut Vec<Arg>, stdin: Option<&Stdin>) {
         }
         return;
     }
-    let stops = ["stop-process", "spps"]
-        .iter()
-        .any(|c| name.eq_ignore_ascii_case(c));
+    // Checked first, and cheaply: this runs for every invocation the analysis finds.
+    let stops = matches!(stdin, Some(Stdin::Processes))
+        && ["stop-process", "spps"]
+            .iter()
+            .any(|c| name.eq_ignore_ascii_case(c));
+    if !stops {
+        return;
+    }
     let named = args.iter().skip(1).any(|a| {
         let t = a.text.to_ascii_lowercase();
         !t.starts_with('-') || t.starts_with("-n") || t.starts_with("-i")
     });
-    if stops && !named && matches!(stdin, Some(Stdin::Processes)) {
+    if !named {
         args.push(Arg::implied("-Name"));
         args.push(Arg::implied("*"));
     }

@@ -1135,8 +1135,7 @@ impl<'c> Walker<'c> {
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let arguments = &inv.args[1..];
         let mut sub = st.clone();
-        sub.vars.positional = (!arguments.iter().any(|a| a.dynamic))
-            .then(|| arguments.iter().map(|a| a.text.clone()).collect());
+        sub.vars.positional = known_texts(arguments.iter());
         sub.prov = inv.provenance.clone();
         let output = self.walk_body(&name.text, &function, &mut sub, stdin);
         // `f > ~/.ssh/authorized_keys`: the files the call writes.
@@ -1375,8 +1374,9 @@ fn set_positional(args: &[Arg]) -> Option<Option<Vec<String>>> {
     Some(known_texts(rest.into_iter()))
 }
 
-/// The texts of `args` when every one is known.
-fn known_texts<'a>(args: impl Iterator<Item = &'a Arg>) -> Option<Vec<String>> {
+/// The texts of `args` when every one is known (positional parameters given by `set`, a call
+/// or `sh -c CODE NAME ARGS`).
+pub(super) fn known_texts<'a>(args: impl Iterator<Item = &'a Arg>) -> Option<Vec<String>> {
     args.map(|a| (!a.dynamic).then(|| a.text.clone())).collect()
 }
 

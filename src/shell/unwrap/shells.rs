@@ -5,7 +5,7 @@
 use super::nested_state;
 use crate::shell::git_push::GIT_VALUE_OPTIONS;
 use crate::shell::invocation::{Invocation, Opaque, Step, StepKind, single_quoted};
-use crate::shell::walk::{State, Stdin, Walker, rest_beneath, written_content};
+use crate::shell::walk::{State, Stdin, Walker, known_texts, rest_beneath, written_content};
 
 /// Shells that take `-c STRING` and read a script from stdin (Nushell, xonsh and Elvish speak
 /// their own languages, whose simple commands read as the POSIX shell's).
@@ -270,8 +270,7 @@ fn shell(
                 let after = inv.args.get(i + 1..).unwrap_or(&[]);
                 if let Some((name, arguments)) = after.split_first() {
                     sub.vars.shell_name = (!name.dynamic).then(|| name.text.clone());
-                    sub.vars.positional = (!arguments.iter().any(|a| a.dynamic))
-                        .then(|| arguments.iter().map(|a| a.text.clone()).collect());
+                    sub.vars.positional = known_texts(arguments.iter());
                 } else {
                     sub.vars.positional = Some(Vec::new());
                 }
