@@ -650,6 +650,9 @@ impl<'c> Walker<'c> {
         }
         if parts.args.is_empty() {
             for (name, what) in parts.assignments {
+                if let Some(value) = what.environment_value() {
+                    super::unwrap::assigned_code(self, &name, &value, st);
+                }
                 st.vars.assign(&name, what);
             }
             return None;
@@ -1270,6 +1273,9 @@ impl<'c> Walker<'c> {
                         } else {
                             (!a.dynamic).then(|| v.to_string())
                         };
+                        if let Some(code) = &value {
+                            super::unwrap::assigned_code(self, k, code, st);
+                        }
                         st.vars.set(k, value);
                     }
                 }

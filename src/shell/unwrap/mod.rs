@@ -345,6 +345,24 @@ fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     }
 }
 
+/// A variable assigned without a command (`PROMPT_COMMAND='...'`, `export EDITOR='...'`) that
+/// the shell itself runs as code, or that every later program it starts does: its value is
+/// judged as the code it holds where it is set, since what runs it may be a later command line
+/// of the same shell.
+pub fn assigned_code(w: &mut Walker<'_>, name: &str, value: &str, st: &State) {
+    if COMMAND_VARIABLES.contains(&name) && !value.trim().is_empty() {
+        let mut sub = st.clone();
+        sub.vars.set(name, None);
+        w.run_text(
+            value,
+            &sub,
+            Some(Step::via(StepKind::ShellString, name.to_string())),
+        );
+    } else if PROMPT_VARIABLES.contains(&name) {
+        w.run_substitutions(value, st, name);
+    }
+}
+
 /// Commands hidden in the variables an invocation runs with: a command variable's value is
 /// analysed as the shell text the program would run; a variable that loads a library or a
 /// script makes the invocation opaque. The variable is left out of the nested walk, so a value naming
