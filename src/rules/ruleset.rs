@@ -531,7 +531,7 @@ impl Ruleset {
             && !inv
                 .env
                 .iter()
-                .any(|(name, _)| rule.env_any.iter().any(|g| glob_match(g, name)))
+                .any(|(name, value)| env_matches(&rule.env_any, name, value))
         {
             return false;
         }
@@ -665,6 +665,18 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
 }
 
 /// `python3.12` → `python`: the name without a trailing version.
+/// Whether variable `name` set to `value` matches one of `globs`: a glob with `=` is matched
+/// against `NAME=value` (`HUSKY=0`), one without against the name alone (`INTERLOCK_*`).
+fn env_matches(globs: &[Text<'static>], name: &str, value: &str) -> bool {
+    globs.iter().any(|g| {
+        if g.contains('=') {
+            glob_match(g, &format!("{name}={value}"))
+        } else {
+            glob_match(g, name)
+        }
+    })
+}
+
 fn strip_version(program: &str) -> &str {
     program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
 }

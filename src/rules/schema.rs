@@ -241,7 +241,8 @@ pub struct RuleDef<'a> {
     #[serde(borrow, default)]
     pub within_any: Vec<Text<'a>>,
     /// The command line sets a variable for the invocation (`NAME=value cmd`, `env NAME=value`,
-    /// `export NAME=value` earlier in the line) whose name matches one of these globs.
+    /// `export NAME=value` earlier in the line) whose name matches one of these globs; a glob
+    /// with `=` matches `NAME=value` instead (`HUSKY=0`).
     #[serde(borrow, default)]
     pub env_any: Vec<Text<'a>>,
     /// Also match previews (`--dry-run`, `--help`).

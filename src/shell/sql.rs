@@ -594,6 +594,7 @@ fn sqlplus_inputs(inv: &Invocation) -> Vec<Input> {
 fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
     let mut inputs = Vec::new();
     let mut operands = 0;
+    let mut sql_operand = false;
     let mut i = 1;
     while let Some(a) = inv.args.get(i) {
         match a.text.as_str() {
@@ -608,7 +609,7 @@ fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
                 i += 2;
             }
             "-init" | "--init" => {
-                inputs.push(Input::File(None));
+                inputs.push(Input::File(inv.args.get(i + 1).cloned()));
                 i += 2;
             }
             "-separator" | "-newline" | "-nullvalue" | "-vfs" | "-maxsize" | "-mmap"
@@ -616,6 +617,7 @@ fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
             t if t.starts_with('-') && operands == 0 => i += 1,
             _ => {
                 if operands > 0 {
+                    sql_operand = true;
                     inputs.push(if a.dynamic {
                         Input::Dynamic
                     } else {
@@ -627,7 +629,9 @@ fn sqlite_inputs(inv: &Invocation) -> Vec<Input> {
             }
         }
     }
-    if inputs.is_empty() {
+    // Statements given after the database are all it runs; without them it reads standard
+    // input too, after any `-cmd` and `-init` script.
+    if !sql_operand {
         inputs.push(Input::Stdin);
     }
     inputs
@@ -805,9 +809,29 @@ pub(super) fn emit_sql(
     kind: StepKind,
     st: &State,
 ) {
+    emit_sql_within(w, inv, text, kind, st, 0);
+}
+
+/// How deep script files including script files (`\i` in a file `\i` reads) are followed; one
+/// further in is judged as a script that could not be read.
+const MAX_INCLUDE_DEPTH: usize = 4;
+
+/// [`emit_sql`] for text `depth` script-file inclusions deep.
+fn emit_sql_within(
+    w: &mut Walker<'_>,
+    inv: &Invocation,
+    text: &str,
+    kind: StepKind,
+    st: &State,
+    depth: usize,
+) {
     let client = inv.program_name().to_string();
     let mut sql_text = String::with_capacity(text.len());
     for line in text.lines() {
+        if let Some(file) = included_file(&client, line) {
+            emit_included(w, inv, file, st, depth);
+            continue;
+        }
         let trimmed = line.trim_start();
         let escape = trimmed
             .strip_prefix("\\!")
@@ -846,6 +870,66 @@ pub(super) fn emit_sql(
             .chain([Step::via(StepKind::Sql, client.clone())]);
         let inner = inv.nested(args, steps);
         w.emit(inner, None, &[], st);
+    }
+}
+
+/// The script file a client's meta-command line reads in as more input, if `line` is one:
+/// `\i f.sql` (`\ir`, `\include`, `\include_relative`) in psql, `.read f.sql` in sqlite3 and
+/// DuckDB, `source f.sql` (`\. f.sql`) in mysql. sqlite3's `.read '|command'` reads the
+/// output of a shell command: returned as written, `|` and all.
+fn included_file<'a>(client: &str, line: &'a str) -> Option<&'a str> {
+    let line = line.trim().trim_end_matches(';').trim_end();
+    let (command, rest) = line.split_once(char::is_whitespace)?;
+    let reads = match command {
+        "\\i" | "\\ir" | "\\include" | "\\include_relative" => {
+            matches!(client, "psql" | "pgcli" | "usql" | "ysqlsh")
+        }
+        "\\." => matches!(client, "mysql" | "mariadb" | "mycli" | "mysqlsh"),
+        c if c.eq_ignore_ascii_case("source") => {
+            matches!(client, "mysql" | "mariadb" | "mycli" | "mysqlsh")
+        }
+        ".read" => matches!(client, "sqlite3" | "sqlite" | "litecli" | "duckdb"),
+        _ => false,
+    };
+    let file = rest.trim().trim_matches(|c| c == '\'' || c == '"');
+    (reads && !file.is_empty()).then_some(file)
+}
+
+/// Judges the script file a meta-command reads in (see [`included_file`]): its statements when
+/// it can be read here, the shell command that produces them for sqlite3's `.read '|command'`,
+/// else the client running a script that could not be read.
+fn emit_included(w: &mut Walker<'_>, inv: &Invocation, file: &str, st: &State, depth: usize) {
+    let client = inv.program_name().to_string();
+    if let Some(command) = file.strip_prefix('|') {
+        let mut sub = st.clone();
+        sub.prov = inv.provenance.clone();
+        sub.prov
+            .push(Step::via(StepKind::ShellString, format!("{client} .read")));
+        sub.cwd = inv.cwd.clone();
+        sub.remote = inv.remote;
+        sub.stdin = None;
+        w.run_text(command, &sub, None);
+        return;
+    }
+    let content = (depth < MAX_INCLUDE_DEPTH)
+        .then(|| file_content(&Arg::literal(file), inv, &[], st))
+        .flatten();
+    match content {
+        Some(Stdin::Text(text, _)) => {
+            emit_sql_within(w, inv, &text, StepKind::ScriptFile, st, depth + 1)
+        }
+        other => {
+            let mut unread = inv.nested(
+                vec![Arg::literal(&client), Arg::literal(file)],
+                [Step::via(StepKind::ScriptFile, client.clone())],
+            );
+            unread.opaque.push(
+                other
+                    .and_then(|o| o.as_code_opacity())
+                    .unwrap_or(Opaque::ScriptFile),
+            );
+            w.emit(unread, None, &[], st);
+        }
     }
 }
 
@@ -1026,6 +1110,26 @@ mod tests {
         assert_eq!(sql(&["mysql", "-sf", "x.sql"]), ["file x.sql"]);
         // A value option ends the cluster: `-uroot` is a user, not `-e`.
         assert_eq!(sql(&["mysql", "-ueve", "-h", "db"]), ["stdin"]);
+    }
+
+    #[test]
+    fn meta_commands_that_read_a_script_name_the_file_for_their_own_client() {
+        assert_eq!(included_file("psql", "\\i drop.sql"), Some("drop.sql"));
+        assert_eq!(
+            included_file("psql", "  \\include_relative 'a b.sql'"),
+            Some("a b.sql")
+        );
+        assert_eq!(
+            included_file("mysql", "SOURCE /tmp/x.sql;"),
+            Some("/tmp/x.sql")
+        );
+        assert_eq!(included_file("mariadb", "\\. x.sql"), Some("x.sql"));
+        assert_eq!(included_file("sqlite3", ".read '|gen.sh'"), Some("|gen.sh"));
+        // Another client's meta-command, or one without a file, is not an inclusion.
+        assert_eq!(included_file("mysql", "\\i drop.sql"), None);
+        assert_eq!(included_file("psql", ".read drop.sql"), None);
+        assert_eq!(included_file("psql", "\\i"), None);
+        assert_eq!(included_file("psql", "SELECT source FROM t"), None);
     }
 
     #[test]
