@@ -360,7 +360,7 @@ impl Invocation {
             }
             _ => base,
         };
-        without_version_suffix(base)
+        without_version_suffix(without_wrapper_marks(base))
     }
 
     /// A command this invocation runs: `args`, reached through `steps`, in the same directory
@@ -476,6 +476,25 @@ impl Serialize for Invocation {
 
 /// `name` without a trailing `-VERSION` (`kubectl-1.29`, `terraform-v1.6.2`, `gcc-12`): a
 /// versioned install of a program is that program.
+/// The program a renamed original or a wrapper's target is: `aws.real`, `aws.orig` and
+/// `aws.distrib` (moved aside for a wrapper or by `dpkg-divert`), `kubectl-real`, and Nix's
+/// `.terraform-wrapped`.
+fn without_wrapper_marks(name: &str) -> &str {
+    if let Some(inner) = name
+        .strip_prefix('.')
+        .and_then(|n| n.strip_suffix("-wrapped"))
+        .filter(|n| !n.is_empty())
+    {
+        return inner;
+    }
+    [
+        ".real", ".orig", ".distrib", ".bak", ".old", "-real", "-orig",
+    ]
+    .iter()
+    .find_map(|mark| name.strip_suffix(mark).filter(|n| !n.is_empty()))
+    .unwrap_or(name)
+}
+
 fn without_version_suffix(name: &str) -> &str {
     match name.rsplit_once('-') {
         Some((program, version))
@@ -494,7 +513,19 @@ fn without_version_suffix(name: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use super::without_version_suffix;
+    use super::{without_version_suffix, without_wrapper_marks};
+
+    #[test]
+    fn originals_moved_aside_for_a_wrapper_are_the_program() {
+        assert_eq!(without_wrapper_marks("aws.real"), "aws");
+        assert_eq!(without_wrapper_marks("git.orig"), "git");
+        assert_eq!(without_wrapper_marks("rm.distrib"), "rm");
+        assert_eq!(without_wrapper_marks("kubectl-real"), "kubectl");
+        assert_eq!(without_wrapper_marks(".terraform-wrapped"), "terraform");
+        assert_eq!(without_wrapper_marks(".real"), ".real");
+        assert_eq!(without_wrapper_marks("-wrapped"), "-wrapped");
+        assert_eq!(without_wrapper_marks("realpath"), "realpath");
+    }
 
     #[test]
     fn version_suffixes_are_dropped() {
