@@ -154,7 +154,8 @@ fn lang_of(name: &str) -> Option<&'static Lang> {
         "perl" => &PERL,
         "ruby" | "jruby" => &RUBY,
         "php" | "lua" | "luajit" | "Rscript" | "R" | "julia" | "elixir" | "erl" | "groovy"
-        | "emacs" | "guile" | "racket" | "sbcl" | "csi" => &SIMPLE_E,
+        | "emacs" | "guile" | "racket" | "sbcl" | "csi" | "kotlin" | "kotlinc" | "scala"
+        | "jshell" => &SIMPLE_E,
         "pwsh" | "powershell" => &POWERSHELL,
         "osascript" => &OSASCRIPT,
         "tclsh" | "expect" | "wish" => &TCL,
@@ -480,6 +481,7 @@ fn attach(w: &mut Walker<'_>, index: usize, inv: &Invocation, code: &str, st: &S
         false => embedded_commands(code, backticks),
     };
     embedded.extend(deletes.into_iter().map(|(_, delete)| delete));
+    embedded.extend(http_deletes(code));
     if is(&AWK) {
         embedded.extend(awk_commands(code));
     }
@@ -677,7 +679,7 @@ fn text<'a>(code: &'a str, m: Match<'_>) -> Option<&'a str> {
 
 /// Substrings one of which every call `shell_call_re` matches contains: code with none of them
 /// cannot match, and skipping the regex spares compiling it in a process that checks one command.
-const SHELL_CALL_HINTS: [&str; 21] = [
+const SHELL_CALL_HINTS: [&str; 22] = [
     ".call",
     ".run",
     "Popen",
@@ -699,6 +701,7 @@ const SHELL_CALL_HINTS: [&str; 21] = [
     "os:cmd",
     "run-program",
     "open-input-pipe",
+    "Process",
 ];
 
 fn shell_call_re() -> Option<&'static Regex> {
@@ -712,7 +715,7 @@ fn shell_call_re() -> Option<&'static Regex> {
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
           | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh | os:cmd
           | shell-command | shell-command-to-string | call-process-shell-command | run-program
-          | open-input-pipe | open-output-pipe
+          | open-input-pipe | open-output-pipe | sys\.process\.Process | Process
           | do\s+shell\s+script | do\s+script | write\s+text
           | with\s+(?:default\s+profile|profile\s+"[^"]*")\s+command )
         \s*\(?\s* (?:[rfbu]{0,2})
@@ -731,13 +734,62 @@ fn program_and_list_re() -> Option<&'static Regex> {
 }
 
 /// Commands other languages run from a literal in a shape the shell-call pattern does not
-/// have (Erlang's `os:cmd("cmd")` is one of [`shell_call_re`]'s calls): Julia's `` run(`cmd`) ``
-/// and Groovy's `"cmd".execute()`. Each is split into words; the words are the command's.
+/// have (Erlang's `os:cmd("cmd")` is one of [`shell_call_re`]'s calls): Julia's `` run(`cmd`) ``,
+/// Groovy's `"cmd".execute()` and Scala's `"cmd".!` (`.!!`). Each is split into words; the
+/// words are the command's.
 fn command_literal_re() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     cached(
         &RE,
-        r#"\brun\s*\(\s*`([^`]*)`|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\.execute\s*\("#,
+        r#"\brun\s*\(\s*`([^`]*)`|("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')\s*\.(?:execute\s*\(|!!?)"#,
+    )
+}
+
+/// Web DELETE requests made in interpreter code to a URL written in it, each as the `curl -X
+/// DELETE URL` it amounts to, so that the web rules judge its host as they judge curl's:
+/// `requests.delete("https://...")` (httpx, axios, got, HTTParty, RestClient, a session, a Perl
+/// user agent: any `.delete(URL)` or `->delete(URL)`), `requests.request("DELETE", URL)`,
+/// Perl's `DELETE => URL`, and `fetch(URL, {method: "DELETE"})`. A URL the code builds as it
+/// runs (`f"{base}/x"`, `` `${api}/x` ``) is not known here.
+pub fn http_deletes(code: &str) -> Vec<Embedded> {
+    if !code
+        .as_bytes()
+        .windows(6)
+        .any(|w| w.eq_ignore_ascii_case(b"delete"))
+    {
+        return Vec::new();
+    }
+    let Some(re) = http_delete_re() else {
+        return Vec::new();
+    };
+    re.captures_iter(code.as_bytes())
+        .filter_map(|c| c.name("url").or_else(|| c.name("fetched")))
+        .filter_map(|m| text(code, m))
+        .map(|url| {
+            let target = if url.contains(['{', '$', '#']) {
+                Item::Unknown(url.to_string())
+            } else {
+                Item::Literal(url.to_string())
+            };
+            Embedded::Argv(vec![
+                Item::Literal("curl".into()),
+                Item::Literal("-X".into()),
+                Item::Literal("DELETE".into()),
+                target,
+            ])
+        })
+        .collect()
+}
+
+fn http_delete_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    cached(
+        &RE,
+        r#"(?xi)
+        (?: (?:\.|->)delete\s*\(\s* | \brequest\s*\(\s*["']delete["']\s*,\s* | \bdelete\s*=>\s* )
+        [rfbu]{0,2} ["'`] (?P<url> https?://[^"'`\s]+ )
+        | \bfetch\s*\(\s* [rfbu]{0,2} ["'`] (?P<fetched> https?://[^"'`\s]+ ) ["'`] \s*,\s*
+          \{ [^}]* \bmethod\s*:\s*["'`]delete["'`]"#,
     )
 }
 
@@ -1159,7 +1211,7 @@ pub fn embedded_commands(code: &str, backticks: bool) -> Vec<Embedded> {
             out.push(Embedded::Argv(items));
         }
     }
-    let literals = (code.contains("run(") || code.contains(".execute"))
+    let literals = (code.contains("run(") || code.contains(".execute") || code.contains(".!"))
         .then(command_literal_re)
         .flatten();
     for cap in literals
@@ -1323,10 +1375,48 @@ mod tests {
     }
 
     #[test]
-    fn finds_commands_run_from_literals_in_julia_groovy_and_erlang() {
+    fn web_deletes_to_a_written_url_are_curl_deletes() {
+        let curl = |url: Item| {
+            Embedded::Argv(vec![
+                Item::Literal("curl".into()),
+                Item::Literal("-X".into()),
+                Item::Literal("DELETE".into()),
+                url,
+            ])
+        };
+        let url = "https://api.example.com/v1/projects/prod";
+        for code in [
+            format!("requests.delete('{url}')"),
+            format!("httpx.delete(\"{url}\", timeout=5)"),
+            format!("requests.request(\"DELETE\", '{url}')"),
+            format!("await axios.delete(`{url}`)"),
+            format!("fetch('{url}', {{method: 'DELETE', headers: h}})"),
+            format!("$ua->request(HTTP::Request->new(DELETE => '{url}'))"),
+            format!("LWP::UserAgent->new->delete(\"{url}\")"),
+        ] {
+            assert_eq!(
+                http_deletes(&code),
+                vec![curl(Item::Literal(url.into()))],
+                "{code}"
+            );
+        }
+        // A URL built as the code runs is not known; other methods are not deletes.
+        assert_eq!(
+            http_deletes("requests.delete(f'https://{host}/projects/1')"),
+            vec![curl(Item::Unknown("https://{host}/projects/1".into()))]
+        );
+        assert!(http_deletes("requests.delete(f'{BASE}/projects/1')").is_empty());
+        assert!(http_deletes(&format!("requests.get('{url}')")).is_empty());
+        assert!(http_deletes(&format!("fetch('{url}', {{method: 'POST'}})")).is_empty());
+    }
+
+    #[test]
+    fn finds_commands_run_from_literals_in_julia_groovy_erlang_and_scala() {
         for (code, command) in [
             ("run(`rm -rf /srv`)", "rm -rf /srv"),
             (r#""rm -rf /srv".execute()"#, "rm -rf /srv"),
+            (r#""rm -rf /srv".!"#, "rm -rf /srv"),
+            (r#"val out = "git push --force".!!"#, "git push --force"),
             (r#"os:cmd("rm -rf ~"), halt()."#, "rm -rf ~"),
         ] {
             assert_eq!(
