@@ -162,6 +162,58 @@ const MUTATING: &[&str] = &[
     "config-zip",
 ];
 
+/// The first words of SQL statements that change data or schema (statements arrive lowercased).
+const SQL_CHANGES: &[&str] = &[
+    "insert", "update", "delete", "merge", "upsert", "replace", "alter", "create", "drop",
+    "truncate", "rename", "grant", "revoke", "comment", "call", "exec", "execute", "load",
+    "import", "refresh",
+];
+
+/// Whether remote invocation `inv` starts, stops or changes a service or container:
+/// `systemctl restart nginx`, `service nginx stop`, `docker rm -f api`, `docker compose up -d`.
+fn remote_service_change(inv: &Invocation) -> bool {
+    let words: Vec<&str> = inv
+        .args
+        .iter()
+        .skip(1)
+        .map(|a| a.text.as_str())
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    match inv.program_name() {
+        "systemctl" => words.first().is_some_and(|verb| {
+            !matches!(
+                *verb,
+                "status"
+                    | "show"
+                    | "cat"
+                    | "list-units"
+                    | "list-unit-files"
+                    | "list-timers"
+                    | "is-active"
+                    | "is-enabled"
+                    | "is-failed"
+                    | "help"
+            )
+        }),
+        "service" => words
+            .get(1)
+            .is_some_and(|verb| !matches!(*verb, "status" | "--status-all")),
+        "docker" | "podman" | "docker-compose" | "nerdctl" => {
+            let verb = match words.as_slice() {
+                [
+                    "compose" | "container" | "image" | "volume" | "network",
+                    verb,
+                    ..,
+                ] => verb,
+                [verb, ..] => verb,
+                [] => return false,
+            };
+            changes(verb) || matches!(*verb, "down" | "kill" | "prune" | "rmi" | "exec")
+        }
+        _ => false,
+    }
+}
+
 /// Verbs that only read: the first verb of a command decides, so `kubectl get deploy` reads.
 const READING: &[&str] = &[
     "get",
@@ -224,6 +276,18 @@ fn changes(word: &str) -> bool {
 /// `container:release`). An Ansible playbook changes its hosts unless it only checks or lists.
 fn mutates(inv: &Invocation) -> bool {
     let program = inv.program_name();
+    // A statement sent to the environment's database that changes its data or schema.
+    if program == crate::shell::SQL_PROGRAM {
+        return inv
+            .args
+            .get(1)
+            .is_some_and(|w| SQL_CHANGES.contains(&w.text.as_str()));
+    }
+    // A service or container managed on another host (`ssh prod-web-1 sudo systemctl restart
+    // nginx`): the host is the environment.
+    if inv.remote && remote_service_change(inv) {
+        return true;
+    }
     if program == "ansible-playbook" {
         return !inv.args.iter().any(|a| {
             matches!(
@@ -511,6 +575,12 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
     {
         out.push((database.to_string(), "connect string".to_string()));
     }
+    // `ssh [user@]prod-web-1 CMD`: the host the command runs on.
+    if matches!(program, "ssh" | "autossh" | "mosh")
+        && let Some(host) = ssh_host(&words)
+    {
+        out.push((host.to_string(), "ssh host".to_string()));
+    }
     // `eb deploy ENV`, `eb terminate ENV`: Elastic Beanstalk names the environment after its verb.
     if program == "eb"
         && let [_, name, ..] = words
@@ -542,6 +612,35 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
         out.push((cwd.clone(), "cwd".to_string()));
     }
     out
+}
+
+/// The host of an `ssh` command line's `words` (after its program): the first operand past the
+/// options, without its `user@` or `ssh://`.
+fn ssh_host<'a>(words: &[&'a str]) -> Option<&'a str> {
+    const VALUE_OPTIONS: &str = "bcDEeFIiJLlmOopQRSWwBM";
+    let mut i = 0;
+    while let Some(word) = words.get(i) {
+        if word == &"--" {
+            i += 1;
+            break;
+        }
+        match word.strip_prefix('-').filter(|o| !o.is_empty()) {
+            Some(cluster) => {
+                // `-i key`: the value is the next word; `-ikey`, `-4vi key`: in or after it.
+                let takes = cluster
+                    .char_indices()
+                    .find(|(_, c)| VALUE_OPTIONS.contains(*c))
+                    .is_some_and(|(at, _)| at + 1 == cluster.len());
+                i += if takes { 2 } else { 1 };
+            }
+            None => break,
+        }
+    }
+    let host = words.get(i)?;
+    let host = host.strip_prefix("ssh://").unwrap_or(host);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or(host);
+    (!host.is_empty()).then_some(host)
 }
 
 /// The `current-context` of the kubeconfig `kubectl` would read: `--kubeconfig FILE`, else the
@@ -998,6 +1097,28 @@ mod tests {
                 true,
             ),
             ("ansible-playbook -i inventories/production site.yml", true),
+            // Statements that change a production database, and services on a production host.
+            (
+                "psql -h prod-db.internal -c \"UPDATE users SET plan = 1 WHERE id = 5\"",
+                true,
+            ),
+            (
+                "mysql -h db.prod.internal -e 'INSERT INTO flags VALUES (1)'",
+                true,
+            ),
+            (
+                "psql -h prod-db.internal -c 'SELECT count(*) FROM users'",
+                false,
+            ),
+            (
+                "psql -h dev-db -c \"UPDATE users SET plan = 1 WHERE id = 5\"",
+                false,
+            ),
+            ("ssh prod-web-1 sudo systemctl restart nginx", true),
+            ("ssh -p 2222 deploy@prod-web-1 'docker compose up -d'", true),
+            ("ssh -i ~/.ssh/key prod-web-1 systemctl status nginx", false),
+            ("ssh prod-web-1 docker ps", false),
+            ("ssh dev-box sudo systemctl restart nginx", false),
             ("fly logs -a acme-prod", false),
             ("heroku logs --tail -a acme-prod", false),
             ("fly deploy -a acme-staging", false),
