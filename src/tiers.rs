@@ -169,6 +169,107 @@ const SQL_CHANGES: &[&str] = &[
     "import", "refresh",
 ];
 
+/// Redis commands that only read (lowercase); any other command changes the store.
+const REDIS_READS: &[&str] = &[
+    "get",
+    "mget",
+    "getrange",
+    "strlen",
+    "exists",
+    "type",
+    "ttl",
+    "pttl",
+    "expiretime",
+    "keys",
+    "scan",
+    "sscan",
+    "hscan",
+    "zscan",
+    "randomkey",
+    "dbsize",
+    "hget",
+    "hmget",
+    "hgetall",
+    "hkeys",
+    "hvals",
+    "hlen",
+    "hexists",
+    "hstrlen",
+    "lrange",
+    "llen",
+    "lindex",
+    "lpos",
+    "smembers",
+    "scard",
+    "sismember",
+    "smismember",
+    "srandmember",
+    "sinter",
+    "sunion",
+    "sdiff",
+    "zrange",
+    "zrangebyscore",
+    "zrevrange",
+    "zrevrangebyscore",
+    "zcard",
+    "zscore",
+    "zrank",
+    "zrevrank",
+    "zcount",
+    "xrange",
+    "xrevrange",
+    "xlen",
+    "xinfo",
+    "xread",
+    "pfcount",
+    "getbit",
+    "bitcount",
+    "bitpos",
+    "geopos",
+    "geodist",
+    "geosearch",
+    "object",
+    "memory",
+    "info",
+    "ping",
+    "echo",
+    "time",
+    "lastsave",
+    "role",
+    "slowlog",
+    "latency",
+    "monitor",
+    "subscribe",
+    "psubscribe",
+    "pubsub",
+    "client",
+    "command",
+    "dump",
+    "json.get",
+    "ft.search",
+    "ft.info",
+    "ts.range",
+    "ts.get",
+];
+
+/// Calls in mongosh code that write to a database.
+const MONGO_WRITES: &[&str] = &[
+    ".insert",
+    ".update",
+    ".delete",
+    ".remove",
+    ".replace",
+    ".drop",
+    ".create",
+    ".rename",
+    ".bulkWrite",
+    ".findOneAnd",
+    ".findAndModify",
+    ".shutdownServer",
+    ".grant",
+    ".revoke",
+];
+
 /// Whether remote invocation `inv` starts, stops or changes a service or container:
 /// `systemctl restart nginx`, `service nginx stop`, `docker rm -f api`, `docker compose up -d`.
 fn remote_service_change(inv: &Invocation) -> bool {
@@ -274,7 +375,7 @@ fn changes(word: &str) -> bool {
 /// Whether `inv` changes something through a cloud, cluster or deploy tool: its first word
 /// that is a known verb changes something (a Heroku topic's verb follows its colon:
 /// `container:release`). An Ansible playbook changes its hosts unless it only checks or lists.
-fn mutates(inv: &Invocation) -> bool {
+fn mutates(inv: &Invocation, rules: &Ruleset) -> bool {
     let program = inv.program_name();
     // A statement sent to the environment's database that changes its data or schema.
     if program == crate::shell::SQL_PROGRAM {
@@ -282,6 +383,20 @@ fn mutates(inv: &Invocation) -> bool {
             .args
             .get(1)
             .is_some_and(|w| SQL_CHANGES.contains(&w.text.as_str()));
+    }
+    // A write to the environment's key-value store or document database.
+    if matches!(program, "redis-cli" | "valkey-cli" | "keydb-cli") {
+        let parsed = rules.parse(inv);
+        return parsed
+            .positionals
+            .first()
+            .is_some_and(|command| !REDIS_READS.contains(&command.to_ascii_lowercase().as_str()));
+    }
+    if matches!(program, "mongosh" | "mongo") {
+        return inv
+            .script
+            .as_deref()
+            .is_some_and(|code| MONGO_WRITES.iter().any(|call| code.contains(call)));
     }
     // A service or container managed on another host (`ssh prod-web-1 sudo systemctl restart
     // nginx`): the host is the environment.
@@ -338,7 +453,10 @@ fn mutates(inv: &Invocation) -> bool {
     ) {
         return false;
     }
-    let words: Vec<&str> = inv.args.iter().skip(1).map(|a| a.text.as_str()).collect();
+    // The positional words as the program's grammar reads them: a flag's value is not a verb
+    // (`gcloud --project acme-prod run services describe`: `run` is the group, not the value).
+    let parsed = rules.parse(inv);
+    let words: Vec<&str> = parsed.positionals.iter().map(|w| w.as_ref()).collect();
     let from_verb = from_verb(program, &words);
     let Some(&(_, verb)) = from_verb.first() else {
         return false;
@@ -495,7 +613,9 @@ fn selectors(program: &str) -> (&'static [&'static str], &'static [&'static str]
         "terraform" | "tofu" | "terragrunt" => (&["-chdir"], &["TF_WORKSPACE"]),
         "pulumi" => (&["--stack", "-s"], &["PULUMI_STACK"]),
         "psql" | "pg_dump" | "pg_restore" | "dropdb" | "createdb" | "mysql" | "mysqldump"
-        | "mongosh" | "redis-cli" => (&["-h", "--host"], &["PGHOST", "MYSQL_HOST"]),
+        | "mongosh" | "mongo" | "redis-cli" | "valkey-cli" | "keydb-cli" => {
+            (&["-h", "--host"], &["PGHOST", "MYSQL_HOST"])
+        }
         _ => (&[], &[]),
     }
 }
@@ -910,7 +1030,7 @@ pub fn apply(verdict: &mut Verdict, tiers: &Tiers, rules: &Ruleset) {
         && let Some(index) = verdict
             .invocations
             .iter()
-            .position(|inv| mutates(inv) && !previews(inv, rules))
+            .position(|inv| mutates(inv, rules) && !previews(inv, rules))
     {
         let reason = format!(
             "Changes production ({} `{}`): in prod, every change needs a human.",
@@ -1119,6 +1239,21 @@ mod tests {
             ("ssh -i ~/.ssh/key prod-web-1 systemctl status nginx", false),
             ("ssh prod-web-1 docker ps", false),
             ("ssh dev-box sudo systemctl restart nginx", false),
+            ("redis-cli -h prod-redis SET feature:x on", true),
+            ("redis-cli -h prod-redis get feature:x", false),
+            (
+                "mongosh --host prod-mongo app --eval 'db.flags.insertOne({x:1})'",
+                true,
+            ),
+            (
+                "mongosh --host prod-mongo app --eval 'db.users.countDocuments()'",
+                false,
+            ),
+            (
+                "gcloud --project acme-prod run services describe api",
+                false,
+            ),
+            ("gcloud --project acme-prod run deploy api --image x", true),
             ("fly logs -a acme-prod", false),
             ("heroku logs --tail -a acme-prod", false),
             ("fly deploy -a acme-staging", false),
