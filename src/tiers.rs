@@ -169,6 +169,17 @@ const SQL_CHANGES: &[&str] = &[
     "import", "refresh",
 ];
 
+/// Commands of cloud tools that change only this machine's configuration, or open an
+/// interactive session: `(program, leading positional words)`.
+const LOCAL_SETUP: &[(&str, &[&str])] = &[
+    ("aws", &["eks", "update-kubeconfig"]),
+    ("aws", &["ssm", "start-session"]),
+    ("aws", &["configure", "set"]),
+    ("az", &["account", "set"]),
+    ("az", &["config", "set"]),
+    ("gcloud", &["config", "set"]),
+];
+
 /// Redis commands that only read (lowercase); any other command changes the store.
 const REDIS_READS: &[&str] = &[
     "get",
@@ -375,6 +386,9 @@ fn changes(word: &str) -> bool {
 /// Whether `inv` changes something through a cloud, cluster or deploy tool: its first word
 /// that is a known verb changes something (a Heroku topic's verb follows its colon:
 /// `container:release`). An Ansible playbook changes its hosts unless it only checks or lists.
+/// A SQL statement that writes, a Redis command that is no read, mongosh code that writes, and a
+/// service or container managed on another host are changes too; setting up this machine to
+/// reach the environment (a kubeconfig entry, a default subscription) is none.
 fn mutates(inv: &Invocation, rules: &Ruleset) -> bool {
     let program = inv.program_name();
     // A statement sent to the environment's database that changes its data or schema.
@@ -384,11 +398,24 @@ fn mutates(inv: &Invocation, rules: &Ruleset) -> bool {
             .get(1)
             .is_some_and(|w| SQL_CHANGES.contains(&w.text.as_str()));
     }
+    // A cloud CLI running SQL written on its command line (`aws athena start-query-execution
+    // --query-string "SELECT ..."`): its statements, judged as `sql` invocations, decide.
+    if crate::shell::cloud_sql_flags(inv).is_some() && inv.opaque.is_empty() {
+        return false;
+    }
+    // Commands that only set up this machine to reach the environment: a kubeconfig entry, the
+    // default subscription or region, an interactive session (as `ssh HOST` without a command).
+    let parsed = rules.parse(inv);
+    let positionals: Vec<&str> = parsed.positionals.iter().map(|w| w.as_ref()).collect();
+    if LOCAL_SETUP
+        .iter()
+        .any(|(tool, command)| program == *tool && positionals.starts_with(command))
+    {
+        return false;
+    }
     // A write to the environment's key-value store or document database.
     if matches!(program, "redis-cli" | "valkey-cli" | "keydb-cli") {
-        let parsed = rules.parse(inv);
-        return parsed
-            .positionals
+        return positionals
             .first()
             .is_some_and(|command| !REDIS_READS.contains(&command.to_ascii_lowercase().as_str()));
     }
@@ -455,9 +482,7 @@ fn mutates(inv: &Invocation, rules: &Ruleset) -> bool {
     }
     // The positional words as the program's grammar reads them: a flag's value is not a verb
     // (`gcloud --project acme-prod run services describe`: `run` is the group, not the value).
-    let parsed = rules.parse(inv);
-    let words: Vec<&str> = parsed.positionals.iter().map(|w| w.as_ref()).collect();
-    let from_verb = from_verb(program, &words);
+    let from_verb = from_verb(program, &positionals);
     let Some(&(_, verb)) = from_verb.first() else {
         return false;
     };
@@ -1253,6 +1278,20 @@ mod tests {
                 "gcloud --project acme-prod run services describe api",
                 false,
             ),
+            (
+                "aws --profile prod athena start-query-execution --query-string 'SELECT 1'",
+                false,
+            ),
+            (
+                "aws --profile prod athena start-query-execution --query-string 'INSERT INTO t SELECT 1'",
+                true,
+            ),
+            (
+                "aws --profile prod eks update-kubeconfig --name prod-cluster",
+                false,
+            ),
+            ("aws --profile prod ssm start-session --target i-123", false),
+            ("az account set --subscription prod-sub", false),
             ("gcloud --project acme-prod run deploy api --image x", true),
             ("fly logs -a acme-prod", false),
             ("heroku logs --tail -a acme-prod", false),

@@ -23,7 +23,7 @@ mod walk;
 mod word;
 
 pub use invocation::{Arg, Invocation, Opaque, Step, StepKind, is_unwrapped, quote_for_display};
-pub use sql::{SQL_PROGRAM, statements as sql_statements};
+pub use sql::{SQL_PROGRAM, cloud_sql_flags, statements as sql_statements};
 pub use walk::{is_network_pseudo_file, join_path, normalize};
 
 /// What the analysis needs to know about where the line runs.
