@@ -282,15 +282,9 @@ const MONGO_WRITES: &[&str] = &[
 ];
 
 /// Whether remote invocation `inv` starts, stops or changes a service or container:
-/// `systemctl restart nginx`, `service nginx stop`, `docker rm -f api`, `docker compose up -d`.
-fn remote_service_change(inv: &Invocation) -> bool {
-    let words: Vec<&str> = inv
-        .args
-        .iter()
-        .skip(1)
-        .map(|a| a.text.as_str())
-        .filter(|w| !w.starts_with('-'))
-        .collect();
+/// `systemctl restart nginx`, `service nginx stop`, `docker rm -f api`, `docker compose up -d`;
+/// `words` are its positional words.
+fn remote_service_change(inv: &Invocation, words: &[&str]) -> bool {
     match inv.program_name() {
         "systemctl" => words.first().is_some_and(|verb| {
             !matches!(
@@ -311,7 +305,7 @@ fn remote_service_change(inv: &Invocation) -> bool {
             .get(1)
             .is_some_and(|verb| !matches!(*verb, "status" | "--status-all")),
         "docker" | "podman" | "docker-compose" | "nerdctl" => {
-            let verb = match words.as_slice() {
+            let verb = match words {
                 [
                     "compose" | "container" | "image" | "volume" | "network",
                     verb,
@@ -413,6 +407,11 @@ fn mutates(inv: &Invocation, rules: &Ruleset) -> bool {
     {
         return false;
     }
+    // A service or container managed on another host (`ssh prod-web-1 sudo systemctl restart
+    // nginx`): the host is the environment.
+    if inv.remote && remote_service_change(inv, &positionals) {
+        return true;
+    }
     // A write to the environment's key-value store or document database.
     if matches!(program, "redis-cli" | "valkey-cli" | "keydb-cli") {
         return positionals
@@ -424,11 +423,6 @@ fn mutates(inv: &Invocation, rules: &Ruleset) -> bool {
             .script
             .as_deref()
             .is_some_and(|code| MONGO_WRITES.iter().any(|call| code.contains(call)));
-    }
-    // A service or container managed on another host (`ssh prod-web-1 sudo systemctl restart
-    // nginx`): the host is the environment.
-    if inv.remote && remote_service_change(inv) {
-        return true;
     }
     if program == "ansible-playbook" {
         return !inv.args.iter().any(|a| {

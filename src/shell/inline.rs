@@ -715,7 +715,7 @@ fn shell_call_re() -> Option<&'static Regex> {
           | execSync | exec | spawnSync | spawn | execFileSync | execFile | system | popen | shell_exec
           | passthru | proc_open | os\.execute | io\.popen | Open3\.[a-z0-9_]+ | sh | os:cmd
           | shell-command | shell-command-to-string | call-process-shell-command | run-program
-          | open-input-pipe | open-output-pipe | sys\.process\.Process | Process
+          | open-input-pipe | open-output-pipe | Process
           | do\s+shell\s+script | do\s+script | write\s+text
           | with\s+(?:default\s+profile|profile\s+"[^"]*")\s+command )
         \s*\(?\s* (?:[rfbu]{0,2})
