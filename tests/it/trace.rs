@@ -262,6 +262,37 @@ fn a_thread_swapping_the_exec_path_never_runs_the_refused_program() {
 }
 
 #[test]
+fn the_agent_starts_as_asked_even_with_its_own_approvals_off() {
+    // `interlock run -- claude --dangerously-skip-permissions` is how many people run an agent:
+    // the agent's own exec is traced like any other, and must not be held.
+    let Some(s) = Traced::new() else { return };
+    s.t.fake_program("claude", "#!/bin/sh\necho \"agent started: $*\"\n");
+    let state = s.state.to_str().expect("path");
+    let out = s
+        .interlock(&[
+            "run",
+            "--state-dir",
+            state,
+            "--non-interactive",
+            "--enforce",
+            "trace",
+            "--",
+            "claude",
+            "--dangerously-skip-permissions",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run interlock");
+    assert_eq!(code(&out), 0, "{}", describe(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("agent started: --dangerously-skip-permissions"),
+        "{}",
+        describe(&out)
+    );
+}
+
+#[test]
 fn killing_the_supervisor_kills_the_agent_tree() {
     let Some(s) = Traced::new() else { return };
     let mut child = s.start("#!/bin/sh\nsleep 300 &\necho $! > sleep.pid\nwait\n");
