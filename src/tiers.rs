@@ -715,9 +715,7 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
         out.push((database.to_string(), "connect string".to_string()));
     }
     // `ssh [user@]prod-web-1 CMD`: the host the command runs on.
-    if matches!(program, "ssh" | "autossh" | "mosh")
-        && let Some(host) = ssh_host(&words)
-    {
+    if let Some(host) = crate::shell::ssh_host(inv) {
         out.push((host.to_string(), "ssh host".to_string()));
     }
     // `eb deploy ENV`, `eb terminate ENV`: Elastic Beanstalk names the environment after its verb.
@@ -751,35 +749,6 @@ pub fn targets(inv: &Invocation) -> Vec<(String, String)> {
         out.push((cwd.clone(), "cwd".to_string()));
     }
     out
-}
-
-/// The host of an `ssh` command line's `words` (after its program): the first operand past the
-/// options, without its `user@` or `ssh://`.
-fn ssh_host<'a>(words: &[&'a str]) -> Option<&'a str> {
-    const VALUE_OPTIONS: &str = "bcDEeFIiJLlmOopQRSWwBM";
-    let mut i = 0;
-    while let Some(word) = words.get(i) {
-        if word == &"--" {
-            i += 1;
-            break;
-        }
-        match word.strip_prefix('-').filter(|o| !o.is_empty()) {
-            Some(cluster) => {
-                // `-i key`: the value is the next word; `-ikey`, `-4vi key`: in or after it.
-                let takes = cluster
-                    .char_indices()
-                    .find(|(_, c)| VALUE_OPTIONS.contains(*c))
-                    .is_some_and(|(at, _)| at + 1 == cluster.len());
-                i += if takes { 2 } else { 1 };
-            }
-            None => break,
-        }
-    }
-    let host = words.get(i)?;
-    let host = host.strip_prefix("ssh://").unwrap_or(host);
-    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
-    let host = host.split(':').next().unwrap_or(host);
-    (!host.is_empty()).then_some(host)
 }
 
 /// The `current-context` of the kubeconfig `kubectl` would read: `--kubeconfig FILE`, else the

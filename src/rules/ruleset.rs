@@ -664,7 +664,6 @@ fn validate(rule: &RuleDef<'_>) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// `python3.12` → `python`: the name without a trailing version.
 /// Whether variable `name` set to `value` matches one of `globs`: a glob with `=` is matched
 /// against `NAME=value` (`HUSKY=0`), one without against the name alone (`INTERLOCK_*`).
 fn env_matches(globs: &[Text<'static>], name: &str, value: &str) -> bool {
@@ -677,6 +676,7 @@ fn env_matches(globs: &[Text<'static>], name: &str, value: &str) -> bool {
     })
 }
 
+/// `python3.12` → `python`: the name without a trailing version.
 fn strip_version(program: &str) -> &str {
     program.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.')
 }

@@ -474,8 +474,6 @@ impl Serialize for Invocation {
     }
 }
 
-/// `name` without a trailing `-VERSION` (`kubectl-1.29`, `terraform-v1.6.2`, `gcc-12`): a
-/// versioned install of a program is that program.
 /// The program a renamed original or a wrapper's target is: `aws.real`, `aws.orig` and
 /// `aws.distrib` (moved aside for a wrapper or by `dpkg-divert`), `kubectl-real`, and Nix's
 /// `.terraform-wrapped`.
@@ -495,6 +493,8 @@ fn without_wrapper_marks(name: &str) -> &str {
     .unwrap_or(name)
 }
 
+/// `name` without a trailing `-VERSION` (`kubectl-1.29`, `terraform-v1.6.2`, `gcc-12`): a
+/// versioned install of a program is that program.
 fn without_version_suffix(name: &str) -> &str {
     match name.rsplit_once('-') {
         Some((program, version))

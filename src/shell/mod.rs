@@ -24,6 +24,7 @@ mod word;
 
 pub use invocation::{Arg, Invocation, Opaque, Step, StepKind, is_unwrapped, quote_for_display};
 pub use sql::{SQL_PROGRAM, cloud_sql_flags, statements as sql_statements};
+pub use unwrap::ssh_host;
 pub use walk::{is_network_pseudo_file, join_path, normalize};
 
 /// What the analysis needs to know about where the line runs.

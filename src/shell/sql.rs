@@ -844,16 +844,7 @@ fn emit_sql_within(
             });
         match escape {
             Some(shell) => {
-                let mut sub = st.clone();
-                sub.prov = inv.provenance.clone();
-                sub.prov.push(Step::via(
-                    StepKind::ShellString,
-                    format!("{client} shell escape"),
-                ));
-                sub.cwd = inv.cwd.clone();
-                sub.remote = inv.remote;
-                sub.stdin = None;
-                w.run_text(shell.trim_end_matches(';'), &sub, None);
+                run_client_shell(w, inv, shell.trim_end_matches(';'), "shell escape", st)
             }
             None => {
                 sql_text.push_str(line);
@@ -871,6 +862,21 @@ fn emit_sql_within(
         let inner = inv.nested(args, steps);
         w.emit(inner, None, &[], st);
     }
+}
+
+/// Walks `command`, a shell command database client `inv` runs (a shell escape, sqlite3's
+/// `.read '|command'`), where the client runs, reached through its meta-command `via`.
+fn run_client_shell(w: &mut Walker<'_>, inv: &Invocation, command: &str, via: &str, st: &State) {
+    let mut sub = st.clone();
+    sub.prov = inv.provenance.clone();
+    sub.prov.push(Step::via(
+        StepKind::ShellString,
+        format!("{} {via}", inv.program_name()),
+    ));
+    sub.cwd = inv.cwd.clone();
+    sub.remote = inv.remote;
+    sub.stdin = None;
+    w.run_text(command, &sub, None);
 }
 
 /// The script file a client's meta-command line reads in as more input, if `line` is one:
@@ -899,18 +905,11 @@ fn included_file<'a>(client: &str, line: &'a str) -> Option<&'a str> {
 /// it can be read here, the shell command that produces them for sqlite3's `.read '|command'`,
 /// else the client running a script that could not be read.
 fn emit_included(w: &mut Walker<'_>, inv: &Invocation, file: &str, st: &State, depth: usize) {
-    let client = inv.program_name().to_string();
     if let Some(command) = file.strip_prefix('|') {
-        let mut sub = st.clone();
-        sub.prov = inv.provenance.clone();
-        sub.prov
-            .push(Step::via(StepKind::ShellString, format!("{client} .read")));
-        sub.cwd = inv.cwd.clone();
-        sub.remote = inv.remote;
-        sub.stdin = None;
-        w.run_text(command, &sub, None);
+        run_client_shell(w, inv, command, ".read", st);
         return;
     }
+    let client = inv.program_name().to_string();
     let content = (depth < MAX_INCLUDE_DEPTH)
         .then(|| file_content(&Arg::literal(file), inv, &[], st))
         .flatten();

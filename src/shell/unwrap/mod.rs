@@ -12,6 +12,8 @@ mod aws_exec;
 mod cleaners;
 pub(super) mod find;
 mod remote;
+
+pub use remote::ssh_host;
 mod runners;
 mod sed;
 mod shells;
@@ -345,10 +347,12 @@ fn option_commands(w: &mut Walker<'_>, inv: &Invocation, st: &State) {
     }
 }
 
-/// A variable assigned without a command (`PROMPT_COMMAND='...'`, `export EDITOR='...'`) that
-/// the shell itself runs as code, or that every later program it starts does: its value is
-/// judged as the code it holds where it is set, since what runs it may be a later command line
-/// of the same shell.
+/// The code variable `name` holds when the shell or a program runs it: a command variable's
+/// value as shell text (the variable left out of that walk, so `PAGER=less` is not expanded
+/// again), a prompt's command substitutions (bash expands `PS4` under -x each time it shows
+/// it). Judged for a command's environment (`GIT_SSH_COMMAND='…' git fetch`) and where such a
+/// variable is assigned without a command (`PROMPT_COMMAND='…'`, `export EDITOR='…'`), since
+/// what runs it may be a later command line of the same shell.
 pub fn assigned_code(w: &mut Walker<'_>, name: &str, value: &str, st: &State) {
     if COMMAND_VARIABLES.contains(&name) && !value.trim().is_empty() {
         let mut sub = st.clone();
@@ -369,18 +373,8 @@ pub fn assigned_code(w: &mut Walker<'_>, name: &str, value: &str, st: &State) {
 /// its own program (`PAGER=less`) is not expanded again.
 fn env_commands(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
     for (name, value) in &inv.env {
-        if COMMAND_VARIABLES.contains(&name.as_str()) && !value.trim().is_empty() {
-            let mut sub = nested_state(inv, st);
-            sub.vars.set(name, None);
-            w.run_text(
-                value,
-                &sub,
-                Some(Step::via(StepKind::ShellString, name.clone())),
-            );
-        } else if PROMPT_VARIABLES.contains(&name.as_str()) {
-            // Bash expands a prompt (`PS4` under -x) each time it shows it, running its
-            // command substitutions.
-            w.run_substitutions(value, &nested_state(inv, st), name);
+        if COMMAND_VARIABLES.contains(&name.as_str()) || PROMPT_VARIABLES.contains(&name.as_str()) {
+            assigned_code(w, name, value, &nested_state(inv, st));
         } else if name.starts_with("BASH_FUNC_") {
             // `BASH_FUNC_ls%%=() { ...; }`: a function bash imports and runs by that name.
             let body = value.trim_start().strip_prefix("()").unwrap_or(value);

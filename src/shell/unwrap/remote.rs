@@ -60,16 +60,46 @@ pub(super) fn remote_state(inv: &Invocation, st: &State, via: String) -> State {
     sub
 }
 
+/// Where the host operand of an `ssh`, `autossh`, `mssh` or `mosh` command line is among
+/// `inv`'s words: past the program's options (`None` for another program).
+fn host_at(inv: &Invocation) -> Option<usize> {
+    let spec = match inv.program_name() {
+        "ssh" => opts("bcDEeFIiJLlmOopQRSWwB", &[]),
+        "autossh" => opts("bcDEeFIiJLlmOopQRSWwBM", &[]),
+        "mssh" => opts("bcDEeFIiJLlmOopQRSWwBrut", &["--region", "--profile"]),
+        "mosh" => opts(
+            "p",
+            &[
+                "--port",
+                "--ssh",
+                "--server",
+                "--client",
+                "--predict",
+                "--family",
+                "--bind-server",
+                "--experimental-remote-ip",
+            ],
+        ),
+        _ => return None,
+    };
+    Some(scan(&inv.args, 1, &spec).0)
+}
+
+/// The host an `ssh`, `autossh`, `mssh` or `mosh` command line reaches, without the user,
+/// `ssh://` or port it is written with (`ssh -p 2222 deploy@prod-web-1 …` → `prod-web-1`).
+pub fn ssh_host(inv: &Invocation) -> Option<&str> {
+    let operand = inv.args.get(host_at(inv)?)?;
+    let host = operand.text.strip_prefix("ssh://").unwrap_or(&operand.text);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or(host);
+    (!host.is_empty()).then_some(host)
+}
+
 /// `ssh [OPTIONS] HOST [CMD]`, and the programs that take ssh's options and operands:
 /// `autossh` (with `-M PORT`) and EC2 Instance Connect's `mssh` (with `-r REGION`,
 /// `-u PROFILE`, `-t INSTANCE`).
 fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>, st: &State) {
-    let value_opts = match inv.program_name() {
-        "autossh" => opts("bcDEeFIiJLlmOopQRSWwBM", &[]),
-        "mssh" => opts("bcDEeFIiJLlmOopQRSWwBrut", &["--region", "--profile"]),
-        _ => opts("bcDEeFIiJLlmOopQRSWwB", &[]),
-    };
-    let (k, _) = scan(&inv.args, 1, &value_opts);
+    let Some(k) = host_at(inv) else { return };
     let Some(host) = inv.args.get(k) else { return };
     let mut sub = remote_state(inv, st, format!("ssh {}", host.text));
     if inv.args.len() == k + 1 {
@@ -84,23 +114,7 @@ fn ssh(w: &mut Walker<'_>, index: usize, inv: &Invocation, stdin: Option<Stdin>,
 /// `mosh [OPTIONS] [--] HOST [--] [CMD]`: the command runs on the host, in place of its login
 /// shell.
 fn mosh(w: &mut Walker<'_>, index: usize, inv: &Invocation, st: &State) {
-    let (k, _) = scan(
-        &inv.args,
-        1,
-        &opts(
-            "p",
-            &[
-                "--port",
-                "--ssh",
-                "--server",
-                "--client",
-                "--predict",
-                "--family",
-                "--bind-server",
-                "--experimental-remote-ip",
-            ],
-        ),
-    );
+    let Some(k) = host_at(inv) else { return };
     let Some(host) = inv.args.get(k) else { return };
     let sub = remote_state(inv, st, format!("mosh {}", host.text));
     let start = if inv.args.get(k + 1).is_some_and(|a| a.text == "--") {
